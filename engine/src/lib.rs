@@ -1,0 +1,3 @@
+//! The process engine.
+mod time;
+pub use time::SimTime;
