@@ -1,0 +1,396 @@
+//! The shared state of one simulation and the `Sim` handle processes use to reach it.
+
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::future::Future;
+use std::rc::Rc;
+use std::task::{Context, Waker};
+
+use crate::calendar::{Calendar, Wake};
+use crate::process::{ProcessHandle, ProcessId, ProcessOutput, Runnable, Task};
+use crate::time::SimTime;
+use crate::timeout::Timeout;
+use crate::wait::{ObjectId, ObjectKind, Registry, WaitKind, WaitRecord};
+use crate::waker;
+
+/// Who to wake when a wait ends: one of our processes (by id), or a foreign waker handed in by
+/// a combinator.
+#[derive(Clone, Debug)]
+pub(crate) enum Waiter {
+    Task(ProcessId),
+    Foreign(Waker),
+}
+
+impl Waiter {
+    /// Wakes through the running simulation (used where no `Sim` is at hand).
+    pub(crate) fn wake(self) {
+        match self {
+            Waiter::Task(pid) => waker::task_waker(pid).wake(),
+            Waiter::Foreign(w) => w.wake(),
+        }
+    }
+}
+
+/// Book-keeping for one process slot.
+#[derive(Debug)]
+pub(crate) struct ProcEntry {
+    pub(crate) serial: u32,
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) live: bool,
+    pub(crate) daemon: bool,
+    /// In the now-FIFO already: a second wake before it runs is a no-op.
+    pub(crate) queued: bool,
+    /// What the process waits on since its last poll.
+    pub(crate) waits: Vec<WaitRecord>,
+    /// A label set by [`Sim::labelled`] that describes the current wait as a whole.
+    pub(crate) label: Option<Cow<'static, str>>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct ProcTable {
+    pub(crate) entries: Vec<ProcEntry>,
+    free: Vec<u32>,
+    next_serial: u32,
+    /// Live processes that are not daemons: the run is complete when this reaches zero.
+    pub(crate) live_workers: usize,
+    pub(crate) finished: u64,
+}
+
+impl ProcTable {
+    pub(crate) fn get(&self, pid: ProcessId) -> Option<&ProcEntry> {
+        self.entries
+            .get(pid.slot as usize)
+            .filter(|e| e.live && e.serial == pid.serial)
+    }
+
+    pub(crate) fn get_mut(&mut self, pid: ProcessId) -> Option<&mut ProcEntry> {
+        self.entries
+            .get_mut(pid.slot as usize)
+            .filter(|e| e.live && e.serial == pid.serial)
+    }
+
+    fn insert(&mut self, name: Cow<'static, str>, daemon: bool) -> ProcessId {
+        let serial = self.next_serial;
+        self.next_serial = self.next_serial.wrapping_add(1);
+        if !daemon {
+            self.live_workers += 1;
+        }
+        let entry = ProcEntry {
+            serial,
+            name,
+            live: true,
+            daemon,
+            queued: false,
+            waits: Vec::new(),
+            label: None,
+        };
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                let old = &mut self.entries[slot as usize];
+                // Keep the old entry's `waits` allocation for reuse.
+                let mut waits = std::mem::take(&mut old.waits);
+                waits.clear();
+                *old = ProcEntry { waits, ..entry };
+                slot
+            }
+            None => {
+                self.entries.push(entry);
+                (self.entries.len() - 1) as u32
+            }
+        };
+        // A timed wake-up names its process by slot in a packed calendar key; 134 million
+        // processes alive at once would need terabytes of memory before this could trip.
+        debug_assert!(slot <= crate::calendar::MAX_TARGET_INDEX);
+        ProcessId { serial, slot }
+    }
+
+    pub(crate) fn finish(&mut self, pid: ProcessId) {
+        if let Some(entry) = self.get_mut(pid) {
+            entry.live = false;
+            entry.waits.clear();
+            entry.label = None;
+            let daemon = entry.daemon;
+            if !daemon {
+                self.live_workers -= 1;
+            }
+            self.finished += 1;
+            self.free.push(pid.slot);
+        }
+    }
+}
+
+/// Everything processes share. Owned through `Rc` by the [`Simulation`](crate::Simulation)
+/// and every [`Sim`] handle; the tasks' futures live outside it, in the executor, so no
+/// reference cycle keeps a finished simulation alive.
+pub(crate) struct Shared {
+    pub(crate) now: Cell<SimTime>,
+    pub(crate) current: Cell<Option<ProcessId>>,
+    pub(crate) calendar: RefCell<Calendar>,
+    pub(crate) procs: RefCell<ProcTable>,
+    pub(crate) spawned: RefCell<Vec<(ProcessId, Rc<dyn Runnable>)>>,
+    pub(crate) foreign: RefCell<ForeignWakers>,
+    pub(crate) registry: RefCell<Registry>,
+}
+
+/// Foreign wakers parked for timed wake-ups, in a slab.
+#[derive(Debug, Default)]
+pub(crate) struct ForeignWakers {
+    slots: Vec<Option<Waker>>,
+    free: Vec<u32>,
+}
+
+impl ForeignWakers {
+    fn park(&mut self, waker: Waker) -> u32 {
+        match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = Some(waker);
+                i
+            }
+            None => {
+                self.slots.push(Some(waker));
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    pub(crate) fn take(&mut self, index: u32) -> Option<Waker> {
+        let waker = self.slots.get_mut(index as usize)?.take();
+        if waker.is_some() {
+            self.free.push(index);
+        }
+        waker
+    }
+}
+
+impl Shared {
+    pub(crate) fn new() -> Shared {
+        Shared {
+            now: Cell::new(SimTime::ZERO),
+            current: Cell::new(None),
+            calendar: RefCell::new(Calendar::default()),
+            procs: RefCell::new(ProcTable::default()),
+            spawned: RefCell::new(Vec::new()),
+            foreign: RefCell::new(ForeignWakers::default()),
+            registry: RefCell::new(Registry::default()),
+        }
+    }
+
+    /// Queues process `pid` to run at the current time (once, however often it is woken).
+    pub(crate) fn wake_task(&self, pid: ProcessId) {
+        let mut procs = self.procs.borrow_mut();
+        if let Some(entry) = procs.get_mut(pid)
+            && !entry.queued
+        {
+            entry.queued = true;
+            drop(procs);
+            self.calendar.borrow_mut().push_now(Wake::Task(pid));
+        }
+    }
+
+    fn wake(&self, waiter: Waiter) {
+        match waiter {
+            Waiter::Task(pid) => self.wake_task(pid),
+            Waiter::Foreign(w) => w.wake(),
+        }
+    }
+
+    fn schedule(&self, at: SimTime, waiter: Waiter) {
+        if at <= self.now.get() {
+            return self.wake(waiter);
+        }
+        let wake = match waiter {
+            Waiter::Task(pid) => Wake::Slot(pid.slot),
+            Waiter::Foreign(w) => Wake::Foreign(self.foreign.borrow_mut().park(w)),
+        };
+        self.calendar.borrow_mut().push_later(at, wake);
+    }
+}
+
+/// A handle to a running simulation: what a process uses to read the clock, sleep, spawn and
+/// create queues, events and resources.
+///
+/// Cheap to clone (one reference count). Processes usually capture a clone:
+///
+/// ```
+/// use kernbench_engine::{Simulation, SimTime};
+/// let mut simulation = Simulation::new();
+/// let sim = simulation.handle();
+/// simulation.spawn("sleeper", async move {
+///     sim.timeout(SimTime::from_ns(5)).await;
+///     assert_eq!(sim.now(), SimTime::from_ns(5));
+/// });
+/// let outcome = simulation.run().unwrap();
+/// assert_eq!(outcome.time(), SimTime::from_ns(5));
+/// ```
+#[derive(Clone)]
+pub struct Sim {
+    pub(crate) shared: Rc<Shared>,
+}
+
+impl fmt::Debug for Sim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sim").field("now", &self.now()).finish()
+    }
+}
+
+impl Sim {
+    /// The current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.shared.now.get()
+    }
+
+    /// The process being run, or `None` outside any process.
+    pub fn current(&self) -> Option<ProcessId> {
+        self.shared.current.get()
+    }
+
+    /// The name of a live process.
+    pub fn process_name(&self, pid: ProcessId) -> Option<String> {
+        self.shared
+            .procs
+            .borrow()
+            .get(pid)
+            .map(|e| e.name.to_string())
+    }
+
+    /// Spawns a named process that starts at the current time, after everything already due
+    /// now. Returns a handle to join it.
+    ///
+    /// The run is complete when every process spawned this way has finished.
+    pub fn spawn<F>(
+        &self,
+        name: impl Into<Cow<'static, str>>,
+        future: F,
+    ) -> ProcessHandle<<F::Output as ProcessOutput>::Value>
+    where
+        F: Future + 'static,
+        F::Output: ProcessOutput,
+    {
+        self.spawn_inner(name.into(), future, false)
+    }
+
+    /// Spawns a daemon: a service process (a link server, a polling loop) that may still be
+    /// waiting when the run ends without that being a deadlock.
+    pub fn spawn_daemon<F>(
+        &self,
+        name: impl Into<Cow<'static, str>>,
+        future: F,
+    ) -> ProcessHandle<<F::Output as ProcessOutput>::Value>
+    where
+        F: Future + 'static,
+        F::Output: ProcessOutput,
+    {
+        self.spawn_inner(name.into(), future, true)
+    }
+
+    fn spawn_inner<F>(
+        &self,
+        name: Cow<'static, str>,
+        future: F,
+        daemon: bool,
+    ) -> ProcessHandle<<F::Output as ProcessOutput>::Value>
+    where
+        F: Future + 'static,
+        F::Output: ProcessOutput,
+    {
+        let pid = self.shared.procs.borrow_mut().insert(name, daemon);
+        let task = Rc::new(Task::new(future));
+        self.shared
+            .spawned
+            .borrow_mut()
+            .push((pid, task.clone() as Rc<dyn Runnable>));
+        self.shared.wake_task(pid);
+        ProcessHandle {
+            sim: self.clone(),
+            id: pid,
+            task,
+            since: None,
+        }
+    }
+
+    /// Sleeps for `delay` of simulated time. `timeout(SimTime::ZERO)` yields: everything
+    /// already due at the current time runs first.
+    pub fn timeout(&self, delay: SimTime) -> Timeout<'_> {
+        Timeout::new(self, delay)
+    }
+
+    /// Runs `future` with `label` as the description of whatever it waits on, for deadlock
+    /// reports (for example `recv c0.s1.p2 <- c0.s1.p1 (4 KiB, tag 7)`). The waits inside keep
+    /// their own wakers; only their description is replaced.
+    pub fn labelled<F: Future>(
+        &self,
+        label: impl Into<Cow<'static, str>>,
+        future: F,
+    ) -> crate::labelled::Labelled<'_, F> {
+        crate::labelled::Labelled::new(self, label.into(), future)
+    }
+
+    // ---- crate-internal plumbing used by the primitives ----
+
+    /// Whom to wake for the task polled with `cx`.
+    pub(crate) fn waiter(&self, cx: &Context<'_>) -> Waiter {
+        match waker::task_of(cx.waker()) {
+            Some(pid) => Waiter::Task(pid),
+            None => Waiter::Foreign(cx.waker().clone()),
+        }
+    }
+
+    pub(crate) fn wake(&self, waiter: Waiter) {
+        self.shared.wake(waiter);
+    }
+
+    /// Wakes the task behind `waker` at `at`. Our own tasks go on the calendar by slot, with
+    /// no `Waker` clone; a foreign waker is cloned and parked.
+    #[inline]
+    pub(crate) fn schedule_waker(&self, at: SimTime, waker: &Waker) {
+        match waker::task_of(waker) {
+            Some(pid) if at > self.now() => self
+                .shared
+                .calendar
+                .borrow_mut()
+                .push_later(at, Wake::Slot(pid.slot)),
+            Some(pid) => self.shared.wake_task(pid),
+            None => self.shared.schedule(at, Waiter::Foreign(waker.clone())),
+        }
+    }
+
+    /// Records that the current process waits on `kind` since `since`.
+    pub(crate) fn record_wait(&self, kind: WaitKind, since: SimTime) {
+        if let Some(pid) = self.shared.current.get()
+            && let Some(entry) = self.shared.procs.borrow_mut().get_mut(pid)
+        {
+            entry.waits.push(WaitRecord { kind, since });
+        }
+    }
+
+    pub(crate) fn set_label(&self, label: Cow<'static, str>) {
+        if let Some(pid) = self.shared.current.get()
+            && let Some(entry) = self.shared.procs.borrow_mut().get_mut(pid)
+        {
+            entry.label = Some(label);
+        }
+    }
+
+    pub(crate) fn register(
+        &self,
+        kind: ObjectKind,
+        name: Cow<'static, str>,
+        labels: Option<(Cow<'static, str>, Cow<'static, str>)>,
+    ) -> ObjectId {
+        self.shared.registry.borrow_mut().insert(kind, name, labels)
+    }
+
+    pub(crate) fn unregister(&self, id: ObjectId) {
+        self.shared.registry.borrow_mut().remove(id);
+    }
+
+    /// Runs `f` on a registered object's book-keeping.
+    pub(crate) fn with_object<R>(
+        &self,
+        id: ObjectId,
+        f: impl FnOnce(&mut crate::wait::ObjectInfo) -> R,
+    ) -> Option<R> {
+        self.shared.registry.borrow_mut().get_mut(id).map(f)
+    }
+}
