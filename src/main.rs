@@ -1,1 +1,169 @@
-fn main() {}
+//! The `kernbench` command line: a thin layer that parses arguments, calls the library crates
+//! and turns their errors into exit codes in one place ([`Failure::exit_code`]).
+//!
+//! Exit codes: 0 done; 2 bad input (a message naming the file, the place and the fix);
+//! 1 an internal error (a bug).
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use kernbench_model::{ModelError, Topology};
+
+/// A cycle-approximate simulator of multi-chip AI accelerators.
+#[derive(Debug, Parser)]
+#[command(name = "kernbench", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check topology files: syntax, units, shapes, links and connectivity.
+    ///
+    /// Prints `ok: FILE (N cubes, N SIPs, N PEs)` for each good file and an error naming the
+    /// file and the line and column, or the field, for each bad one. Exits with 2 if any file
+    /// is bad.
+    #[command(
+        after_help = "Example:\n  kernbench validate topologies/default.ron topologies/ring8.ron"
+    )]
+    Validate {
+        /// The files to check.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Summarise a topology (counts, link classes, bisection bandwidth), or print it as Graphviz.
+    #[command(after_help = "Examples:\n  kernbench topo topologies/torus4x4.ron\n  \
+                            kernbench topo topologies/default.ron --dot | dot -Tsvg -o default.svg")]
+    Topo {
+        /// The topology file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Print the graph in Graphviz DOT form instead of the summary.
+        #[arg(long)]
+        dot: bool,
+    },
+}
+
+/// Why a command did not finish; decides the exit code.
+#[derive(Debug)]
+enum Failure {
+    /// Bad input; the message goes to stderr.
+    BadInput(String),
+    /// Bad input whose messages were already printed (one per file).
+    BadInputReported,
+    /// A bug or an environment failure that is not the input's fault.
+    Internal(String),
+}
+
+impl Failure {
+    fn exit_code(&self) -> ExitCode {
+        match self {
+            Failure::BadInput(_) | Failure::BadInputReported => ExitCode::from(2),
+            Failure::Internal(_) => ExitCode::from(1),
+        }
+    }
+}
+
+impl From<ModelError> for Failure {
+    fn from(error: ModelError) -> Failure {
+        // Every model error is about input a user can fix.
+        Failure::BadInput(error.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    // A panic is a bug: report it as an internal error (exit 1), without the default
+    // "panicked at" text aimed at developers.
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".to_owned());
+        let place = info
+            .location()
+            .map(|l| format!(" ({}:{})", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("kernbench: internal error{place}: {message}; this is a bug, please report it");
+    }));
+
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // ok: printing clap's message can only fail if stderr is closed; nothing to do then.
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let result = std::panic::catch_unwind(|| run(cli))
+        .unwrap_or_else(|_| Err(Failure::Internal("the command panicked".to_owned())));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            match &failure {
+                Failure::BadInput(message) => eprintln!("error: {message}"),
+                Failure::Internal(message) => eprintln!("kernbench: internal error: {message}"),
+                Failure::BadInputReported => {}
+            }
+            failure.exit_code()
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Validate { files } => validate(&files),
+        Command::Topo { file, dot } => topo(&file, dot),
+    }
+}
+
+/// `kernbench validate`: every file is checked even after a bad one.
+fn validate(files: &[PathBuf]) -> Result<(), Failure> {
+    let mut bad = 0;
+    for file in files {
+        // Every file is a topology today; sweep and scenario files will be told apart here.
+        match Topology::load(file) {
+            Ok(topo) => print(&format!(
+                "ok: {} (topology {}: {})\n",
+                file.display(),
+                topo.name(),
+                topo.summary().counts()
+            ))?,
+            Err(error) => {
+                bad += 1;
+                eprintln!("error: {error}");
+            }
+        }
+    }
+    if bad > 0 {
+        return Err(Failure::BadInputReported);
+    }
+    Ok(())
+}
+
+/// `kernbench topo`.
+fn topo(file: &Path, dot: bool) -> Result<(), Failure> {
+    let topo = Topology::load(file)?;
+    if dot {
+        print(&topo.to_dot())
+    } else {
+        print(&topo.summary().to_string())
+    }
+}
+
+/// Writes to stdout; a closed pipe (`kernbench topo X --dot | head`) is not an error.
+fn print(text: &str) -> Result<(), Failure> {
+    match io::stdout().lock().write_all(text.as_bytes()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::Internal(format!("cannot write to stdout: {e}"))),
+    }
+}

@@ -1,1 +1,63 @@
-//! The hardware model.
+//! The hardware model of kernbench: a RON topology file becomes a validated [`Topology`] — a
+//! `petgraph` graph of PEs, memories, hubs and switches joined by directed [`Link`]s — with
+//! deterministic shortest-path routes.
+//!
+//! This crate knows the machine, not the collectives run on it: nothing here knows what an
+//! all-reduce is. Time is [`SimTime`](kernbench_engine::SimTime) (integer picoseconds); sizes and
+//! rates are [`Bytes`] and [`Bandwidth`], parsed from strings such as `"64KiB"` and `"100GB/s"`.
+//!
+//! ```
+//! use kernbench_model::{MemoryKind, Node, Topology};
+//!
+//! let topo = Topology::from_ron_str(r#"Topology(
+//!     name: "tiny",
+//!     packet_size: "4KiB",
+//!     cubes: (count: 1),
+//!     sips: (per_cube: 2, links: (shape: FullyConnected, bandwidth: "100GB/s", latency: "500ns")),
+//!     pes: (per_sip: 2, noc: (shape: BidirectionalRing, bandwidth: "256GB/s", latency: "5ns"),
+//!           port: (bandwidth: "256GB/s", latency: "10ns")),
+//!     memory: (
+//!         tcm:  (capacity: "256KiB", bandwidth: "512GB/s", latency: "2ns"),
+//!         sram: (capacity: "64MiB",  bandwidth: "2TB/s",   latency: "20ns"),
+//!         hbm:  (capacity: "32GiB",  bandwidth: "1.6TB/s", latency: "200ns"),
+//!     ),
+//!     reduce_throughput: "256GB/s",
+//! )"#, "tiny.ron")?;
+//!
+//! assert_eq!(topo.sip_count(), 2);
+//! assert_eq!(topo.memory(MemoryKind::Hbm).capacity.to_string(), "32 GiB");
+//! let from = topo.node_index("c0.s0.p1".parse()?).unwrap();
+//! let to = topo.node_index("c0.s1.p0".parse()?).unwrap();
+//! let route = topo.route(from, to)?;
+//! // port 10 ns + SIP link 500 ns + port 10 ns
+//! assert_eq!(route.latency().to_string(), "520 ns");
+//! # Ok::<(), kernbench_model::ModelError>(())
+//! ```
+#![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
+
+mod coords;
+mod error;
+mod generators;
+pub mod limits;
+mod link;
+pub mod routing;
+mod spec;
+mod summary;
+mod topology;
+pub mod units;
+mod validate;
+
+pub use coords::{Node, PeId, SipId, SwitchId};
+pub use error::{ModelError, QuantityKind};
+pub use link::{Link, LinkClass};
+pub use routing::Route;
+pub use spec::{
+    CubeLevel, LinkSpec, MemoriesSpec, MemoryKind, MemorySpec, PeLevel, PortSpec, Shape, SipLevel,
+    TopologySpec,
+};
+pub use summary::{LinkClassSummary, TopologySummary};
+pub use topology::{Topology, TopologyGraph};
+pub use units::{Bandwidth, Bytes, parse_time};
+
+#[cfg(test)]
+mod test_support;
