@@ -228,4 +228,64 @@ pub enum ModelError {
         /// The topology's name.
         topology: String,
     },
+
+    /// A buffer does not fit in the memory it was placed in.
+    #[error(
+        "a buffer of {bytes} does not fit in {memory} of {place} ({capacity} in all, {in_use} in use); use a smaller size or place it in a larger memory (tcm < sram < hbm)"
+    )]
+    DoesNotFit {
+        /// The buffer's size (for a TCM buffer spread over PEs: the whole buffer).
+        bytes: String,
+        /// `tcm`, `sram` or `hbm`.
+        memory: String,
+        /// Where: `c0.s1` or `c0.s1.p2`.
+        place: String,
+        /// The memory's capacity there (for a spread TCM buffer: per PE, times the PEs).
+        capacity: String,
+        /// Already allocated there.
+        in_use: String,
+    },
+
+    /// A copy or reduction names bytes outside a buffer, or misaligned data.
+    #[error(
+        "{what}: range {offset}+{len} bytes is outside a buffer of {size} bytes or not a whole number of f32 elements; keep offset + len within the buffer and both multiples of 4"
+    )]
+    BadRange {
+        /// What was being done.
+        what: String,
+        /// Offset in bytes.
+        offset: u64,
+        /// Length in bytes.
+        len: u64,
+        /// The buffer's size in bytes.
+        size: u64,
+    },
+
+    /// A receive got a message of another size than its buffer.
+    #[error(
+        "recv {receiver} <- {sender}: got {got} but the buffer holds {expected}; send and receive buffers of the same size"
+    )]
+    SizeMismatch {
+        /// The receiving PE.
+        receiver: String,
+        /// The sending PE.
+        sender: String,
+        /// The message's size.
+        got: String,
+        /// The buffer's size.
+        expected: String,
+    },
+
+    /// A kernel named a program id outside its launch.
+    #[error(
+        "{pe}: program {program} does not exist (the kernel runs {programs} programs, 0..{programs}); use a program id below {programs}"
+    )]
+    NoSuchProgram {
+        /// The PE asking.
+        pe: String,
+        /// The id it asked for.
+        program: u32,
+        /// The number of programs.
+        programs: u32,
+    },
 }

@@ -35,11 +35,14 @@
 //! ```
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
+mod buffer;
 mod coords;
 mod error;
 mod generators;
+mod kernel;
 pub mod limits;
 mod link;
+mod machine;
 pub mod routing;
 mod spec;
 mod summary;
@@ -47,9 +50,12 @@ mod topology;
 pub mod units;
 mod validate;
 
+pub use buffer::{Buffer, Placement, ReduceOp};
 pub use coords::{Node, PeId, SipId, SwitchId};
 pub use error::{ModelError, QuantityKind};
+pub use kernel::{Kernel, KernelConfig, RecvHandle};
 pub use link::{Link, LinkClass};
+pub use machine::{LinkStats, Machine, MachineOptions};
 pub use routing::Route;
 pub use spec::{
     CubeLevel, LinkSpec, MemoriesSpec, MemoryKind, MemorySpec, PeLevel, PortSpec, Shape, SipLevel,

@@ -1,0 +1,298 @@
+//! The live machine: a [`Topology`] on a running simulation, with per-link FIFO state,
+//! cached routes and memory allocation.
+//!
+//! # Timing of a transfer
+//!
+//! A transfer of `B` bytes from one node to another follows the topology's route, links
+//! `1..=h`. It is cut into `n = max(1, ceil(B / P))` packets of the topology's packet size `P`
+//! (the last one holds `r = B - (n - 1) P` bytes; a 0-byte transfer is one empty packet, a
+//! notification). Each link serves packets first come, first served: a packet that reaches
+//! link `j` at time `a` starts when the link is free, holds it for its serialisation time
+//! `s_j(p) = ceil(p * 1e12 / bandwidth_j)` picoseconds, and reaches the next node `L_j`
+//! (the link's latency) after it leaves. A transfer keeps at most one packet waiting at each
+//! link (a credit of one packet per hop): packet `k + 1` joins link `j`'s queue only once packet
+//! `k` has left it, and the source injects packet `k + 1` when packet `k` has left the first
+//! link. So flows sharing a link interleave packet by packet and each gets about half of it,
+//! whatever rate their upstream links could feed it at; an idle pipeline's timing is the same
+//! as with unbounded queues, since packet `k + 1` could not have started on link `j` before
+//! packet `k` left it anyway. Memories are nodes whose links carry the memory's bandwidth and latency,
+//! so they act as FIFO servers at both ends of a route.
+//!
+//! With no other traffic this is a pipeline of deterministic servers, and the transfer ends at
+//!
+//! ```text
+//! n = 1:  T = sum_j (s_j(r) + L_j)
+//! n >= 2: T = sum_j L_j + max over c in 1..=h of
+//!             [ sum_{j<=c} s_j(P) + (n - 2) * max_{j<=c} s_j(P) + sum_{j>=c} s_j(r) ]
+//! ```
+//!
+//! (the longest path through the grid of packets x links: the first `n - 1` packets are alike,
+//! so the path spends all its "next packet" steps at the slowest link before column `c`, where
+//! it drops to the last packet). [`Machine::uncongested_time`] computes it, and a test holds
+//! the simulation to it to the picosecond.
+
+use std::cell::RefCell;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::rc::Rc;
+
+use kernbench_engine::{Sim, SimTime};
+use petgraph::graph::{EdgeIndex, NodeIndex};
+
+use crate::coords::{Node, PeId, SipId};
+use crate::error::ModelError;
+use crate::spec::MemoryKind;
+use crate::topology::Topology;
+use crate::units::Bytes;
+
+/// Per-link counters for utilisation reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LinkStats {
+    /// Bytes carried.
+    pub bytes: u64,
+    /// Packets carried.
+    pub packets: u64,
+    /// Time the link spent serialising packets.
+    pub busy: SimTime,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct LinkState {
+    /// When the link finishes the last packet it has accepted.
+    free_at: SimTime,
+    stats: LinkStats,
+}
+
+/// Routes by (from, to) node index.
+type RouteCache = HashMap<(u32, u32), Rc<[EdgeIndex]>>;
+
+/// Options of a machine.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MachineOptions {
+    /// Buffers carry real `f32` data, moved and reduced for real (for verified runs).
+    pub data: bool,
+}
+
+/// A topology brought to life on a simulation. Cheap to clone (shared).
+#[derive(Clone, Debug)]
+pub struct Machine {
+    pub(crate) inner: Rc<MachineInner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct MachineInner {
+    pub(crate) sim: Sim,
+    pub(crate) topology: Rc<Topology>,
+    pub(crate) options: MachineOptions,
+    links: RefCell<Vec<LinkState>>,
+    /// Routes by (from, to) node index, computed on first use and shared. Only looked up,
+    /// never iterated, so the hash order cannot reach any output.
+    routes: RefCell<RouteCache>,
+    /// Bytes allocated per (rank, memory) for SRAM and HBM, and per PE for TCM.
+    pub(crate) sip_used: RefCell<Vec<[u64; 2]>>,
+    pub(crate) tcm_used: RefCell<Vec<u64>>,
+    transfers: RefCell<u64>,
+}
+
+impl Machine {
+    /// Brings `topology` to life on the simulation behind `sim`.
+    pub fn new(sim: &Sim, topology: Rc<Topology>, options: MachineOptions) -> Machine {
+        let links = vec![LinkState::default(); topology.graph().edge_count()];
+        let sips = topology.sip_count() as usize;
+        let pes = topology.pe_count() as usize;
+        Machine {
+            inner: Rc::new(MachineInner {
+                sim: sim.clone(),
+                topology,
+                options,
+                links: RefCell::new(links),
+                routes: RefCell::new(HashMap::new()),
+                sip_used: RefCell::new(vec![[0, 0]; sips]),
+                tcm_used: RefCell::new(vec![0; pes]),
+                transfers: RefCell::new(0),
+            }),
+        }
+    }
+
+    /// The topology.
+    pub fn topology(&self) -> &Topology {
+        &self.inner.topology
+    }
+
+    /// The simulation handle.
+    pub fn sim(&self) -> &Sim {
+        &self.inner.sim
+    }
+
+    /// Whether buffers carry real data.
+    pub fn has_data(&self) -> bool {
+        self.inner.options.data
+    }
+
+    /// Counters of every link, by edge index.
+    pub fn link_stats(&self) -> Vec<(EdgeIndex, LinkStats)> {
+        self.inner
+            .links
+            .borrow()
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (EdgeIndex::new(i), l.stats))
+            .collect()
+    }
+
+    /// Transfers made so far.
+    pub fn transfer_count(&self) -> u64 {
+        *self.inner.transfers.borrow()
+    }
+
+    /// The index of `node`, or an error naming it.
+    pub fn index_of(&self, node: Node) -> Result<NodeIndex, ModelError> {
+        self.topology()
+            .node_index(node)
+            .ok_or_else(|| ModelError::NoSuchNode {
+                node: node.to_string(),
+                topology: self.topology().name().to_string(),
+            })
+    }
+
+    /// The route from `from` to `to`, computed once and shared.
+    pub fn route(&self, from: Node, to: Node) -> Result<Rc<[EdgeIndex]>, ModelError> {
+        let (a, b) = (self.index_of(from)?, self.index_of(to)?);
+        let key = (a.index() as u32, b.index() as u32);
+        if let Some(route) = self.inner.routes.borrow().get(&key) {
+            return Ok(route.clone());
+        }
+        let route: Rc<[EdgeIndex]> = self.topology().route(a, b)?.edges().into();
+        self.inner.routes.borrow_mut().insert(key, route.clone());
+        Ok(route)
+    }
+
+    /// The closed-form time of one `bytes` transfer from `from` to `to` on an otherwise idle
+    /// machine (see the module docs); the simulation matches it to the picosecond.
+    pub fn uncongested_time(
+        &self,
+        from: Node,
+        to: Node,
+        bytes: Bytes,
+    ) -> Result<SimTime, ModelError> {
+        let route = self.route(from, to)?;
+        let topo = self.topology();
+        let (n, full, last) = packets(bytes, topo.packet_size());
+        let links: Vec<_> = route.iter().map(|&e| *topo.link(e)).collect();
+        let latency = links.iter().fold(SimTime::ZERO, |t, l| t + l.latency);
+        if links.is_empty() {
+            return Ok(SimTime::ZERO);
+        }
+        let s_full: Vec<SimTime> = links.iter().map(|l| l.bandwidth.time_for(full)).collect();
+        let s_last: Vec<SimTime> = links.iter().map(|l| l.bandwidth.time_for(last)).collect();
+        if n == 1 {
+            return Ok(latency + s_last.iter().fold(SimTime::ZERO, |t, &s| t + s));
+        }
+        let mut best = SimTime::ZERO;
+        for c in 0..links.len() {
+            let head = s_full[..=c].iter().fold(SimTime::ZERO, |t, &s| t + s);
+            let slowest = s_full[..=c].iter().copied().max().unwrap_or(SimTime::ZERO);
+            let tail = s_last[c..].iter().fold(SimTime::ZERO, |t, &s| t + s);
+            let repeat = SimTime::from_ps(slowest.as_ps().saturating_mul(n - 2));
+            best = best.max(head + repeat + tail);
+        }
+        Ok(latency + best)
+    }
+
+    /// Moves `bytes` from node `from` to node `to` with the timing in the module docs; returns
+    /// when the last packet has arrived. A transfer from a node to itself takes no time.
+    pub async fn transfer(&self, from: Node, to: Node, bytes: Bytes) -> Result<(), ModelError> {
+        let route = self.route(from, to)?;
+        *self.inner.transfers.borrow_mut() += 1;
+        if route.is_empty() {
+            return Ok(());
+        }
+        let topo = &self.inner.topology;
+        let sim = &self.inner.sim;
+        let (n, full, last) = packets(bytes, topo.packet_size());
+        // Per hop: (serialisation of a full packet, of the last packet, latency).
+        let hops: Vec<(SimTime, SimTime, SimTime)> = route
+            .iter()
+            .map(|&e| {
+                let l = topo.link(e);
+                (
+                    l.bandwidth.time_for(full),
+                    l.bandwidth.time_for(last),
+                    l.latency,
+                )
+            })
+            .collect();
+        // This transfer's own pending packet arrivals: (time, packet, hop), earliest first.
+        // Processing them in global time order (sleeping to each) makes every link serve
+        // packets in the order they reach it, whoever sent them.
+        let mut pending = BinaryHeap::with_capacity(hops.len() + 1);
+        pending.push(Reverse((sim.now(), 0u64, 0usize)));
+        let mut done = sim.now();
+        // When this transfer's previous packet leaves each hop.
+        let mut left = vec![SimTime::ZERO; hops.len()];
+        while let Some(Reverse((at, packet, hop))) = pending.pop() {
+            if at > sim.now() {
+                sim.timeout(at - sim.now()).await;
+            }
+            if left[hop] > at {
+                // Its predecessor still holds the one credit at this hop: wait for it.
+                pending.push(Reverse((left[hop], packet, hop)));
+                continue;
+            }
+            let is_last = packet + 1 == n;
+            let (s_full, s_last, latency) = hops[hop];
+            let (serialise, size) = if is_last {
+                (s_last, last)
+            } else {
+                (s_full, full)
+            };
+            let depart = {
+                let mut links = self.inner.links.borrow_mut();
+                let link = &mut links[route[hop].index()];
+                let start = link.free_at.max(at);
+                link.free_at = start + serialise;
+                link.stats.bytes += size.0;
+                link.stats.packets += 1;
+                link.stats.busy += serialise;
+                start + serialise
+            };
+            left[hop] = depart;
+            if hop == 0 && !is_last {
+                pending.push(Reverse((depart, packet + 1, 0)));
+            }
+            let arrive = depart + latency;
+            if hop + 1 < hops.len() {
+                pending.push(Reverse((arrive, packet, hop + 1)));
+            } else {
+                done = done.max(arrive);
+            }
+        }
+        if done > sim.now() {
+            sim.timeout(done - sim.now()).await;
+        }
+        Ok(())
+    }
+
+    /// Rank of a SIP, as an index into per-SIP tables.
+    pub(crate) fn sip_index(&self, sip: SipId) -> usize {
+        self.topology().rank_of(sip).unwrap_or(0) as usize
+    }
+
+    /// Index of a PE into per-PE tables.
+    pub(crate) fn pe_index(&self, pe: PeId) -> usize {
+        self.sip_index(pe.sip_id()) * self.topology().pes_per_sip() as usize + pe.pe as usize
+    }
+
+    /// The memory spec of a kind.
+    pub(crate) fn memory_capacity(&self, kind: MemoryKind) -> Bytes {
+        self.topology().memory(kind).capacity
+    }
+}
+
+/// `(packet count, full packet size, last packet size)` for `bytes` in packets of `packet`.
+fn packets(bytes: Bytes, packet: Bytes) -> (u64, Bytes, Bytes) {
+    let p = packet.0.max(1);
+    let n = bytes.0.div_ceil(p).max(1);
+    let last = bytes.0 - (n - 1) * p;
+    (n, Bytes(p), Bytes(last))
+}

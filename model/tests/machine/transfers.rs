@@ -1,0 +1,160 @@
+use std::cell::Cell;
+use std::rc::Rc;
+
+use kernbench_engine::SimTime;
+use kernbench_model::{Bytes, Node};
+
+use crate::machine;
+
+fn node(text: &str) -> Node {
+    text.parse().expect("a valid coordinate")
+}
+
+/// Runs one transfer alone on a fresh machine; returns its simulated duration.
+fn time_alone(from: &str, to: &str, bytes: u64) -> SimTime {
+    let (mut simulation, m) = machine(false);
+    let (from, to) = (node(from), node(to));
+    let m2 = m.clone();
+    simulation.spawn(
+        "t",
+        async move { m2.transfer(from, to, Bytes(bytes)).await },
+    );
+    simulation.run().expect("no failure").time()
+}
+
+#[test]
+fn two_packets_hbm_to_hbm_take_the_hand_computed_time() {
+    // default.ron: HBM 3.2 TB/s + 200 ns at each end, SIP link 100 GB/s + 500 ns, 4 KiB packets.
+    // Packet 1 leaves HBM at 1.28 ns, the SIP link at 242.24 ns, arrives at 943.52 ns.
+    // Packet 2 waits for the SIP link until 242.24, leaves it at 283.2, arrives at 984.48 ns.
+    assert_eq!(
+        time_alone("c0.s0.hbm", "c0.s1.hbm", 8192),
+        SimTime::from_ps(984_480)
+    );
+}
+
+#[test]
+fn simulation_matches_the_closed_form_to_the_picosecond() {
+    let (_, m) = machine(false);
+    let routes = [
+        ("c0.s0.p0", "c0.s0.p0.tcm"),     // 1 hop
+        ("c0.s0.p1", "c0.s0.p2"),         // NoC
+        ("c0.s0.hbm", "c0.s1.hbm"),       // 3 hops across SIPs
+        ("c0.s0.p3.tcm", "c0.s1.p1.tcm"), // 5 hops, slowest in the middle
+        ("c0.s1.sram", "c0.s0.p2.tcm"),
+    ];
+    let sizes = [
+        0,
+        1,
+        100,
+        4095,
+        4096,
+        4097,
+        8192,
+        12_288 + 7,
+        1 << 20,
+        (1 << 20) + 3,
+    ];
+    for (from, to) in routes {
+        for bytes in sizes {
+            let expected = m
+                .uncongested_time(node(from), node(to), Bytes(bytes))
+                .expect("a route");
+            assert_eq!(
+                time_alone(from, to, bytes),
+                expected,
+                "{bytes} bytes {from} -> {to}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_zero_byte_transfer_costs_the_route_latency() {
+    // One empty packet: 200 ns + 500 ns + 200 ns.
+    assert_eq!(
+        time_alone("c0.s0.hbm", "c0.s1.hbm", 0),
+        SimTime::from_ns(900)
+    );
+}
+
+/// Runs two transfers at once; returns when each finished.
+fn two_at_once(a: (&str, &str), b: (&str, &str), bytes: u64) -> (SimTime, SimTime) {
+    let (mut simulation, m) = machine(false);
+    let sim = simulation.handle();
+    let ends = Rc::new([Cell::new(SimTime::ZERO), Cell::new(SimTime::ZERO)]);
+    for (i, (from, to)) in [a, b].into_iter().enumerate() {
+        let (m, sim, ends) = (m.clone(), sim.clone(), ends.clone());
+        let (from, to) = (node(from), node(to));
+        simulation.spawn(format!("flow{i}"), async move {
+            m.transfer(from, to, Bytes(bytes)).await?;
+            ends[i].set(sim.now());
+            Ok::<(), kernbench_model::ModelError>(())
+        });
+    }
+    simulation.run().expect("no failure");
+    (ends[0].get(), ends[1].get())
+}
+
+#[test]
+fn two_flows_sharing_a_link_each_take_about_twice_as_long() {
+    let bytes = 4 << 20;
+    let alone = time_alone("c0.s0.hbm", "c0.s1.hbm", bytes);
+    // Both cross the SIP link c0.s0.hub -> c0.s1.hub.
+    let (a, b) = two_at_once(
+        ("c0.s0.hbm", "c0.s1.hbm"),
+        ("c0.s0.sram", "c0.s1.sram"),
+        bytes,
+    );
+    for t in [a, b] {
+        let ratio = t.as_ps() as f64 / alone.as_ps() as f64;
+        assert!(
+            (ratio - 2.0).abs() < 0.1,
+            "ratio {ratio} (alone {alone}, shared {t})"
+        );
+    }
+}
+
+#[test]
+fn flows_on_disjoint_links_do_not_slow_each_other() {
+    let bytes = 4 << 20;
+    let alone = time_alone("c0.s0.hbm", "c0.s1.hbm", bytes);
+    let back = time_alone("c0.s1.hbm", "c0.s0.hbm", bytes);
+    let (a, b) = two_at_once(
+        ("c0.s0.hbm", "c0.s1.hbm"),
+        ("c0.s1.hbm", "c0.s0.hbm"),
+        bytes,
+    );
+    assert_eq!((a, b), (alone, back));
+}
+
+#[test]
+fn links_count_the_bytes_and_busy_time_they_carry() {
+    let (mut simulation, m) = machine(false);
+    let m2 = m.clone();
+    simulation.spawn("t", async move {
+        m2.transfer(node("c0.s0.hbm"), node("c0.s1.hbm"), Bytes(10_000))
+            .await
+    });
+    simulation.run().expect("no failure");
+    let topo = m.topology();
+    let hub0 = topo.node_index(node("c0.s0.hub")).expect("hub");
+    let hub1 = topo.node_index(node("c0.s1.hub")).expect("hub");
+    let sip_link = topo.graph().find_edge(hub0, hub1).expect("a SIP link");
+    let stats = m
+        .link_stats()
+        .into_iter()
+        .find(|(e, _)| *e == sip_link)
+        .expect("stats")
+        .1;
+    assert_eq!(stats.bytes, 10_000);
+    assert_eq!(stats.packets, 3);
+    // 4096 + 4096 + 1808 bytes at 100 GB/s.
+    assert_eq!(stats.busy, SimTime::from_ps(40_960 + 40_960 + 18_080));
+    let carried: u64 = m.link_stats().iter().map(|(_, s)| s.bytes).sum();
+    assert_eq!(
+        carried,
+        3 * 10_000,
+        "three links on the route, nothing elsewhere"
+    );
+}
