@@ -1,4 +1,12 @@
 //! The event calendar: timed wake-ups ordered by (time, insertion order).
+//!
+//! Discrete-event models wake many processes at the *same* time (every rank of a collective
+//! steps together; every packet of a pipeline lands on a clock edge). So the calendar appends
+//! a wake-up for the same time as the previous one to that one's FIFO bucket in O(1), and
+//! keeps a binary heap of buckets ordered by `(time, creation order)`. A bucket only ever
+//! grows while it is the newest, so the buckets of one time hold consecutive runs of its
+//! wake-ups, in order: draining buckets in heap order fires wake-ups in exactly
+//! `(time, insertion order)`.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -11,72 +19,85 @@ use crate::time::SimTime;
 pub(crate) enum Wake {
     /// A process, by id (wake-ups made now, which check the id).
     Task(ProcessId),
-    /// A process, by slot (timed wake-ups, whose packed key has no room for the id).
+    /// A process, by slot (timed wake-ups, stored packed in 32 bits).
     Slot(u32),
     /// A parked foreign waker.
     Foreign(u32),
 }
 
-/// Bits of a packed key given to the wake target (1 flag bit + the index).
-const TARGET_BITS: u32 = 28;
-/// Bits given to the insertion sequence number.
-const SEQ_BITS: u32 = 64 - TARGET_BITS;
-const TARGET_MASK: u64 = (1 << TARGET_BITS) - 1;
-const FOREIGN_FLAG: u64 = 1 << (TARGET_BITS - 1);
-/// The largest process slot (or parked foreign waker) a packed key can name: 134 million.
-pub(crate) const MAX_TARGET_INDEX: u32 = (FOREIGN_FLAG - 1) as u32;
+const FOREIGN_FLAG: u32 = 1 << 31;
+/// The largest process slot (or parked foreign waker) a timed wake-up can name.
+pub(crate) const MAX_TARGET_INDEX: u32 = FOREIGN_FLAG - 1;
 
-/// A calendar entry packed into one `u128`: `time (64) | seq (36) | target (28)`. Comparing
-/// keys compares `(time, seq)`, and `seq` is unique, so the order is total; the target rides
-/// along in the low bits. A timed wake-up names a process by slot only: if the slot was reused
-/// by the time it fires, the new process gets a spurious poll, which futures tolerate.
+/// A timed wake-up packed in 32 bits. A timed wake-up names its process by slot only: if the
+/// slot was reused by the time it fires, the new process gets a spurious poll, which futures
+/// tolerate.
+fn pack(wake: Wake) -> u32 {
+    match wake {
+        Wake::Task(ProcessId { slot, .. }) | Wake::Slot(slot) => slot,
+        Wake::Foreign(index) => FOREIGN_FLAG | index,
+    }
+}
+
+fn unpack(bits: u32) -> Wake {
+    if bits & FOREIGN_FLAG != 0 {
+        Wake::Foreign(bits & !FOREIGN_FLAG)
+    } else {
+        Wake::Slot(bits)
+    }
+}
+
+/// Bits of a heap key given to the bucket index, and to the creation number.
+const BUCKET_BITS: u32 = 28;
+const SEQ_BITS: u32 = 64 - BUCKET_BITS;
+
+/// A bucket's place in the heap, packed in one `u128` so that ordering is one comparison:
+/// `time (64) | creation number (36) | bucket (28)`. Creation numbers are unique, so the
+/// bucket index never decides the order.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 struct Key(u128);
 
 impl Key {
-    fn new(time: SimTime, seq: u64, wake: Wake) -> Key {
-        let target = match wake {
-            Wake::Task(ProcessId { slot, .. }) | Wake::Slot(slot) => slot as u64,
-            Wake::Foreign(index) => FOREIGN_FLAG | index as u64,
-        };
-        Key(((time.as_ps() as u128) << 64) | ((seq << TARGET_BITS) | target) as u128)
+    fn new(time: SimTime, seq: u64, bucket: u32) -> Key {
+        Key(((time.as_ps() as u128) << 64) | ((seq << BUCKET_BITS) | bucket as u64) as u128)
     }
-
     fn time(self) -> SimTime {
         SimTime::from_ps((self.0 >> 64) as u64)
     }
-
-    #[cfg(test)]
-    fn seq(self) -> u64 {
-        (self.0 as u64) >> TARGET_BITS
+    fn bucket(self) -> u32 {
+        (self.0 as u64 & ((1 << BUCKET_BITS) - 1)) as u32
     }
-
     fn with_seq(self, seq: u64) -> Key {
-        let low = (seq << TARGET_BITS) | (self.0 as u64 & TARGET_MASK);
-        Key((self.0 >> 64 << 64) | low as u128)
-    }
-
-    fn wake(self) -> Wake {
-        let target = self.0 as u64 & TARGET_MASK;
-        if target & FOREIGN_FLAG != 0 {
-            Wake::Foreign((target & !FOREIGN_FLAG) as u32)
-        } else {
-            Wake::Slot(target as u32)
-        }
+        Key::new(self.time(), seq, self.bucket())
     }
 }
 
-/// Future wake-ups in a binary heap, and wake-ups made for the current time in a FIFO.
+/// Future wake-ups in time buckets, and wake-ups made for the current time in a FIFO.
 ///
-/// Firing order is exactly `(time, insertion order)` without moving entries between the two:
-/// a heap entry due now was scheduled before the clock reached now, so it is older than every
-/// FIFO entry (those are all made at the current time); hence due heap entries go first, then
-/// the FIFO, then the clock advances to the next heap entry.
-#[derive(Debug, Default)]
+/// A bucket due now was filled before the clock reached now, so its entries are older than
+/// every FIFO entry (those are all made at the current time); hence the due bucket drains
+/// first, then the FIFO, then the clock advances to the next bucket.
+#[derive(Default)]
 pub(crate) struct Calendar {
-    heap: BinaryHeap<Reverse<Key>>,
-    now_fifo: VecDeque<Wake>,
+    /// Non-empty buckets, earliest (then oldest) on top.
+    times: BinaryHeap<Reverse<Key>>,
+    buckets: Vec<VecDeque<u32>>,
     seq: u64,
+    /// Emptied buckets, kept with their capacity so that steady state allocates nothing.
+    spare: Vec<u32>,
+    /// The newest bucket, while it still holds wake-ups: the common case of many wake-ups
+    /// for one time appends here.
+    last: Option<(SimTime, u32)>,
+    now_fifo: VecDeque<Wake>,
+}
+
+impl std::fmt::Debug for Calendar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Calendar")
+            .field("times", &self.times.len())
+            .field("now", &self.now_fifo.len())
+            .finish()
+    }
 }
 
 /// What the calendar has next.
@@ -91,26 +112,46 @@ pub(crate) enum Next {
 
 impl Calendar {
     /// Schedules `wake` at `time` (> now).
+    #[inline]
     pub(crate) fn push_later(&mut self, time: SimTime, wake: Wake) {
+        let bucket = match self.last {
+            Some((t, b)) if t == time => b,
+            _ => self.bucket_for(time),
+        };
+        self.buckets[bucket as usize].push_back(pack(wake));
+    }
+
+    fn bucket_for(&mut self, time: SimTime) -> u32 {
+        let bucket = match self.spare.pop() {
+            Some(b) => b,
+            None => {
+                // Pending buckets stay far below 2^28: each holds at least one wake-up.
+                debug_assert!(self.buckets.len() < (1 << BUCKET_BITS));
+                self.buckets.push(VecDeque::new());
+                (self.buckets.len() - 1) as u32
+            }
+        };
         if self.seq >> SEQ_BITS != 0 {
             self.renumber();
         }
         let seq = self.seq;
         self.seq += 1;
-        self.heap.push(Reverse(Key::new(time, seq, wake)));
+        self.times.push(Reverse(Key::new(time, seq, bucket)));
+        self.last = Some((time, bucket));
+        bucket
     }
 
-    /// Re-issues sequence numbers from zero, in the current order, once they run out (after
-    /// 2^36 timed wake-ups). Order is preserved, so the run is unaffected.
+    /// Re-issues creation numbers from zero, in the current order, once they run out (after
+    /// 2^36 buckets). The order is kept, so the run is unaffected.
     #[cold]
     fn renumber(&mut self) {
-        let mut keys: Vec<Key> = std::mem::take(&mut self.heap)
+        let mut keys: Vec<Key> = std::mem::take(&mut self.times)
             .into_iter()
             .map(|Reverse(k)| k)
             .collect();
         keys.sort_unstable();
         self.seq = keys.len() as u64;
-        self.heap = keys
+        self.times = keys
             .into_iter()
             .enumerate()
             .map(|(i, k)| Reverse(k.with_seq(i as u64)))
@@ -124,36 +165,45 @@ impl Calendar {
 
     /// Whether nothing at all is scheduled.
     pub(crate) fn is_empty(&self) -> bool {
-        self.heap.is_empty() && self.now_fifo.is_empty()
+        self.times.is_empty() && self.now_fifo.is_empty()
     }
 
-    /// Pops the next wake-up in `(time, seq)` order, advancing `now` when the current time
-    /// has nothing left; never past `until`.
+    /// Pops the next wake-up in `(time, insertion)` order, advancing `now` when the current
+    /// time has nothing left; never past `until`.
     #[inline]
     pub(crate) fn pop_next(&mut self, now: &mut SimTime, until: SimTime) -> Next {
-        if let Some(Reverse(top)) = self.heap.peek()
+        if let Some(&Reverse(top)) = self.times.peek()
             && top.time() <= *now
         {
-            return self.pop_heap();
+            return self.pop_bucket(top.bucket());
         }
         if let Some(wake) = self.now_fifo.pop_front() {
             return Next::Wake(wake);
         }
-        match self.heap.peek() {
+        match self.times.peek() {
             None => Next::Empty,
-            Some(Reverse(top)) if top.time() > until => Next::Beyond,
-            Some(Reverse(top)) => {
+            Some(&Reverse(top)) if top.time() > until => Next::Beyond,
+            Some(&Reverse(top)) => {
                 *now = top.time();
-                self.pop_heap()
+                self.pop_bucket(top.bucket())
             }
         }
     }
 
-    fn pop_heap(&mut self) -> Next {
-        match self.heap.pop() {
-            Some(Reverse(key)) => Next::Wake(key.wake()),
-            None => Next::Empty,
+    /// Pops the front of `bucket` (the heap's top), retiring it when empty.
+    fn pop_bucket(&mut self, bucket: u32) -> Next {
+        let queue = &mut self.buckets[bucket as usize];
+        let Some(bits) = queue.pop_front() else {
+            return Next::Empty; // unreachable: buckets in the heap are never empty
+        };
+        if queue.is_empty() {
+            self.times.pop();
+            self.spare.push(bucket);
+            if self.last.is_some_and(|(_, b)| b == bucket) {
+                self.last = None;
+            }
         }
+        Next::Wake(unpack(bits))
     }
 }
 
@@ -177,40 +227,94 @@ mod tests {
             calendar.push_later(SimTime::from_ns(2), Wake::Slot(slot));
         }
         calendar.push_later(SimTime::from_ns(1), Wake::Foreign(7));
-        let order: Vec<Wake> = drain(&mut calendar).into_iter().map(|(_, w)| w).collect();
+        // Back to a time that already has a bucket: it joins the end of that bucket.
+        calendar.push_later(SimTime::from_ns(2), Wake::Slot(4));
+        let order: Vec<(SimTime, Wake)> = drain(&mut calendar);
         assert_eq!(
             order,
             [
-                Wake::Foreign(7),
-                Wake::Slot(5),
-                Wake::Slot(3),
-                Wake::Slot(9),
-                Wake::Slot(1)
+                (SimTime::from_ns(1), Wake::Foreign(7)),
+                (SimTime::from_ns(2), Wake::Slot(5)),
+                (SimTime::from_ns(2), Wake::Slot(3)),
+                (SimTime::from_ns(2), Wake::Slot(9)),
+                (SimTime::from_ns(2), Wake::Slot(1)),
+                (SimTime::from_ns(2), Wake::Slot(4)),
             ]
         );
+        assert!(calendar.is_empty());
     }
 
     #[test]
-    fn renumbering_sequence_numbers_keeps_the_order() {
+    fn due_bucket_runs_before_wakes_made_now_and_the_limit_holds() {
+        let mut calendar = Calendar::default();
+        calendar.push_later(SimTime::from_ns(3), Wake::Slot(1));
+        calendar.push_later(SimTime::from_ns(3), Wake::Slot(2));
+        calendar.push_later(SimTime::from_ns(9), Wake::Slot(3));
+        let mut now = SimTime::ZERO;
+        assert!(matches!(
+            calendar.pop_next(&mut now, SimTime::MAX),
+            Next::Wake(Wake::Slot(1))
+        ));
+        assert_eq!(now, SimTime::from_ns(3));
+        calendar.push_now(Wake::Slot(7));
+        assert!(matches!(
+            calendar.pop_next(&mut now, SimTime::MAX),
+            Next::Wake(Wake::Slot(2))
+        ));
+        assert!(matches!(
+            calendar.pop_next(&mut now, SimTime::MAX),
+            Next::Wake(Wake::Slot(7))
+        ));
+        assert!(matches!(
+            calendar.pop_next(&mut now, SimTime::from_ns(5)),
+            Next::Beyond
+        ));
+        assert_eq!(now, SimTime::from_ns(3));
+    }
+
+    #[test]
+    fn buckets_are_reused_without_growing() {
+        let mut calendar = Calendar::default();
+        let mut now = SimTime::ZERO;
+        for round in 1..100u64 {
+            for slot in 0..10 {
+                calendar.push_later(SimTime::from_ns(round), Wake::Slot(slot));
+            }
+            for _ in 0..10 {
+                assert!(matches!(
+                    calendar.pop_next(&mut now, SimTime::MAX),
+                    Next::Wake(_)
+                ));
+            }
+        }
+        assert_eq!(calendar.buckets.len(), 1);
+    }
+
+    #[test]
+    fn renumbering_creation_numbers_keeps_the_order() {
         let mut calendar = Calendar::default();
         calendar.push_later(SimTime::from_ns(1), Wake::Slot(2));
+        calendar.push_later(SimTime::from_ns(2), Wake::Slot(9));
         calendar.push_later(SimTime::from_ns(1), Wake::Slot(1));
-        calendar.seq = 1 << SEQ_BITS; // as if 2^36 wake-ups had been scheduled
-        calendar.push_later(SimTime::from_ns(1), Wake::Slot(0));
-        assert_eq!(calendar.seq, 3);
+        calendar.seq = 1 << SEQ_BITS; // as if 2^36 buckets had been made
+        calendar.push_later(SimTime::from_ns(2), Wake::Slot(0));
+        assert_eq!(calendar.seq, 4);
         let order: Vec<Wake> = drain(&mut calendar).into_iter().map(|(_, w)| w).collect();
-        assert_eq!(order, [Wake::Slot(2), Wake::Slot(1), Wake::Slot(0)]);
+        assert_eq!(
+            order,
+            [Wake::Slot(2), Wake::Slot(1), Wake::Slot(9), Wake::Slot(0)]
+        );
     }
 
     #[test]
-    fn keys_round_trip_time_and_target() {
-        let key = Key::new(
-            SimTime::from_ps(u64::MAX),
-            12345,
-            Wake::Foreign(MAX_TARGET_INDEX),
+    fn packing_round_trips_the_largest_indices() {
+        assert_eq!(
+            unpack(pack(Wake::Foreign(MAX_TARGET_INDEX))),
+            Wake::Foreign(MAX_TARGET_INDEX)
         );
-        assert_eq!(key.time(), SimTime::from_ps(u64::MAX));
-        assert_eq!(key.seq(), 12345);
-        assert_eq!(key.wake(), Wake::Foreign(MAX_TARGET_INDEX));
+        assert_eq!(
+            unpack(pack(Wake::Slot(MAX_TARGET_INDEX))),
+            Wake::Slot(MAX_TARGET_INDEX)
+        );
     }
 }

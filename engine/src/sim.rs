@@ -99,8 +99,8 @@ impl ProcTable {
                 (self.entries.len() - 1) as u32
             }
         };
-        // A timed wake-up names its process by slot in a packed calendar key; 134 million
-        // processes alive at once would need terabytes of memory before this could trip.
+        // A timed wake-up names its process by slot in 31 bits; two billion processes alive
+        // at once would need far more memory than any machine before this could trip.
         debug_assert!(slot <= crate::calendar::MAX_TARGET_INDEX);
         ProcessId { serial, slot }
     }
