@@ -163,7 +163,7 @@ impl Machine {
                 used[i] += bytes.0;
             }
             Placement::TcmSpread(sip) => {
-                share = bytes.0.div_ceil(pes).div_ceil(ELEMENT) * ELEMENT;
+                share = spread_share(bytes.0, pes);
                 let first = self.sip_index(sip) * pes as usize;
                 let mut used = self.inner.tcm_used.borrow_mut();
                 let slice = &mut used[first..first + pes as usize];
@@ -205,9 +205,8 @@ impl Machine {
         })
     }
 
-    /// Copies `len` bytes from `src` at `src_offset` to `dst` at `dst_offset`, moving the
-    /// pieces over the network concurrently (a spread TCM buffer moves PE slice by PE slice),
-    /// and the data with them. Returns when every piece has arrived.
+    /// Copies `len` bytes from `src` at `src_offset` to `dst` at `dst_offset`: the timing of
+    /// [`move_bytes`](Machine::move_bytes), then the data (if any).
     pub async fn copy(
         &self,
         src: &Buffer,
@@ -216,13 +215,8 @@ impl Machine {
         dst_offset: u64,
         len: u64,
     ) -> Result<(), ModelError> {
-        src.check_range("copy from", src_offset, len)?;
-        dst.check_range("copy to", dst_offset, len)?;
-        let pieces = pair_pieces(
-            &src.segments(src_offset, len),
-            &dst.segments(dst_offset, len),
-        );
-        self.transfer_pieces(&pieces).await?;
+        self.move_bytes(src, src_offset, dst, dst_offset, len)
+            .await?;
         if let (Some(s), Some(d)) = (&src.inner.data, &dst.inner.data) {
             let (s0, d0, n) = (
                 (src_offset / ELEMENT) as usize,
@@ -236,6 +230,27 @@ impl Machine {
             }
         }
         Ok(())
+    }
+
+    /// Moves `len` bytes from `src` at `src_offset` to `dst` at `dst_offset` over the network
+    /// without touching their data: the pieces travel concurrently (a spread TCM buffer moves
+    /// PE slice by PE slice, each to the PE slice of `dst` that holds those bytes). Returns
+    /// when every piece has arrived.
+    pub async fn move_bytes(
+        &self,
+        src: &Buffer,
+        src_offset: u64,
+        dst: &Buffer,
+        dst_offset: u64,
+        len: u64,
+    ) -> Result<(), ModelError> {
+        src.check_range("copy from", src_offset, len)?;
+        dst.check_range("copy to", dst_offset, len)?;
+        let pieces = pair_pieces(
+            &src.segments(src_offset, len),
+            &dst.segments(dst_offset, len),
+        );
+        self.transfer_pieces(&pieces).await
     }
 
     /// Runs `(from, to, bytes)` transfers concurrently; returns when all have arrived.
@@ -281,6 +296,33 @@ impl Machine {
         let time = self.reduce_time_on_sip(len);
         self.sim().timeout(time).await;
         reduce_data(dst, dst_offset, src, src_offset, len, op);
+        Ok(())
+    }
+}
+
+impl Machine {
+    /// `dst[range] = op(dst[range], values)` by the PEs of `dst`'s SIP in parallel, for values
+    /// that arrived in a message rather than sit in a buffer; costs
+    /// [`reduce_time_on_sip`](Machine::reduce_time_on_sip) for `len` bytes. `values` is `None`
+    /// on a machine without data.
+    pub async fn reduce_values(
+        &self,
+        dst: &Buffer,
+        dst_offset: u64,
+        len: u64,
+        values: Option<&[f32]>,
+        op: ReduceOp,
+    ) -> Result<(), ModelError> {
+        dst.check_range("reduce into", dst_offset, len)?;
+        let time = self.reduce_time_on_sip(len);
+        self.sim().timeout(time).await;
+        if let (Some(values), Some(mut data)) = (values, dst.data_mut()) {
+            let d0 = (dst_offset / ELEMENT) as usize;
+            let n = ((len / ELEMENT) as usize).min(values.len());
+            for (t, v) in data[d0..d0 + n].iter_mut().zip(values) {
+                *t = op.apply(*t, *v);
+            }
+        }
         Ok(())
     }
 }
@@ -371,6 +413,23 @@ impl Buffer {
         }
     }
 
+    /// A copy of the values in bytes `[offset, offset + len)`, when the machine carries data.
+    pub fn read(&self, offset: u64, len: u64) -> Option<Vec<f32>> {
+        let data = self.data()?;
+        let (a, n) = ((offset / ELEMENT) as usize, (len / ELEMENT) as usize);
+        data.get(a..a + n).map(<[f32]>::to_vec)
+    }
+
+    /// Writes `values` at byte `offset` (no time passes; a transfer's data landing). Values
+    /// past the end of the buffer are ignored.
+    pub fn write(&self, offset: u64, values: &[f32]) {
+        if let Some(mut data) = self.data_mut() {
+            let a = ((offset / ELEMENT) as usize).min(data.len());
+            let n = values.len().min(data.len() - a);
+            data[a..a + n].copy_from_slice(&values[..n]);
+        }
+    }
+
     fn check_range(&self, what: &str, offset: u64, len: u64) -> Result<(), ModelError> {
         let size = self.inner.bytes.0;
         let aligned = self.inner.data.is_none() || (offset % ELEMENT == 0 && len % ELEMENT == 0);
@@ -387,29 +446,79 @@ impl Buffer {
 
     /// The memory nodes holding `[offset, offset + len)`, as `(node, bytes)` runs in order.
     pub(crate) fn segments(&self, offset: u64, len: u64) -> Vec<(Node, u64)> {
-        match self.inner.placement {
-            Placement::Tcm(pe) => vec![(Node::Tcm(pe), len)],
-            Placement::Sram(sip) => vec![(Node::Sram(sip), len)],
-            Placement::Hbm(sip) => vec![(Node::Hbm(sip), len)],
-            Placement::TcmSpread(sip) => {
-                let share = self.inner.share.max(1);
-                let mut out = Vec::new();
-                let (mut at, end) = (offset, offset + len);
-                while at < end {
-                    let pe = (at / share) as u32;
-                    let stop = ((pe as u64 + 1) * share).min(end);
-                    out.push((Node::Tcm(sip.pe(pe)), stop - at));
-                    at = stop;
-                }
-                if out.is_empty() {
-                    // A 0-byte copy still sends its (empty) packet from the first PE.
-                    let pe = (offset / share)
-                        .min(self.inner.machine.topology().pes_per_sip() as u64 - 1);
-                    out.push((Node::Tcm(sip.pe(pe as u32)), 0));
-                }
-                out
+        let pes = self.inner.machine.topology().pes_per_sip();
+        segments(self.inner.placement, self.inner.share, pes, offset, len)
+    }
+}
+
+/// The per-PE share of a `bytes` buffer spread over `pes` TCMs: whole `f32`s, rounded up.
+fn spread_share(bytes: u64, pes: u64) -> u64 {
+    bytes.div_ceil(pes.max(1)).div_ceil(ELEMENT) * ELEMENT
+}
+
+/// The memory nodes holding bytes `[offset, offset + len)` of a buffer at `placement` (with
+/// per-PE `share` when spread over `pes` TCMs), as `(node, bytes)` runs in order.
+fn segments(placement: Placement, share: u64, pes: u32, offset: u64, len: u64) -> Vec<(Node, u64)> {
+    match placement {
+        Placement::Tcm(pe) => vec![(Node::Tcm(pe), len)],
+        Placement::Sram(sip) => vec![(Node::Sram(sip), len)],
+        Placement::Hbm(sip) => vec![(Node::Hbm(sip), len)],
+        Placement::TcmSpread(sip) => {
+            let share = share.max(1);
+            let last_pe = pes.saturating_sub(1) as u64;
+            let mut out = Vec::new();
+            let (mut at, end) = (offset, offset + len);
+            while at < end {
+                let pe = (at / share).min(last_pe);
+                let stop = if pe == last_pe {
+                    end
+                } else {
+                    ((pe + 1) * share).min(end)
+                };
+                out.push((Node::Tcm(sip.pe(pe as u32)), stop - at));
+                at = stop;
             }
+            if out.is_empty() {
+                // A 0-byte copy still sends its (empty) packet from the PE at the offset.
+                out.push((Node::Tcm(sip.pe((offset / share).min(last_pe) as u32)), 0));
+            }
+            out
         }
+    }
+}
+
+impl Machine {
+    /// Moves `len` bytes from `src` at `src_offset` to where bytes `[dst_offset, dst_offset +
+    /// len)` of a `dst_bytes` buffer at `dst` would live, without touching data: the timing of
+    /// a one-sided put into a peer's buffer that this process does not hold.
+    pub async fn move_to_placement(
+        &self,
+        src: &Buffer,
+        src_offset: u64,
+        dst: Placement,
+        dst_bytes: Bytes,
+        dst_offset: u64,
+        len: u64,
+    ) -> Result<(), ModelError> {
+        src.check_range("copy from", src_offset, len)?;
+        if dst_offset
+            .checked_add(len)
+            .is_none_or(|end| end > dst_bytes.0)
+        {
+            return Err(ModelError::BadRange {
+                what: format!("copy to {dst}"),
+                offset: dst_offset,
+                len,
+                size: dst_bytes.0,
+            });
+        }
+        let pes = self.topology().pes_per_sip();
+        let share = spread_share(dst_bytes.0, pes as u64);
+        let pieces = pair_pieces(
+            &src.segments(src_offset, len),
+            &segments(dst, share, pes, dst_offset, len),
+        );
+        self.transfer_pieces(&pieces).await
     }
 }
 
