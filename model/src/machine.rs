@@ -33,7 +33,7 @@
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::rc::Rc;
 
 use kernbench_engine::{Sim, SimTime};
@@ -228,14 +228,25 @@ impl Machine {
         let mut pending = BinaryHeap::with_capacity(hops.len() + 1);
         pending.push(Reverse((sim.now(), 0u64, 0usize)));
         let mut done = sim.now();
-        // When this transfer's previous packet leaves each hop.
+        // When this transfer's previous packet leaves each hop, and the packets that reached a
+        // hop while their predecessor still held its one credit there, in order. A waiting
+        // packet is released (scheduled) exactly once, when its predecessor is given the link,
+        // so a deep queue costs O(1) per packet, not a re-check per departure.
         let mut left = vec![SimTime::ZERO; hops.len()];
+        let mut waiting: Vec<VecDeque<u64>> = vec![VecDeque::new(); hops.len()];
+        // The packet scheduled for its turn at each hop (the predecessor's departure).
+        let mut next_up: Vec<Option<u64>> = vec![None; hops.len()];
         while let Some(Reverse((at, packet, hop))) = pending.pop() {
             if at > sim.now() {
                 sim.timeout(at - sim.now()).await;
             }
-            if left[hop] > at {
-                // Its predecessor still holds the one credit at this hop: wait for it.
+            if next_up[hop] == Some(packet) {
+                next_up[hop] = None; // its turn
+            } else if next_up[hop].is_some() || !waiting[hop].is_empty() {
+                waiting[hop].push_back(packet);
+                continue;
+            } else if left[hop] > at {
+                next_up[hop] = Some(packet);
                 pending.push(Reverse((left[hop], packet, hop)));
                 continue;
             }
@@ -257,6 +268,10 @@ impl Machine {
                 start + serialise
             };
             left[hop] = depart;
+            if let Some(next) = waiting[hop].pop_front() {
+                next_up[hop] = Some(next);
+                pending.push(Reverse((depart, next, hop)));
+            }
             if hop == 0 && !is_last {
                 pending.push(Reverse((depart, packet + 1, 0)));
             }
