@@ -1,0 +1,67 @@
+//! The order in which names appear in tables, legends and colours: the domain's usual order
+//! first (DESIGN.md), anything else after it alphabetically. Independent of row order.
+
+/// Collectives in their usual order.
+const COLLECTIVES: &[&str] = &[
+    "all-reduce",
+    "reduce-scatter",
+    "all-gather",
+    "broadcast",
+    "reduce",
+];
+/// Algorithms in their usual order.
+pub(crate) const ALGORITHMS: &[&str] = &[
+    "ring",
+    "mesh",
+    "tree",
+    "double-binary-tree",
+    "halving-doubling",
+    "direct",
+    "hierarchical",
+];
+/// Memories from nearest to the PE to farthest.
+const MEMORIES: &[&str] = &["tcm", "sram", "hbm"];
+
+/// A sort key: position in `known`, then the name itself.
+fn key<'a>(known: &[&str], name: &'a str) -> (usize, &'a str) {
+    (
+        known.iter().position(|k| *k == name).unwrap_or(known.len()),
+        name,
+    )
+}
+
+/// Sort key of a collective name.
+pub(crate) fn collective_key(name: &str) -> (usize, &str) {
+    key(COLLECTIVES, name)
+}
+
+/// Sort key of an algorithm name.
+pub(crate) fn algorithm_key(name: &str) -> (usize, &str) {
+    key(ALGORITHMS, name)
+}
+
+/// Sort key of a memory name.
+pub(crate) fn memory_key(name: &str) -> (usize, &str) {
+    key(MEMORIES, name)
+}
+
+/// Sorts and deduplicates algorithm names into their display order.
+pub(crate) fn sorted_algorithms<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut names: Vec<&str> = names.into_iter().collect();
+    names.sort_by(|a, b| algorithm_key(a).cmp(&algorithm_key(b)));
+    names.dedup();
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_names_come_first_in_domain_order_then_others_alphabetically() {
+        let names = sorted_algorithms(["zeta", "tree", "ring", "alpha", "ring"]);
+        assert_eq!(names, ["ring", "tree", "alpha", "zeta"]);
+        assert!(memory_key("tcm") < memory_key("hbm"));
+        assert!(collective_key("all-reduce") < collective_key("all-gather"));
+    }
+}

@@ -1,0 +1,344 @@
+//! Shared looks: fonts, colours and markers per algorithm, the legend strip, and log-axis
+//! ticks.
+
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{FAMILY, plot_err};
+use crate::order::ALGORITHMS;
+use crate::units::size_label;
+
+/// Title of a figure.
+pub(super) const TITLE_PX: f64 = 26.0;
+/// Subtitle under the title.
+pub(super) const SUBTITLE_PX: f64 = 16.0;
+/// Caption of a panel.
+pub(super) const CAPTION_PX: f64 = 18.0;
+/// Tick labels, axis names and legend entries.
+pub(super) const LABEL_PX: f64 = 15.0;
+
+/// Text in the embedded font.
+pub(super) fn font(size: f64) -> TextStyle<'static> {
+    TextStyle::from((FAMILY, size).into_font()).color(&BLACK)
+}
+
+/// Okabe-Ito colours (distinguishable with the common colour-vision deficiencies, yellow
+/// left out as unreadable on white), then a few more.
+const PALETTE: [RGBColor; 10] = [
+    RGBColor(0x00, 0x72, 0xB2),
+    RGBColor(0xD5, 0x5E, 0x00),
+    RGBColor(0x00, 0x9E, 0x73),
+    RGBColor(0xCC, 0x79, 0xA7),
+    RGBColor(0xE6, 0x9F, 0x00),
+    RGBColor(0x56, 0xB4, 0xE9),
+    RGBColor(0x00, 0x00, 0x00),
+    RGBColor(0x8C, 0x56, 0x4B),
+    RGBColor(0x7F, 0x7F, 0x7F),
+    RGBColor(0xBC, 0xBD, 0x22),
+];
+
+/// Marker shapes, so lines stay apart in grey print too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Marker {
+    Circle,
+    Square,
+    Triangle,
+    Cross,
+}
+
+/// How one algorithm is drawn: the same in every panel and every figure.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SeriesLook {
+    pub(super) color: RGBColor,
+    pub(super) marker: Marker,
+    pub(super) filled: bool,
+}
+
+/// The look of `algorithm`. Known algorithms have fixed looks; others (`extra_index` = its
+/// position among the unknown ones of the figure) take the next ones.
+pub(super) fn look(algorithm: &str, extra_index: usize) -> SeriesLook {
+    let index = ALGORITHMS
+        .iter()
+        .position(|a| *a == algorithm)
+        .unwrap_or(ALGORITHMS.len() + extra_index);
+    const MARKERS: [Marker; 4] = [
+        Marker::Circle,
+        Marker::Square,
+        Marker::Triangle,
+        Marker::Cross,
+    ];
+    SeriesLook {
+        color: PALETTE[index % PALETTE.len()],
+        marker: MARKERS[index % MARKERS.len()],
+        filled: (index / MARKERS.len()) % 2 == 0,
+    }
+}
+
+/// Looks for the algorithms of a figure, in display order.
+pub(super) fn looks<'a>(algorithms: &[&'a str]) -> Vec<(&'a str, SeriesLook)> {
+    let mut extra = 0;
+    algorithms
+        .iter()
+        .map(|algorithm| {
+            let known = ALGORITHMS.contains(algorithm);
+            let found = look(algorithm, extra);
+            if !known {
+                extra += 1;
+            }
+            (*algorithm, found)
+        })
+        .collect()
+}
+
+/// Draws one marker centred at pixel `at`.
+pub(super) fn draw_marker<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    at: (i32, i32),
+    look: SeriesLook,
+) -> Result<(), String> {
+    let style = if look.filled {
+        look.color.filled()
+    } else {
+        look.color.stroke_width(2)
+    };
+    let (x, y) = at;
+    match look.marker {
+        Marker::Circle => area.draw(&Circle::new(at, 4, style)),
+        Marker::Square => area.draw(&Rectangle::new([(x - 4, y - 4), (x + 4, y + 4)], style)),
+        Marker::Triangle => area.draw(&TriangleMarker::new(at, 5, style)),
+        Marker::Cross => area.draw(&Cross::new(at, 4, look.color.stroke_width(2))),
+    }
+    .map_err(plot_err)
+}
+
+/// A row of legend entries (line, marker, name), centred in `area`.
+pub(super) fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(&str, SeriesLook)],
+) -> Result<(), String> {
+    legend_row(area, entries, true)
+}
+
+/// Legend entries with (`with_line`) or without a line through the marker.
+fn legend_row<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(&str, SeriesLook)],
+    with_line: bool,
+) -> Result<(), String> {
+    const SWATCH: i32 = 34;
+    const GAP: i32 = 28;
+    let style = font(LABEL_PX + 1.0).pos(Pos::new(HPos::Left, VPos::Center));
+    let widths: Vec<i32> = entries
+        .iter()
+        .map(|(name, _)| {
+            area.estimate_text_size(name, &style)
+                .map(|(w, _)| w as i32 + SWATCH + 6)
+        })
+        .collect::<Result<_, _>>()
+        .map_err(plot_err)?;
+    let total: i32 = widths.iter().sum::<i32>() + GAP * (entries.len() as i32 - 1).max(0);
+    let (width, height) = area.dim_in_pixel();
+    let y = height as i32 / 2;
+    let mut x = (width as i32 - total).max(0) / 2;
+    for ((name, look), w) in entries.iter().zip(widths) {
+        if with_line {
+            area.draw(&PathElement::new(
+                vec![(x, y), (x + SWATCH, y)],
+                look.color.stroke_width(2),
+            ))
+            .map_err(plot_err)?;
+            draw_marker(area, (x + SWATCH / 2, y), *look)?;
+        } else {
+            let (left, right) = (x + SWATCH / 2 - 8, x + SWATCH / 2 + 8);
+            area.draw(&Rectangle::new(
+                [(left, y - 8), (right, y + 8)],
+                look.color.filled(),
+            ))
+            .map_err(plot_err)?;
+        }
+        area.draw_text(name, &style, (x + SWATCH + 6, y))
+            .map_err(plot_err)?;
+        x += w + GAP;
+    }
+    Ok(())
+}
+
+/// A row of coloured squares with names, centred in `area` (for bar classes).
+pub(super) fn draw_swatches<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(&str, RGBColor)],
+) -> Result<(), String> {
+    let entries: Vec<(&str, SeriesLook)> = entries
+        .iter()
+        .map(|(name, color)| {
+            (
+                *name,
+                SeriesLook {
+                    color: *color,
+                    marker: Marker::Square,
+                    filled: true,
+                },
+            )
+        })
+        .collect();
+    legend_row(area, &entries, false)
+}
+
+/// Colour of the `index`-th item in a list (bar classes).
+pub(super) fn color(index: usize) -> RGBColor {
+    PALETTE[index % PALETTE.len()]
+}
+
+/// Ticks for a log2 size axis spanning `lo..=hi` (both log2 of bytes): multiples of the
+/// smallest step in 1, 2, 5, 10 powers of two that gives at most `max_ticks` labels.
+pub(super) fn size_ticks(lo: f64, hi: f64, max_ticks: usize) -> Vec<f64> {
+    let (lo, hi) = (lo.ceil() as i64, hi.floor() as i64);
+    for step in [1, 2, 5, 10, 20] {
+        let ticks: Vec<f64> = (lo..=hi)
+            .filter(|k| k.rem_euclid(step) == 0)
+            .map(|k| k as f64)
+            .collect();
+        if ticks.len() <= max_ticks && !ticks.is_empty() {
+            return ticks;
+        }
+    }
+    vec![lo as f64]
+}
+
+/// Label of a log2 size tick: `20.0` -> `"1M"`.
+pub(super) fn size_tick_label(log2_bytes: f64) -> String {
+    let exponent = log2_bytes.round();
+    if (0.0..64.0).contains(&exponent) {
+        size_label(1u64 << exponent as u32)
+    } else {
+        String::new()
+    }
+}
+
+/// Ticks for a log10 axis spanning `lo..=hi`: every decade, plus 2x and 5x when the axis
+/// spans fewer than three decades.
+pub(super) fn decade_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let mut ticks = Vec::new();
+    let multiples: &[f64] = if hi - lo < 3.0 {
+        &[1.0, 2.0, 5.0]
+    } else {
+        &[1.0]
+    };
+    for decade in (lo.floor() as i32)..=(hi.ceil() as i32) {
+        for m in multiples {
+            let t = decade as f64 + m.log10();
+            if t >= lo - 1e-9 && t <= hi + 1e-9 {
+                ticks.push(t);
+            }
+        }
+    }
+    ticks
+}
+
+/// Label of a log10 tick: `2.0` -> `"100"`, `-1.0` -> `"0.1"`, `6.0` -> `"1e6"`.
+pub(super) fn decade_tick_label(log10_value: f64) -> String {
+    let value = 10f64.powf(log10_value);
+    let exponent = log10_value.floor() as i32;
+    let mantissa = (value / 10f64.powi(exponent)).round();
+    if !(-3..=5).contains(&exponent) {
+        return if mantissa == 1.0 {
+            format!("1e{exponent}")
+        } else {
+            format!("{mantissa}e{exponent}")
+        };
+    }
+    let decimals = (-exponent).max(0) as usize;
+    format!("{:.*}", decimals, mantissa * 10f64.powi(exponent))
+}
+
+/// A linear f64 axis whose ticks (bold grid lines, labelled) and light grid lines are given,
+/// not computed by plotters. (plotters' own `with_key_points` over an f64 range cannot take a
+/// label formatter in 0.3.7.)
+#[derive(Debug, Clone)]
+pub(super) struct TickAxis {
+    lo: f64,
+    hi: f64,
+    bold: Vec<f64>,
+    light: Vec<f64>,
+}
+
+impl TickAxis {
+    /// An axis over `lo..hi` with labelled ticks `bold` and unlabelled grid lines `light`.
+    pub(super) fn new(lo: f64, hi: f64, bold: Vec<f64>, light: Vec<f64>) -> Self {
+        Self {
+            lo,
+            hi,
+            bold,
+            light,
+        }
+    }
+}
+
+impl Ranged for TickAxis {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        if self.hi == self.lo {
+            return (limit.0 + limit.1) / 2;
+        }
+        let fraction = (value - self.lo) / (self.hi - self.lo);
+        limit.0 + (f64::from(limit.1 - limit.0) * fraction).round() as i32
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            self.light.clone()
+        } else {
+            self.bold.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.lo..self.hi
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn size_ticks_land_on_round_binary_sizes() {
+        let labels: Vec<String> = size_ticks(9.7, 30.3, 7)
+            .into_iter()
+            .map(size_tick_label)
+            .collect();
+        assert_eq!(labels, ["1K", "32K", "1M", "32M", "1G"]);
+        let labels: Vec<String> = size_ticks(10.0, 14.0, 7)
+            .into_iter()
+            .map(size_tick_label)
+            .collect();
+        assert_eq!(labels, ["1K", "2K", "4K", "8K", "16K"]);
+    }
+
+    #[test]
+    fn decade_ticks_are_readable_numbers() {
+        let labels: Vec<String> = decade_ticks(-0.5, 4.2)
+            .into_iter()
+            .map(decade_tick_label)
+            .collect();
+        assert_eq!(labels, ["1", "10", "100", "1000", "10000"]);
+        let labels: Vec<String> = decade_ticks(-1.1, 0.5)
+            .into_iter()
+            .map(decade_tick_label)
+            .collect();
+        assert_eq!(labels, ["0.1", "0.2", "0.5", "1", "2"]);
+        assert_eq!(decade_tick_label(7.0), "1e7");
+    }
+
+    #[test]
+    fn known_algorithms_keep_their_look_whatever_else_is_plotted() {
+        let a = looks(&["ring", "tree"]);
+        let b = looks(&["tree", "zzz"]);
+        assert_eq!(a[1].1.color, b[0].1.color);
+        assert_eq!(a[1].1.marker, b[0].1.marker);
+    }
+}

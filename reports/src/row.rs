@@ -1,0 +1,309 @@
+//! The plain rows the reports room consumes: one [`ResultRow`] per sweep point and one
+//! [`LinkUsage`] per link of a run.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// How a sweep point ended.
+///
+/// Serialised in lowercase: `"ok"`, `"failed"`, `"unsupported"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RowStatus {
+    /// The collective ran to completion; the timing fields are set.
+    Ok,
+    /// The point was attempted and failed (bad input, deadlock, limit); `error` says why.
+    Failed,
+    /// The algorithm refuses this topology or collective; `error` says why.
+    Unsupported,
+}
+
+impl RowStatus {
+    /// The lowercase word used in files and tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Failed => "failed",
+            Self::Unsupported => "unsupported",
+        }
+    }
+}
+
+/// The result of one sweep point: one collective, one algorithm, one buffer placement, one
+/// message size, on one topology.
+///
+/// Metrics follow nccl-tests: `algbw = bytes / time`, `busbw = algbw * factor`. Everything but
+/// `wall_ms` is a deterministic function of the inputs; `wall_ms` is the host's wall-clock time
+/// for the simulation and differs between runs, so leave it out of byte-for-byte comparisons
+/// (see [`ResultRow::without_wall_time`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultRow {
+    /// Topology name, e.g. `"ring8"`.
+    pub topology: String,
+    /// Collective: `"all-reduce"`, `"reduce-scatter"`, `"all-gather"`, `"broadcast"`, `"reduce"`.
+    pub collective: String,
+    /// Algorithm: `"ring"`, `"mesh"`, `"tree"`, `"double-binary-tree"`, `"halving-doubling"`,
+    /// `"direct"`, `"hierarchical"`.
+    pub algorithm: String,
+    /// Where the buffers live: `"tcm"`, `"sram"`, `"hbm"`.
+    pub memory: String,
+    /// Message size per rank, in bytes.
+    pub bytes: u64,
+    /// Number of ranks (SIPs).
+    pub world_size: u32,
+    /// How the point ended.
+    pub status: RowStatus,
+    /// Why the point is not [`RowStatus::Ok`]; `None` when it is.
+    pub error: Option<String>,
+    /// Simulated time of the collective, in nanoseconds.
+    pub time_ns: Option<f64>,
+    /// Algorithm bandwidth `bytes / time`, in GB/s (1 GB/s = 1e9 bytes/s).
+    pub algbw_gbps: Option<f64>,
+    /// Bus bandwidth `algbw * factor` (nccl-tests), in GB/s.
+    pub busbw_gbps: Option<f64>,
+    /// Whether the result data was checked and correct; `None` when verification was off.
+    pub verified: Option<bool>,
+    /// Number of simulation events processed.
+    pub events: Option<u64>,
+    /// Host wall-clock time of the simulation in milliseconds. Not deterministic.
+    pub wall_ms: Option<f64>,
+}
+
+impl ResultRow {
+    /// The identity of the sweep point this row answers, for resuming and merging.
+    pub fn key(&self) -> RowKey {
+        RowKey {
+            topology: self.topology.clone(),
+            collective: self.collective.clone(),
+            memory: self.memory.clone(),
+            algorithm: self.algorithm.clone(),
+            bytes: self.bytes,
+            world_size: self.world_size,
+        }
+    }
+
+    /// A copy with `wall_ms` cleared: what two runs of the same sweep must agree on exactly.
+    pub fn without_wall_time(&self) -> Self {
+        Self {
+            wall_ms: None,
+            ..self.clone()
+        }
+    }
+
+    /// The simulated time in nanoseconds when the row is [`RowStatus::Ok`] and has one.
+    pub(crate) fn ok_time_ns(&self) -> Option<f64> {
+        if self.status == RowStatus::Ok {
+            self.time_ns.filter(|t| t.is_finite())
+        } else {
+            None
+        }
+    }
+}
+
+/// The identity of a sweep point. Orders by topology, collective, memory, algorithm, size,
+/// world size, which is the order [`merge`] returns rows in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RowKey {
+    /// Topology name.
+    pub topology: String,
+    /// Collective name.
+    pub collective: String,
+    /// Memory placement.
+    pub memory: String,
+    /// Algorithm name.
+    pub algorithm: String,
+    /// Message size per rank, in bytes.
+    pub bytes: u64,
+    /// Number of ranks.
+    pub world_size: u32,
+}
+
+/// Joins shards of results into one list, one row per sweep point, sorted by [`RowKey`].
+///
+/// When several shards hold the same point, the one that comes last (later shard, later row)
+/// wins: a re-run replaces an earlier attempt.
+pub fn merge<I>(shards: I) -> Vec<ResultRow>
+where
+    I: IntoIterator,
+    I::Item: IntoIterator<Item = ResultRow>,
+{
+    let mut by_key = BTreeMap::new();
+    for shard in shards {
+        for row in shard {
+            by_key.insert(row.key(), row);
+        }
+    }
+    by_key.into_values().collect()
+}
+
+/// How busy one directed link was during one run, for link-utilisation charts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkUsage {
+    /// Topology name.
+    pub topology: String,
+    /// Memory placement of the run.
+    pub memory: String,
+    /// Algorithm of the run.
+    pub algorithm: String,
+    /// Message size per rank of the run, in bytes.
+    pub bytes: u64,
+    /// The directed link, e.g. `"c0.s0.hub->c0.s1.hub"`.
+    pub link: String,
+    /// The link's class, e.g. `"noc"`, `"sip"`, `"cube"`.
+    pub class: String,
+    /// Bytes that crossed the link.
+    pub bytes_carried: u64,
+    /// Time the link spent serving packets, in nanoseconds.
+    pub busy_ns: f64,
+    /// `busy_ns / run time`, a fraction in `0..=1` (charts show it in %).
+    pub utilisation: f64,
+}
+
+/// A row type the CSV and JSON Lines writers know: its field names in file order.
+pub trait Record: Serialize + serde::de::DeserializeOwned {
+    /// Field names in the order serde writes them; the CSV header.
+    const FIELDS: &'static [&'static str];
+}
+
+impl Record for ResultRow {
+    const FIELDS: &'static [&'static str] = &[
+        "topology",
+        "collective",
+        "algorithm",
+        "memory",
+        "bytes",
+        "world_size",
+        "status",
+        "error",
+        "time_ns",
+        "algbw_gbps",
+        "busbw_gbps",
+        "verified",
+        "events",
+        "wall_ms",
+    ];
+}
+
+impl Record for LinkUsage {
+    const FIELDS: &'static [&'static str] = &[
+        "topology",
+        "memory",
+        "algorithm",
+        "bytes",
+        "link",
+        "class",
+        "bytes_carried",
+        "busy_ns",
+        "utilisation",
+    ];
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A small Ok row for tests.
+    pub(crate) fn ok_row(
+        topology: &str,
+        algorithm: &str,
+        memory: &str,
+        bytes: u64,
+        time_ns: f64,
+    ) -> ResultRow {
+        let algbw = bytes as f64 / time_ns;
+        ResultRow {
+            topology: topology.into(),
+            collective: "all-reduce".into(),
+            algorithm: algorithm.into(),
+            memory: memory.into(),
+            bytes,
+            world_size: 8,
+            status: RowStatus::Ok,
+            error: None,
+            time_ns: Some(time_ns),
+            algbw_gbps: Some(algbw),
+            busbw_gbps: Some(algbw * 2.0 * 7.0 / 8.0),
+            verified: Some(true),
+            events: Some(1234),
+            wall_ms: Some(0.5),
+        }
+    }
+
+    /// A row that did not run, with a reason.
+    pub(crate) fn not_ok_row(
+        topology: &str,
+        algorithm: &str,
+        memory: &str,
+        bytes: u64,
+        status: RowStatus,
+        why: &str,
+    ) -> ResultRow {
+        ResultRow {
+            status,
+            error: Some(why.into()),
+            time_ns: None,
+            algbw_gbps: None,
+            busbw_gbps: None,
+            verified: None,
+            events: None,
+            wall_ms: None,
+            ..ok_row(topology, algorithm, memory, bytes, 1.0)
+        }
+    }
+
+    fn csv_header_of<T: Serialize>(row: &T) -> String {
+        let mut w = csv::Writer::from_writer(vec![]);
+        w.serialize(row).unwrap();
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        text.lines().next().unwrap().to_string()
+    }
+
+    #[test]
+    fn fields_match_what_serde_writes() {
+        let row = ok_row("ring8", "ring", "hbm", 1024, 10.0);
+        assert_eq!(csv_header_of(&row), ResultRow::FIELDS.join(","));
+        let usage = LinkUsage {
+            topology: "ring8".into(),
+            memory: "hbm".into(),
+            algorithm: "ring".into(),
+            bytes: 1024,
+            link: "a->b".into(),
+            class: "sip".into(),
+            bytes_carried: 10,
+            busy_ns: 1.0,
+            utilisation: 0.5,
+        };
+        assert_eq!(csv_header_of(&usage), LinkUsage::FIELDS.join(","));
+    }
+
+    #[test]
+    fn status_serialises_lowercase() {
+        assert_eq!(
+            serde_json::to_string(&RowStatus::Unsupported).unwrap(),
+            "\"unsupported\""
+        );
+        assert_eq!(RowStatus::Failed.as_str(), "failed");
+    }
+
+    #[test]
+    fn merge_keeps_the_last_row_per_point_in_key_order() {
+        let a = vec![
+            ok_row("ring8", "ring", "hbm", 4096, 10.0),
+            ok_row("ring8", "ring", "hbm", 1024, 5.0),
+        ];
+        let b = vec![ok_row("ring8", "ring", "hbm", 4096, 20.0)];
+        let merged = merge([a, b]);
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[0].bytes, 1024);
+        assert_eq!(merged[1].time_ns, Some(20.0));
+    }
+
+    #[test]
+    fn without_wall_time_clears_only_wall_time() {
+        let row = ok_row("ring8", "ring", "hbm", 1024, 10.0);
+        let cleared = row.without_wall_time();
+        assert_eq!(cleared.wall_ms, None);
+        assert_eq!(cleared.time_ns, row.time_ns);
+    }
+}
