@@ -104,11 +104,12 @@ impl DeadlockReport {
         let mut blocked: Vec<BlockedProcess> = procs
             .entries
             .iter()
+            .zip(&procs.hot)
             .enumerate()
-            .filter(|(_, e)| e.live)
-            .map(|(slot, entry)| {
+            .filter(|(_, (_, hot))| hot.live)
+            .map(|(slot, (entry, hot))| {
                 let pid = ProcessId {
-                    serial: entry.serial,
+                    serial: hot.serial,
                     slot: slot as u32,
                 };
                 let waits = entry

@@ -187,21 +187,25 @@ impl Simulation {
     ) -> Result<(), SimError> {
         let pid = {
             let mut procs = shared.procs.borrow_mut();
-            let Some(entry) = procs.entries.get_mut(slot as usize) else {
+            let Some(hot) = procs.hot.get_mut(slot as usize) else {
                 return Ok(());
             };
-            if !entry.live || serial.is_some_and(|s| s != entry.serial) {
+            if !hot.live || serial.is_some_and(|s| s != hot.serial) {
                 return Ok(());
             }
-            entry.queued = false;
-            entry.waits.clear();
-            if entry.label.is_some() {
+            hot.queued = false;
+            let pid = ProcessId {
+                serial: hot.serial,
+                slot,
+            };
+            if hot.noted {
+                // Waits and labels describe the last suspension only: clear them.
+                hot.noted = false;
+                let entry = &mut procs.entries[slot as usize];
+                entry.waits.clear();
                 entry.label = None;
             }
-            ProcessId {
-                serial: entry.serial,
-                slot,
-            }
+            pid
         };
         let Some(task) = self.tasks.get(pid.slot as usize).and_then(Option::as_ref) else {
             return Ok(());

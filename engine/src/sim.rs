@@ -32,15 +32,23 @@ impl Waiter {
     }
 }
 
-/// Book-keeping for one process slot.
-#[derive(Debug)]
-pub(crate) struct ProcEntry {
+/// The per-event part of a process slot's book-keeping, packed small: the executor reads it
+/// on every event, and 8 bytes a process keep thousands of them in cache.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Hot {
     pub(crate) serial: u32,
-    pub(crate) name: Cow<'static, str>,
     pub(crate) live: bool,
-    pub(crate) daemon: bool,
     /// In the now-FIFO already: a second wake before it runs is a no-op.
     pub(crate) queued: bool,
+    /// Its [`ProcEntry`] holds waits or a label to clear before the next poll.
+    pub(crate) noted: bool,
+}
+
+/// The rest of a process slot's book-keeping, read when a wait is recorded or reported.
+#[derive(Debug)]
+pub(crate) struct ProcEntry {
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) daemon: bool,
     /// What the process waits on since its last poll.
     pub(crate) waits: Vec<WaitRecord>,
     /// A label set by [`Sim::labelled`] that describes the current wait as a whole.
@@ -49,6 +57,7 @@ pub(crate) struct ProcEntry {
 
 #[derive(Debug, Default)]
 pub(crate) struct ProcTable {
+    pub(crate) hot: Vec<Hot>,
     pub(crate) entries: Vec<ProcEntry>,
     free: Vec<u32>,
     next_serial: u32,
@@ -58,16 +67,29 @@ pub(crate) struct ProcTable {
 }
 
 impl ProcTable {
-    pub(crate) fn get(&self, pid: ProcessId) -> Option<&ProcEntry> {
-        self.entries
+    /// Whether `pid` is alive (its slot holds it, not a successor).
+    pub(crate) fn is_live(&self, pid: ProcessId) -> bool {
+        self.hot
             .get(pid.slot as usize)
-            .filter(|e| e.live && e.serial == pid.serial)
+            .is_some_and(|h| h.live && h.serial == pid.serial)
     }
 
-    pub(crate) fn get_mut(&mut self, pid: ProcessId) -> Option<&mut ProcEntry> {
-        self.entries
-            .get_mut(pid.slot as usize)
-            .filter(|e| e.live && e.serial == pid.serial)
+    pub(crate) fn get(&self, pid: ProcessId) -> Option<&ProcEntry> {
+        if self.is_live(pid) {
+            self.entries.get(pid.slot as usize)
+        } else {
+            None
+        }
+    }
+
+    /// The entry of a live `pid`, marked as holding notes to clear at its next poll.
+    pub(crate) fn note_mut(&mut self, pid: ProcessId) -> Option<&mut ProcEntry> {
+        if self.is_live(pid) {
+            self.hot[pid.slot as usize].noted = true;
+            self.entries.get_mut(pid.slot as usize)
+        } else {
+            None
+        }
     }
 
     fn insert(&mut self, name: Cow<'static, str>, daemon: bool) -> ProcessId {
@@ -76,12 +98,15 @@ impl ProcTable {
         if !daemon {
             self.live_workers += 1;
         }
-        let entry = ProcEntry {
+        let hot = Hot {
             serial,
-            name,
             live: true,
-            daemon,
             queued: false,
+            noted: false,
+        };
+        let entry = ProcEntry {
+            name,
+            daemon,
             waits: Vec::new(),
             label: None,
         };
@@ -92,9 +117,11 @@ impl ProcTable {
                 let mut waits = std::mem::take(&mut old.waits);
                 waits.clear();
                 *old = ProcEntry { waits, ..entry };
+                self.hot[slot as usize] = hot;
                 slot
             }
             None => {
+                self.hot.push(hot);
                 self.entries.push(entry);
                 (self.entries.len() - 1) as u32
             }
@@ -106,8 +133,9 @@ impl ProcTable {
     }
 
     pub(crate) fn finish(&mut self, pid: ProcessId) {
-        if let Some(entry) = self.get_mut(pid) {
-            entry.live = false;
+        if self.is_live(pid) {
+            self.hot[pid.slot as usize].live = false;
+            let entry = &mut self.entries[pid.slot as usize];
             entry.waits.clear();
             entry.label = None;
             let daemon = entry.daemon;
@@ -179,10 +207,8 @@ impl Shared {
     /// Queues process `pid` to run at the current time (once, however often it is woken).
     pub(crate) fn wake_task(&self, pid: ProcessId) {
         let mut procs = self.procs.borrow_mut();
-        if let Some(entry) = procs.get_mut(pid)
-            && !entry.queued
-        {
-            entry.queued = true;
+        if procs.is_live(pid) && !procs.hot[pid.slot as usize].queued {
+            procs.hot[pid.slot as usize].queued = true;
             drop(procs);
             self.calendar.borrow_mut().push_now(Wake::Task(pid));
         }
@@ -358,7 +384,7 @@ impl Sim {
     /// Records that the current process waits on `kind` since `since`.
     pub(crate) fn record_wait(&self, kind: WaitKind, since: SimTime) {
         if let Some(pid) = self.shared.current.get()
-            && let Some(entry) = self.shared.procs.borrow_mut().get_mut(pid)
+            && let Some(entry) = self.shared.procs.borrow_mut().note_mut(pid)
         {
             entry.waits.push(WaitRecord { kind, since });
         }
@@ -366,7 +392,7 @@ impl Sim {
 
     pub(crate) fn set_label(&self, label: Cow<'static, str>) {
         if let Some(pid) = self.shared.current.get()
-            && let Some(entry) = self.shared.procs.borrow_mut().get_mut(pid)
+            && let Some(entry) = self.shared.procs.borrow_mut().note_mut(pid)
         {
             entry.label = Some(label);
         }
