@@ -2,7 +2,9 @@
 //! and turns their errors into exit codes in one place ([`Failure::exit_code`]).
 //!
 //! Exit codes: 0 done; 2 bad input (a message naming the file, the place and the fix);
-//! 1 an internal error (a bug).
+//! 3 deadlock (the report is printed); 4 a limit was reached; 1 an internal error (a bug).
+
+mod run;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -45,15 +47,30 @@ enum Command {
         #[arg(long)]
         dot: bool,
     },
+    /// Run one collective on one topology, one rank per SIP, and print its time and bandwidth
+    /// as nccl-tests does.
+    ///
+    /// algbw = size / time; busbw = algbw x 2(n-1)/n for all-reduce, (n-1)/n for reduce-scatter
+    /// and all-gather, 1 for broadcast and reduce. With --verify, buffers carry real f32 data
+    /// and every rank's result is checked. A deadlock prints its report and exits with 3.
+    #[command(
+        after_help = "Examples:\n  kernbench run --topology topologies/ring8.ron --collective all-reduce --algorithm ring --size 64MiB --memory hbm\n  \
+                            kernbench run --topology topologies/default.ron --size 1MiB --verify --json"
+    )]
+    Run(run::RunArgs),
 }
 
 /// Why a command did not finish; decides the exit code.
 #[derive(Debug)]
-enum Failure {
+pub(crate) enum Failure {
     /// Bad input; the message goes to stderr.
     BadInput(String),
     /// Bad input whose messages were already printed (one per file).
     BadInputReported,
+    /// The simulation deadlocked; the report goes to stdout.
+    Deadlock(String),
+    /// A limit was reached before the run finished.
+    Limit(String),
     /// A bug or an environment failure that is not the input's fault.
     Internal(String),
 }
@@ -62,6 +79,8 @@ impl Failure {
     fn exit_code(&self) -> ExitCode {
         match self {
             Failure::BadInput(_) | Failure::BadInputReported => ExitCode::from(2),
+            Failure::Deadlock(_) => ExitCode::from(3),
+            Failure::Limit(_) => ExitCode::from(4),
             Failure::Internal(_) => ExitCode::from(1),
         }
     }
@@ -110,6 +129,11 @@ fn main() -> ExitCode {
         Err(failure) => {
             match &failure {
                 Failure::BadInput(message) => eprintln!("error: {message}"),
+                Failure::Deadlock(report) => {
+                    let _ = print(report);
+                    eprintln!("error: the run deadlocked (report above)");
+                }
+                Failure::Limit(message) => eprintln!("error: {message}"),
                 Failure::Internal(message) => eprintln!("kernbench: internal error: {message}"),
                 Failure::BadInputReported => {}
             }
@@ -122,6 +146,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Validate { files } => validate(&files),
         Command::Topo { file, dot } => topo(&file, dot),
+        Command::Run(args) => run::run(&args),
     }
 }
 
@@ -160,7 +185,7 @@ fn topo(file: &Path, dot: bool) -> Result<(), Failure> {
 }
 
 /// Writes to stdout; a closed pipe (`kernbench topo X --dot | head`) is not an error.
-fn print(text: &str) -> Result<(), Failure> {
+pub(crate) fn print(text: &str) -> Result<(), Failure> {
     match io::stdout().lock().write_all(text.as_bytes()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),

@@ -1,0 +1,113 @@
+//! The one error type of the algorithms crate.
+
+use kernbench_engine::{DeadlockReport, SimTime};
+use kernbench_model::ModelError;
+use thiserror::Error;
+
+/// What can go wrong launching or running a collective.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum CollectiveError {
+    /// A name that is not a collective, algorithm or memory.
+    #[error("unknown {what} \"{text}\"; use one of: {known}")]
+    UnknownName {
+        /// What kind of name.
+        what: &'static str,
+        /// The name as written.
+        text: String,
+        /// The accepted names.
+        known: String,
+    },
+
+    /// The launch asked for a world size other than the topology's SIP count.
+    #[error(
+        "world_size {asked} != {sips} SIPs in topology {topology}; rank = SIP, so use world_size {sips} or another topology"
+    )]
+    WorldSize {
+        /// The world size asked for.
+        asked: u32,
+        /// The topology's SIP count.
+        sips: u32,
+        /// The topology's name.
+        topology: String,
+    },
+
+    /// The algorithm cannot run this collective on this topology.
+    #[error("{algorithm} {collective} does not run on topology {topology}: {reason}")]
+    Unsupported {
+        /// The algorithm.
+        algorithm: String,
+        /// The collective.
+        collective: String,
+        /// The topology's name.
+        topology: String,
+        /// Why, and what to use instead.
+        reason: String,
+    },
+
+    /// A size that is not a whole number of `f32` elements.
+    #[error(
+        "size {bytes} bytes is not a whole number of 4-byte f32 elements; use a multiple of 4 bytes"
+    )]
+    Misaligned {
+        /// The size asked for.
+        bytes: u64,
+    },
+
+    /// A root rank outside the world.
+    #[error("root rank {root} is not in a world of {world_size} ranks; use 0..{world_size}")]
+    BadRoot {
+        /// The root asked for.
+        root: u32,
+        /// The world size.
+        world_size: u32,
+    },
+
+    /// A verified run whose result was wrong.
+    #[error(
+        "verification failed: rank {rank}, element {index}: got {got}, expected {expected} ({algorithm} {collective})"
+    )]
+    Verification {
+        /// The algorithm.
+        algorithm: String,
+        /// The collective.
+        collective: String,
+        /// The rank whose result was wrong.
+        rank: u32,
+        /// The first wrong element.
+        index: usize,
+        /// Its value.
+        got: f32,
+        /// The exact value.
+        expected: f32,
+    },
+
+    /// The run stopped making progress: the engine's report names every blocked receive.
+    #[error("the collective deadlocked\n{0}")]
+    Deadlock(Box<DeadlockReport>),
+
+    /// The run passed its simulated-time limit before finishing.
+    #[error(
+        "the collective had not finished by the time limit {limit} ({events} events); raise the limit or look for a livelock"
+    )]
+    TimeLimit {
+        /// The limit.
+        limit: SimTime,
+        /// Events processed.
+        events: u64,
+    },
+
+    /// A process of the simulation panicked: a bug in kernbench, not in the input.
+    #[error("internal error: {0}")]
+    Internal(String),
+
+    /// The machine refused (a buffer that does not fit, a bad range, ...).
+    #[error(transparent)]
+    Model(Box<ModelError>),
+}
+
+impl From<ModelError> for CollectiveError {
+    fn from(error: ModelError) -> Self {
+        CollectiveError::Model(Box::new(error))
+    }
+}

@@ -1,0 +1,408 @@
+//! The process group: collectives submitted per rank, run as processes, awaited later; and
+//! [`Comm`], the point-to-point layer the algorithms are written in.
+
+use std::fmt;
+use std::rc::Rc;
+
+use kernbench_engine::{ProcessHandle, Sim};
+use kernbench_model::{Buffer, Machine, Placement, ReduceOp};
+
+use crate::error::CollectiveError;
+use crate::names::{Algorithm, Collective};
+use crate::world::World;
+
+/// One rank's handle on the group of all ranks of a launch.
+///
+/// Each call submits the collective and returns a [`Work`] at once; the collective runs as its
+/// own process (`rank3 all-reduce#0 ring`) and `work.wait().await` joins it. Several may be in
+/// flight: the k-th call of every rank forms one collective, and its messages travel in
+/// mailboxes of their own, so they never mix with another call's.
+#[derive(Clone, Debug)]
+pub struct ProcessGroup {
+    pub(crate) world: Rc<World>,
+    pub(crate) rank: u32,
+}
+
+/// A submitted collective; wait on it with [`Work::wait`].
+#[derive(Debug)]
+pub struct Work {
+    handle: ProcessHandle<()>,
+}
+
+impl Work {
+    /// Waits for this rank's part of the collective to finish.
+    pub async fn wait(self) {
+        self.handle.await
+    }
+
+    /// Whether this rank's part has finished.
+    pub fn is_finished(&self) -> bool {
+        self.handle.is_finished()
+    }
+}
+
+/// What to run: the collective, its algorithm and parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CollectiveCall {
+    /// Which collective.
+    pub collective: Collective,
+    /// Which algorithm.
+    pub algorithm: Algorithm,
+    /// The reduction (ignored by all-gather and broadcast).
+    pub op: ReduceOp,
+    /// The root rank of broadcast and reduce.
+    pub root: u32,
+}
+
+impl ProcessGroup {
+    /// Sums (or `op`s) `buffer` over all ranks into every rank's `buffer`.
+    pub fn all_reduce(
+        &self,
+        buffer: &Buffer,
+        op: ReduceOp,
+        algorithm: Algorithm,
+    ) -> Result<Work, CollectiveError> {
+        self.submit(
+            buffer,
+            CollectiveCall {
+                collective: Collective::AllReduce,
+                algorithm,
+                op,
+                root: 0,
+            },
+        )
+    }
+
+    /// Reduces `buffer` over all ranks; rank `r` ends with segment `r` of the result in place.
+    pub fn reduce_scatter(
+        &self,
+        buffer: &Buffer,
+        op: ReduceOp,
+        algorithm: Algorithm,
+    ) -> Result<Work, CollectiveError> {
+        self.submit(
+            buffer,
+            CollectiveCall {
+                collective: Collective::ReduceScatter,
+                algorithm,
+                op,
+                root: 0,
+            },
+        )
+    }
+
+    /// Every rank contributes segment `rank` of `buffer` and ends with all segments.
+    pub fn all_gather(
+        &self,
+        buffer: &Buffer,
+        algorithm: Algorithm,
+    ) -> Result<Work, CollectiveError> {
+        self.submit(
+            buffer,
+            CollectiveCall {
+                collective: Collective::AllGather,
+                algorithm,
+                op: ReduceOp::Sum,
+                root: 0,
+            },
+        )
+    }
+
+    /// Every rank ends with `root`'s `buffer`.
+    pub fn broadcast(
+        &self,
+        buffer: &Buffer,
+        root: u32,
+        algorithm: Algorithm,
+    ) -> Result<Work, CollectiveError> {
+        self.submit(
+            buffer,
+            CollectiveCall {
+                collective: Collective::Broadcast,
+                algorithm,
+                op: ReduceOp::Sum,
+                root,
+            },
+        )
+    }
+
+    /// `root` ends with the reduction of every rank's `buffer`.
+    pub fn reduce(
+        &self,
+        buffer: &Buffer,
+        root: u32,
+        op: ReduceOp,
+        algorithm: Algorithm,
+    ) -> Result<Work, CollectiveError> {
+        self.submit(
+            buffer,
+            CollectiveCall {
+                collective: Collective::Reduce,
+                algorithm,
+                op,
+                root,
+            },
+        )
+    }
+
+    /// Submits `call` on `buffer`: checks it can run, then starts it as a process.
+    pub fn submit(&self, buffer: &Buffer, call: CollectiveCall) -> Result<Work, CollectiveError> {
+        let world_size = self.world.world_size();
+        if call.root >= world_size {
+            return Err(CollectiveError::BadRoot {
+                root: call.root,
+                world_size,
+            });
+        }
+        if buffer.bytes().0 % 4 != 0 {
+            return Err(CollectiveError::Misaligned {
+                bytes: buffer.bytes().0,
+            });
+        }
+        crate::algorithm::check(call, self.world.machine.topology())?;
+        let instance = {
+            let mut calls = self.world.calls.borrow_mut();
+            let counter = &mut calls[self.rank as usize];
+            let instance = *counter;
+            *counter += 1;
+            instance
+        };
+        let comm = Comm {
+            inner: Rc::new(CommInner {
+                world: self.world.clone(),
+                rank: self.rank,
+                instance,
+                buffer: buffer.clone(),
+                what: call.collective.name(),
+            }),
+        };
+        let name = format!(
+            "rank{} {}#{instance} {}",
+            self.rank, call.collective, call.algorithm
+        );
+        let handle = self.world.machine.sim().spawn(name, async move {
+            crate::algorithm::execute(call, comm).await
+        });
+        Ok(Work { handle })
+    }
+}
+
+/// A message between ranks: which bytes of the collective's buffer it carries, and their
+/// values on a machine with data.
+#[derive(Debug)]
+pub struct Chunk {
+    /// Byte offset in the buffer.
+    pub offset: u64,
+    /// Byte length.
+    pub len: u64,
+    /// The values, on a machine with data.
+    pub values: Option<Vec<f32>>,
+}
+
+/// One rank's point-to-point view of one collective: what algorithms are written in.
+///
+/// `send` is a one-sided put: it moves bytes of this rank's buffer into the same kind of
+/// buffer on the peer (timed over the network) and then posts a message in the FIFO mailbox
+/// from this rank to the peer on a channel; `recv` takes the next message. Cloning shares it,
+/// so an algorithm can send from a spawned process while it receives.
+#[derive(Clone)]
+pub struct Comm {
+    inner: Rc<CommInner>,
+}
+
+struct CommInner {
+    world: Rc<World>,
+    rank: u32,
+    instance: u64,
+    buffer: Buffer,
+    what: &'static str,
+}
+
+impl fmt::Debug for Comm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Comm")
+            .field("rank", &self.inner.rank)
+            .field("instance", &self.inner.instance)
+            .finish()
+    }
+}
+
+impl Comm {
+    /// This rank.
+    pub fn rank(&self) -> u32 {
+        self.inner.rank
+    }
+
+    /// The number of ranks.
+    pub fn world_size(&self) -> u32 {
+        self.inner.world.world_size()
+    }
+
+    /// This rank's buffer for the collective.
+    pub fn buffer(&self) -> &Buffer {
+        &self.inner.buffer
+    }
+
+    /// The buffer's size in bytes.
+    pub fn bytes(&self) -> u64 {
+        self.inner.buffer.bytes().0
+    }
+
+    /// The machine.
+    pub fn machine(&self) -> &Machine {
+        &self.inner.world.machine
+    }
+
+    /// The simulation.
+    pub fn sim(&self) -> &Sim {
+        self.inner.world.machine.sim()
+    }
+
+    /// The SIP-level cube count and SIPs per cube of the topology.
+    pub fn cube_shape(&self) -> (u32, u32) {
+        let t = self.machine().topology();
+        (t.cube_count(), t.sips_per_cube())
+    }
+
+    /// Segment `i` of `parts` equal parts of the buffer, in whole `f32` elements:
+    /// `(offset, len)` in bytes. Elements `[i * E / parts, (i + 1) * E / parts)` for `E`
+    /// elements, so sizes that do not divide evenly differ by at most one element.
+    pub fn segment(&self, i: u32, parts: u32) -> (u64, u64) {
+        segment(self.bytes(), i, parts)
+    }
+
+    /// Sends bytes `[offset, offset + len)` of this rank's buffer to the same place in rank
+    /// `to`'s buffer, on `channel`; returns when they have arrived there.
+    pub async fn send(
+        &self,
+        to: u32,
+        channel: u32,
+        offset: u64,
+        len: u64,
+    ) -> Result<(), CollectiveError> {
+        let values = self.inner.buffer.read(offset, len);
+        self.put(to, channel, offset, len, values).await
+    }
+
+    /// Sends `values` (already computed, for example a partial reduction held in a message)
+    /// as bytes `[offset, offset + len)`, timed as a transfer from this rank's buffer.
+    pub async fn put(
+        &self,
+        to: u32,
+        channel: u32,
+        offset: u64,
+        len: u64,
+        values: Option<Vec<f32>>,
+    ) -> Result<(), CollectiveError> {
+        let world = &self.inner.world;
+        let peer = world.sips[to as usize];
+        let kind = self.inner.buffer.placement().memory();
+        world
+            .machine
+            .move_to_placement(
+                &self.inner.buffer,
+                offset,
+                Placement::on_sip(peer, kind),
+                self.inner.buffer.bytes(),
+                offset,
+                len,
+            )
+            .await?;
+        let mailbox = world.mailbox(
+            self.inner.instance,
+            channel,
+            self.inner.rank,
+            to,
+            self.inner.what,
+        );
+        mailbox
+            .put(Chunk {
+                offset,
+                len,
+                values,
+            })
+            .await;
+        Ok(())
+    }
+
+    /// Starts [`send`](Comm::send) in a process of its own and returns its handle, so the
+    /// caller can receive (or send elsewhere) meanwhile.
+    pub fn spawn_send(&self, to: u32, channel: u32, offset: u64, len: u64) -> ProcessHandle<()> {
+        let comm = self.clone();
+        let name = format!(
+            "rank{} send {}#{} -> rank{to}",
+            self.inner.rank, self.inner.what, self.inner.instance
+        );
+        self.sim().spawn(
+            name,
+            async move { comm.send(to, channel, offset, len).await },
+        )
+    }
+
+    /// The next message from rank `from` on `channel`.
+    pub async fn recv(&self, from: u32, channel: u32) -> Chunk {
+        let mailbox = self.inner.world.mailbox(
+            self.inner.instance,
+            channel,
+            from,
+            self.inner.rank,
+            self.inner.what,
+        );
+        mailbox.get().await
+    }
+
+    /// Receives the next message from `from` and reduces it into this rank's buffer (timed as
+    /// a reduction by this SIP's PEs). Returns the message's `(offset, len)`.
+    pub async fn recv_reduce(
+        &self,
+        from: u32,
+        channel: u32,
+        op: ReduceOp,
+    ) -> Result<(u64, u64), CollectiveError> {
+        let chunk = self.recv(from, channel).await;
+        self.machine()
+            .reduce_values(
+                &self.inner.buffer,
+                chunk.offset,
+                chunk.len,
+                chunk.values.as_deref(),
+                op,
+            )
+            .await?;
+        Ok((chunk.offset, chunk.len))
+    }
+
+    /// Receives the next message from `from` and stores it in this rank's buffer (no compute:
+    /// the data landed there). Returns the message's `(offset, len)`.
+    pub async fn recv_store(&self, from: u32, channel: u32) -> (u64, u64) {
+        let chunk = self.recv(from, channel).await;
+        if let Some(values) = &chunk.values {
+            self.inner.buffer.write(chunk.offset, values);
+        }
+        (chunk.offset, chunk.len)
+    }
+}
+
+/// Segment `i` of `parts` of a `bytes` buffer in whole `f32` elements; see [`Comm::segment`].
+pub fn segment(bytes: u64, i: u32, parts: u32) -> (u64, u64) {
+    let elements = bytes / 4;
+    let parts = parts.max(1) as u64;
+    let i = (i as u64).min(parts);
+    let start = i * elements / parts;
+    let end = (i + 1).min(parts) * elements / parts;
+    (start * 4, (end - start) * 4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::segment;
+
+    #[test]
+    fn segments_cover_the_buffer_and_differ_by_at_most_one_element() {
+        let bytes = 4 * 10;
+        let parts: Vec<(u64, u64)> = (0..3).map(|i| segment(bytes, i, 3)).collect();
+        assert_eq!(parts, [(0, 12), (12, 12), (24, 16)]);
+        assert_eq!(segment(0, 1, 4), (0, 0));
+        assert_eq!(segment(8, 3, 4), (4, 4));
+    }
+}

@@ -1,0 +1,41 @@
+//! # kernbench-algorithms
+//!
+//! Collectives as processes that emit timed transfers and reductions. The launcher starts one
+//! process per rank, rank = SIP; each rank's [`ProcessGroup`] submits collectives that run as
+//! processes of their own and are awaited through a [`Work`]. Algorithms are written against
+//! [`Comm`], a point-to-point layer of one-sided puts into peers' buffers plus FIFO mailboxes,
+//! and each file documents its schedule, its alpha-beta cost and the topologies it accepts.
+//!
+//! This crate knows collectives, not file formats or reports.
+//!
+//! ```
+//! use std::rc::Rc;
+//! use kernbench_algorithms::{Algorithm, RunConfig, run_collective};
+//! use kernbench_model::Topology;
+//!
+//! let topology = Rc::new(Topology::load("../topologies/ring8.ron")?);
+//! let config = RunConfig { verify: true, ..RunConfig::all_reduce(Algorithm::Ring, 1 << 20) };
+//! let report = run_collective(topology, &config)?;
+//! assert!(report.verified);
+//! assert!(report.busbw_gbps > 0.0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
+
+mod algorithm;
+mod error;
+mod group;
+mod names;
+mod ring;
+mod runner;
+mod verify;
+mod world;
+
+pub use algorithm::check;
+pub use error::CollectiveError;
+pub use group::{Chunk, CollectiveCall, Comm, ProcessGroup, Work, segment};
+pub use names::{Algorithm, Collective};
+pub use ring::CHUNK_BYTES;
+pub use runner::{RunConfig, RunReport, run_collective};
+pub use verify::{initial_value, reduced_value};
+pub use world::{Rank, launch};

@@ -1,0 +1,173 @@
+//! The names users write: collectives and algorithms, and the nccl-tests bus factor.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::CollectiveError;
+
+/// A collective operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Collective {
+    /// Every rank ends with the reduction of all ranks' buffers.
+    AllReduce,
+    /// Rank `r` ends with segment `r` of the reduction.
+    ReduceScatter,
+    /// Every rank ends with every rank's segment.
+    AllGather,
+    /// Every rank ends with the root's buffer.
+    Broadcast,
+    /// The root ends with the reduction.
+    Reduce,
+}
+
+impl Collective {
+    /// Every collective, in a stable order.
+    pub const ALL: [Collective; 5] = [
+        Collective::AllReduce,
+        Collective::ReduceScatter,
+        Collective::AllGather,
+        Collective::Broadcast,
+        Collective::Reduce,
+    ];
+
+    /// The name used in files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Collective::AllReduce => "all-reduce",
+            Collective::ReduceScatter => "reduce-scatter",
+            Collective::AllGather => "all-gather",
+            Collective::Broadcast => "broadcast",
+            Collective::Reduce => "reduce",
+        }
+    }
+
+    /// nccl-tests' bus bandwidth factor: `busbw = algbw * factor` makes the figure comparable
+    /// to a link's bandwidth whatever the rank count (nccl-tests, doc/PERFORMANCE.md).
+    pub fn busbw_factor(self, world_size: u32) -> f64 {
+        let n = world_size.max(1) as f64;
+        match self {
+            Collective::AllReduce => 2.0 * (n - 1.0) / n,
+            Collective::ReduceScatter | Collective::AllGather => (n - 1.0) / n,
+            Collective::Broadcast | Collective::Reduce => 1.0,
+        }
+    }
+}
+
+impl fmt::Display for Collective {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Collective {
+    type Err = CollectiveError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Collective::ALL
+            .into_iter()
+            .find(|c| c.name() == text)
+            .ok_or_else(|| CollectiveError::UnknownName {
+                what: "collective",
+                text: text.to_string(),
+                known: Collective::ALL.map(Collective::name).join(", "),
+            })
+    }
+}
+
+/// An algorithm for a collective.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Algorithm {
+    /// Ring: reduce-scatter then all-gather around a logical ring of ranks.
+    Ring,
+    /// 2D mesh / torus: along rows, then along columns.
+    Mesh,
+    /// Binary tree: reduce up, broadcast down, pipelined in chunks.
+    Tree,
+    /// Two complementary binary trees, each carrying half the data.
+    DoubleBinaryTree,
+    /// Recursive halving (reduce-scatter) then doubling (all-gather).
+    HalvingDoubling,
+    /// One shot: every rank sends each slice straight to its owner.
+    Direct,
+    /// Inside each cube, across cubes, inside again.
+    Hierarchical,
+}
+
+impl Algorithm {
+    /// Every algorithm, in a stable order.
+    pub const ALL: [Algorithm; 7] = [
+        Algorithm::Ring,
+        Algorithm::Mesh,
+        Algorithm::Tree,
+        Algorithm::DoubleBinaryTree,
+        Algorithm::HalvingDoubling,
+        Algorithm::Direct,
+        Algorithm::Hierarchical,
+    ];
+
+    /// The name used in files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Ring => "ring",
+            Algorithm::Mesh => "mesh",
+            Algorithm::Tree => "tree",
+            Algorithm::DoubleBinaryTree => "double-binary-tree",
+            Algorithm::HalvingDoubling => "halving-doubling",
+            Algorithm::Direct => "direct",
+            Algorithm::Hierarchical => "hierarchical",
+        }
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Algorithm {
+    type Err = CollectiveError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Algorithm::ALL
+            .into_iter()
+            .find(|a| a.name() == text)
+            .ok_or_else(|| CollectiveError::UnknownName {
+                what: "algorithm",
+                text: text.to_string(),
+                known: Algorithm::ALL.map(Algorithm::name).join(", "),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for c in Collective::ALL {
+            assert_eq!(c.name().parse::<Collective>().unwrap(), c);
+        }
+        for a in Algorithm::ALL {
+            assert_eq!(a.name().parse::<Algorithm>().unwrap(), a);
+        }
+    }
+
+    #[test]
+    fn an_unknown_name_lists_the_known_ones() {
+        assert_eq!(
+            "rign".parse::<Algorithm>().unwrap_err().to_string(),
+            "unknown algorithm \"rign\"; use one of: ring, mesh, tree, double-binary-tree, halving-doubling, direct, hierarchical"
+        );
+    }
+
+    #[test]
+    fn bus_factors_follow_nccl_tests() {
+        assert_eq!(Collective::AllReduce.busbw_factor(8), 1.75);
+        assert_eq!(Collective::AllGather.busbw_factor(4), 0.75);
+        assert_eq!(Collective::Broadcast.busbw_factor(16), 1.0);
+    }
+}

@@ -1,0 +1,122 @@
+//! # Ring
+//!
+//! ## Schedule
+//! The ranks form a logical ring, rank `r` sending to `r + 1` and receiving from `r - 1`
+//! (mod `n`). The buffer is cut into `n` segments. Reduce-scatter takes `n - 1` steps: in step
+//! `s` rank `r` receives segment `(r - s - 2) mod n`, reduces it into its own copy and passes
+//! the partial sum on, so after step `n - 2` it holds segment `r` fully reduced. All-gather
+//! takes `n - 1` more steps passing finished segments around. All-reduce is the two in a row.
+//! Each segment moves in chunks of at most [`CHUNK_BYTES`]; a chunk is forwarded as soon as it
+//! has been reduced, so reductions overlap the transfers of later chunks, and the packets of a
+//! chunk pipeline across the hops of its route.
+//!
+//! ## Cost
+//! With `t(m)` the time to move `m` bytes between neighbours (latency `alpha` plus `m` over
+//! the bottleneck bandwidth `beta` of the route, memories included) and `c(m)` the time for a
+//! SIP's PEs to reduce `m` bytes:
+//!
+//! ```text
+//! all-reduce      T = 2(n-1) * t(S/n) + (n-1) * c(S/n)    one chunk per segment (S/n <= CHUNK)
+//!                 T ~ 2(n-1) * (alpha + (S/n)/beta)       many chunks: reductions hide
+//! reduce-scatter  T = (n-1) * (t(S/n) + c(S/n))           (one chunk per segment)
+//! all-gather      T = (n-1) * t(S/n)
+//! ```
+//!
+//! Each rank sends `2(n-1)/n * S` bytes in an all-reduce: the bandwidth-optimal amount.
+//!
+//! ## Topologies
+//! Any: the ring is logical, mapped in rank order. It is at its best where rank `r` and
+//! `r + 1` are neighbours (ring and torus topologies); elsewhere its messages take longer
+//! routes. Broadcast and reduce are refused: use tree or direct.
+
+use kernbench_engine::ProcessHandle;
+use kernbench_model::{ReduceOp, Topology};
+
+use crate::error::CollectiveError;
+use crate::group::Comm;
+use crate::names::Collective;
+
+/// Largest message of the ring: segments are sent in chunks of at most this many bytes.
+pub const CHUNK_BYTES: u64 = 1 << 20;
+
+/// Whether the ring runs `collective`; the reason if not.
+pub(crate) fn supports(collective: Collective, _topology: &Topology) -> Result<(), String> {
+    match collective {
+        Collective::AllReduce | Collective::ReduceScatter | Collective::AllGather => Ok(()),
+        Collective::Broadcast | Collective::Reduce => Err(
+            "the ring runs all-reduce, reduce-scatter and all-gather; use tree or direct for broadcast and reduce".to_string(),
+        ),
+    }
+}
+
+/// `(offset, len)` chunks of at most `CHUNK_BYTES` covering a segment, in whole `f32`s. An
+/// empty segment is one empty chunk, so every step still exchanges a message.
+pub(crate) fn chunks(offset: u64, len: u64) -> Vec<(u64, u64)> {
+    let count = len.div_ceil(CHUNK_BYTES).max(1);
+    (0..count)
+        .map(|i| {
+            let (o, l) = crate::group::segment(len, i as u32, count as u32);
+            (offset + o, l)
+        })
+        .collect()
+}
+
+/// Runs `collective` with the ring schedule.
+pub(crate) async fn run(
+    collective: Collective,
+    op: ReduceOp,
+    comm: Comm,
+) -> Result<(), CollectiveError> {
+    let n = comm.world_size();
+    let r = comm.rank();
+    if n == 1 {
+        return Ok(());
+    }
+    let seg = |k: i64| k.rem_euclid(n as i64) as u32;
+    // (segment received in step s, whether it is reduced or stored)
+    let (first, schedule): (u32, Vec<(u32, bool)>) = match collective {
+        Collective::AllReduce => (
+            seg(r as i64 - 1),
+            (0..2 * (n - 1))
+                .map(|s| (seg(r as i64 - s as i64 - 2), s < n - 1))
+                .collect(),
+        ),
+        Collective::ReduceScatter => (
+            seg(r as i64 - 1),
+            (0..n - 1)
+                .map(|s| (seg(r as i64 - s as i64 - 2), true))
+                .collect(),
+        ),
+        _ => (
+            r,
+            (0..n - 1)
+                .map(|s| (seg(r as i64 - s as i64 - 1), false))
+                .collect(),
+        ),
+    };
+    let right = (r + 1) % n;
+    let left = (r + n - 1) % n;
+    let mut sends: Vec<ProcessHandle<()>> = Vec::new();
+    let (offset, len) = comm.segment(first, n);
+    for (o, l) in chunks(offset, len) {
+        sends.push(comm.spawn_send(right, 0, o, l));
+    }
+    for (step, &(segment, reduce)) in schedule.iter().enumerate() {
+        let channel = step as u32;
+        let (offset, len) = comm.segment(segment, n);
+        for _ in chunks(offset, len) {
+            let (o, l) = if reduce {
+                comm.recv_reduce(left, channel, op).await?
+            } else {
+                comm.recv_store(left, channel).await
+            };
+            if step + 1 < schedule.len() {
+                sends.push(comm.spawn_send(right, channel + 1, o, l));
+            }
+        }
+    }
+    for send in sends {
+        send.await;
+    }
+    Ok(())
+}

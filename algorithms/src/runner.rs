@@ -1,0 +1,198 @@
+//! Running one collective on one topology, end to end: launch, submit on every rank, run,
+//! verify, and measure as nccl-tests does.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use kernbench_engine::{Outcome, SimError, SimTime, Simulation};
+use kernbench_model::{
+    Bytes, LinkStats, Machine, MachineOptions, MemoryKind, ModelError, ReduceOp, Topology,
+};
+use serde::Serialize;
+
+use crate::error::CollectiveError;
+use crate::group::CollectiveCall;
+use crate::names::{Algorithm, Collective};
+use crate::verify;
+use crate::world::launch;
+
+/// What to run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunConfig {
+    /// The collective.
+    pub collective: Collective,
+    /// The algorithm.
+    pub algorithm: Algorithm,
+    /// The buffer size per rank, in bytes (a multiple of 4).
+    pub bytes: u64,
+    /// Where every rank's buffer lives.
+    pub memory: MemoryKind,
+    /// Carry real `f32` data and check every rank's result.
+    pub verify: bool,
+    /// The reduction.
+    pub op: ReduceOp,
+    /// The root of broadcast and reduce.
+    pub root: u32,
+    /// Stop (as an error) if the collective has not finished by this simulated time.
+    pub time_limit: Option<SimTime>,
+}
+
+impl RunConfig {
+    /// A sum all-reduce of `bytes` in HBM with `algorithm`, unverified.
+    pub fn all_reduce(algorithm: Algorithm, bytes: u64) -> RunConfig {
+        RunConfig {
+            collective: Collective::AllReduce,
+            algorithm,
+            bytes,
+            memory: MemoryKind::Hbm,
+            verify: false,
+            op: ReduceOp::Sum,
+            root: 0,
+            time_limit: None,
+        }
+    }
+}
+
+/// The measured result of one run, with nccl-tests' metrics.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    /// The topology's name.
+    pub topology: String,
+    /// The collective.
+    pub collective: Collective,
+    /// The algorithm.
+    pub algorithm: Algorithm,
+    /// The memory of the buffers (`tcm`, `sram`, `hbm`).
+    pub memory: String,
+    /// Buffer size per rank.
+    pub bytes: u64,
+    /// Ranks (= SIPs).
+    pub world_size: u32,
+    /// Simulated time from the start to the last rank's finish, in picoseconds (exact).
+    pub time_ps: u64,
+    /// The same in nanoseconds.
+    pub time_ns: f64,
+    /// `bytes / time`, in GB/s (1e9 bytes per second).
+    pub algbw_gbps: f64,
+    /// `algbw * factor` (see [`Collective::busbw_factor`]), in GB/s.
+    pub busbw_gbps: f64,
+    /// Whether the data was checked (and, since the run succeeded, found right).
+    pub verified: bool,
+    /// Engine events processed.
+    pub events: u64,
+    /// Per-link counters (bytes, packets, busy time), by edge index; not serialised.
+    #[serde(skip)]
+    pub links: Vec<LinkStats>,
+}
+
+impl RunReport {
+    /// The simulated time.
+    pub fn time(&self) -> SimTime {
+        SimTime::from_ps(self.time_ps)
+    }
+}
+
+/// Runs `config` on `topology` with one rank per SIP.
+///
+/// # Errors
+/// Bad input ([`CollectiveError::Unsupported`], [`CollectiveError::Model`] for a buffer that
+/// does not fit, ...), a [`CollectiveError::Deadlock`] or [`CollectiveError::TimeLimit`], or a
+/// [`CollectiveError::Verification`] naming the first wrong element.
+pub fn run_collective(
+    topology: Rc<Topology>,
+    config: &RunConfig,
+) -> Result<RunReport, CollectiveError> {
+    if config.bytes % 4 != 0 {
+        return Err(CollectiveError::Misaligned {
+            bytes: config.bytes,
+        });
+    }
+    let call = CollectiveCall {
+        collective: config.collective,
+        algorithm: config.algorithm,
+        op: config.op,
+        root: config.root,
+    };
+    crate::algorithm::check(call, &topology)?;
+    let mut simulation = Simulation::new();
+    let machine = Machine::new(
+        &simulation.handle(),
+        topology.clone(),
+        MachineOptions {
+            data: config.verify,
+        },
+    );
+    let world_size = topology.sip_count();
+    let results: Rc<RefCell<Vec<Option<Vec<f32>>>>> =
+        Rc::new(RefCell::new(vec![None; world_size as usize]));
+    let (bytes, memory, verify) = (config.bytes, config.memory, config.verify);
+    let sink = results.clone();
+    launch(&machine, world_size, move |rank| {
+        let sink = sink.clone();
+        async move {
+            let buffer = rank.alloc(memory, Bytes(bytes))?;
+            if verify {
+                let r = rank.rank();
+                buffer.fill_with(|i| verify::initial_value(r, i));
+            }
+            let work = rank.process_group().submit(&buffer, call)?;
+            work.wait().await;
+            sink.borrow_mut()[rank.rank() as usize] = buffer.data().map(|d| d.clone());
+            Ok(())
+        }
+    })?;
+    let outcome = match config.time_limit {
+        Some(limit) => simulation.run_until(limit),
+        None => simulation.run(),
+    };
+    let outcome = outcome.map_err(from_sim_error)?;
+    let (time, events) = match outcome {
+        Outcome::Completed { time, events } => (time, events),
+        Outcome::Deadlock(report) => return Err(CollectiveError::Deadlock(Box::new(report))),
+        Outcome::LimitReached { time, events, .. } => {
+            return Err(CollectiveError::TimeLimit {
+                limit: time,
+                events,
+            });
+        }
+    };
+    if verify {
+        verify::check(call, world_size, bytes, &results.borrow())?;
+    }
+    let seconds = time.as_secs_f64();
+    let algbw = if seconds > 0.0 {
+        bytes as f64 / seconds / 1e9
+    } else {
+        0.0
+    };
+    Ok(RunReport {
+        topology: topology.name().to_string(),
+        collective: config.collective,
+        algorithm: config.algorithm,
+        memory: memory.to_string(),
+        bytes,
+        world_size,
+        time_ps: time.as_ps(),
+        time_ns: time.as_ns_f64(),
+        algbw_gbps: algbw,
+        busbw_gbps: algbw * config.collective.busbw_factor(world_size),
+        verified: verify,
+        events,
+        links: machine.link_stats().into_iter().map(|(_, s)| s).collect(),
+    })
+}
+
+/// A process failure back to the error that caused it: the collective's or the model's own
+/// error where a process returned one, an internal error for a panic.
+fn from_sim_error(error: SimError) -> CollectiveError {
+    match error {
+        SimError::ProcessFailed { source, .. } => match source.downcast::<CollectiveError>() {
+            Ok(e) => *e,
+            Err(source) => match source.downcast::<ModelError>() {
+                Ok(e) => CollectiveError::Model(e),
+                Err(other) => CollectiveError::Internal(other.to_string()),
+            },
+        },
+        other => CollectiveError::Internal(other.to_string()),
+    }
+}

@@ -1,0 +1,162 @@
+//! The launcher: one process per rank, rank = SIP; and what the ranks of a launch share.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::rc::Rc;
+
+use kernbench_engine::{ProcessHandle, ProcessId, Queue};
+use kernbench_model::{Buffer, Bytes, Machine, MemoryKind, Placement, SipId};
+
+use crate::error::CollectiveError;
+use crate::group::{Chunk, ProcessGroup};
+
+/// Mailbox key: (collective instance, channel, sender rank, receiver rank).
+pub(crate) type MailboxKey = (u64, u32, u32, u32);
+
+/// What the ranks of one launch share.
+pub(crate) struct World {
+    pub(crate) machine: Machine,
+    pub(crate) sips: Vec<SipId>,
+    pub(crate) pids: RefCell<Vec<ProcessId>>,
+    /// FIFO message queues between ranks, made on first use; a BTreeMap so nothing depends on
+    /// hash order.
+    pub(crate) mailboxes: RefCell<BTreeMap<MailboxKey, Queue<Chunk>>>,
+    /// Collectives submitted so far, per rank: the k-th call of every rank is one collective.
+    pub(crate) calls: RefCell<Vec<u64>>,
+}
+
+impl fmt::Debug for World {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("World")
+            .field("world_size", &self.sips.len())
+            .finish()
+    }
+}
+
+impl World {
+    pub(crate) fn world_size(&self) -> u32 {
+        self.sips.len() as u32
+    }
+
+    /// The mailbox from `from` to `to` for a collective instance and channel.
+    pub(crate) fn mailbox(
+        &self,
+        instance: u64,
+        channel: u32,
+        from: u32,
+        to: u32,
+        what: &str,
+    ) -> Queue<Chunk> {
+        let mut boxes = self.mailboxes.borrow_mut();
+        boxes
+            .entry((instance, channel, from, to))
+            .or_insert_with(|| {
+                let queue = Queue::with_labels(
+                    self.machine.sim(),
+                    format!("rank{from}->rank{to} {what}#{instance}"),
+                    usize::MAX,
+                    format!("recv rank{to} <- rank{from} ({what}#{instance}, channel {channel})"),
+                    format!("send rank{from} -> rank{to} ({what}#{instance}, channel {channel})"),
+                );
+                let pids = self.pids.borrow();
+                if let Some(&p) = pids.get(from as usize) {
+                    queue.add_producer(p);
+                }
+                if let Some(&p) = pids.get(to as usize) {
+                    queue.add_consumer(p);
+                }
+                queue
+            })
+            .clone()
+    }
+}
+
+/// One rank's view of a launch: its number, the world size, its device (its SIP).
+#[derive(Clone, Debug)]
+pub struct Rank {
+    pub(crate) world: Rc<World>,
+    pub(crate) rank: u32,
+}
+
+impl Rank {
+    /// This rank's number, `0..world_size`.
+    pub fn rank(&self) -> u32 {
+        self.rank
+    }
+
+    /// The number of ranks (= SIPs).
+    pub fn world_size(&self) -> u32 {
+        self.world.world_size()
+    }
+
+    /// This rank's device.
+    pub fn sip(&self) -> SipId {
+        self.world.sips[self.rank as usize]
+    }
+
+    /// The machine.
+    pub fn machine(&self) -> &Machine {
+        &self.world.machine
+    }
+
+    /// Allocates a buffer of `bytes` on this rank's SIP in memory `kind` (TCM is spread over
+    /// its PEs).
+    pub fn alloc(&self, kind: MemoryKind, bytes: Bytes) -> Result<Buffer, CollectiveError> {
+        Ok(self
+            .world
+            .machine
+            .alloc(Placement::on_sip(self.sip(), kind), bytes)?)
+    }
+
+    /// This rank's handle on the process group of all ranks.
+    pub fn process_group(&self) -> ProcessGroup {
+        ProcessGroup {
+            world: self.world.clone(),
+            rank: self.rank,
+        }
+    }
+}
+
+/// Starts one process per rank (named `rank0`, `rank1`, ...), each running `body` with its
+/// [`Rank`]. Rank `r` is the SIP of rank `r` in the topology (cube-major order).
+///
+/// # Errors
+/// [`CollectiveError::WorldSize`] unless `world_size` is the topology's SIP count.
+pub fn launch<F, Fut>(
+    machine: &Machine,
+    world_size: u32,
+    body: F,
+) -> Result<Vec<ProcessHandle<()>>, CollectiveError>
+where
+    F: Fn(Rank) -> Fut,
+    Fut: Future<Output = Result<(), CollectiveError>> + 'static,
+{
+    let topology = machine.topology();
+    if world_size != topology.sip_count() {
+        return Err(CollectiveError::WorldSize {
+            asked: world_size,
+            sips: topology.sip_count(),
+            topology: topology.name().to_string(),
+        });
+    }
+    let world = Rc::new(World {
+        machine: machine.clone(),
+        sips: topology.sips().collect(),
+        pids: RefCell::new(Vec::new()),
+        mailboxes: RefCell::new(BTreeMap::new()),
+        calls: RefCell::new(vec![0; world_size as usize]),
+    });
+    let handles: Vec<_> = (0..world_size)
+        .map(|rank| {
+            let ctx = Rank {
+                world: world.clone(),
+                rank,
+            };
+            machine.sim().spawn(format!("rank{rank}"), body(ctx))
+        })
+        .collect();
+    *world.pids.borrow_mut() = handles.iter().map(ProcessHandle::id).collect();
+    Ok(handles)
+}

@@ -1,0 +1,152 @@
+//! `kernbench run`: one collective on one topology.
+
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use clap::Args;
+use kernbench_algorithms::{
+    Algorithm, Collective, CollectiveError, RunConfig, RunReport, run_collective,
+};
+use kernbench_model::{Bytes, MemoryKind, ReduceOp, Topology, parse_time};
+
+use crate::{Failure, print};
+
+/// Flags of `kernbench run`.
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// The topology file (RON).
+    #[arg(long, value_name = "FILE", default_value = "topologies/default.ron")]
+    topology: PathBuf,
+    /// all-reduce, reduce-scatter, all-gather, broadcast or reduce.
+    #[arg(long, default_value = "all-reduce")]
+    collective: String,
+    /// ring, mesh, tree, double-binary-tree, halving-doubling, direct or hierarchical.
+    #[arg(long, default_value = "ring")]
+    algorithm: String,
+    /// Buffer size per rank, with a unit: 4KiB, 64MiB, 1GiB (KiB = 1024 B, KB = 1000 B).
+    #[arg(long, default_value = "64MiB")]
+    size: String,
+    /// Where the buffers live: tcm (spread over the SIP's PEs), sram or hbm.
+    #[arg(long, default_value = "hbm")]
+    memory: String,
+    /// Carry real f32 data and check every rank's result.
+    #[arg(long)]
+    verify: bool,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Root rank of broadcast and reduce.
+    #[arg(long, default_value_t = 0)]
+    root: u32,
+    /// The reduction: sum, max or min.
+    #[arg(long, default_value = "sum")]
+    op: String,
+    /// Stop with exit code 4 if the collective has not finished by this simulated time
+    /// (e.g. 10ms).
+    #[arg(long, value_name = "TIME")]
+    time_limit: Option<String>,
+}
+
+fn bad<E: std::fmt::Display>(flag: &str) -> impl FnOnce(E) -> Failure + '_ {
+    move |e| Failure::BadInput(format!("--{flag}: {e}"))
+}
+
+fn parse_op(text: &str) -> Result<ReduceOp, Failure> {
+    match text {
+        "sum" => Ok(ReduceOp::Sum),
+        "max" => Ok(ReduceOp::Max),
+        "min" => Ok(ReduceOp::Min),
+        other => Err(Failure::BadInput(format!(
+            "--op: unknown reduction \"{other}\"; use sum, max or min"
+        ))),
+    }
+}
+
+impl RunArgs {
+    fn config(&self) -> Result<RunConfig, Failure> {
+        Ok(RunConfig {
+            collective: self
+                .collective
+                .parse::<Collective>()
+                .map_err(bad("collective"))?,
+            algorithm: self
+                .algorithm
+                .parse::<Algorithm>()
+                .map_err(bad("algorithm"))?,
+            bytes: self.size.parse::<Bytes>().map_err(bad("size"))?.0,
+            memory: self.memory.parse::<MemoryKind>().map_err(bad("memory"))?,
+            verify: self.verify,
+            op: parse_op(&self.op)?,
+            root: self.root,
+            time_limit: self
+                .time_limit
+                .as_deref()
+                .map(parse_time)
+                .transpose()
+                .map_err(bad("time-limit"))?,
+        })
+    }
+}
+
+/// Turns a collective's error into the command's failure (and so its exit code).
+pub(crate) fn failure(error: CollectiveError) -> Failure {
+    match error {
+        CollectiveError::Deadlock(report) => Failure::Deadlock(report.to_string()),
+        CollectiveError::TimeLimit { .. } => Failure::Limit(error.to_string()),
+        CollectiveError::Internal(message) => Failure::Internal(message),
+        other => Failure::BadInput(other.to_string()),
+    }
+}
+
+/// `kernbench run`.
+pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
+    let config = args.config()?;
+    let topology = Rc::new(Topology::load(&args.topology)?);
+    let report = run_collective(topology, &config).map_err(failure)?;
+    if args.json {
+        let json = serde_json::to_string(&report)
+            .map_err(|e| Failure::Internal(format!("cannot write JSON: {e}")))?;
+        print(&format!("{json}\n"))
+    } else {
+        print(&table(&report, &config))
+    }
+}
+
+/// The nccl-tests-style report: a header naming everything, then one line of figures.
+fn table(report: &RunReport, config: &RunConfig) -> String {
+    let mut out = format!(
+        "# kernbench run: {} {} on {} ({} ranks = {} SIPs), buffers in {}, verify {}\n",
+        report.collective,
+        report.algorithm,
+        report.topology,
+        report.world_size,
+        report.world_size,
+        report.memory,
+        if report.verified {
+            "on: every rank's result checked"
+        } else {
+            "off"
+        },
+    );
+    out.push_str(&format!(
+        "#{:>12} {:>12} {:>6} {:>6} {:>14} {:>10} {:>10} {:>9} {:>10}\n",
+        "size", "count", "type", "redop", "time", "algbw", "busbw", "verified", "events"
+    ));
+    out.push_str(&format!(
+        "#{:>12} {:>12} {:>6} {:>6} {:>14} {:>10} {:>10} {:>9} {:>10}\n",
+        "(B)", "(elements)", "", "", "(us)", "(GB/s)", "(GB/s)", "", ""
+    ));
+    out.push_str(&format!(
+        " {:>12} {:>12} {:>6} {:>6} {:>14.3} {:>10.2} {:>10.2} {:>9} {:>10}\n",
+        report.bytes,
+        report.bytes / 4,
+        "float",
+        config.op.to_string(),
+        report.time_ns / 1e3,
+        report.algbw_gbps,
+        report.busbw_gbps,
+        if report.verified { "yes" } else { "n/a" },
+        report.events,
+    ));
+    out
+}
