@@ -1,34 +1,13 @@
 //! End-to-end tests of `kernbench validate` and `kernbench topo`: the binary on the bundled
 //! files and on bad files written to a temporary directory.
 
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
+
+use common::{kernbench, stderr, stdout, temp_file};
 
 const DEFAULT: &str = include_str!("../topologies/default.ron");
-
-/// Runs the binary from the workspace root.
-fn kernbench(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kernbench"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run kernbench: {e}"))
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Writes `text` to a file in the temp dir unique to this test process and name.
-fn temp_file(name: &str, text: &str) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("kernbench-cli-{}-{name}", std::process::id()));
-    std::fs::write(&path, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
-    path
-}
 
 /// default.ron with the first `old` replaced by `new`, written to a temp file.
 fn bad_default(name: &str, old: &str, new: &str) -> PathBuf {

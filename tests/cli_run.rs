@@ -1,0 +1,136 @@
+//! End-to-end tests of `kernbench run`.
+
+mod common;
+
+use common::{kernbench, stderr, stdout};
+
+#[test]
+fn run_json_has_the_documented_fields_and_busbw_is_algbw_times_the_factor() {
+    let out = kernbench(&[
+        "run",
+        "--topology",
+        "topologies/ring8.ron",
+        "--collective",
+        "all-reduce",
+        "--algorithm",
+        "ring",
+        "--size",
+        "1MiB",
+        "--memory",
+        "hbm",
+        "--verify",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value =
+        serde_json::from_str(stdout(&out).trim()).expect("one JSON object");
+    for field in [
+        "topology",
+        "collective",
+        "algorithm",
+        "memory",
+        "bytes",
+        "world_size",
+        "time_ns",
+        "algbw_gbps",
+        "busbw_gbps",
+        "verified",
+        "events",
+    ] {
+        assert!(json.get(field).is_some(), "missing {field}: {json}");
+    }
+    assert_eq!(json["topology"], "ring8");
+    assert_eq!(json["collective"], "all-reduce");
+    assert_eq!(json["memory"], "hbm");
+    assert_eq!(json["bytes"], 1 << 20);
+    assert_eq!(json["world_size"], 8);
+    assert_eq!(json["verified"], true);
+    let time_ns = json["time_ns"].as_f64().expect("a number");
+    let algbw = json["algbw_gbps"].as_f64().expect("a number");
+    let busbw = json["busbw_gbps"].as_f64().expect("a number");
+    assert!((algbw - (1 << 20) as f64 / time_ns).abs() < 1e-9 * algbw);
+    assert!((busbw - algbw * 2.0 * 7.0 / 8.0).abs() < 1e-9 * busbw);
+}
+
+#[test]
+fn run_prints_a_table_with_units() {
+    let out = kernbench(&[
+        "run",
+        "--topology",
+        "topologies/default.ron",
+        "--size",
+        "64KiB",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("# kernbench run: all-reduce ring on default (2 ranks = 2 SIPs), buffers in hbm, verify off\n"), "{text}");
+    assert!(text.contains("(us)") && text.contains("(GB/s)"), "{text}");
+}
+
+#[test]
+fn an_unknown_algorithm_is_bad_input_naming_the_choices() {
+    let out = kernbench(&["run", "--algorithm", "rign"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: --algorithm: unknown algorithm \"rign\"; use one of: ring, mesh, tree, double-binary-tree, halving-doubling, direct, hierarchical\n"
+    );
+}
+
+#[test]
+fn a_bad_size_unit_is_bad_input() {
+    let out = kernbench(&["run", "--size", "64MB/s"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("error: --size: "),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_buffer_that_does_not_fit_is_bad_input() {
+    let out = kernbench(&["run", "--memory", "tcm", "--size", "1GiB"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("does not fit in tcm of c0.s0"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("panicked"));
+}
+
+#[test]
+fn an_unsupported_algorithm_for_the_topology_is_bad_input_with_the_reason() {
+    let out = kernbench(&[
+        "run",
+        "--algorithm",
+        "mesh",
+        "--topology",
+        "topologies/ring8.ron",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("error: mesh all-reduce does not run on topology ring8: "),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_time_limit_reached_exits_with_4() {
+    let out = kernbench(&["run", "--size", "64MiB", "--time-limit", "1us"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("time limit 1 us"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_missing_topology_file_is_bad_input() {
+    let out = kernbench(&["run", "--topology", "topologies/nope.ron"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("error: cannot read topologies/nope.ron: "),
+        "{}",
+        stderr(&out)
+    );
+}
