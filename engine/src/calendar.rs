@@ -81,7 +81,7 @@ impl Key {
 pub(crate) struct Calendar {
     /// Non-empty buckets, earliest (then oldest) on top.
     times: BinaryHeap<Reverse<Key>>,
-    buckets: Vec<VecDeque<u32>>,
+    buckets: Vec<Bucket>,
     seq: u64,
     /// Emptied buckets, kept with their capacity so that steady state allocates nothing.
     spare: Vec<u32>,
@@ -98,6 +98,15 @@ impl std::fmt::Debug for Calendar {
             .field("now", &self.now_fifo.len())
             .finish()
     }
+}
+
+/// The wake-ups of one bucket, drained front to back. A bucket only takes wake-ups for a
+/// time later than now and is only drained once the clock reaches its time, so it never grows
+/// while it drains: a vector and a read cursor do, cheaper than a ring buffer.
+#[derive(Default)]
+struct Bucket {
+    items: Vec<u32>,
+    next: usize,
 }
 
 /// What the calendar has next.
@@ -118,7 +127,7 @@ impl Calendar {
             Some((t, b)) if t == time => b,
             _ => self.bucket_for(time),
         };
-        self.buckets[bucket as usize].push_back(pack(wake));
+        self.buckets[bucket as usize].items.push(pack(wake));
     }
 
     fn bucket_for(&mut self, time: SimTime) -> u32 {
@@ -127,7 +136,7 @@ impl Calendar {
             None => {
                 // Pending buckets stay far below 2^28: each holds at least one wake-up.
                 debug_assert!(self.buckets.len() < (1 << BUCKET_BITS));
-                self.buckets.push(VecDeque::new());
+                self.buckets.push(Bucket::default());
                 (self.buckets.len() - 1) as u32
             }
         };
@@ -193,10 +202,13 @@ impl Calendar {
     /// Pops the front of `bucket` (the heap's top), retiring it when empty.
     fn pop_bucket(&mut self, bucket: u32) -> Next {
         let queue = &mut self.buckets[bucket as usize];
-        let Some(bits) = queue.pop_front() else {
+        let Some(&bits) = queue.items.get(queue.next) else {
             return Next::Empty; // unreachable: buckets in the heap are never empty
         };
-        if queue.is_empty() {
+        queue.next += 1;
+        if queue.next == queue.items.len() {
+            queue.items.clear();
+            queue.next = 0;
             self.times.pop();
             self.spare.push(bucket);
             if self.last.is_some_and(|(_, b)| b == bucket) {

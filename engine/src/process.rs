@@ -1,6 +1,6 @@
 //! Process identity, process outputs and the join handle.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, RefCell, UnsafeCell};
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
@@ -83,9 +83,11 @@ pub(crate) struct Task<F: Future>
 where
     F::Output: ProcessOutput,
 {
-    // The future is only ever touched through `poll_task`, while the executor holds the one
-    // `Rc` that is polled; the `Rc` never moves its contents, so pinning in place is sound.
-    future: RefCell<Option<F>>,
+    // The future is only ever touched through `poll_task`, which only the executor calls, one
+    // task at a time and never re-entrantly (a poll cannot reach the executor's loop), so no
+    // two references to it exist at once; the `Rc` never moves its contents, so pinning in
+    // place is sound.
+    future: UnsafeCell<Option<F>>,
     pub(crate) join: JoinSlot<<F::Output as ProcessOutput>::Value>,
 }
 
@@ -102,7 +104,7 @@ where
 {
     pub(crate) fn new(future: F) -> Self {
         Task {
-            future: RefCell::new(Some(future)),
+            future: UnsafeCell::new(Some(future)),
             join: JoinSlot {
                 value: RefCell::new(None),
                 done: Cell::new(false),
@@ -118,7 +120,8 @@ where
     F::Output: ProcessOutput,
 {
     fn poll_task(&self, cx: &mut Context<'_>) -> Poll<Result<(), Box<dyn Error>>> {
-        let mut slot = self.future.borrow_mut();
+        // SAFETY: see the field: this is the only live reference to the future.
+        let slot = unsafe { &mut *self.future.get() };
         let Some(future) = slot.as_mut() else {
             return Poll::Ready(Ok(()));
         };
@@ -129,7 +132,6 @@ where
             Poll::Pending => Poll::Pending,
             Poll::Ready(output) => {
                 *slot = None;
-                drop(slot);
                 match output.into_result() {
                     Ok(value) => {
                         *self.join.value.borrow_mut() = Some(value);

@@ -157,6 +157,8 @@ pub(crate) struct Shared {
     pub(crate) calendar: RefCell<Calendar>,
     pub(crate) procs: RefCell<ProcTable>,
     pub(crate) spawned: RefCell<Vec<(ProcessId, Rc<dyn Runnable>)>>,
+    /// `spawned` is not empty: checked after every poll, so a flag rather than a borrow.
+    pub(crate) has_spawned: Cell<bool>,
     pub(crate) foreign: RefCell<ForeignWakers>,
     pub(crate) registry: RefCell<Registry>,
 }
@@ -199,6 +201,7 @@ impl Shared {
             calendar: RefCell::new(Calendar::default()),
             procs: RefCell::new(ProcTable::default()),
             spawned: RefCell::new(Vec::new()),
+            has_spawned: Cell::new(false),
             foreign: RefCell::new(ForeignWakers::default()),
             registry: RefCell::new(Registry::default()),
         }
@@ -326,6 +329,7 @@ impl Sim {
             .spawned
             .borrow_mut()
             .push((pid, task.clone() as Rc<dyn Runnable>));
+        self.shared.has_spawned.set(true);
         self.shared.wake_task(pid);
         ProcessHandle {
             sim: self.clone(),
