@@ -33,7 +33,7 @@
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, HashMap};
 use std::rc::Rc;
 
 use kernbench_engine::{Sim, SimTime};
@@ -210,16 +210,22 @@ impl Machine {
         let topo = &self.inner.topology;
         let sim = &self.inner.sim;
         let (n, full, last) = packets(bytes, topo.packet_size());
-        // Per hop: (serialisation of a full packet, of the last packet, latency).
-        let hops: Vec<(SimTime, SimTime, SimTime)> = route
+        // Everything the packet loop needs about each hop, in one array: many transfers are
+        // in flight at once and this is touched on every event, so it is kept compact.
+        let mut hops: Vec<Hop> = route
             .iter()
             .map(|&e| {
                 let l = topo.link(e);
-                (
-                    l.bandwidth.time_for(full),
-                    l.bandwidth.time_for(last),
-                    l.latency,
-                )
+                Hop {
+                    edge: e.index() as u32,
+                    s_full: l.bandwidth.time_for(full),
+                    s_last: l.bandwidth.time_for(last),
+                    latency: l.latency,
+                    left: SimTime::ZERO,
+                    next_up: NONE,
+                    waiting_from: 0,
+                    waiting: 0,
+                }
             })
             .collect();
         // This transfer's own pending packet arrivals: (time, packet, hop), earliest first.
@@ -228,38 +234,35 @@ impl Machine {
         let mut pending = BinaryHeap::with_capacity(hops.len() + 1);
         pending.push(Reverse((sim.now(), 0u64, 0usize)));
         let mut done = sim.now();
-        // When this transfer's previous packet leaves each hop, and the packets that reached a
-        // hop while their predecessor still held its one credit there, in order. A waiting
-        // packet is released (scheduled) exactly once, when its predecessor is given the link,
-        // so a deep queue costs O(1) per packet, not a re-check per departure.
-        let mut left = vec![SimTime::ZERO; hops.len()];
-        let mut waiting: Vec<VecDeque<u64>> = vec![VecDeque::new(); hops.len()];
-        // The packet scheduled for its turn at each hop (the predecessor's departure).
-        let mut next_up: Vec<Option<u64>> = vec![None; hops.len()];
-        while let Some(Reverse((at, packet, hop))) = pending.pop() {
+        let last_hop = hops.len() - 1;
+        while let Some(Reverse((at, packet, index))) = pending.pop() {
             if at > sim.now() {
                 sim.timeout(at - sim.now()).await;
             }
-            if next_up[hop] == Some(packet) {
-                next_up[hop] = None; // its turn
-            } else if next_up[hop].is_some() || !waiting[hop].is_empty() {
-                waiting[hop].push_back(packet);
+            let hop = &mut hops[index];
+            if hop.next_up == packet {
+                hop.next_up = NONE; // its turn
+            } else if hop.next_up != NONE || hop.waiting > 0 {
+                // Packets reach a hop in order, so the waiting ones are a run of numbers.
+                if hop.waiting == 0 {
+                    hop.waiting_from = packet;
+                }
+                hop.waiting += 1;
                 continue;
-            } else if left[hop] > at {
-                next_up[hop] = Some(packet);
-                pending.push(Reverse((left[hop], packet, hop)));
+            } else if hop.left > at {
+                hop.next_up = packet;
+                pending.push(Reverse((hop.left, packet, index)));
                 continue;
             }
             let is_last = packet + 1 == n;
-            let (s_full, s_last, latency) = hops[hop];
             let (serialise, size) = if is_last {
-                (s_last, last)
+                (hop.s_last, last)
             } else {
-                (s_full, full)
+                (hop.s_full, full)
             };
             let depart = {
                 let mut links = self.inner.links.borrow_mut();
-                let link = &mut links[route[hop].index()];
+                let link = &mut links[hop.edge as usize];
                 let start = link.free_at.max(at);
                 link.free_at = start + serialise;
                 link.stats.bytes += size.0;
@@ -267,17 +270,20 @@ impl Machine {
                 link.stats.busy += serialise;
                 start + serialise
             };
-            left[hop] = depart;
-            if let Some(next) = waiting[hop].pop_front() {
-                next_up[hop] = Some(next);
-                pending.push(Reverse((depart, next, hop)));
+            hop.left = depart;
+            if hop.waiting > 0 {
+                let next = hop.waiting_from;
+                hop.waiting_from += 1;
+                hop.waiting -= 1;
+                hop.next_up = next;
+                pending.push(Reverse((depart, next, index)));
             }
-            if hop == 0 && !is_last {
+            let arrive = depart + hop.latency;
+            if index == 0 && !is_last {
                 pending.push(Reverse((depart, packet + 1, 0)));
             }
-            let arrive = depart + latency;
-            if hop + 1 < hops.len() {
-                pending.push(Reverse((arrive, packet, hop + 1)));
+            if index < last_hop {
+                pending.push(Reverse((arrive, packet, index + 1)));
             } else {
                 done = done.max(arrive);
             }
@@ -302,6 +308,28 @@ impl Machine {
     pub(crate) fn memory_capacity(&self, kind: MemoryKind) -> Bytes {
         self.topology().memory(kind).capacity
     }
+}
+
+/// "No packet" in [`Hop::next_up`].
+const NONE: u64 = u64::MAX;
+
+/// A transfer's state at one hop of its route.
+struct Hop {
+    /// The link, by edge index.
+    edge: u32,
+    /// Serialisation of a full packet, and of the last packet.
+    s_full: SimTime,
+    s_last: SimTime,
+    latency: SimTime,
+    /// When the transfer's previous packet leaves this hop.
+    left: SimTime,
+    /// The packet scheduled for its turn here (at its predecessor's departure), or `NONE`.
+    next_up: u64,
+    /// Packets that reached this hop while their predecessor still held its one credit: a
+    /// run `waiting_from..waiting_from + waiting`. Each is released (scheduled) exactly once,
+    /// when its predecessor is given the link, so a deep queue costs O(1) per packet.
+    waiting_from: u64,
+    waiting: u64,
 }
 
 /// `(packet count, full packet size, last packet size)` for `bytes` in packets of `packet`.
