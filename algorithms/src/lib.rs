@@ -23,17 +23,25 @@
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
 mod algorithm;
+mod direct;
+mod double_binary_tree;
 mod error;
 mod group;
+mod halving_doubling;
+mod hierarchical;
+mod kernels;
+mod mesh;
 mod names;
 mod ring;
 mod runner;
+mod tree;
 mod verify;
 mod world;
 
 pub use algorithm::check;
 pub use error::CollectiveError;
 pub use group::{Chunk, CollectiveCall, Comm, ProcessGroup, Work, segment};
+pub use kernels::{PeKernel, PeKernelReport, PeRunConfig, run_pe_kernel, run_pe_program};
 pub use names::{Algorithm, Collective};
 pub use ring::CHUNK_BYTES;
 pub use runner::{RunConfig, RunReport, run_collective};

@@ -8,7 +8,8 @@
 //! takes `n - 1` more steps passing finished segments around. All-reduce is the two in a row.
 //! Each segment moves in chunks of at most [`CHUNK_BYTES`]; a chunk is forwarded as soon as it
 //! has been reduced, so reductions overlap the transfers of later chunks, and the packets of a
-//! chunk pipeline across the hops of its route.
+//! chunk pipeline across the hops of its route. The same schedule runs over any list of ranks
+//! on any byte range of the buffer (`run_over`): mesh and hierarchical are built from it.
 //!
 //! ## Cost
 //! With `t(m)` the time to move `m` bytes between neighbours (latency `alpha` plus `m` over
@@ -61,15 +62,40 @@ pub(crate) fn chunks(offset: u64, len: u64) -> Vec<(u64, u64)> {
         .collect()
 }
 
-/// Runs `collective` with the ring schedule.
+/// Runs `collective` with the ring schedule over all ranks and the whole buffer.
 pub(crate) async fn run(
     collective: Collective,
     op: ReduceOp,
     comm: Comm,
 ) -> Result<(), CollectiveError> {
-    let n = comm.world_size();
-    let r = comm.rank();
-    if n == 1 {
+    let ranks: Vec<u32> = (0..comm.world_size()).collect();
+    let range = (0, comm.bytes());
+    run_over(&comm, &ranks, range, collective, op, 0).await
+}
+
+/// Runs `collective` with the ring schedule over `ranks` (in ring order; this rank must be
+/// one of them) on bytes `range = (offset, len)` of the buffer, with the steps on channels
+/// `first_channel..first_channel + 2(n-1)`.
+///
+/// The `n` segments are the balanced whole-`f32` parts of `range`, segment `p` belonging to
+/// the rank at position `p` of `ranks`: after a reduce-scatter that rank holds segment `p`
+/// reduced, and an all-gather starts from it. Two rings that share a pair of ranks in the
+/// same collective must use channel ranges that do not overlap. A rank not in `ranks` does
+/// nothing.
+pub(crate) async fn run_over(
+    comm: &Comm,
+    ranks: &[u32],
+    range: (u64, u64),
+    collective: Collective,
+    op: ReduceOp,
+    first_channel: u32,
+) -> Result<(), CollectiveError> {
+    let n = ranks.len() as u32;
+    let Some(p) = ranks.iter().position(|&x| x == comm.rank()) else {
+        return Ok(());
+    };
+    let r = p as u32;
+    if n <= 1 {
         return Ok(());
     }
     let seg = |k: i64| k.rem_euclid(n as i64) as u32;
@@ -94,16 +120,20 @@ pub(crate) async fn run(
                 .collect(),
         ),
     };
-    let right = (r + 1) % n;
-    let left = (r + n - 1) % n;
+    let right = ranks[(p + 1) % n as usize];
+    let left = ranks[(p + n as usize - 1) % n as usize];
+    let segment = |i: u32| {
+        let (o, l) = crate::group::segment(range.1, i, n);
+        (range.0 + o, l)
+    };
     let mut sends: Vec<ProcessHandle<()>> = Vec::new();
-    let (offset, len) = comm.segment(first, n);
+    let (offset, len) = segment(first);
     for (o, l) in chunks(offset, len) {
-        sends.push(comm.spawn_send(right, 0, o, l));
+        sends.push(comm.spawn_send(right, first_channel, o, l));
     }
-    for (step, &(segment, reduce)) in schedule.iter().enumerate() {
-        let channel = step as u32;
-        let (offset, len) = comm.segment(segment, n);
+    for (step, &(seg_index, reduce)) in schedule.iter().enumerate() {
+        let channel = first_channel + step as u32;
+        let (offset, len) = segment(seg_index);
         for _ in chunks(offset, len) {
             let (o, l) = if reduce {
                 comm.recv_reduce(left, channel, op).await?

@@ -184,7 +184,7 @@ pub fn run_collective(
 
 /// A process failure back to the error that caused it: the collective's or the model's own
 /// error where a process returned one, an internal error for a panic.
-fn from_sim_error(error: SimError) -> CollectiveError {
+pub(crate) fn from_sim_error(error: SimError) -> CollectiveError {
     match error {
         SimError::ProcessFailed { source, .. } => match source.downcast::<CollectiveError>() {
             Ok(e) => *e,

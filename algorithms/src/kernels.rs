@@ -1,0 +1,414 @@
+//! # PE kernels: all-reduce over the PEs of one SIP
+//!
+//! SPMD programs on [`Kernel`]s (`program_id` = PE index in the launch) that all-reduce (sum)
+//! one `f32` vector held in every PE's TCM, talking only through IPCQs. Every exchange posts
+//! its receive with [`Kernel::recv_async`] before it sends, so the kernels also run with
+//! `ipcq_depth: 0`, where every send is a rendezvous.
+//!
+//! ## Schedule
+//! - [`PeKernel::Ring`]: the buffer is cut into `n` balanced segments. Reduce-scatter takes
+//!   `n - 1` steps: in step `s` PE `p` sends segment `p - s` to `p + 1`, receives segment
+//!   `p - s - 1` from `p - 1` and adds it to its own, so it ends owning segment `p + 1`
+//!   (mod `n`). All-gather passes the owned segments round in `n - 1` more steps.
+//! - [`PeKernel::Mesh2x2`]: PE `p = 2 * row + col`. The row partners (`p ^ 1`) exchange the
+//!   half the other owns (half `col`) and add; the column partners (`p ^ 2`, same `col`)
+//!   exchange their half and add, so both hold half `col` summed over all four; the row
+//!   partners exchange their halves.
+//! - [`PeKernel::Tree7`]: a binary heap: PE `p` has children `2p + 1`, `2p + 2` and parent
+//!   `(p - 1) / 2`. Each PE receives from both children at once, adds them in, and sends the
+//!   sum to its parent; PE 0 then holds the total and it flows back down, each PE sending to
+//!   its children one after the other.
+//!
+//! ## Cost
+//! With `t(m)` the time to move `m` bytes from one PE's TCM to a neighbour's (see
+//! [`Machine::uncongested_time`]) and `c(m) = m / reduce_throughput` one PE reducing `m`
+//! bytes, `S` the buffer:
+//!
+//! ```text
+//! ring      T = 2(n-1) * t(S/n) + (n-1) * c(S/n)     every step's sends on distinct links
+//! mesh 2x2  T = 3 * t(S/2) + 2 * c(S/2)
+//! tree 7    T ~ 2 * (t2(S) + 2 c(S)) + 4 * t(S)       t2(S): two S transfers into one TCM
+//! ```
+//!
+//! The ring sends `2(n-1)/n * S` bytes per PE (bandwidth-optimal); the tree moves `S` per
+//! edge each way and serialises the two children, so it is for small vectors.
+//!
+//! ## Topologies
+//! Any SIP: the ring runs on all its PEs (any count, best on a `Ring` or
+//! `BidirectionalRing` NoC); the 2x2 mesh on PEs 0 to 3 (a SIP with at least 4 PEs, best on a
+//! `Mesh2D(2, 2)` NoC); the tree on PEs 0 to 6 (a SIP with at least 7 PEs). Launches always
+//! go to SIP `c0.s0`; a SIP with too few PEs is refused with
+//! [`CollectiveError::Unsupported`].
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::rc::Rc;
+
+use kernbench_engine::{Outcome, SimTime, Simulation};
+use kernbench_model::{
+    Buffer, Bytes, Kernel, KernelConfig, Machine, MachineOptions, ModelError, ReduceOp, SipId,
+    Topology,
+};
+
+use crate::error::CollectiveError;
+use crate::group::segment;
+use crate::verify::{initial_value, reduced_value};
+
+/// The SIP every PE kernel runs on.
+const SIP: SipId = SipId { cube: 0, sip: 0 };
+
+/// One PE's final vector, `None` on a machine without data.
+type PeResult = Option<Vec<f32>>;
+
+/// A PE-level all-reduce kernel; see the module docs for schedules and costs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeKernel {
+    /// A ring over all the PEs of the SIP.
+    Ring,
+    /// Rows then columns on a 2x2 grid of PEs 0 to 3.
+    Mesh2x2,
+    /// Reduce up a binary tree of PEs 0 to 6 to PE 0, then broadcast back down.
+    Tree7,
+}
+
+impl PeKernel {
+    /// Every PE kernel.
+    pub const ALL: [PeKernel; 3] = [PeKernel::Ring, PeKernel::Mesh2x2, PeKernel::Tree7];
+
+    /// The kernel's name, as its processes are called (`c0.s0.p1:pe-ring`).
+    pub fn name(self) -> &'static str {
+        match self {
+            PeKernel::Ring => "pe-ring",
+            PeKernel::Mesh2x2 => "pe-mesh2x2",
+            PeKernel::Tree7 => "pe-tree7",
+        }
+    }
+
+    /// How many PEs the kernel runs on in a SIP of `pes_per_sip` PEs (the first ones), or why
+    /// it cannot run there.
+    pub fn pes_on(self, pes_per_sip: u32) -> Result<u32, String> {
+        let needed = match self {
+            PeKernel::Ring => return Ok(pes_per_sip),
+            PeKernel::Mesh2x2 => 4,
+            PeKernel::Tree7 => 7,
+        };
+        if pes_per_sip < needed {
+            return Err(format!(
+                "the {self} kernel needs a SIP with at least {needed} PEs; {SIP} has {pes_per_sip}: use the pe-ring kernel"
+            ));
+        }
+        Ok(needed)
+    }
+}
+
+impl fmt::Display for PeKernel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How to run a PE kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PeRunConfig {
+    /// The vector each PE holds and all-reduces, in bytes (a multiple of 4), in its TCM.
+    pub bytes: u64,
+    /// The IPCQ depth of the launch.
+    pub ipcq: KernelConfig,
+    /// Carry real `f32` data (PE `p` starts with [`initial_value`]`(p, i)`) and check that
+    /// every PE ends with the sum.
+    pub verify: bool,
+}
+
+/// The measured result of one PE kernel run.
+#[derive(Clone, Debug)]
+pub struct PeKernelReport {
+    /// The kernel's name.
+    pub kernel: String,
+    /// The topology's name.
+    pub topology: String,
+    /// PEs in the launch.
+    pub pes: u32,
+    /// The vector per PE, in bytes.
+    pub bytes: u64,
+    /// Simulated time from launch to the last PE's finish, in picoseconds (exact).
+    pub time_ps: u64,
+    /// The same in nanoseconds.
+    pub time_ns: f64,
+    /// Whether the data was checked (and, since the run succeeded, found right).
+    pub verified: bool,
+    /// Engine events processed.
+    pub events: u64,
+    /// Every PE's final vector by program id; `None` without data.
+    pub results: Vec<PeResult>,
+}
+
+impl PeKernelReport {
+    /// The simulated time.
+    pub fn time(&self) -> SimTime {
+        SimTime::from_ps(self.time_ps)
+    }
+}
+
+/// Runs `kernel` on SIP `c0.s0` of `topology`: all-reduce of `config.bytes` per PE.
+///
+/// # Errors
+/// [`CollectiveError::Unsupported`] for a SIP with too few PEs, [`CollectiveError::Misaligned`]
+/// for a size that is not whole `f32`s, [`CollectiveError::Model`] for a vector that does not
+/// fit in TCM, and whatever [`run_pe_program`] reports.
+pub fn run_pe_kernel(
+    topology: Rc<Topology>,
+    kernel: PeKernel,
+    config: &PeRunConfig,
+) -> Result<PeKernelReport, CollectiveError> {
+    let pes =
+        kernel
+            .pes_on(topology.pes_per_sip())
+            .map_err(|reason| CollectiveError::Unsupported {
+                algorithm: kernel.to_string(),
+                collective: "all-reduce".to_string(),
+                topology: topology.name().to_string(),
+                reason,
+            })?;
+    let bytes = config.bytes;
+    run_pe_program(topology, kernel.name(), pes, config, move |k| {
+        pe_all_reduce(kernel, k, bytes, ReduceOp::Sum)
+    })
+}
+
+/// Runs the SPMD `body` on PEs `0..pes` of SIP `c0.s0` as kernel `name` and, with
+/// `config.verify`, checks that every PE's returned vector is the sum over the PEs of
+/// [`initial_value`]. `body` gets each PE's [`Kernel`] and returns its final vector (`None`
+/// on a machine without data); the machine carries data exactly when `config.verify` is set.
+///
+/// # Errors
+/// [`CollectiveError::Unsupported`] if the SIP has fewer than `pes` PEs (or `pes` is 0),
+/// [`CollectiveError::Misaligned`], [`CollectiveError::Deadlock`] naming every blocked
+/// `recv c0.s0.pX <- c0.s0.pY`, [`CollectiveError::Model`] for an error a PE returned, or
+/// [`CollectiveError::Verification`] naming the first wrong element (`rank` = program id).
+pub fn run_pe_program<F, Fut>(
+    topology: Rc<Topology>,
+    name: &str,
+    pes: u32,
+    config: &PeRunConfig,
+    body: F,
+) -> Result<PeKernelReport, CollectiveError>
+where
+    F: Fn(Kernel) -> Fut,
+    Fut: Future<Output = Result<PeResult, ModelError>> + 'static,
+{
+    if config.bytes % 4 != 0 {
+        return Err(CollectiveError::Misaligned {
+            bytes: config.bytes,
+        });
+    }
+    let available = topology.pes_per_sip();
+    if pes == 0 || pes > available {
+        return Err(CollectiveError::Unsupported {
+            algorithm: name.to_string(),
+            collective: "all-reduce".to_string(),
+            topology: topology.name().to_string(),
+            reason: format!("it asks for {pes} PEs; {SIP} has {available}: use 1 to {available}"),
+        });
+    }
+    let mut simulation = Simulation::new();
+    let machine = Machine::new(
+        &simulation.handle(),
+        topology.clone(),
+        MachineOptions {
+            data: config.verify,
+        },
+    );
+    let results: Rc<RefCell<Vec<PeResult>>> = Rc::new(RefCell::new(vec![None; pes as usize]));
+    let sink = results.clone();
+    let launch: Vec<_> = (0..pes).map(|p| SIP.pe(p)).collect();
+    machine.launch_kernel(name, launch, config.ipcq, move |k| {
+        let sink = sink.clone();
+        let id = k.program_id() as usize;
+        let run = body(k);
+        async move {
+            let values = run.await?;
+            if let Some(slot) = sink.borrow_mut().get_mut(id) {
+                *slot = values;
+            }
+            Ok(())
+        }
+    });
+    let outcome = simulation.run().map_err(crate::runner::from_sim_error)?;
+    let (time, events) = match outcome {
+        Outcome::Completed { time, events } => (time, events),
+        Outcome::Deadlock(report) => return Err(CollectiveError::Deadlock(Box::new(report))),
+        Outcome::LimitReached { time, events, .. } => {
+            return Err(CollectiveError::TimeLimit {
+                limit: time,
+                events,
+            });
+        }
+    };
+    let results = results.take();
+    if config.verify {
+        check(name, pes, &results)?;
+    }
+    Ok(PeKernelReport {
+        kernel: name.to_string(),
+        topology: topology.name().to_string(),
+        pes,
+        bytes: config.bytes,
+        time_ps: time.as_ps(),
+        time_ns: time.as_ns_f64(),
+        verified: config.verify,
+        events,
+        results,
+    })
+}
+
+/// Every PE must hold the sum over `pes` PEs; the first wrong element is the error.
+fn check(name: &str, pes: u32, results: &[PeResult]) -> Result<(), CollectiveError> {
+    for (program, data) in results.iter().enumerate() {
+        let Some(data) = data else { continue };
+        for (i, &got) in data.iter().enumerate() {
+            let want = reduced_value(ReduceOp::Sum, pes, i);
+            if (got - want).abs() > 1e-4 * want.abs().max(1.0) {
+                return Err(CollectiveError::Verification {
+                    algorithm: name.to_string(),
+                    collective: "all-reduce".to_string(),
+                    rank: program as u32,
+                    index: i,
+                    got,
+                    expected: want,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// This PE's part of `kernel` on a `bytes` vector: its final vector.
+async fn pe_all_reduce(
+    kernel: PeKernel,
+    k: Kernel,
+    bytes: u64,
+    op: ReduceOp,
+) -> Result<PeResult, ModelError> {
+    match kernel {
+        PeKernel::Ring => ring(&k, bytes, op).await,
+        PeKernel::Mesh2x2 => mesh2x2(&k, bytes, op).await,
+        PeKernel::Tree7 => tree(&k, bytes, op).await,
+    }
+}
+
+/// The `n` balanced parts of this PE's starting vector, each a TCM buffer of its own (an
+/// IPCQ message is a whole buffer).
+#[expect(
+    clippy::result_large_err,
+    reason = "kernel bodies return the model's ModelError as the Kernel API does"
+)]
+fn input_parts(k: &Kernel, bytes: u64, n: u32) -> Result<Vec<Buffer>, ModelError> {
+    let mut parts = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        let (offset, len) = segment(bytes, i, n);
+        let buffer = k.alloc(Bytes(len))?;
+        let (p, first) = (k.program_id(), (offset / 4) as usize);
+        buffer.fill_with(|j| initial_value(p, first + j));
+        parts.push(buffer);
+    }
+    Ok(parts)
+}
+
+/// The parts' values end to end; `None` without data.
+fn joined(parts: &[Buffer]) -> PeResult {
+    let mut all = Vec::new();
+    for part in parts {
+        all.extend_from_slice(&part.data()?);
+    }
+    Some(all)
+}
+
+/// Sends `out` to `to` while receiving the next message from `from` into `into`; the receive
+/// is posted first so a rendezvous IPCQ (depth 0) cannot deadlock the exchange.
+async fn exchange(
+    k: &Kernel,
+    to: u32,
+    out: &Buffer,
+    from: u32,
+    into: &Buffer,
+) -> Result<(), ModelError> {
+    let pending = k.recv_async(from)?;
+    k.send(to, out).await?;
+    k.wait(pending, into).await?;
+    Ok(())
+}
+
+/// The ring kernel; see the module docs.
+async fn ring(k: &Kernel, bytes: u64, op: ReduceOp) -> Result<PeResult, ModelError> {
+    let (n, p) = (k.num_programs(), k.program_id());
+    let parts = input_parts(k, bytes, n)?;
+    let (left, right) = ((p + n - 1) % n, (p + 1) % n);
+    let at = |s: i64| (p as i64 + s).rem_euclid(n as i64) as usize;
+    for s in 0..n.saturating_sub(1) as i64 {
+        let (out, into) = (&parts[at(-s)], &parts[at(-s - 1)]);
+        let incoming = k.alloc(into.bytes())?;
+        exchange(k, right, out, left, &incoming).await?;
+        k.reduce(into, &incoming, op).await?;
+    }
+    // PE p now owns part p + 1.
+    for s in 0..n.saturating_sub(1) as i64 {
+        exchange(k, right, &parts[at(1 - s)], left, &parts[at(-s)]).await?;
+    }
+    Ok(joined(&parts))
+}
+
+/// The 2x2 mesh kernel; see the module docs.
+async fn mesh2x2(k: &Kernel, bytes: u64, op: ReduceOp) -> Result<PeResult, ModelError> {
+    let p = k.program_id();
+    let halves = input_parts(k, bytes, 2)?;
+    let (row_partner, column_partner) = (p ^ 1, p ^ 2);
+    let (mine, other) = if p % 2 == 0 {
+        (&halves[0], &halves[1])
+    } else {
+        (&halves[1], &halves[0])
+    };
+    let incoming = k.alloc(mine.bytes())?;
+    exchange(k, row_partner, other, row_partner, &incoming).await?;
+    k.reduce(mine, &incoming, op).await?;
+    exchange(k, column_partner, mine, column_partner, &incoming).await?;
+    k.reduce(mine, &incoming, op).await?;
+    exchange(k, row_partner, mine, row_partner, other).await?;
+    Ok(joined(&halves))
+}
+
+/// The binary-tree kernel; see the module docs.
+async fn tree(k: &Kernel, bytes: u64, op: ReduceOp) -> Result<PeResult, ModelError> {
+    let (n, p) = (k.num_programs(), k.program_id());
+    let parts = input_parts(k, bytes, 1)?;
+    let mine = k.alloc(Bytes(bytes))?;
+    for part in &parts {
+        if let (Some(mut to), Some(from)) = (mine.data_mut(), part.data()) {
+            to.copy_from_slice(&from);
+        }
+    }
+    drop(parts);
+    let children: Vec<u32> = [2 * p + 1, 2 * p + 2]
+        .into_iter()
+        .filter(|&c| c < n)
+        .collect();
+    // Both children's sums travel at once.
+    let mut pending = Vec::with_capacity(children.len());
+    for &child in &children {
+        pending.push(k.recv_async(child)?);
+    }
+    for receive in pending {
+        let incoming = k.alloc(Bytes(bytes))?;
+        k.wait(receive, &incoming).await?;
+        k.reduce(&mine, &incoming, op).await?;
+    }
+    if p > 0 {
+        let parent = (p - 1) / 2;
+        k.send(parent, &mine).await?;
+        k.recv(parent, &mine).await?;
+    }
+    for &child in &children {
+        k.send(child, &mine).await?;
+    }
+    Ok(mine.data().map(|d| d.clone()))
+}

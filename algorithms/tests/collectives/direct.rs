@@ -1,0 +1,87 @@
+//! Direct (one shot): timing of all five collectives against their alpha-beta formulas, byte
+//! conservation, and that it accepts every collective on any topology.
+
+use kernbench_algorithms::{Algorithm, Collective, RunConfig};
+
+use crate::support::{
+    alpha_beta, assert_within_2_percent, fully_connected, run, sip_link_bytes, try_run,
+};
+
+fn config(collective: Collective, bytes: u64) -> RunConfig {
+    RunConfig {
+        collective,
+        ..RunConfig::all_reduce(Algorithm::Direct, bytes)
+    }
+}
+
+#[test]
+fn direct_collectives_match_their_one_shot_formulas() {
+    let n = 8u64;
+    let topology = fully_connected(n as u32);
+    let (t, c) = alpha_beta(&topology);
+    for bytes in [4u64 << 10, 64 << 20] {
+        let seg = bytes / n;
+        for (collective, formula) in [
+            (Collective::AllReduce, 2 * t(seg) + (n - 1) * c(seg)),
+            (Collective::ReduceScatter, t(seg) + (n - 1) * c(seg)),
+            (Collective::AllGather, t(seg)),
+            (Collective::Broadcast, t(bytes)),
+            (Collective::Reduce, t(bytes) + (n - 1) * c(bytes)),
+        ] {
+            let report = run(&topology, &config(collective, bytes));
+            assert_within_2_percent(&report, formula, &format!("{collective} of {bytes} bytes"));
+        }
+    }
+}
+
+#[test]
+fn direct_all_reduce_sends_2_n_minus_1_over_n_buffers_per_rank() {
+    // Rank r sends S - seg(r) in the reduce-scatter and (n-1) seg(r) in the all-gather;
+    // summed over ranks, 2(n-1) * S, ragged sizes included.
+    for (n, bytes) in [(5, 4 * 1001), (8, 3 << 20), (12, 12), (16, 4 * 4099)] {
+        let topology = fully_connected(n);
+        let report = run(&topology, &config(Collective::AllReduce, bytes));
+        assert_eq!(
+            sip_link_bytes(&topology, &report),
+            2 * (n as u64 - 1) * bytes,
+            "n = {n}"
+        );
+    }
+}
+
+#[test]
+fn direct_broadcast_and_reduce_move_the_buffer_once_per_non_root() {
+    let (n, bytes) = (6u32, 4 * 1001);
+    let topology = fully_connected(n);
+    for collective in [Collective::Broadcast, Collective::Reduce] {
+        let report = run(
+            &topology,
+            &RunConfig {
+                root: 4,
+                ..config(collective, bytes)
+            },
+        );
+        assert_eq!(
+            sip_link_bytes(&topology, &report),
+            (n as u64 - 1) * bytes,
+            "{collective}"
+        );
+    }
+}
+
+#[test]
+fn direct_runs_every_collective_even_where_links_are_shared() {
+    // Nothing to refuse: on a ring its flows share links and only take longer.
+    let topology = crate::support::ring(5);
+    for collective in Collective::ALL {
+        let config = RunConfig {
+            verify: true,
+            root: 3,
+            ..config(collective, 4 * 1001)
+        };
+        assert!(
+            try_run(&topology, &config).is_ok_and(|r| r.verified),
+            "{collective}"
+        );
+    }
+}

@@ -1,0 +1,13 @@
+//! Collectives end to end: verified results, timing against first principles, refusals.
+
+mod support;
+
+mod direct;
+mod double_binary_tree;
+mod halving_doubling;
+mod hierarchical;
+mod kernels;
+mod matrix;
+mod mesh;
+mod ring;
+mod tree;

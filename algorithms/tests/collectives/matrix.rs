@@ -1,0 +1,106 @@
+//! Every algorithm x every collective it runs x every memory x world sizes 1 to 16 x sizes
+//! that do not divide by the world size, verified on real data.
+
+use kernbench_algorithms::{Algorithm, Collective, CollectiveError, RunConfig, check};
+use kernbench_model::{MemoryKind, ReduceOp};
+
+use crate::support::{cubes, fully_connected, run, torus};
+
+/// Sizes in bytes: zero, one element, fewer elements than ranks, ragged, and a few packets.
+const SIZES: [u64; 6] = [0, 4, 12, 4 * 1001, 4 * 4099, 64 << 10];
+
+fn verify_all(
+    topology: &std::rc::Rc<kernbench_model::Topology>,
+    algorithms: &[Algorithm],
+) -> usize {
+    let mut runs = 0;
+    for &algorithm in algorithms {
+        for collective in Collective::ALL {
+            for memory in [MemoryKind::Tcm, MemoryKind::Sram, MemoryKind::Hbm] {
+                for bytes in SIZES {
+                    let config = RunConfig {
+                        collective,
+                        algorithm,
+                        bytes,
+                        memory,
+                        verify: true,
+                        op: ReduceOp::Sum,
+                        root: topology.sip_count() / 2,
+                        time_limit: None,
+                    };
+                    let call = kernbench_algorithms::CollectiveCall {
+                        collective,
+                        algorithm,
+                        op: config.op,
+                        root: config.root,
+                    };
+                    match check(call, topology) {
+                        Ok(()) => {
+                            let report = run(topology, &config);
+                            assert!(report.verified);
+                            runs += 1;
+                        }
+                        Err(CollectiveError::Unsupported { reason, .. }) => {
+                            assert!(!reason.is_empty(), "a refusal says why");
+                        }
+                        Err(other) => panic!("{algorithm} {collective}: {other}"),
+                    }
+                }
+            }
+        }
+    }
+    runs
+}
+
+#[test]
+fn every_algorithm_is_verified_on_world_sizes_1_to_16() {
+    let mut runs = 0;
+    for n in 1..=16 {
+        runs += verify_all(&fully_connected(n), &Algorithm::ALL);
+    }
+    // Ring alone runs 3 collectives x 3 memories x 6 sizes on 16 world sizes.
+    assert!(runs >= 3 * 3 * 6 * 16, "only {runs} verified runs");
+}
+
+#[test]
+fn mesh_is_verified_on_tori() {
+    for (rows, cols) in [(2, 2), (2, 3), (3, 3), (4, 4)] {
+        assert!(
+            verify_all(&torus(rows, cols), &[Algorithm::Mesh]) > 0,
+            "{rows}x{cols}"
+        );
+    }
+}
+
+#[test]
+fn hierarchical_is_verified_on_multi_cube_machines() {
+    for (c, s) in [(2, 2), (2, 4), (3, 3), (4, 2)] {
+        assert!(
+            verify_all(&cubes(c, s), &[Algorithm::Hierarchical]) > 0,
+            "{c}x{s}"
+        );
+    }
+}
+
+#[test]
+fn max_and_min_reductions_are_verified() {
+    let topology = fully_connected(5);
+    for algorithm in Algorithm::ALL {
+        for op in [ReduceOp::Max, ReduceOp::Min] {
+            let config = RunConfig {
+                op,
+                verify: true,
+                ..RunConfig::all_reduce(algorithm, 4 * 1003)
+            };
+            let call = kernbench_algorithms::CollectiveCall {
+                collective: Collective::AllReduce,
+                algorithm,
+                op,
+                root: 0,
+            };
+            if check(call, &topology).is_ok() {
+                assert!(run(&topology, &config).verified);
+            }
+        }
+    }
+}

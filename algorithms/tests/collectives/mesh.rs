@@ -1,0 +1,109 @@
+//! Mesh (rows, then columns): timing against its alpha-beta formula and its refusals. Results
+//! on real data are checked on tori in `matrix.rs`.
+
+use std::rc::Rc;
+
+use kernbench_algorithms::{Algorithm, CHUNK_BYTES, Collective, CollectiveError, RunConfig};
+use kernbench_engine::{SimTime, Simulation};
+use kernbench_model::{Bytes, Machine, MachineOptions, Node, SipId, Topology};
+
+use crate::support::{ring, run, topology, torus, try_run};
+
+fn sip(n: u32) -> SipId {
+    SipId { cube: 0, sip: n }
+}
+
+fn within(actual: SimTime, expected: SimTime, tolerance: f64) -> bool {
+    let (a, e) = (actual.as_ps() as f64, expected.as_ps() as f64);
+    (a - e).abs() <= tolerance * e
+}
+
+/// The module docs' formula: `2(C-1) t(S/C) + (C-1) c(S/C) + 2(R-1) t(S/RC) + (R-1) c(S/RC)`,
+/// with `t` HBM to HBM between grid neighbours and `c` a SIP's PEs reducing.
+fn formula(topology: &Rc<Topology>, rows: u64, cols: u64, bytes: u64) -> SimTime {
+    let machine = Machine::new(
+        &Simulation::new().handle(),
+        topology.clone(),
+        MachineOptions::default(),
+    );
+    let t = |m: u64| {
+        machine
+            .uncongested_time(Node::Hbm(sip(0)), Node::Hbm(sip(1)), Bytes(m))
+            .expect("a route")
+            .as_ps()
+    };
+    let c = |m: u64| machine.reduce_time_on_sip(m).as_ps();
+    let (row, piece) = (bytes / cols, bytes / (rows * cols));
+    SimTime::from_ps(
+        2 * (cols - 1) * t(row)
+            + (cols - 1) * c(row)
+            + 2 * (rows - 1) * t(piece)
+            + (rows - 1) * c(piece),
+    )
+}
+
+#[test]
+fn mesh_all_reduce_time_matches_its_alpha_beta_formula_on_tori() {
+    // On a torus every ring step is one hop on a link of its own: nothing is shared.
+    for (rows, cols) in [(2u32, 3u32), (3, 3), (4, 4)] {
+        let topology = torus(rows, cols);
+        for bytes in [4096, 4 * 10_007, 256 << 10, cols as u64 * CHUNK_BYTES] {
+            let report = run(&topology, &RunConfig::all_reduce(Algorithm::Mesh, bytes));
+            let expected = formula(&topology, rows as u64, cols as u64, bytes);
+            assert!(
+                within(report.time(), expected, 0.02),
+                "{rows}x{cols}, {bytes} bytes: simulated {} vs formula {expected}",
+                report.time()
+            );
+        }
+    }
+}
+
+#[test]
+fn mesh_beats_a_flat_ring_on_a_torus_for_small_messages() {
+    // 2(R + C - 2) = 12 latencies instead of 2(RC - 1) = 30 for the ring.
+    let topology = torus(4, 4);
+    let mesh = run(&topology, &RunConfig::all_reduce(Algorithm::Mesh, 4096));
+    let ring = run(&topology, &RunConfig::all_reduce(Algorithm::Ring, 4096));
+    assert!(
+        mesh.time() < ring.time(),
+        "mesh {} vs ring {}",
+        mesh.time(),
+        ring.time()
+    );
+}
+
+#[test]
+fn mesh_refuses_a_ring_topology_and_says_to_use_ring() {
+    let Err(e) = try_run(&ring(8), &RunConfig::all_reduce(Algorithm::Mesh, 4096)) else {
+        panic!("mesh ran on a ring");
+    };
+    assert!(matches!(e, CollectiveError::Unsupported { .. }));
+    assert_eq!(
+        e.to_string(),
+        "mesh all-reduce does not run on topology ring8: mesh needs a Mesh2D or Torus2D SIP shape; ring8 is a BidirectionalRing: use ring"
+    );
+}
+
+#[test]
+fn mesh_refuses_several_cubes_and_collectives_other_than_all_reduce() {
+    let two_cubes = topology("tori2", 2, 4, "Torus2D(2, 2)", "BidirectionalRing");
+    let Err(e) = try_run(&two_cubes, &RunConfig::all_reduce(Algorithm::Mesh, 4096)) else {
+        panic!("mesh ran on two cubes");
+    };
+    assert_eq!(
+        e.to_string(),
+        "mesh all-reduce does not run on topology tori2: mesh runs inside one cube; tori2 has 2: use hierarchical"
+    );
+    let config = RunConfig {
+        collective: Collective::ReduceScatter,
+        ..RunConfig::all_reduce(Algorithm::Mesh, 4096)
+    };
+    let Err(e) = try_run(&torus(2, 2), &config) else {
+        panic!("mesh ran a reduce-scatter");
+    };
+    assert_eq!(
+        e.to_string(),
+        "mesh reduce-scatter does not run on topology torus2x2: mesh runs all-reduce only, not reduce-scatter; use ring for reduce-scatter and all-gather, tree or direct for broadcast and reduce"
+    );
+}
