@@ -5,6 +5,8 @@
 //! 3 deadlock (the report is printed); 4 a limit was reached; 1 an internal error (a bug).
 
 mod run;
+mod sweep;
+mod sweep_spec;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -23,9 +25,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Check topology files: syntax, units, shapes, links and connectivity.
+    /// Check topology and sweep files: syntax, units, shapes, links and connectivity.
     ///
-    /// Prints `ok: FILE (N cubes, N SIPs, N PEs)` for each good file and an error naming the
+    /// A file named `*.sweep.ron` is checked as a sweep (with the topologies it names), any
+    /// other as a topology. Prints `ok: FILE (...)` for each good file and an error naming the
     /// file and the line and column, or the field, for each bad one. Exits with 2 if any file
     /// is bad.
     #[command(
@@ -58,6 +61,22 @@ enum Command {
                             kernbench run --topology topologies/default.ron --size 1MiB --verify --json"
     )]
     Run(run::RunArgs),
+    /// Run a sweep: topologies x collectives x algorithms x sizes x memories, in parallel.
+    ///
+    /// Rows stream to DIR/results.csv and DIR/results.jsonl as points finish, so an
+    /// interrupted sweep loses nothing finished, and running it again into the same folder
+    /// skips the points already there. A point that fails or does not fit is recorded with its
+    /// reason and the sweep goes on. At the end: summary.md (best algorithm per topology and
+    /// size) and plots (latency and bus bandwidth vs size, link utilisation) as SVG and PNG.
+    #[command(
+        after_help = "Examples:\n  kernbench sweep                                  # the bundled topologies/default.sweep.ron\n  \
+                            kernbench sweep my.sweep.ron --out results/\n  \
+                            kernbench sweep my.sweep.ron --out shard3 --shard 3/8   # one of 8 machines"
+    )]
+    Sweep(sweep::SweepArgs),
+    /// Join the output folders of sweep shards into one, with tables and plots.
+    #[command(after_help = "Example:\n  kernbench merge shard0 shard1 shard2 shard3 --out all")]
+    Merge(sweep::MergeArgs),
 }
 
 /// Why a command did not finish; decides the exit code.
@@ -147,6 +166,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Validate { files } => validate(&files),
         Command::Topo { file, dot } => topo(&file, dot),
         Command::Run(args) => run::run(&args),
+        Command::Sweep(args) => sweep::sweep(&args),
+        Command::Merge(args) => sweep::merge_dirs(&args),
     }
 }
 
@@ -154,18 +175,29 @@ fn run(cli: Cli) -> Result<(), Failure> {
 fn validate(files: &[PathBuf]) -> Result<(), Failure> {
     let mut bad = 0;
     for file in files {
-        // Every file is a topology today; sweep and scenario files will be told apart here.
-        match Topology::load(file) {
-            Ok(topo) => print(&format!(
-                "ok: {} (topology {}: {})\n",
-                file.display(),
-                topo.name(),
-                topo.summary().counts()
-            ))?,
-            Err(error) => {
+        // Files are told apart by name: `*.sweep.ron` is a sweep, anything else a topology.
+        let is_sweep = file.to_string_lossy().ends_with(".sweep.ron");
+        let checked = if is_sweep {
+            sweep_spec::Sweep::load(file).map(|s| {
+                format!(
+                    "sweep {}: {} points, {} topologies",
+                    s.name,
+                    s.points.len(),
+                    s.topologies.len()
+                )
+            })
+        } else {
+            Topology::load(file)
+                .map(|t| format!("topology {}: {}", t.name(), t.summary().counts()))
+                .map_err(Failure::from)
+        };
+        match checked {
+            Ok(what) => print(&format!("ok: {} ({what})\n", file.display()))?,
+            Err(Failure::BadInput(message)) => {
                 bad += 1;
-                eprintln!("error: {error}");
+                eprintln!("error: {message}");
             }
+            Err(other) => return Err(other),
         }
     }
     if bad > 0 {

@@ -1,0 +1,404 @@
+//! `kernbench sweep` and `kernbench merge`: run a sweep's points in parallel, stream their
+//! rows to disk, and write the tables and plots.
+
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use kernbench_algorithms::{CollectiveError, RunConfig, RunReport, run_collective};
+use kernbench_model::{ReduceOp, Topology};
+use kernbench_reports::{
+    CsvWriter, JsonlWriter, LinkUsage, PlotOptions, ResultRow, RowKey, RowStatus, merge,
+    plot_busbw, plot_latency, plot_link_utilisation, read_jsonl, write_csv, write_jsonl,
+    write_summary,
+};
+use petgraph::graph::EdgeIndex;
+use rayon::prelude::*;
+
+use crate::sweep_spec::{Point, Sweep};
+use crate::{Failure, print};
+
+/// The bundled sweep, run when no file is given.
+const DEFAULT_SWEEP: &str = "topologies/default.sweep.ron";
+
+/// Flags of `kernbench sweep`.
+#[derive(Debug, Args)]
+pub(crate) struct SweepArgs {
+    /// The sweep file (RON); the bundled topologies/default.sweep.ron if left out.
+    #[arg(value_name = "SWEEP.ron")]
+    file: Option<PathBuf>,
+    /// Where results, tables and plots go. Points already in its results.jsonl are skipped.
+    #[arg(long, value_name = "DIR", default_value = "kernbench-out")]
+    out: PathBuf,
+    /// Run only every N-th point starting at K (0-based), e.g. 2/8 for the third of 8
+    /// shards; join the shards' folders with `kernbench merge`.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+}
+
+/// Flags of `kernbench merge`.
+#[derive(Debug, Args)]
+pub(crate) struct MergeArgs {
+    /// Output folders of sweep shards.
+    #[arg(required = true, value_name = "DIR")]
+    dirs: Vec<PathBuf>,
+    /// Where the merged results, tables and plots go.
+    #[arg(long, value_name = "DIR", default_value = "kernbench-merged")]
+    out: PathBuf,
+}
+
+fn io_failure(e: impl std::fmt::Display) -> Failure {
+    Failure::Internal(e.to_string())
+}
+
+fn parse_shard(text: &str) -> Result<(usize, usize), Failure> {
+    let bad = || {
+        Failure::BadInput(format!(
+            "--shard: \"{text}\" is not K/N with 0 <= K < N, e.g. 0/4"
+        ))
+    };
+    let (k, n) = text.split_once('/').ok_or_else(bad)?;
+    let (k, n): (usize, usize) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if n == 0 || k >= n {
+        return Err(bad());
+    }
+    Ok((k, n))
+}
+
+/// The key a point's row will have.
+fn key_of(point: &Point) -> RowKey {
+    RowKey {
+        topology: point.topology_name.clone(),
+        collective: point.collective.to_string(),
+        memory: point.memory.to_string(),
+        algorithm: point.algorithm.to_string(),
+        bytes: point.bytes,
+        world_size: point.world_size,
+    }
+}
+
+/// `kernbench sweep`.
+pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
+    let file = args
+        .file
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_SWEEP));
+    let sweep = Sweep::load(&file)?;
+    let (shard, shards) = match &args.shard {
+        Some(text) => parse_shard(text)?,
+        None => (0, 1),
+    };
+    std::fs::create_dir_all(&args.out).map_err(|e| {
+        Failure::BadInput(format!(
+            "cannot create {}: {e}; choose another --out",
+            args.out.display()
+        ))
+    })?;
+    let results = args.out.join("results.jsonl");
+    let done: BTreeSet<RowKey> = if results.exists() {
+        read_jsonl::<ResultRow>(&results)
+            .map_err(io_failure)?
+            .iter()
+            .map(ResultRow::key)
+            .collect()
+    } else {
+        BTreeSet::new()
+    };
+    let mine: Vec<&Point> = sweep
+        .points
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % shards == shard)
+        .map(|(_, p)| p)
+        .collect();
+    let mut todo: Vec<&Point> = mine
+        .iter()
+        .copied()
+        .filter(|p| !done.contains(&key_of(p)))
+        .collect();
+    // Largest first (bytes x ranks estimates the work), so the long points do not all land
+    // at the end with one core idle; the files are rewritten in point order at the end.
+    todo.sort_by_key(|p| std::cmp::Reverse(p.bytes.saturating_mul(p.world_size as u64)));
+    eprintln!(
+        "sweep {}: {} points{}, {} already done in {}, {} to run on {} threads",
+        sweep.name,
+        mine.len(),
+        if shards > 1 {
+            format!(" in shard {shard}/{shards} (of {})", sweep.points.len())
+        } else {
+            String::new()
+        },
+        mine.len() - todo.len(),
+        args.out.display(),
+        todo.len(),
+        rayon::current_num_threads(),
+    );
+    let writers = Mutex::new((
+        CsvWriter::<ResultRow>::open_append(args.out.join("results.csv")).map_err(io_failure)?,
+        JsonlWriter::<ResultRow>::open_append(&results).map_err(io_failure)?,
+        JsonlWriter::<LinkUsage>::open_append(args.out.join("links.jsonl")).map_err(io_failure)?,
+    ));
+    let progress = Progress::new(todo.len() as u64);
+    let largest = sweep.points.iter().map(|p| p.bytes).max().unwrap_or(0);
+    let failures: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    todo.par_iter().with_max_len(1).for_each(|point| {
+        let (row, links) = run_point(&sweep, point, largest);
+        progress.finished(&row);
+        let mut w = match writers.lock() {
+            Ok(w) => w,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let written =
+            w.0.append(&row)
+                .and_then(|()| w.1.append(&row))
+                .and_then(|()| links.iter().try_for_each(|l| w.2.append(l)));
+        if let Err(e) = written {
+            if let Ok(mut f) = failures.lock() {
+                f.push(e.to_string());
+            }
+        }
+    });
+    progress.done();
+    if let Some(e) = failures.into_inner().unwrap_or_default().first() {
+        return Err(Failure::Internal(format!("writing results failed: {e}")));
+    }
+    drop(writers);
+    finish(&args.out, std::slice::from_ref(&args.out))
+}
+
+/// `kernbench merge`.
+pub(crate) fn merge_dirs(args: &MergeArgs) -> Result<(), Failure> {
+    for dir in &args.dirs {
+        if !dir.join("results.jsonl").exists() {
+            return Err(Failure::BadInput(format!(
+                "{} has no results.jsonl; give the --out folders of sweep shards",
+                dir.display()
+            )));
+        }
+    }
+    std::fs::create_dir_all(&args.out).map_err(|e| {
+        Failure::BadInput(format!(
+            "cannot create {}: {e}; choose another --out",
+            args.out.display()
+        ))
+    })?;
+    finish(&args.out, &args.dirs)
+}
+
+/// Joins the rows of `dirs` (one row per point) into `out`: results.csv and results.jsonl
+/// rewritten in point order (so the same sweep gives the same bytes however its points were
+/// scheduled), links.jsonl, summary.md and the plots.
+fn finish(out: &Path, dirs: &[PathBuf]) -> Result<(), Failure> {
+    let mut shards = Vec::new();
+    let mut links: Vec<LinkUsage> = Vec::new();
+    for dir in dirs {
+        shards.push(read_jsonl::<ResultRow>(dir.join("results.jsonl")).map_err(io_failure)?);
+        let link_file = dir.join("links.jsonl");
+        if link_file.exists() {
+            links.extend(read_jsonl::<LinkUsage>(link_file).map_err(io_failure)?);
+        }
+    }
+    let rows = merge(shards);
+    links.sort_by(|a, b| {
+        (&a.topology, &a.memory, &a.algorithm, a.bytes, &a.link).cmp(&(
+            &b.topology,
+            &b.memory,
+            &b.algorithm,
+            b.bytes,
+            &b.link,
+        ))
+    });
+    links.dedup_by(|a, b| {
+        (&a.topology, &a.memory, &a.algorithm, a.bytes, &a.link)
+            == (&b.topology, &b.memory, &b.algorithm, b.bytes, &b.link)
+    });
+    write_jsonl(out.join("results.jsonl"), &rows).map_err(io_failure)?;
+    write_csv(out.join("results.csv"), &rows).map_err(io_failure)?;
+    write_jsonl(out.join("links.jsonl"), &links).map_err(io_failure)?;
+    let summary = write_summary(&rows, out).map_err(io_failure)?;
+    let options = PlotOptions::default();
+    let mut plots = plot_latency(&rows, out).map_err(io_failure)?;
+    plots.extend(plot_busbw(&rows, out).map_err(io_failure)?);
+    plots.extend(plot_link_utilisation(&links, 12, out, &options).map_err(io_failure)?);
+    let (ok, other) = rows.iter().fold((0, 0), |(ok, other), r| {
+        if r.status == RowStatus::Ok {
+            (ok + 1, other)
+        } else {
+            (ok, other + 1)
+        }
+    });
+    print(&format!(
+        "{} points ({ok} ok, {other} failed or unsupported) in {}\n  {}\n  {}\n  {}\n  {} plots\n",
+        rows.len(),
+        out.display(),
+        out.join("results.csv").display(),
+        out.join("results.jsonl").display(),
+        summary.display(),
+        plots.len()
+    ))
+}
+
+/// Runs one point; never fails: an error becomes a failed or unsupported row with its reason.
+fn run_point(sweep: &Sweep, point: &Point, largest: u64) -> (ResultRow, Vec<LinkUsage>) {
+    let (path, spec) = &sweep.topologies[point.topology];
+    let config = RunConfig {
+        collective: point.collective,
+        algorithm: point.algorithm,
+        bytes: point.bytes,
+        memory: point.memory,
+        verify: sweep.verify,
+        op: ReduceOp::Sum,
+        root: 0,
+        time_limit: sweep.time_limit,
+    };
+    let started = Instant::now();
+    let topology = Topology::from_spec(spec.clone(), &path.display().to_string()).map(Rc::new);
+    let result = match topology {
+        Ok(topology) => run_collective(topology.clone(), &config).map(|r| (r, topology)),
+        Err(e) => Err(CollectiveError::from(e)),
+    };
+    let _wall = started.elapsed();
+    let mut row = ResultRow {
+        topology: point.topology_name.clone(),
+        collective: point.collective.to_string(),
+        algorithm: point.algorithm.to_string(),
+        memory: point.memory.to_string(),
+        bytes: point.bytes,
+        world_size: point.world_size,
+        status: RowStatus::Ok,
+        error: None,
+        time_ns: None,
+        algbw_gbps: None,
+        busbw_gbps: None,
+        verified: None,
+        events: None,
+        // Wall time is left out so that the same sweep writes the same bytes.
+        wall_ms: None,
+    };
+    match result {
+        Ok((report, topology)) => {
+            row.time_ns = Some(report.time_ns);
+            row.algbw_gbps = Some(report.algbw_gbps);
+            row.busbw_gbps = Some(report.busbw_gbps);
+            // `None` when not checked: "false" would read as "checked and wrong".
+            row.verified = report.verified.then_some(true);
+            row.events = Some(report.events);
+            let links = if point.bytes == largest {
+                link_usage(&topology, point, &report)
+            } else {
+                Vec::new()
+            };
+            (row, links)
+        }
+        Err(CollectiveError::Unsupported { reason, .. }) => {
+            row.status = RowStatus::Unsupported;
+            row.error = Some(reason);
+            (row, Vec::new())
+        }
+        Err(error) => {
+            row.status = RowStatus::Failed;
+            // A deadlock report is long: the row keeps its first line.
+            let message = error.to_string();
+            row.error = Some(message.lines().take(2).collect::<Vec<_>>().join(" "));
+            (row, Vec::new())
+        }
+    }
+}
+
+/// Per-link utilisation of a run, for the links that carried anything.
+fn link_usage(topology: &Topology, point: &Point, report: &RunReport) -> Vec<LinkUsage> {
+    let time_ns = report.time_ns.max(f64::MIN_POSITIVE);
+    report
+        .links
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.bytes > 0)
+        .filter_map(|(i, s)| {
+            let edge = EdgeIndex::new(i);
+            let (a, b) = topology.link_ends(edge)?;
+            let link = topology.try_link(edge)?;
+            let busy_ns = s.busy.as_ns_f64();
+            Some(LinkUsage {
+                topology: point.topology_name.clone(),
+                memory: point.memory.to_string(),
+                algorithm: point.algorithm.to_string(),
+                bytes: point.bytes,
+                link: format!("{}->{}", topology.node(a), topology.node(b)),
+                class: link.class.to_string(),
+                bytes_carried: s.bytes,
+                busy_ns,
+                utilisation: busy_ns / time_ns,
+            })
+        })
+        .collect()
+}
+
+/// A progress bar with ETA on a terminal; plain lines otherwise.
+struct Progress {
+    bar: Option<ProgressBar>,
+    count: Mutex<(u64, u64)>,
+}
+
+impl Progress {
+    fn new(total: u64) -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new(total);
+            if let Ok(style) = ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} points, {elapsed} elapsed, ETA {eta} {msg}",
+            ) {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Progress {
+            bar,
+            count: Mutex::new((0, total)),
+        }
+    }
+
+    fn finished(&self, row: &ResultRow) {
+        let line = format!(
+            "{} {} {} {} {} B: {}",
+            row.topology,
+            row.collective,
+            row.algorithm,
+            row.memory,
+            row.bytes,
+            match (&row.status, row.time_ns, row.busbw_gbps) {
+                (RowStatus::Ok, Some(t), Some(b)) =>
+                    format!("{:.3} us, busbw {b:.2} GB/s", t / 1e3),
+                (status, _, _) => format!(
+                    "{} ({})",
+                    status.as_str(),
+                    row.error.as_deref().unwrap_or("")
+                ),
+            }
+        );
+        match &self.bar {
+            Some(bar) => {
+                bar.inc(1);
+                bar.set_message(format!("{} {} {}", row.topology, row.algorithm, row.memory));
+            }
+            None => {
+                if let Ok(mut c) = self.count.lock() {
+                    c.0 += 1;
+                    eprintln!("[{}/{}] {line}", c.0, c.1);
+                }
+            }
+        }
+    }
+
+    fn done(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! Sweep files: which topologies, collectives, algorithms, sizes and memories to run.
+
+use std::path::{Path, PathBuf};
+
+use kernbench_algorithms::{Algorithm, Collective};
+use kernbench_engine::SimTime;
+use kernbench_model::{Bytes, MemoryKind, Topology, TopologySpec, parse_time};
+use serde::Deserialize;
+
+use crate::Failure;
+
+/// A sweep file as written (RON). Every list is crossed with every other.
+///
+/// ```ron
+/// Sweep(
+///     name: "default",
+///     topologies: ["ring8.ron", "mesh*.ron"],   // paths or globs, relative to this file
+///     collectives: ["all-reduce"],
+///     algorithms: ["ring", "tree"],
+///     sizes: Range(from: "1KiB", to: "1GiB", factor: 4),   // or List(["4KiB", "1MiB"])
+///     memories: ["tcm", "sram", "hbm"],
+///     verify: false,
+///     time_limit: "1s",                         // optional: a point still running is failed
+/// )
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Sweep")]
+pub(crate) struct SweepFile {
+    name: String,
+    topologies: Vec<String>,
+    #[serde(default = "all_reduce")]
+    collectives: Vec<String>,
+    algorithms: Vec<String>,
+    sizes: Sizes,
+    #[serde(default = "all_memories")]
+    memories: Vec<String>,
+    #[serde(default)]
+    verify: bool,
+    #[serde(default)]
+    time_limit: Option<String>,
+}
+
+fn all_reduce() -> Vec<String> {
+    vec!["all-reduce".to_string()]
+}
+
+fn all_memories() -> Vec<String> {
+    ["tcm", "sram", "hbm"].map(String::from).to_vec()
+}
+
+/// Message sizes per rank.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+enum Sizes {
+    /// These sizes.
+    List(Vec<String>),
+    /// `from`, `from * factor`, ... up to and including `to`.
+    Range {
+        from: String,
+        to: String,
+        factor: u64,
+    },
+}
+
+/// A validated sweep: its points in a fixed order.
+#[derive(Debug)]
+pub(crate) struct Sweep {
+    pub(crate) name: String,
+    pub(crate) topologies: Vec<(PathBuf, TopologySpec)>,
+    pub(crate) points: Vec<Point>,
+    pub(crate) verify: bool,
+    pub(crate) time_limit: Option<SimTime>,
+}
+
+/// One run of a sweep.
+#[derive(Clone, Debug)]
+pub(crate) struct Point {
+    /// Index into [`Sweep::topologies`].
+    pub(crate) topology: usize,
+    pub(crate) topology_name: String,
+    pub(crate) world_size: u32,
+    pub(crate) collective: Collective,
+    pub(crate) algorithm: Algorithm,
+    pub(crate) memory: MemoryKind,
+    pub(crate) bytes: u64,
+}
+
+/// The most points one sweep may hold; a typo such as factor 1 is caught before anything runs.
+const MAX_POINTS: usize = 1_000_000;
+
+fn bad(file: &Path, field: &str, message: impl std::fmt::Display) -> Failure {
+    Failure::BadInput(format!("{}: {field}: {message}", file.display()))
+}
+
+impl Sweep {
+    /// Reads and checks a sweep file; topology files are loaded (and so validated) too.
+    pub(crate) fn load(file: &Path) -> Result<Sweep, Failure> {
+        let text = std::fs::read_to_string(file).map_err(|e| {
+            Failure::BadInput(format!(
+                "cannot read {}: {e}; check that the file exists",
+                file.display()
+            ))
+        })?;
+        let spec: SweepFile = ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+            .from_str(&text)
+            .map_err(|e| {
+                Failure::BadInput(format!(
+                    "{}:{}:{}: {}; fix the sweep file at that place (topologies/default.sweep.ron is a complete example)",
+                    file.display(),
+                    e.span.start.line,
+                    e.span.start.col,
+                    e.code
+                ))
+            })?;
+        let base = file.parent().unwrap_or(Path::new("."));
+        let topologies = expand_topologies(file, base, &spec.topologies)?;
+        let collectives = parse_all(file, "collectives", &spec.collectives)?;
+        let algorithms: Vec<Algorithm> = parse_all(file, "algorithms", &spec.algorithms)?;
+        let memories: Vec<MemoryKind> = parse_all(file, "memories", &spec.memories)?;
+        let sizes = expand_sizes(file, &spec.sizes)?;
+        let time_limit = spec
+            .time_limit
+            .as_deref()
+            .map(parse_time)
+            .transpose()
+            .map_err(|e| bad(file, "time_limit", e))?;
+        let count =
+            topologies.len() * collectives.len() * algorithms.len() * memories.len() * sizes.len();
+        if count > MAX_POINTS {
+            return Err(bad(
+                file,
+                "sizes",
+                format!("{count} points is more than {MAX_POINTS}; narrow the lists"),
+            ));
+        }
+        let mut points = Vec::with_capacity(count);
+        for (t, (_, topology)) in topologies.iter().enumerate() {
+            let world_size = topology.cubes.count * topology.sips.per_cube;
+            for &collective in &collectives {
+                for &algorithm in &algorithms {
+                    for &memory in &memories {
+                        for &bytes in &sizes {
+                            points.push(Point {
+                                topology: t,
+                                topology_name: topology.name.clone(),
+                                world_size,
+                                collective,
+                                algorithm,
+                                memory,
+                                bytes,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Sweep {
+            name: spec.name,
+            topologies,
+            points,
+            verify: spec.verify,
+            time_limit,
+        })
+    }
+}
+
+fn parse_all<T: std::str::FromStr>(
+    file: &Path,
+    field: &str,
+    names: &[String],
+) -> Result<Vec<T>, Failure>
+where
+    T::Err: std::fmt::Display,
+{
+    if names.is_empty() {
+        return Err(bad(file, field, "the list is empty; name at least one"));
+    }
+    names
+        .iter()
+        .map(|n| n.parse::<T>().map_err(|e| bad(file, field, e)))
+        .collect()
+}
+
+/// Paths and globs (relative to the sweep file) to loaded topology specs, in the order given,
+/// each glob's matches sorted, without repeats.
+fn expand_topologies(
+    file: &Path,
+    base: &Path,
+    patterns: &[String],
+) -> Result<Vec<(PathBuf, TopologySpec)>, Failure> {
+    if patterns.is_empty() {
+        return Err(bad(
+            file,
+            "topologies",
+            "the list is empty; name at least one topology file",
+        ));
+    }
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for pattern in patterns {
+        let full = base.join(pattern);
+        let text = full.to_string_lossy().into_owned();
+        let mut matched: Vec<PathBuf> = glob::glob(&text)
+            .map_err(|e| {
+                bad(
+                    file,
+                    "topologies",
+                    format!("\"{pattern}\" is not a valid glob: {e}"),
+                )
+            })?
+            .filter_map(Result::ok)
+            .collect();
+        matched.sort();
+        if matched.is_empty() {
+            return Err(bad(
+                file,
+                "topologies",
+                format!(
+                    "\"{pattern}\" matches no file (looked in {})",
+                    base.display()
+                ),
+            ));
+        }
+        for path in matched {
+            if !paths.contains(&path) {
+                paths.push(path);
+            }
+        }
+    }
+    paths
+        .into_iter()
+        .map(|path| {
+            let topology = Topology::load(&path)?;
+            Ok((path, topology.spec().clone()))
+        })
+        .collect()
+}
+
+fn expand_sizes(file: &Path, sizes: &Sizes) -> Result<Vec<u64>, Failure> {
+    let parse = |text: &str| {
+        text.parse::<Bytes>()
+            .map(|b| b.0)
+            .map_err(|e| bad(file, "sizes", e))
+    };
+    let sizes = match sizes {
+        Sizes::List(list) => list
+            .iter()
+            .map(|s| parse(s))
+            .collect::<Result<Vec<_>, _>>()?,
+        Sizes::Range { from, to, factor } => {
+            let (from, to) = (parse(from)?, parse(to)?);
+            if *factor < 2 {
+                return Err(bad(
+                    file,
+                    "sizes.factor",
+                    format!("{factor} must be at least 2"),
+                ));
+            }
+            if from == 0 || from > to {
+                return Err(bad(
+                    file,
+                    "sizes",
+                    format!("from ({from} B) must be at least 1 byte and at most to ({to} B)"),
+                ));
+            }
+            let mut out = Vec::new();
+            let mut size = from;
+            while size <= to {
+                out.push(size);
+                match size.checked_mul(*factor) {
+                    Some(next) => size = next,
+                    None => break,
+                }
+            }
+            out
+        }
+    };
+    if sizes.is_empty() {
+        return Err(bad(file, "sizes", "no sizes; give at least one"));
+    }
+    if let Some(bad_size) = sizes.iter().find(|&&s| s % 4 != 0) {
+        return Err(bad(
+            file,
+            "sizes",
+            format!("{bad_size} bytes is not a multiple of 4 (f32 elements)"),
+        ));
+    }
+    Ok(sizes)
+}

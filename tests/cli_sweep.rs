@@ -1,0 +1,214 @@
+//! End-to-end tests of `kernbench sweep` and `kernbench merge`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{kernbench, stderr, stdout};
+
+/// A fresh folder for one test, holding a small sweep file that names bundled topologies.
+fn setup(name: &str, body: &str) -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("kernbench-sweep-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    let topologies = Path::new(env!("CARGO_MANIFEST_DIR")).join("topologies");
+    let file = dir.join("small.sweep.ron");
+    let text = body.replace("TOPOLOGIES", &topologies.display().to_string());
+    std::fs::write(&file, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", file.display()));
+    (dir, file)
+}
+
+const SMALL: &str = r#"Sweep(
+    name: "small",
+    topologies: ["TOPOLOGIES/default.ron", "TOPOLOGIES/ring8.ron"],
+    algorithms: ["ring", "mesh"],
+    sizes: List(["4KiB", "32MiB"]),
+    memories: ["tcm", "hbm"],
+)"#;
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+fn sweep(file: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "sweep",
+        file.to_str().unwrap_or(""),
+        "--out",
+        out.to_str().unwrap_or(""),
+    ];
+    args.extend_from_slice(extra);
+    kernbench(&args)
+}
+
+#[test]
+fn a_small_sweep_writes_every_table_and_plot_and_records_failures() {
+    let (dir, file) = setup("writes", SMALL);
+    let out = dir.join("out");
+    let run = sweep(&file, &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    for name in [
+        "results.csv",
+        "results.jsonl",
+        "summary.md",
+        "links.jsonl",
+        "latency-all-reduce.svg",
+        "latency-all-reduce.png",
+        "busbw-all-reduce.svg",
+        "busbw-all-reduce.png",
+        "links-ring8.svg",
+        "links-ring8.png",
+    ] {
+        let path = out.join(name);
+        assert!(
+            path.exists() && std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) > 0,
+            "{name} missing or empty"
+        );
+    }
+    let csv = read(&out.join("results.csv"));
+    // 2 topologies x 2 algorithms x 2 memories x 2 sizes, plus the header.
+    assert_eq!(csv.lines().count(), 1 + 16, "{csv}");
+    assert!(
+        csv.starts_with("topology,collective,algorithm,memory,bytes,world_size,status,error,"),
+        "{csv}"
+    );
+    // The mesh refuses rings, and 32 MiB does not fit in the default's 4 x 4 MiB of TCM
+    // (the reason has a comma, so CSV quotes it).
+    assert!(
+        csv.contains(
+            "ring8,all-reduce,mesh,hbm,4096,8,unsupported,mesh needs a Mesh2D or Torus2D SIP shape"
+        ),
+        "{csv}"
+    );
+    assert!(csv.contains("default,all-reduce,ring,tcm,33554432,2,failed,\"a buffer of 32 MiB does not fit in tcm of c0.s0"), "{csv}");
+    assert!(
+        csv.contains("ring8,all-reduce,ring,hbm,33554432,8,ok,"),
+        "{csv}"
+    );
+    let summary = read(&out.join("summary.md"));
+    assert!(
+        summary.contains("## all-reduce on ring8, hbm (8 ranks)"),
+        "{summary}"
+    );
+    assert!(read(&out.join("latency-all-reduce.svg")).contains("all-reduce"));
+    assert!(
+        stdout(&run).starts_with("16 points (6 ok, 10 failed or unsupported) in "),
+        "{}",
+        stdout(&run)
+    );
+}
+
+#[test]
+fn running_a_sweep_again_skips_the_points_already_done_and_writes_the_same_bytes() {
+    let (dir, file) = setup("resume", SMALL);
+    let out = dir.join("out");
+    let first = sweep(&file, &out, &[]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let csv = read(&out.join("results.csv"));
+    let second = sweep(&file, &out, &[]);
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    assert!(
+        stderr(&second).contains("16 already done"),
+        "{}",
+        stderr(&second)
+    );
+    assert!(
+        stderr(&second).contains(", 0 to run"),
+        "{}",
+        stderr(&second)
+    );
+    assert_eq!(read(&out.join("results.csv")), csv);
+}
+
+#[test]
+fn an_interrupted_sweep_keeps_its_finished_rows_and_runs_only_the_rest() {
+    let (dir, file) = setup("interrupted", SMALL);
+    let out = dir.join("out");
+    assert_eq!(sweep(&file, &out, &[]).status.code(), Some(0));
+    // Keep 5 finished rows and a torn sixth line, as a killed sweep leaves them.
+    let jsonl = read(&out.join("results.jsonl"));
+    let mut kept: String = jsonl.lines().take(5).map(|l| format!("{l}\n")).collect();
+    kept.push_str(&jsonl.lines().nth(5).unwrap_or("")[..10]);
+    std::fs::write(out.join("results.jsonl"), kept).unwrap_or_else(|e| panic!("{e}"));
+    let resumed = sweep(&file, &out, &[]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+    assert!(
+        stderr(&resumed).contains("5 already done"),
+        "{}",
+        stderr(&resumed)
+    );
+    assert!(
+        stderr(&resumed).contains(", 11 to run"),
+        "{}",
+        stderr(&resumed)
+    );
+    assert_eq!(read(&out.join("results.jsonl")), jsonl);
+}
+
+#[test]
+fn shards_run_every_nth_point_and_merge_gives_the_whole_sweep() {
+    let (dir, file) = setup("shards", SMALL);
+    let whole = dir.join("whole");
+    assert_eq!(sweep(&file, &whole, &[]).status.code(), Some(0));
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    let shard_a = sweep(&file, &a, &["--shard", "0/2"]);
+    assert_eq!(shard_a.status.code(), Some(0), "{}", stderr(&shard_a));
+    assert_eq!(sweep(&file, &b, &["--shard", "1/2"]).status.code(), Some(0));
+    assert_eq!(read(&a.join("results.jsonl")).lines().count(), 8);
+    let merged = dir.join("merged");
+    let merge = kernbench(&[
+        "merge",
+        a.to_str().unwrap_or(""),
+        b.to_str().unwrap_or(""),
+        "--out",
+        merged.to_str().unwrap_or(""),
+    ]);
+    assert_eq!(merge.status.code(), Some(0), "{}", stderr(&merge));
+    assert_eq!(
+        read(&merged.join("results.csv")),
+        read(&whole.join("results.csv"))
+    );
+    assert!(merged.join("summary.md").exists());
+}
+
+#[test]
+fn a_bad_sweep_file_is_bad_input_with_the_place() {
+    let (dir, file) = setup(
+        "bad",
+        &SMALL.replace("\"ring\", \"mesh\"", "\"ring\", \"rign\""),
+    );
+    let run = sweep(&file, &dir.join("out"), &[]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        stderr(&run).contains("small.sweep.ron: algorithms: unknown algorithm \"rign\""),
+        "{}",
+        stderr(&run)
+    );
+    let (dir, file) = setup("typo", &SMALL.replace("memories:", "memoires:"));
+    let run = sweep(&file, &dir.join("out"), &[]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        stderr(&run).contains("small.sweep.ron:6:"),
+        "{}",
+        stderr(&run)
+    );
+    assert!(
+        !dir.join("out").exists(),
+        "nothing is written for a bad sweep"
+    );
+    let bad_shard = sweep(&file, &dir.join("out"), &["--shard", "2/2"]);
+    assert_eq!(bad_shard.status.code(), Some(2));
+}
+
+#[test]
+fn validate_checks_sweep_files_too() {
+    let (_dir, file) = setup("validate", SMALL);
+    let run = kernbench(&["validate", file.to_str().unwrap_or("")]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(
+        stdout(&run).contains("(sweep small: 16 points, 2 topologies)"),
+        "{}",
+        stdout(&run)
+    );
+}
