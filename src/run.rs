@@ -1,13 +1,16 @@
 //! `kernbench run`: one collective on one topology.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use clap::Args;
 use kernbench_algorithms::{
     Algorithm, Collective, CollectiveError, RunConfig, RunReport, run_collective,
 };
-use kernbench_model::{Bytes, MemoryKind, ReduceOp, Topology, parse_time};
+use kernbench_model::{Bytes, MemoryKind, ReduceOp, Topology, TraceTrack, parse_time};
+use kernbench_reports::{TraceSpan, TraceWriter, Track};
+use petgraph::graph::EdgeIndex;
 
 use crate::{Failure, print};
 
@@ -35,6 +38,10 @@ pub(crate) struct RunArgs {
     /// Print one JSON object instead of the table.
     #[arg(long)]
     json: bool,
+    /// Write a Chrome/Perfetto trace (JSON) of transfers per link and phases per rank; open
+    /// it in ui.perfetto.dev.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
     /// Root rank of broadcast and reduce.
     #[arg(long, default_value_t = 0)]
     root: u32,
@@ -84,6 +91,7 @@ impl RunArgs {
                 .map(parse_time)
                 .transpose()
                 .map_err(bad("time-limit"))?,
+            trace: self.trace.is_some(),
         })
     }
 }
@@ -102,7 +110,10 @@ pub(crate) fn failure(error: CollectiveError) -> Failure {
 pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
     let config = args.config()?;
     let topology = Rc::new(Topology::load(&args.topology)?);
-    let report = run_collective(topology, &config).map_err(failure)?;
+    let report = run_collective(topology.clone(), &config).map_err(failure)?;
+    if let Some(path) = &args.trace {
+        write_trace(path, &topology, &report)?;
+    }
     if args.json {
         let json = serde_json::to_string(&report)
             .map_err(|e| Failure::Internal(format!("cannot write JSON: {e}")))?;
@@ -149,4 +160,38 @@ fn table(report: &RunReport, config: &RunConfig) -> String {
         report.events,
     ));
     out
+}
+
+/// Writes the run's timeline as a Chrome/Perfetto trace: a track per link (named by its
+/// ends) and a track per rank.
+fn write_trace(path: &Path, topology: &Topology, report: &RunReport) -> Result<(), Failure> {
+    let mut writer = TraceWriter::new();
+    for record in &report.trace {
+        let (track, category) = match record.track {
+            TraceTrack::Link(edge) => {
+                let edge = EdgeIndex::new(edge as usize);
+                let name = match topology.link_ends(edge) {
+                    Some((a, b)) => format!("{} -> {}", topology.node(a), topology.node(b)),
+                    None => format!("link {}", edge.index()),
+                };
+                (Track::Link(name), "transfer")
+            }
+            TraceTrack::Rank(rank) => (Track::Rank(rank), "rank"),
+        };
+        let mut args = BTreeMap::new();
+        args.insert("bytes".to_string(), record.bytes.to_string());
+        writer
+            .push(TraceSpan {
+                track,
+                name: record.name.to_string(),
+                category: category.to_string(),
+                start_ps: record.start.as_ps(),
+                end_ps: record.end.as_ps(),
+                args,
+            })
+            .map_err(|e| Failure::Internal(e.to_string()))?;
+    }
+    writer
+        .write(path)
+        .map_err(|e| Failure::BadInput(format!("--trace: {e}")))
 }

@@ -258,6 +258,7 @@ fn run_point(sweep: &Sweep, point: &Point, largest: u64) -> (ResultRow, Vec<Link
         op: ReduceOp::Sum,
         root: 0,
         time_limit: sweep.time_limit,
+        trace: false,
     };
     let started = Instant::now();
     let topology = Topology::from_spec(spec.clone(), &path.display().to_string()).map(Rc::new);

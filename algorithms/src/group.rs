@@ -5,7 +5,7 @@ use std::fmt;
 use std::rc::Rc;
 
 use kernbench_engine::{ProcessHandle, Sim};
-use kernbench_model::{Buffer, Machine, Placement, ReduceOp};
+use kernbench_model::{Buffer, Machine, Placement, ReduceOp, TraceTrack};
 
 use crate::error::CollectiveError;
 use crate::names::{Algorithm, Collective};
@@ -295,6 +295,7 @@ impl Comm {
         values: Option<Vec<f32>>,
     ) -> Result<(), CollectiveError> {
         let world = &self.inner.world;
+        let started = self.sim().now();
         let peer = world.sips[to as usize];
         let kind = self.inner.buffer.placement().memory();
         world
@@ -322,6 +323,9 @@ impl Comm {
                 values,
             })
             .await;
+        if world.machine.is_tracing() {
+            self.trace(format!("send {len} B to rank{to}"), started, len);
+        }
         Ok(())
     }
 
@@ -359,6 +363,7 @@ impl Comm {
         channel: u32,
         op: ReduceOp,
     ) -> Result<(u64, u64), CollectiveError> {
+        let started = self.sim().now();
         let chunk = self.recv(from, channel).await;
         self.machine()
             .reduce_values(
@@ -369,15 +374,34 @@ impl Comm {
                 op,
             )
             .await?;
+        if self.machine().is_tracing() {
+            let name = format!("recv+reduce {} B from rank{from}", chunk.len);
+            self.trace(name, started, chunk.len);
+        }
         Ok((chunk.offset, chunk.len))
+    }
+
+    /// Adds a span from `started` to now on this rank's timeline.
+    fn trace(&self, name: String, started: kernbench_engine::SimTime, bytes: u64) {
+        let (rank, now) = (self.inner.rank, self.sim().now());
+        self.machine()
+            .trace_span(TraceTrack::Rank(rank), name, started, now, bytes);
     }
 
     /// Receives the next message from `from` and stores it in this rank's buffer (no compute:
     /// the data landed there). Returns the message's `(offset, len)`.
     pub async fn recv_store(&self, from: u32, channel: u32) -> (u64, u64) {
+        let started = self.sim().now();
         let chunk = self.recv(from, channel).await;
         if let Some(values) = &chunk.values {
             self.inner.buffer.write(chunk.offset, values);
+        }
+        if self.machine().is_tracing() {
+            self.trace(
+                format!("recv {} B from rank{from}", chunk.len),
+                started,
+                chunk.len,
+            );
         }
         (chunk.offset, chunk.len)
     }

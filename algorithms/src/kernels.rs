@@ -217,6 +217,7 @@ where
         topology.clone(),
         MachineOptions {
             data: config.verify,
+            trace: false,
         },
     );
     let results: Rc<RefCell<Vec<PeResult>>> = Rc::new(RefCell::new(vec![None; pes as usize]));

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use kernbench_engine::{Outcome, SimError, SimTime, Simulation};
 use kernbench_model::{
     Bytes, LinkStats, Machine, MachineOptions, MemoryKind, ModelError, ReduceOp, Topology,
+    TraceRecord,
 };
 use serde::Serialize;
 
@@ -35,6 +36,8 @@ pub struct RunConfig {
     pub root: u32,
     /// Stop (as an error) if the collective has not finished by this simulated time.
     pub time_limit: Option<SimTime>,
+    /// Record a timeline of transfers per link and phases per rank ([`RunReport::trace`]).
+    pub trace: bool,
 }
 
 impl RunConfig {
@@ -49,6 +52,7 @@ impl RunConfig {
             op: ReduceOp::Sum,
             root: 0,
             time_limit: None,
+            trace: false,
         }
     }
 }
@@ -83,6 +87,9 @@ pub struct RunReport {
     /// Per-link counters (bytes, packets, busy time), by edge index; not serialised.
     #[serde(skip)]
     pub links: Vec<LinkStats>,
+    /// The timeline, when [`RunConfig::trace`] asked for one; not serialised.
+    #[serde(skip)]
+    pub trace: Vec<TraceRecord>,
 }
 
 impl RunReport {
@@ -120,6 +127,7 @@ pub fn run_collective(
         topology.clone(),
         MachineOptions {
             data: config.verify,
+            trace: config.trace,
         },
     );
     let world_size = topology.sip_count();
@@ -179,6 +187,7 @@ pub fn run_collective(
         verified: verify,
         events,
         links: machine.link_stats().into_iter().map(|(_, s)| s).collect(),
+        trace: machine.take_trace(),
     })
 }
 

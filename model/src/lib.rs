@@ -47,6 +47,7 @@ pub mod routing;
 mod spec;
 mod summary;
 mod topology;
+mod trace;
 pub mod units;
 mod validate;
 
@@ -63,6 +64,7 @@ pub use spec::{
 };
 pub use summary::{LinkClassSummary, TopologySummary};
 pub use topology::{Topology, TopologyGraph};
+pub use trace::{TraceRecord, TraceTrack};
 pub use units::{Bandwidth, Bytes, parse_time};
 
 #[cfg(test)]

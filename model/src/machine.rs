@@ -31,6 +31,7 @@
 //! it drops to the last packet). [`Machine::uncongested_time`] computes it, and a test holds
 //! the simulation to it to the picosecond.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -43,6 +44,7 @@ use crate::coords::{Node, PeId, SipId};
 use crate::error::ModelError;
 use crate::spec::MemoryKind;
 use crate::topology::Topology;
+use crate::trace::{TraceRecord, TraceTrack};
 use crate::units::Bytes;
 
 /// Per-link counters for utilisation reports.
@@ -71,6 +73,9 @@ type RouteCache = HashMap<(u32, u32), Rc<[EdgeIndex]>>;
 pub struct MachineOptions {
     /// Buffers carry real `f32` data, moved and reduced for real (for verified runs).
     pub data: bool,
+    /// Record a timeline: one span per transfer per link, plus what callers add with
+    /// [`Machine::trace_span`]. Off by default: it costs memory per transfer.
+    pub trace: bool,
 }
 
 /// A topology brought to life on a simulation. Cheap to clone (shared).
@@ -92,6 +97,7 @@ pub(crate) struct MachineInner {
     pub(crate) sip_used: RefCell<Vec<[u64; 2]>>,
     pub(crate) tcm_used: RefCell<Vec<u64>>,
     transfers: RefCell<u64>,
+    trace: RefCell<Vec<TraceRecord>>,
 }
 
 impl Machine {
@@ -110,6 +116,7 @@ impl Machine {
                 sip_used: RefCell::new(vec![[0, 0]; sips]),
                 tcm_used: RefCell::new(vec![0; pes]),
                 transfers: RefCell::new(0),
+                trace: RefCell::new(Vec::new()),
             }),
         }
     }
@@ -138,6 +145,36 @@ impl Machine {
             .enumerate()
             .map(|(i, l)| (EdgeIndex::new(i), l.stats))
             .collect()
+    }
+
+    /// Whether a timeline is being recorded.
+    pub fn is_tracing(&self) -> bool {
+        self.inner.options.trace
+    }
+
+    /// Adds a span to the timeline (when tracing; otherwise nothing happens).
+    pub fn trace_span(
+        &self,
+        track: TraceTrack,
+        name: impl Into<Cow<'static, str>>,
+        start: SimTime,
+        end: SimTime,
+        bytes: u64,
+    ) {
+        if self.inner.options.trace {
+            self.inner.trace.borrow_mut().push(TraceRecord {
+                track,
+                name: name.into(),
+                start,
+                end,
+                bytes,
+            });
+        }
+    }
+
+    /// Takes the recorded timeline, in the order spans were recorded.
+    pub fn take_trace(&self) -> Vec<TraceRecord> {
+        std::mem::take(&mut *self.inner.trace.borrow_mut())
     }
 
     /// Transfers made so far.
@@ -225,6 +262,7 @@ impl Machine {
                     next_up: NONE,
                     waiting_from: 0,
                     waiting: 0,
+                    first_start: SimTime::MAX,
                 }
             })
             .collect();
@@ -264,6 +302,7 @@ impl Machine {
                 let mut links = self.inner.links.borrow_mut();
                 let link = &mut links[hop.edge as usize];
                 let start = link.free_at.max(at);
+                hop.first_start = hop.first_start.min(start);
                 link.free_at = start + serialise;
                 link.stats.bytes += size.0;
                 link.stats.packets += 1;
@@ -286,6 +325,18 @@ impl Machine {
                 pending.push(Reverse((arrive, packet, index + 1)));
             } else {
                 done = done.max(arrive);
+            }
+        }
+        if self.inner.options.trace {
+            let name: Cow<'static, str> = format!("{bytes} {from} -> {to}").into();
+            for hop in &hops {
+                self.trace_span(
+                    TraceTrack::Link(hop.edge),
+                    name.clone(),
+                    hop.first_start,
+                    hop.left,
+                    bytes.0,
+                );
             }
         }
         if done > sim.now() {
@@ -330,6 +381,8 @@ struct Hop {
     /// when its predecessor is given the link, so a deep queue costs O(1) per packet.
     waiting_from: u64,
     waiting: u64,
+    /// When the first packet started on this link (for the timeline).
+    first_start: SimTime,
 }
 
 /// `(packet count, full packet size, last packet size)` for `bytes` in packets of `packet`.

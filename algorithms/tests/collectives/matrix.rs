@@ -27,6 +27,7 @@ fn verify_all(
                         op: ReduceOp::Sum,
                         root: topology.sip_count() / 2,
                         time_limit: None,
+                        trace: false,
                     };
                     let call = kernbench_algorithms::CollectiveCall {
                         collective,

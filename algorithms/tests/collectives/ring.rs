@@ -188,7 +188,10 @@ fn two_collectives_in_flight_do_not_mix_their_messages() {
     let machine = Machine::new(
         &simulation.handle(),
         topology,
-        MachineOptions { data: true },
+        MachineOptions {
+            data: true,
+            trace: false,
+        },
     );
     let results = Rc::new(RefCell::new(Vec::new()));
     let sink = results.clone();

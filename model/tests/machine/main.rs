@@ -21,7 +21,7 @@ pub fn machine(data: bool) -> (Simulation, Machine) {
     let machine = Machine::new(
         &simulation.handle(),
         default_topology(),
-        MachineOptions { data },
+        MachineOptions { data, trace: false },
     );
     (simulation, machine)
 }
