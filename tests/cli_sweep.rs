@@ -211,4 +211,25 @@ fn validate_checks_sweep_files_too() {
         "{}",
         stdout(&run)
     );
+    for (name, edit, expected) in [
+        ("badsize", ("\"32MiB\"", "\"32MiB/s\""), "sizes: "),
+        ("badglob", ("ring8.ron", "ring9*.ron"), "topologies: \""),
+        (
+            "badrange",
+            (
+                "List([\"4KiB\", \"32MiB\"])",
+                "Range(from: \"1KiB\", to: \"1MiB\", factor: 1)",
+            ),
+            "sizes.factor: 1 must be at least 2",
+        ),
+    ] {
+        let (_dir, file) = setup(name, &SMALL.replace(edit.0, edit.1));
+        let run = kernbench(&["validate", file.to_str().unwrap_or("")]);
+        assert_eq!(run.status.code(), Some(2), "{name}: {}", stdout(&run));
+        assert!(stderr(&run).contains(expected), "{name}: {}", stderr(&run));
+        assert!(
+            stderr(&run).contains("small.sweep.ron"),
+            "{name}: the message names the file"
+        );
+    }
 }
