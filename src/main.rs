@@ -4,7 +4,9 @@
 //! Exit codes: 0 done; 2 bad input (a message naming the file, the place and the fix);
 //! 3 deadlock (the report is printed); 4 a limit was reached; 1 an internal error (a bug).
 
+mod diagnose;
 mod run;
+mod scenario;
 mod sweep;
 mod sweep_spec;
 
@@ -25,10 +27,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Check topology and sweep files: syntax, units, shapes, links and connectivity.
+    /// Check topology, sweep and scenario files: syntax, units, shapes, links and connectivity.
     ///
-    /// A file named `*.sweep.ron` is checked as a sweep (with the topologies it names), any
-    /// other as a topology. Prints `ok: FILE (...)` for each good file and an error naming the
+    /// A file named `*.sweep.ron` is checked as a sweep (with the topologies it names),
+    /// `*.scenario.ron` as a diagnosis scenario (with its topology), any other as a topology. Prints `ok: FILE (...)` for each good file and an error naming the
     /// file and the line and column, or the field, for each bad one. Exits with 2 if any file
     /// is bad.
     #[command(
@@ -74,6 +76,21 @@ enum Command {
                             kernbench sweep my.sweep.ron --out shard3 --shard 3/8   # one of 8 machines"
     )]
     Sweep(sweep::SweepArgs),
+    /// Run a deadlock-diagnosis scenario and explain why it hangs, if it does.
+    ///
+    /// A scenario file (`*.scenario.ron`) names a topology, a program (a collective or a PE
+    /// program), its parameters and faults to inject. On a deadlock the report lists the time
+    /// it stalled, every blocked receive and send with the time it began waiting, the wait-for
+    /// cycles, the processes that finished and the last transfers, and the exit code is 3.
+    /// A run that passes its time bound, or fires events without moving anything (a livelock),
+    /// stops with the same report and exit code 4. A healthy run prints its completion time.
+    /// --min-depth finds the smallest IPCQ depth at which a PE program completes.
+    #[command(
+        after_help = "Examples:\n  kernbench diagnose topologies/scenarios/recv-before-send.scenario.ron\n  \
+                            kernbench diagnose topologies/scenarios/tree-rank3-never-joins.scenario.ron --json --dot waits.dot\n  \
+                            kernbench diagnose topologies/scenarios/ring-send-first-depth0.scenario.ron --min-depth"
+    )]
+    Diagnose(diagnose::DiagnoseArgs),
     /// Join the output folders of sweep shards into one, with tables and plots.
     #[command(after_help = "Example:\n  kernbench merge shard0 shard1 shard2 shard3 --out all")]
     Merge(sweep::MergeArgs),
@@ -166,6 +183,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Validate { files } => validate(&files),
         Command::Topo { file, dot } => topo(&file, dot),
         Command::Run(args) => run::run(&args),
+        Command::Diagnose(args) => diagnose::diagnose(&args),
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Merge(args) => sweep::merge_dirs(&args),
     }
@@ -175,9 +193,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
 fn validate(files: &[PathBuf]) -> Result<(), Failure> {
     let mut bad = 0;
     for file in files {
-        // Files are told apart by name: `*.sweep.ron` is a sweep, anything else a topology.
+        // Files are told apart by name: `*.sweep.ron` is a sweep, `*.scenario.ron` a scenario,
+        // anything else a topology.
         let is_sweep = file.to_string_lossy().ends_with(".sweep.ron");
-        let checked = if is_sweep {
+        let is_scenario = file.to_string_lossy().ends_with(".scenario.ron");
+        let checked = if is_scenario {
+            scenario::Scenario::load(file).map(|s| format!("scenario {}: {}", s.name, s.describe()))
+        } else if is_sweep {
             sweep_spec::Sweep::load(file).map(|s| {
                 format!(
                     "sweep {}: {} points, {} topologies",

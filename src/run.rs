@@ -8,7 +8,9 @@ use clap::Args;
 use kernbench_algorithms::{
     Algorithm, Collective, CollectiveError, RunConfig, RunReport, run_collective,
 };
-use kernbench_model::{Bytes, MemoryKind, ReduceOp, Topology, TraceTrack, parse_time};
+use kernbench_model::{
+    Bytes, MemoryKind, ReduceOp, Topology, TopologySource, TraceTrack, parse_time,
+};
 use kernbench_reports::{TraceSpan, TraceWriter, Track};
 use petgraph::graph::EdgeIndex;
 
@@ -17,9 +19,14 @@ use crate::{Failure, print};
 /// Flags of `kernbench run`.
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
-    /// The topology file (RON).
-    #[arg(long, value_name = "FILE", default_value = "topologies/default.ron")]
-    topology: PathBuf,
+    /// The topology: a RON file, or a generated machine with the bundled default values:
+    /// ring:N, mesh:RxC, torus:RxC or cubes:CxS (e.g. ring:1024, cubes:64x16).
+    #[arg(
+        long,
+        value_name = "FILE|FORM",
+        default_value = "topologies/default.ron"
+    )]
+    topology: String,
     /// all-reduce, reduce-scatter, all-gather, broadcast or reduce.
     #[arg(long, default_value = "all-reduce")]
     collective: String,
@@ -109,7 +116,7 @@ pub(crate) fn failure(error: CollectiveError) -> Failure {
 /// `kernbench run`.
 pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
     let config = args.config()?;
-    let topology = Rc::new(Topology::load(&args.topology)?);
+    let topology = Rc::new(TopologySource::parse(&args.topology)?.load()?);
     let report = run_collective(topology.clone(), &config).map_err(failure)?;
     if let Some(path) = &args.trace {
         write_trace(path, &topology, &report)?;

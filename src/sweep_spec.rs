@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 
 use kernbench_algorithms::{Algorithm, Collective};
 use kernbench_engine::SimTime;
-use kernbench_model::{Bytes, MemoryKind, Topology, TopologySpec, parse_time};
+use kernbench_model::{
+    Bytes, Generated, MemoryKind, Topology, TopologySource, TopologySpec, parse_time,
+};
 use serde::Deserialize;
 
 use crate::Failure;
@@ -14,7 +16,8 @@ use crate::Failure;
 /// ```ron
 /// Sweep(
 ///     name: "default",
-///     topologies: ["ring8.ron", "mesh*.ron"],   // paths or globs, relative to this file
+///     topologies: ["ring8.ron", "mesh*.ron", "ring:1024"],   // paths or globs, relative to
+///                                                           // this file, or generated forms
 ///     collectives: ["all-reduce"],
 ///     algorithms: ["ring", "tree"],
 ///     sizes: Range(from: "1KiB", to: "1GiB", factor: 4),   // or List(["4KiB", "1MiB"])
@@ -182,8 +185,9 @@ where
         .collect()
 }
 
-/// Paths and globs (relative to the sweep file) to loaded topology specs, in the order given,
-/// each glob's matches sorted, without repeats.
+/// Paths and globs (relative to the sweep file) and generated forms (`ring:1024`, see
+/// [`TopologySource`]) to loaded topology specs, in the order given, each glob's matches
+/// sorted, without repeats. A generated form's "path" is the form itself.
 fn expand_topologies(
     file: &Path,
     base: &Path,
@@ -197,7 +201,17 @@ fn expand_topologies(
         ));
     }
     let mut paths: Vec<PathBuf> = Vec::new();
+    let mut generated: Vec<(PathBuf, Generated)> = Vec::new();
     for pattern in patterns {
+        if Generated::is_generated_form(pattern) {
+            let form = Generated::parse(pattern).map_err(|e| bad(file, "topologies", e))?;
+            let path = PathBuf::from(form.to_string());
+            if !paths.contains(&path) {
+                paths.push(path.clone());
+                generated.push((path, form));
+            }
+            continue;
+        }
         let full = base.join(pattern);
         let text = full.to_string_lossy().into_owned();
         let mut matched: Vec<PathBuf> = glob::glob(&text)
@@ -230,7 +244,10 @@ fn expand_topologies(
     paths
         .into_iter()
         .map(|path| {
-            let topology = Topology::load(&path)?;
+            let topology = match generated.iter().find(|(p, _)| *p == path) {
+                Some((_, form)) => TopologySource::Generated(*form).load()?,
+                None => Topology::load(&path)?,
+            };
             Ok((path, topology.spec().clone()))
         })
         .collect()

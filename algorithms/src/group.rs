@@ -295,6 +295,7 @@ impl Comm {
         values: Option<Vec<f32>>,
     ) -> Result<(), CollectiveError> {
         let world = &self.inner.world;
+        let to = world.peer(self.inner.rank, to);
         let started = self.sim().now();
         let peer = world.sips[to as usize];
         let kind = self.inner.buffer.placement().memory();
@@ -352,7 +353,16 @@ impl Comm {
             self.inner.rank,
             self.inner.what,
         );
-        mailbox.get().await
+        let chunk = mailbox.get().await;
+        // A mailbox is used for a few messages and then never again: forget it once it is
+        // idle so that memory does not grow with the messages of a long run (a fresh one is
+        // made, identical, if another message comes).
+        if mailbox.is_idle() {
+            self.inner
+                .world
+                .forget_mailbox(self.inner.instance, channel, from, self.inner.rank);
+        }
+        chunk
     }
 
     /// Receives the next message from `from` and reduces it into this rank's buffer (timed as

@@ -59,7 +59,7 @@ use crate::verify::{initial_value, reduced_value};
 const SIP: SipId = SipId { cube: 0, sip: 0 };
 
 /// One PE's final vector, `None` on a machine without data.
-type PeResult = Option<Vec<f32>>;
+pub(crate) type PeResult = Option<Vec<f32>>;
 
 /// A PE-level all-reduce kernel; see the module docs for schedules and costs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -285,7 +285,7 @@ fn check(name: &str, pes: u32, results: &[PeResult]) -> Result<(), CollectiveErr
 }
 
 /// This PE's part of `kernel` on a `bytes` vector: its final vector.
-async fn pe_all_reduce(
+pub(crate) async fn pe_all_reduce(
     kernel: PeKernel,
     k: Kernel,
     bytes: u64,

@@ -23,6 +23,7 @@
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
 mod algorithm;
+mod diagnose;
 mod direct;
 mod double_binary_tree;
 mod error;
@@ -39,6 +40,10 @@ mod verify;
 mod world;
 
 pub use algorithm::check;
+pub use diagnose::{
+    DiagnoseConfig, DiagnoseProgram, Diagnosis, Faults, SLICE_EVENTS, Stall, StallKind,
+    TransferSpan, diagnose,
+};
 pub use error::CollectiveError;
 pub use group::{Chunk, CollectiveCall, Comm, ProcessGroup, Work, segment};
 pub use kernels::{PeKernel, PeKernelReport, PeRunConfig, run_pe_kernel, run_pe_program};

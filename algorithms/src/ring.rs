@@ -30,6 +30,8 @@
 //! `r + 1` are neighbours (ring and torus topologies); elsewhere its messages take longer
 //! routes. Broadcast and reduce are refused: use tree or direct.
 
+use std::collections::VecDeque;
+
 use kernbench_engine::ProcessHandle;
 use kernbench_model::{ReduceOp, Topology};
 
@@ -126,10 +128,19 @@ pub(crate) async fn run_over(
         let (o, l) = crate::group::segment(range.1, i, n);
         (range.0 + o, l)
     };
-    let mut sends: Vec<ProcessHandle<()>> = Vec::new();
+    // Sends in flight, oldest first. A finished send is dropped as soon as it reaches the
+    // front (joining it would return at once), so a long ring holds a few handles, not one
+    // per step: each handle keeps its finished process's memory.
+    let mut sends: VecDeque<ProcessHandle<()>> = VecDeque::new();
+    let keep = |sends: &mut VecDeque<ProcessHandle<()>>, send| {
+        while sends.front().is_some_and(ProcessHandle::is_finished) {
+            sends.pop_front();
+        }
+        sends.push_back(send);
+    };
     let (offset, len) = segment(first);
     for (o, l) in chunks(offset, len) {
-        sends.push(comm.spawn_send(right, first_channel, o, l));
+        keep(&mut sends, comm.spawn_send(right, first_channel, o, l));
     }
     for (step, &(seg_index, reduce)) in schedule.iter().enumerate() {
         let channel = first_channel + step as u32;
@@ -141,7 +152,7 @@ pub(crate) async fn run_over(
                 comm.recv_store(left, channel).await
             };
             if step + 1 < schedule.len() {
-                sends.push(comm.spawn_send(right, channel + 1, o, l));
+                keep(&mut sends, comm.spawn_send(right, channel + 1, o, l));
             }
         }
     }

@@ -9,6 +9,7 @@ use std::rc::Rc;
 use kernbench_engine::{ProcessHandle, ProcessId, Queue};
 use kernbench_model::{Buffer, Bytes, Machine, MemoryKind, Placement, SipId};
 
+use crate::diagnose::Faults;
 use crate::error::CollectiveError;
 use crate::group::{Chunk, ProcessGroup};
 
@@ -25,6 +26,8 @@ pub(crate) struct World {
     pub(crate) mailboxes: RefCell<BTreeMap<MailboxKey, Queue<Chunk>>>,
     /// Collectives submitted so far, per rank: the k-th call of every rank is one collective.
     pub(crate) calls: RefCell<Vec<u64>>,
+    /// Faults injected on purpose (deadlock diagnosis); none in a normal launch.
+    pub(crate) faults: Faults,
 }
 
 impl fmt::Debug for World {
@@ -38,6 +41,24 @@ impl fmt::Debug for World {
 impl World {
     pub(crate) fn world_size(&self) -> u32 {
         self.sips.len() as u32
+    }
+
+    /// The rank a message `from` addresses to `to` really goes to: `to` itself, unless an
+    /// injected fault puts `from`'s peer off by one.
+    pub(crate) fn peer(&self, from: u32, to: u32) -> u32 {
+        if self.faults.peer_off_by_one.contains(&from) {
+            (to + 1) % self.world_size()
+        } else {
+            to
+        }
+    }
+
+    /// Drops the mailbox from `from` to `to` for a collective instance and channel, if there
+    /// is one. Only for an idle mailbox ([`Queue::is_idle`]): the next use makes a new one.
+    pub(crate) fn forget_mailbox(&self, instance: u64, channel: u32, from: u32, to: u32) {
+        self.mailboxes
+            .borrow_mut()
+            .remove(&(instance, channel, from, to));
     }
 
     /// The mailbox from `from` to `to` for a collective instance and channel.
@@ -133,6 +154,21 @@ where
     F: Fn(Rank) -> Fut,
     Fut: Future<Output = Result<(), CollectiveError>> + 'static,
 {
+    launch_with_faults(machine, world_size, Faults::default(), body)
+}
+
+/// [`launch`] with faults injected on purpose (see [`Faults`]): a rank that never joins runs
+/// nothing and finishes at once; a rank whose peer is off by one sends to the wrong rank.
+pub(crate) fn launch_with_faults<F, Fut>(
+    machine: &Machine,
+    world_size: u32,
+    faults: Faults,
+    body: F,
+) -> Result<Vec<ProcessHandle<()>>, CollectiveError>
+where
+    F: Fn(Rank) -> Fut,
+    Fut: Future<Output = Result<(), CollectiveError>> + 'static,
+{
     let topology = machine.topology();
     if world_size != topology.sip_count() {
         return Err(CollectiveError::WorldSize {
@@ -147,6 +183,7 @@ where
         pids: RefCell::new(Vec::new()),
         mailboxes: RefCell::new(BTreeMap::new()),
         calls: RefCell::new(vec![0; world_size as usize]),
+        faults,
     });
     let handles: Vec<_> = (0..world_size)
         .map(|rank| {
@@ -154,7 +191,14 @@ where
                 world: world.clone(),
                 rank,
             };
-            machine.sim().spawn(format!("rank{rank}"), body(ctx))
+            let name = format!("rank{rank}");
+            if world.faults.never_joins.contains(&rank) {
+                machine
+                    .sim()
+                    .spawn(name, async { Ok::<(), CollectiveError>(()) })
+            } else {
+                machine.sim().spawn(name, body(ctx))
+            }
         })
         .collect();
     *world.pids.borrow_mut() = handles.iter().map(ProcessHandle::id).collect();

@@ -32,6 +32,11 @@ pub struct DeadlockReport {
     pub cycles_truncated: bool,
     /// Processes that had finished by then.
     pub finished: u64,
+    /// The finished processes by name, in the order they finished, if the simulation was
+    /// asked to keep them ([`Simulation::record_finished`](crate::Simulation::record_finished));
+    /// empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub finished_processes: Vec<ProcessRef>,
 }
 
 /// A process, named.
@@ -162,6 +167,15 @@ impl DeadlockReport {
             cycles,
             cycles_truncated,
             finished: procs.finished,
+            finished_processes: procs
+                .finished_names
+                .iter()
+                .flatten()
+                .map(|(id, name)| ProcessRef {
+                    id: *id,
+                    name: Some(name.to_string()),
+                })
+                .collect(),
         }
     }
 

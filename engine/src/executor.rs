@@ -82,6 +82,27 @@ impl Simulation {
         self.events
     }
 
+    /// Keeps the name of every process that finishes from now on, so that a
+    /// [`DeadlockReport`] can list them ([`DeadlockReport::finished_processes`]). Off by
+    /// default: it costs one entry per finished process (never anything per event).
+    pub fn record_finished(&mut self) {
+        let mut procs = self.sim.shared.procs.borrow_mut();
+        if procs.finished_names.is_none() {
+            procs.finished_names = Some(Vec::new());
+        }
+    }
+
+    /// The state of every live process now, as a deadlock report shows it: what each waits
+    /// on, since when, who could wake it, and the cycles of the wait-for graph. Useful when a
+    /// run stopped at a limit (a livelock, a time bound) rather than on an empty calendar;
+    /// processes that are merely sleeping show as `timeout until ...` and wait for nobody.
+    pub fn blocked_report(&self) -> DeadlockReport {
+        let shared = &self.sim.shared;
+        let procs = shared.procs.borrow();
+        let registry = shared.registry.borrow();
+        DeadlockReport::build(shared.now.get(), self.events, &procs, &registry)
+    }
+
     /// Spawns a process; see [`Sim::spawn`].
     pub fn spawn<F>(
         &self,

@@ -200,6 +200,14 @@ impl<T: 'static> Queue<T> {
         self.len() == 0
     }
 
+    /// Whether the queue holds no items and no process waits on it (no blocked `get` or
+    /// `put`): a fresh queue of the same capacity would behave the same from now on, so an
+    /// owner may drop it and make a new one when it is next needed.
+    pub fn is_idle(&self) -> bool {
+        let state = self.inner.state.borrow();
+        state.items.is_empty() && state.getters.is_empty() && state.putters.is_empty()
+    }
+
     /// Declares `pid` as a producer, so that a blocked `get` is reported as waiting for it.
     pub fn add_producer(&self, pid: ProcessId) {
         self.inner

@@ -64,6 +64,10 @@ pub(crate) struct ProcTable {
     /// Live processes that are not daemons: the run is complete when this reaches zero.
     pub(crate) live_workers: usize,
     pub(crate) finished: u64,
+    /// The ids and names of finished processes, in the order they finished, when asked for
+    /// with [`Simulation::record_finished`](crate::Simulation::record_finished); `None` (the
+    /// default) keeps nothing, so a long run's memory does not grow with its process count.
+    pub(crate) finished_names: Option<Vec<(ProcessId, Cow<'static, str>)>>,
 }
 
 impl ProcTable {
@@ -143,6 +147,11 @@ impl ProcTable {
                 self.live_workers -= 1;
             }
             self.finished += 1;
+            if let Some(names) = &mut self.finished_names {
+                // The entry is dead and is overwritten when its slot is reused: move the
+                // name out rather than copy it.
+                names.push((pid, std::mem::take(&mut entry.name)));
+            }
             self.free.push(pid.slot);
         }
     }

@@ -202,6 +202,18 @@ pub enum ModelError {
         to: String,
     },
 
+    /// A `--topology` value or sweep entry starts like a generated form (`ring:`, `mesh:`,
+    /// `torus:`, `cubes:`) but is not one.
+    #[error(
+        "\"{text}\" is not a generated topology: {problem}; write ring:N, mesh:RxC, torus:RxC or cubes:CxS (for example ring:1024, torus:32x32, cubes:64x16), or the path of a RON file"
+    )]
+    BadGeneratedTopology {
+        /// The text as written.
+        text: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+
     /// A string is not a node coordinate.
     #[error(
         "\"{text}\" is not a node coordinate; write one of c0.s1.p3, c0.s1.p3.tcm, c0.s1.hub, c0.s1.sram, c0.s1.hbm, c0.sw (a cube's SIP switch) or rail3.sw (a cube-level switch)"

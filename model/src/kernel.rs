@@ -158,6 +158,20 @@ impl Kernel {
         &self.machine
     }
 
+    /// This context as if it were program `program_id`: a fault injected on purpose, for
+    /// deadlock diagnosis (a PE whose `program_id` is mapped wrongly). The process keeps its
+    /// name, but sends, receives and allocations act as the other program's would.
+    ///
+    /// # Errors
+    /// [`ModelError::NoSuchProgram`] if `program_id` is not in the launch.
+    pub fn as_program(&self, program_id: u32) -> Result<Kernel, ModelError> {
+        self.pe_of(program_id)?;
+        Ok(Kernel {
+            program_id,
+            ..self.clone()
+        })
+    }
+
     /// A buffer of `bytes` in this PE's TCM.
     pub fn alloc(&self, bytes: Bytes) -> Result<Buffer, ModelError> {
         self.machine.alloc(Placement::Tcm(self.pe()), bytes)
@@ -209,7 +223,8 @@ impl Kernel {
     /// enqueues the message, waiting while the IPCQ is full.
     pub async fn send_tagged(&self, dst: u32, buffer: &Buffer, tag: u32) -> Result<(), ModelError> {
         let queue = self.queue(self.program_id, dst)?;
-        let to = Node::Tcm(self.pe_of(dst)?);
+        let dst_pe = self.pe_of(dst)?;
+        let to = Node::Tcm(dst_pe);
         let len = buffer.bytes().0;
         let pieces: Vec<_> = buffer
             .segments(0, len)
@@ -218,13 +233,19 @@ impl Kernel {
             .collect();
         self.machine.transfer_pieces(&pieces).await?;
         let data = buffer.data().map(|d| d.clone());
-        queue
-            .put(Message {
-                bytes: buffer.bytes(),
-                tag,
-                data,
-            })
-            .await;
+        // Described with its size and tag, for deadlock reports.
+        let label = format!(
+            "send {} -> {} ({}, tag {tag})",
+            self.pe(),
+            dst_pe,
+            buffer.bytes()
+        );
+        let put = queue.put(Message {
+            bytes: buffer.bytes(),
+            tag,
+            data,
+        });
+        self.machine.sim().labelled(label, put).await;
         Ok(())
     }
 
@@ -235,7 +256,14 @@ impl Kernel {
     /// [`ModelError::SizeMismatch`] if the message is not the buffer's size.
     pub async fn recv(&self, src: u32, buffer: &Buffer) -> Result<u32, ModelError> {
         let queue = self.queue(src, self.program_id)?;
-        let message = queue.get().await;
+        // Described with the size it expects, for deadlock reports.
+        let label = format!(
+            "recv {} <- {} ({})",
+            self.pe(),
+            self.pe_of(src)?,
+            buffer.bytes()
+        );
+        let message = self.machine.sim().labelled(label, queue.get()).await;
         self.deliver(src, message, buffer)
     }
 

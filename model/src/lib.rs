@@ -38,6 +38,7 @@
 mod buffer;
 mod coords;
 mod error;
+mod generated;
 mod generators;
 mod kernel;
 pub mod limits;
@@ -54,6 +55,7 @@ mod validate;
 pub use buffer::{Buffer, Placement, ReduceOp};
 pub use coords::{Node, PeId, SipId, SwitchId};
 pub use error::{ModelError, QuantityKind};
+pub use generated::{Generated, TopologySource};
 pub use kernel::{Kernel, KernelConfig, RecvHandle};
 pub use link::{Link, LinkClass};
 pub use machine::{LinkStats, Machine, MachineOptions};

@@ -218,10 +218,10 @@ fn a_kernel_where_every_pe_receives_before_it_sends_reports_each_blocked_receive
     assert_eq!(
         waits,
         [
-            "c0.s0.p0:broken-ring: recv c0.s0.p0 <- c0.s0.p3",
-            "c0.s0.p1:broken-ring: recv c0.s0.p1 <- c0.s0.p0",
-            "c0.s0.p2:broken-ring: recv c0.s0.p2 <- c0.s0.p1",
-            "c0.s0.p3:broken-ring: recv c0.s0.p3 <- c0.s0.p2",
+            "c0.s0.p0:broken-ring: recv c0.s0.p0 <- c0.s0.p3 (4 KiB)",
+            "c0.s0.p1:broken-ring: recv c0.s0.p1 <- c0.s0.p0 (4 KiB)",
+            "c0.s0.p2:broken-ring: recv c0.s0.p2 <- c0.s0.p1 (4 KiB)",
+            "c0.s0.p3:broken-ring: recv c0.s0.p3 <- c0.s0.p2 (4 KiB)",
         ]
     );
     assert_eq!(

@@ -215,3 +215,61 @@ fn a_labelled_wait_is_reported_in_the_models_words() {
         "recv c0.s1.p2 <- c0.s1.p1 (4 KiB, tag 7)"
     );
 }
+
+#[test]
+fn recorded_finished_processes_are_listed_by_name_in_the_order_they_finished() {
+    let mut simulation = Simulation::new();
+    simulation.record_finished();
+    let sim = simulation.handle();
+    let q: Queue<u32> = Queue::new(&sim, "never", 1);
+    let s = sim.clone();
+    simulation.spawn("late", async move { s.timeout(ns(5)).await });
+    simulation.spawn("early", async {});
+    let rx = q.clone();
+    simulation.spawn("stuck", async move {
+        rx.get().await;
+    });
+    let report = simulation
+        .run()
+        .unwrap()
+        .deadlock()
+        .cloned()
+        .expect("a deadlock");
+    let names: Vec<String> = report
+        .finished_processes
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    assert_eq!(names, ["early", "late"]);
+    assert_eq!(report.finished, 2);
+}
+
+#[test]
+fn a_blocked_report_describes_a_run_stopped_at_a_limit() {
+    let mut simulation = Simulation::new();
+    let sim = simulation.handle();
+    let q: Queue<u32> = Queue::with_labels(&sim, "q", 1, "recv b <- a", "send a -> b");
+    let rx = q.clone();
+    simulation.spawn("b", async move {
+        rx.get().await;
+    });
+    let s = sim.clone();
+    simulation.spawn("poller", async move {
+        while s.now() < ns(1_000) {
+            s.timeout(ns(10)).await;
+        }
+    });
+    let outcome = simulation.run_until(ns(100)).unwrap();
+    assert!(matches!(outcome, Outcome::LimitReached { .. }), "{outcome}");
+    let report = simulation.blocked_report();
+    assert_eq!(report.time, ns(100));
+    assert_eq!(
+        report.blocked_process("b").unwrap().waits[0].label,
+        "recv b <- a"
+    );
+    assert!(report.blocked_process("poller").is_some());
+    assert!(
+        report.finished_processes.is_empty(),
+        "not recorded unless asked"
+    );
+}

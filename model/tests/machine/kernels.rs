@@ -175,10 +175,10 @@ fn every_pe_receiving_before_sending_is_a_deadlock_naming_each_receive() {
     assert_eq!(
         lines,
         [
-            "c0.s0.p0:ring: recv c0.s0.p0 <- c0.s0.p3 since 0 ps",
-            "c0.s0.p1:ring: recv c0.s0.p1 <- c0.s0.p0 since 1 ns",
-            "c0.s0.p2:ring: recv c0.s0.p2 <- c0.s0.p1 since 2 ns",
-            "c0.s0.p3:ring: recv c0.s0.p3 <- c0.s0.p2 since 3 ns",
+            "c0.s0.p0:ring: recv c0.s0.p0 <- c0.s0.p3 (4 KiB) since 0 ps",
+            "c0.s0.p1:ring: recv c0.s0.p1 <- c0.s0.p0 (4 KiB) since 1 ns",
+            "c0.s0.p2:ring: recv c0.s0.p2 <- c0.s0.p1 (4 KiB) since 2 ns",
+            "c0.s0.p3:ring: recv c0.s0.p3 <- c0.s0.p2 (4 KiB) since 3 ns",
         ]
     );
     let cycles: Vec<Vec<String>> = report

@@ -1,0 +1,540 @@
+//! # Deadlock diagnosis runs
+//!
+//! [`diagnose`] runs one collective or one PE kernel, possibly with [`Faults`] injected on
+//! purpose, and ends in a [`Diagnosis`]: it completed, or it stalled. A run stalls in one of
+//! three ways ([`StallKind`]):
+//!
+//! - **deadlock**: the engine's calendar emptied while processes still waited;
+//! - **time bound**: simulated time passed [`DiagnoseConfig::time_bound`];
+//! - **livelock**: events kept firing but nothing moved: for
+//!   [`DiagnoseConfig::livelock_events`] events in a row no transfer started and no link
+//!   carried a packet (processes polling each other forever). Progress is checked between
+//!   slices of [`SLICE_EVENTS`] events, never per event, so the check costs nothing on the
+//!   engine's hot path; the bound is therefore met to within one slice.
+//!
+//! A stall carries the engine's report of every waiting process (its wait, since when, who
+//! could wake it, the wait-for cycles and the processes that finished) and the last transfers
+//! before the stall, from a timeline recorded for the purpose.
+//!
+//! The normal runners ([`run_collective`](crate::run_collective),
+//! [`run_pe_kernel`](crate::run_pe_kernel)) inject no faults and record no timeline; the
+//! fault hooks are a rank list checked once per message.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use kernbench_engine::{DeadlockReport, Limit, Outcome, SimTime, Simulation};
+use kernbench_model::{
+    Bytes, Kernel, KernelConfig, Machine, MachineOptions, MemoryKind, ModelError, ReduceOp, SipId,
+    Topology, TraceTrack,
+};
+use serde::Serialize;
+
+use crate::error::CollectiveError;
+use crate::group::CollectiveCall;
+use crate::kernels::{PeKernel, PeResult, pe_all_reduce};
+use crate::names::{Algorithm, Collective};
+use crate::runner::from_sim_error;
+use crate::world::launch_with_faults;
+
+/// Events run between two progress checks of the livelock detector.
+pub const SLICE_EVENTS: u64 = 10_000;
+
+/// The SIP every PE program of a diagnosis runs on.
+const SIP: SipId = SipId { cube: 0, sip: 0 };
+
+/// How often the polling program looks at its flag.
+const POLL_INTERVAL: SimTime = SimTime::from_ns(50);
+
+/// Faults injected on purpose to reproduce a hang. Rank numbers are ranks (SIPs) for a
+/// collective and program ids for a PE program.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Faults {
+    /// Ranks that never join: their process finishes at once without taking part.
+    pub never_joins: Vec<u32>,
+    /// Ranks whose peer is off by one (collectives): every message they address to rank `r`
+    /// goes to rank `r + 1 mod n` instead.
+    pub peer_off_by_one: Vec<u32>,
+    /// PEs whose `program_id` is mapped wrongly (PE programs): `(program, runs_as)`, the PE
+    /// launched as `program` acts as program `runs_as` (see [`Kernel::as_program`]).
+    pub wrong_program_id: Vec<(u32, u32)>,
+}
+
+/// What a diagnosis runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiagnoseProgram {
+    /// A collective on every rank (rank = SIP), its buffers in [`DiagnoseConfig::memory`].
+    Collective {
+        /// The collective.
+        collective: Collective,
+        /// Its algorithm.
+        algorithm: Algorithm,
+    },
+    /// One of the bundled PE all-reduce kernels on SIP `c0.s0`.
+    Kernel(PeKernel),
+    /// A ring of PEs in which every PE receives from its left neighbour before it sends to
+    /// its right one: deadlocks at any IPCQ depth.
+    RecvBeforeSend,
+    /// A ring of PEs in which every PE sends to its right neighbour, then receives from its
+    /// left one: completes when an IPCQ holds a message (depth >= 1), deadlocks at depth 0.
+    SendThenRecv,
+    /// Program 0 polls a flag every 50 ns that program 1 sets only after receiving from
+    /// program 0, which sends only once the flag is set: a livelock.
+    PollFlag,
+}
+
+impl DiagnoseProgram {
+    /// The program's name: the collective's `all-reduce ring`, the kernel's, or the
+    /// diagnostic program's (`recv-before-send`, `send-then-recv`, `poll-flag`).
+    pub fn name(self) -> String {
+        match self {
+            DiagnoseProgram::Collective {
+                collective,
+                algorithm,
+            } => format!("{collective} {algorithm}"),
+            DiagnoseProgram::Kernel(kernel) => kernel.name().to_string(),
+            DiagnoseProgram::RecvBeforeSend => "recv-before-send".to_string(),
+            DiagnoseProgram::SendThenRecv => "send-then-recv".to_string(),
+            DiagnoseProgram::PollFlag => "poll-flag".to_string(),
+        }
+    }
+
+    /// Whether it runs on PEs over IPCQs (so the IPCQ depth matters).
+    pub fn uses_ipcqs(self) -> bool {
+        !matches!(self, DiagnoseProgram::Collective { .. })
+    }
+}
+
+/// How to run a diagnosis.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiagnoseConfig {
+    /// What to run.
+    pub program: DiagnoseProgram,
+    /// The buffer per rank (collective) or per PE (PE program), in bytes (a multiple of 4).
+    pub bytes: u64,
+    /// Where a collective's buffers live (PE programs use TCM).
+    pub memory: MemoryKind,
+    /// PEs a PE program runs on (the first ones of `c0.s0`); `None`: the kernel's own count,
+    /// or all the SIP's PEs.
+    pub pes: Option<u32>,
+    /// Messages an IPCQ holds before a send blocks (PE programs).
+    pub ipcq_depth: usize,
+    /// Stop as [`StallKind::TimeBound`] once simulated time passes this.
+    pub time_bound: SimTime,
+    /// Stop as [`StallKind::Livelock`] after this many events without progress.
+    pub livelock_events: u64,
+    /// Faults to inject.
+    pub faults: Faults,
+    /// How many of the last transfers before a stall to keep.
+    pub last_transfers: usize,
+}
+
+/// How a diagnosis ended.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Diagnosis {
+    /// Every process finished.
+    Completed {
+        /// When the last one finished.
+        time: SimTime,
+        /// Engine events processed.
+        events: u64,
+    },
+    /// The run stopped making progress.
+    Stalled(Box<Stall>),
+}
+
+/// Why a run stalled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StallKind {
+    /// The calendar emptied while processes still waited.
+    Deadlock,
+    /// Simulated time passed the bound.
+    TimeBound {
+        /// The bound.
+        bound: SimTime,
+    },
+    /// Events kept firing without any transfer or packet moving.
+    Livelock {
+        /// Events run since the last progress.
+        events_without_progress: u64,
+    },
+}
+
+/// A stalled run: why, the state of every waiting process, and what moved last.
+#[derive(Clone, Debug, Serialize)]
+pub struct Stall {
+    /// Why it stalled.
+    pub kind: StallKind,
+    /// Every waiting process with its waits and wakers, the wait-for cycles and the finished
+    /// processes (for a time bound or livelock: the state when the run was stopped).
+    pub report: DeadlockReport,
+    /// The last transfers before the stall, oldest first (by end time).
+    pub last_transfers: Vec<TransferSpan>,
+}
+
+/// One transfer on the timeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TransferSpan {
+    /// What moved, e.g. `4 KiB c0.s0.p0.tcm -> c0.s0.p1.tcm`.
+    pub name: String,
+    /// When its first packet started on its first link.
+    pub start: SimTime,
+    /// When its last packet left its last link.
+    pub end: SimTime,
+}
+
+/// Runs `config.program` on `topology` and says whether it completes, and if not, why.
+///
+/// # Errors
+/// Bad input as the normal runners report it ([`CollectiveError::Unsupported`],
+/// [`CollectiveError::Misaligned`], [`CollectiveError::Model`], ...), or
+/// [`CollectiveError::Internal`] for a panic. A deadlock or a limit is not an error here: it
+/// is the [`Diagnosis`].
+pub fn diagnose(
+    topology: Rc<Topology>,
+    config: &DiagnoseConfig,
+) -> Result<Diagnosis, CollectiveError> {
+    if config.bytes % 4 != 0 {
+        return Err(CollectiveError::Misaligned {
+            bytes: config.bytes,
+        });
+    }
+    let mut simulation = Simulation::new();
+    simulation.record_finished();
+    let machine = Machine::new(
+        &simulation.handle(),
+        topology.clone(),
+        MachineOptions {
+            data: false,
+            trace: true,
+        },
+    );
+    match config.program {
+        DiagnoseProgram::Collective {
+            collective,
+            algorithm,
+        } => launch_collective(&machine, collective, algorithm, config)?,
+        program => launch_pe_program(&machine, program, config)?,
+    }
+    let mut progress = progress_of(&machine);
+    let mut progress_at = simulation.events();
+    loop {
+        let target = simulation.events().saturating_add(SLICE_EVENTS);
+        let outcome = simulation
+            .run_with(config.time_bound, target)
+            .map_err(from_sim_error)?;
+        let (kind, report) = match outcome {
+            Outcome::Completed { time, events } => {
+                return Ok(Diagnosis::Completed { time, events });
+            }
+            Outcome::Deadlock(report) => (StallKind::Deadlock, report),
+            Outcome::LimitReached {
+                limit: Limit::Time(bound),
+                ..
+            } => (StallKind::TimeBound { bound }, simulation.blocked_report()),
+            Outcome::LimitReached { .. } => {
+                let now = progress_of(&machine);
+                let idle = simulation.events() - progress_at;
+                if now != progress {
+                    (progress, progress_at) = (now, simulation.events());
+                    continue;
+                }
+                if idle < config.livelock_events {
+                    continue;
+                }
+                let kind = StallKind::Livelock {
+                    events_without_progress: idle,
+                };
+                (kind, simulation.blocked_report())
+            }
+        };
+        return Ok(Diagnosis::Stalled(Box::new(Stall {
+            kind,
+            report,
+            last_transfers: last_transfers(&machine, config.last_transfers),
+        })));
+    }
+}
+
+/// Transfers started plus packets carried by all links: grows whenever anything moves.
+fn progress_of(machine: &Machine) -> u64 {
+    let packets: u64 = machine
+        .link_stats()
+        .iter()
+        .map(|(_, s)| s.packets)
+        .fold(0, u64::wrapping_add);
+    packets.wrapping_add(machine.transfer_count())
+}
+
+/// The last `count` transfers of the machine's timeline, oldest first. A transfer records one
+/// span per link of its route, all at once when it ends, so a run of consecutive link spans
+/// with one name is one transfer.
+fn last_transfers(machine: &Machine, count: usize) -> Vec<TransferSpan> {
+    let mut transfers: Vec<TransferSpan> = Vec::new();
+    let mut previous_hop_end: Option<SimTime> = None;
+    for record in machine.take_trace() {
+        if !matches!(record.track, TraceTrack::Link(_)) {
+            continue;
+        }
+        match transfers.last_mut() {
+            // The next hop of the same transfer: it ends no earlier than the hop before.
+            Some(last)
+                if last.name == record.name
+                    && previous_hop_end.is_some_and(|end| record.end >= end) =>
+            {
+                last.start = last.start.min(record.start);
+                last.end = last.end.max(record.end);
+            }
+            _ => transfers.push(TransferSpan {
+                name: record.name.to_string(),
+                start: record.start,
+                end: record.end,
+            }),
+        }
+        previous_hop_end = Some(record.end);
+    }
+    // Stable: transfers that end together stay in the order they were recorded.
+    transfers.sort_by_key(|t| t.end);
+    let skip = transfers.len().saturating_sub(count);
+    transfers.split_off(skip)
+}
+
+/// Starts the collective on every rank, with the faults.
+fn launch_collective(
+    machine: &Machine,
+    collective: Collective,
+    algorithm: Algorithm,
+    config: &DiagnoseConfig,
+) -> Result<(), CollectiveError> {
+    let call = CollectiveCall {
+        collective,
+        algorithm,
+        op: ReduceOp::Sum,
+        root: 0,
+    };
+    let topology = machine.topology();
+    crate::algorithm::check(call, topology)?;
+    let world_size = topology.sip_count();
+    for &rank in config
+        .faults
+        .never_joins
+        .iter()
+        .chain(&config.faults.peer_off_by_one)
+    {
+        if rank >= world_size {
+            return Err(CollectiveError::BadRoot {
+                root: rank,
+                world_size,
+            });
+        }
+    }
+    let (bytes, memory) = (config.bytes, config.memory);
+    launch_with_faults(
+        machine,
+        world_size,
+        config.faults.clone(),
+        move |rank| async move {
+            let buffer = rank.alloc(memory, Bytes(bytes))?;
+            rank.process_group().submit(&buffer, call)?.wait().await;
+            Ok(())
+        },
+    )?;
+    Ok(())
+}
+
+/// Starts a PE program on the first PEs of `c0.s0`, with the faults.
+fn launch_pe_program(
+    machine: &Machine,
+    program: DiagnoseProgram,
+    config: &DiagnoseConfig,
+) -> Result<(), CollectiveError> {
+    let topology = machine.topology();
+    let available = topology.pes_per_sip();
+    let unsupported = |reason: String| CollectiveError::Unsupported {
+        algorithm: program.name(),
+        collective: "PE program".to_string(),
+        topology: topology.name().to_string(),
+        reason,
+    };
+    let pes = match (config.pes, program) {
+        (Some(pes), _) => pes,
+        (None, DiagnoseProgram::Kernel(kernel)) => kernel.pes_on(available).map_err(unsupported)?,
+        (None, _) => available,
+    };
+    let least = if program == DiagnoseProgram::PollFlag {
+        2
+    } else {
+        1
+    };
+    if pes < least || pes > available {
+        return Err(unsupported(format!(
+            "it asks for {pes} PEs; {SIP} has {available}: use {least} to {available}"
+        )));
+    }
+    if let DiagnoseProgram::Kernel(kernel) = program {
+        let needed = kernel.pes_on(pes).map_err(unsupported)?;
+        if needed != pes {
+            return Err(unsupported(format!(
+                "the {kernel} kernel runs on exactly {needed} PEs; use pes: {needed}"
+            )));
+        }
+    }
+    let faults = Rc::new(config.faults.clone());
+    for &(from, to) in &faults.wrong_program_id {
+        if from >= pes || to >= pes {
+            return Err(unsupported(format!(
+                "a wrong program id maps program {from} to {to}, outside the {pes} programs 0..{pes}"
+            )));
+        }
+    }
+    let bytes = config.bytes;
+    let flag = Rc::new(Cell::new(false));
+    let launch: Vec<_> = (0..pes).map(|p| SIP.pe(p)).collect();
+    let depth = KernelConfig {
+        ipcq_depth: config.ipcq_depth,
+    };
+    machine.launch_kernel(&program.name(), launch, depth, move |k| {
+        let faults = faults.clone();
+        let flag = flag.clone();
+        async move {
+            let launched = k.program_id();
+            if faults.never_joins.contains(&launched) {
+                return Ok(());
+            }
+            let k = match faults.wrong_program_id.iter().find(|(p, _)| *p == launched) {
+                Some(&(_, runs_as)) => k.as_program(runs_as)?,
+                None => k,
+            };
+            run_pe(program, k, bytes, flag).await.map(|_| ())
+        }
+    });
+    Ok(())
+}
+
+/// One PE's part of a PE program.
+async fn run_pe(
+    program: DiagnoseProgram,
+    k: Kernel,
+    bytes: u64,
+    flag: Rc<Cell<bool>>,
+) -> Result<PeResult, ModelError> {
+    let (n, p) = (k.num_programs(), k.program_id());
+    let (left, right) = ((p + n - 1) % n, (p + 1) % n);
+    match program {
+        DiagnoseProgram::Kernel(kernel) => pe_all_reduce(kernel, k, bytes, ReduceOp::Sum).await,
+        DiagnoseProgram::RecvBeforeSend => {
+            let buffer = k.alloc(Bytes(bytes))?;
+            k.recv(left, &buffer).await?;
+            k.send(right, &buffer).await?;
+            Ok(None)
+        }
+        DiagnoseProgram::SendThenRecv => {
+            let (out, into) = (k.alloc(Bytes(bytes))?, k.alloc(Bytes(bytes))?);
+            k.send(right, &out).await?;
+            k.recv(left, &into).await?;
+            Ok(None)
+        }
+        DiagnoseProgram::PollFlag => {
+            let buffer = k.alloc(Bytes(bytes))?;
+            match p {
+                0 => {
+                    let sim = k.machine().sim().clone();
+                    let label = format!("poll {} for a flag set by {}", k.pe(), SIP.pe(1));
+                    while !flag.get() {
+                        sim.labelled(label.clone(), sim.timeout(POLL_INTERVAL))
+                            .await;
+                    }
+                    k.send(1, &buffer).await?;
+                }
+                1 => {
+                    k.recv(0, &buffer).await?;
+                    flag.set(true);
+                }
+                _ => {}
+            }
+            Ok(None)
+        }
+        // Launched by `launch_collective`, never here.
+        DiagnoseProgram::Collective { .. } => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ring8() -> Rc<Topology> {
+        // ok: a bundled file, checked by its own tests.
+        Rc::new(Topology::load("../topologies/ring8.ron").unwrap())
+    }
+
+    fn config(program: DiagnoseProgram) -> DiagnoseConfig {
+        DiagnoseConfig {
+            program,
+            bytes: 4096,
+            memory: MemoryKind::Hbm,
+            pes: None,
+            ipcq_depth: 2,
+            time_bound: SimTime::from_ms(10),
+            livelock_events: 100_000,
+            faults: Faults::default(),
+            last_transfers: 3,
+        }
+    }
+
+    #[test]
+    fn a_polling_pair_is_a_livelock_not_a_time_bound() {
+        let diagnosis = diagnose(ring8(), &config(DiagnoseProgram::PollFlag)).unwrap();
+        let Diagnosis::Stalled(stall) = diagnosis else {
+            panic!("the polling pair completed");
+        };
+        let StallKind::Livelock {
+            events_without_progress,
+        } = stall.kind
+        else {
+            panic!("expected a livelock, got {:?}", stall.kind);
+        };
+        assert!((100_000..100_000 + SLICE_EVENTS).contains(&events_without_progress));
+        let p1 = stall.report.blocked_process("c0.s0.p1:poll-flag").unwrap();
+        assert_eq!(p1.waits[0].label, "recv c0.s0.p1 <- c0.s0.p0 (4 KiB)");
+    }
+
+    #[test]
+    fn a_pe_run_as_the_wrong_program_leaves_its_neighbour_waiting() {
+        let mut config = config(DiagnoseProgram::Kernel(PeKernel::Ring));
+        config.faults.wrong_program_id = vec![(2, 3)];
+        let Diagnosis::Stalled(stall) = diagnose(ring8(), &config).unwrap() else {
+            panic!("a ring with two programs 3 completed");
+        };
+        assert_eq!(stall.kind, StallKind::Deadlock);
+        assert!(
+            stall
+                .report
+                .blocked
+                .iter()
+                .any(|b| b.waits[0].label.starts_with("recv c0.s0.p3 <- c0.s0.p2")),
+            "{}",
+            stall.report
+        );
+    }
+
+    #[test]
+    fn a_healthy_kernel_completes_and_a_tight_time_bound_stops_it() {
+        let healthy = config(DiagnoseProgram::Kernel(PeKernel::Ring));
+        let Diagnosis::Completed { time, .. } = diagnose(ring8(), &healthy).unwrap() else {
+            panic!("the healthy ring stalled");
+        };
+        let bound = SimTime::from_ps(time.as_ps() / 2);
+        let tight = DiagnoseConfig {
+            time_bound: bound,
+            ..healthy
+        };
+        let Diagnosis::Stalled(stall) = diagnose(ring8(), &tight).unwrap() else {
+            panic!("the ring finished within half its time");
+        };
+        assert_eq!(stall.kind, StallKind::TimeBound { bound });
+        assert_eq!(stall.report.time, bound);
+    }
+}

@@ -1,0 +1,803 @@
+//! Reference results: a fixed set of runs whose simulated time (to the picosecond) and event
+//! count were recorded before any performance work, so that an optimisation cannot change a
+//! result without this test failing.
+//!
+//! The set covers every algorithm, the bundled topologies, several sizes (one packet, many
+//! packets, many chunks), all three memories and contended cases (direct and halving-doubling
+//! on rings, where many transfers share links). If a change is *meant* to change timing, the
+//! failure message prints the whole table as it now is, ready to paste, and the commit must
+//! say why.
+
+use std::rc::Rc;
+
+use kernbench_algorithms::{Algorithm, Collective, RunConfig, run_collective};
+use kernbench_model::{MemoryKind, Topology};
+
+/// `(topology file, collective, algorithm, bytes per rank, memory, time_ps, events)`.
+type Reference = (
+    &'static str,
+    &'static str,
+    &'static str,
+    u64,
+    &'static str,
+    u64,
+    u64,
+);
+
+const KIB: u64 = 1 << 10;
+const MIB: u64 = 1 << 20;
+
+/// Recorded with the code as of commit a97cf28 (before the scale work of issue 7).
+const REFERENCES: &[Reference] = &[
+    (
+        "default.ron",
+        "all-reduce",
+        "ring",
+        4096,
+        "hbm",
+        1844520,
+        28,
+    ),
+    (
+        "default.ron",
+        "all-reduce",
+        "ring",
+        1048588,
+        "hbm",
+        12546890,
+        2069,
+    ),
+    (
+        "default.ron",
+        "all-reduce",
+        "ring",
+        6291456,
+        "hbm",
+        65149760,
+        12266,
+    ),
+    (
+        "default.ron",
+        "all-reduce",
+        "tree",
+        4096,
+        "hbm",
+        1889040,
+        21,
+    ),
+    (
+        "default.ron",
+        "all-reduce",
+        "tree",
+        1048588,
+        "hbm",
+        18692332,
+        2073,
+    ),
+    (
+        "default.ron",
+        "all-reduce",
+        "tree",
+        6291456,
+        "hbm",
+        80230240,
+        12237,
+    ),
+    (
+        "default.ron",
+        "all-reduce",
+        "double-binary-tree",
+        4096,
+        "hbm",
+        1844520,
+        39,
+    ),
+    (
+        "default.ron",
+        "all-reduce",
+        "double-binary-tree",
+        1048588,
+        "hbm",
+        12546890,
+        2080,
+    ),
+    (
+        "default.ron",
+        "all-reduce",
+        "double-binary-tree",
+        6291456,
+        "hbm",
+        65992320,
+        12261,
+    ),
+    (
+        "default.ron",
+        "all-reduce",
+        "halving-doubling",
+        4096,
+        "hbm",
+        1844520,
+        28,
+    ),
+    (
+        "default.ron",
+        "all-reduce",
+        "halving-doubling",
+        1048588,
+        "hbm",
+        12546890,
+        2069,
+    ),
+    (
+        "default.ron",
+        "all-reduce",
+        "halving-doubling",
+        6291456,
+        "hbm",
+        66255680,
+        12208,
+    ),
+    (
+        "default.ron",
+        "all-reduce",
+        "direct",
+        4096,
+        "hbm",
+        1844520,
+        28,
+    ),
+    (
+        "default.ron",
+        "all-reduce",
+        "direct",
+        1048588,
+        "hbm",
+        12546890,
+        2069,
+    ),
+    (
+        "default.ron",
+        "all-reduce",
+        "direct",
+        6291456,
+        "hbm",
+        66255680,
+        12208,
+    ),
+    (
+        "ring8.ron",
+        "all-reduce",
+        "ring",
+        4096,
+        "hbm",
+        12677910,
+        640,
+    ),
+    (
+        "ring8.ron",
+        "all-reduce",
+        "ring",
+        1048588,
+        "hbm",
+        31433962,
+        14741,
+    ),
+    (
+        "ring8.ron",
+        "all-reduce",
+        "ring",
+        6291456,
+        "hbm",
+        125424320,
+        85648,
+    ),
+    ("ring8.ron", "all-reduce", "tree", 4096, "hbm", 9998800, 151),
+    (
+        "ring8.ron",
+        "all-reduce",
+        "tree",
+        1048588,
+        "hbm",
+        103875464,
+        22067,
+    ),
+    (
+        "ring8.ron",
+        "all-reduce",
+        "tree",
+        6291456,
+        "hbm",
+        397769920,
+        132363,
+    ),
+    (
+        "ring8.ron",
+        "all-reduce",
+        "double-binary-tree",
+        4096,
+        "hbm",
+        9699400,
+        280,
+    ),
+    (
+        "ring8.ron",
+        "all-reduce",
+        "double-binary-tree",
+        1048588,
+        "hbm",
+        73246118,
+        20259,
+    ),
+    (
+        "ring8.ron",
+        "all-reduce",
+        "double-binary-tree",
+        6291456,
+        "hbm",
+        274933600,
+        121900,
+    ),
+    (
+        "ring8.ron",
+        "all-reduce",
+        "halving-doubling",
+        4096,
+        "hbm",
+        9621270,
+        352,
+    ),
+    (
+        "ring8.ron",
+        "all-reduce",
+        "halving-doubling",
+        1048588,
+        "hbm",
+        61610326,
+        24112,
+    ),
+    (
+        "ring8.ron",
+        "all-reduce",
+        "halving-doubling",
+        6291456,
+        "hbm",
+        339053120,
+        135372,
+    ),
+    (
+        "ring8.ron",
+        "all-reduce",
+        "direct",
+        4096,
+        "hbm",
+        4873320,
+        729,
+    ),
+    (
+        "ring8.ron",
+        "all-reduce",
+        "direct",
+        1048588,
+        "hbm",
+        29282482,
+        22590,
+    ),
+    (
+        "ring8.ron",
+        "all-reduce",
+        "direct",
+        6291456,
+        "hbm",
+        162218400,
+        131450,
+    ),
+    (
+        "mesh2x2.ron",
+        "all-reduce",
+        "ring",
+        4096,
+        "hbm",
+        6997500,
+        156,
+    ),
+    (
+        "mesh2x2.ron",
+        "all-reduce",
+        "ring",
+        1048588,
+        "hbm",
+        33217762,
+        7330,
+    ),
+    (
+        "mesh2x2.ron",
+        "all-reduce",
+        "ring",
+        6291456,
+        "hbm",
+        190360640,
+        43411,
+    ),
+    (
+        "mesh2x2.ron",
+        "all-reduce",
+        "tree",
+        4096,
+        "hbm",
+        3780080,
+        56,
+    ),
+    (
+        "mesh2x2.ron",
+        "all-reduce",
+        "tree",
+        1048588,
+        "hbm",
+        31495226,
+        6195,
+    ),
+    (
+        "mesh2x2.ron",
+        "all-reduce",
+        "tree",
+        6291456,
+        "hbm",
+        104030880,
+        36648,
+    ),
+    (
+        "mesh2x2.ron",
+        "all-reduce",
+        "double-binary-tree",
+        4096,
+        "hbm",
+        4731000,
+        112,
+    ),
+    (
+        "mesh2x2.ron",
+        "all-reduce",
+        "double-binary-tree",
+        1048588,
+        "hbm",
+        29527694,
+        6855,
+    ),
+    (
+        "mesh2x2.ron",
+        "all-reduce",
+        "double-binary-tree",
+        6291456,
+        "hbm",
+        109549760,
+        40967,
+    ),
+    (
+        "mesh2x2.ron",
+        "all-reduce",
+        "halving-doubling",
+        4096,
+        "hbm",
+        3666780,
+        100,
+    ),
+    (
+        "mesh2x2.ron",
+        "all-reduce",
+        "halving-doubling",
+        1048588,
+        "hbm",
+        19722896,
+        6221,
+    ),
+    (
+        "mesh2x2.ron",
+        "all-reduce",
+        "halving-doubling",
+        6291456,
+        "hbm",
+        100286080,
+        36628,
+    ),
+    (
+        "mesh2x2.ron",
+        "all-reduce",
+        "direct",
+        4096,
+        "hbm",
+        2863720,
+        144,
+    ),
+    (
+        "mesh2x2.ron",
+        "all-reduce",
+        "direct",
+        1048588,
+        "hbm",
+        17880248,
+        6944,
+    ),
+    (
+        "mesh2x2.ron",
+        "all-reduce",
+        "direct",
+        6291456,
+        "hbm",
+        98407520,
+        40703,
+    ),
+    (
+        "torus4x4.ron",
+        "all-reduce",
+        "ring",
+        4096,
+        "hbm",
+        50209275,
+        2812,
+    ),
+    (
+        "torus4x4.ron",
+        "all-reduce",
+        "ring",
+        1048588,
+        "hbm",
+        92673200,
+        34348,
+    ),
+    (
+        "torus4x4.ron",
+        "all-reduce",
+        "ring",
+        6291456,
+        "hbm",
+        488138884,
+        199389,
+    ),
+    (
+        "torus4x4.ron",
+        "all-reduce",
+        "tree",
+        4096,
+        "hbm",
+        17684596,
+        301,
+    ),
+    (
+        "torus4x4.ron",
+        "all-reduce",
+        "tree",
+        1048588,
+        "hbm",
+        174780531,
+        41436,
+    ),
+    (
+        "torus4x4.ron",
+        "all-reduce",
+        "tree",
+        6291456,
+        "hbm",
+        802911156,
+        249078,
+    ),
+    (
+        "torus4x4.ron",
+        "all-reduce",
+        "double-binary-tree",
+        4096,
+        "hbm",
+        19930632,
+        578,
+    ),
+    (
+        "torus4x4.ron",
+        "all-reduce",
+        "double-binary-tree",
+        1048588,
+        "hbm",
+        147937688,
+        40512,
+    ),
+    (
+        "torus4x4.ron",
+        "all-reduce",
+        "double-binary-tree",
+        6291456,
+        "hbm",
+        591999054,
+        244819,
+    ),
+    (
+        "torus4x4.ron",
+        "all-reduce",
+        "halving-doubling",
+        4096,
+        "hbm",
+        15470683,
+        816,
+    ),
+    (
+        "torus4x4.ron",
+        "all-reduce",
+        "halving-doubling",
+        1048588,
+        "hbm",
+        77304744,
+        38019,
+    ),
+    (
+        "torus4x4.ron",
+        "all-reduce",
+        "halving-doubling",
+        6291456,
+        "hbm",
+        407384544,
+        219536,
+    ),
+    (
+        "torus4x4.ron",
+        "all-reduce",
+        "direct",
+        4096,
+        "hbm",
+        8949336,
+        2893,
+    ),
+    (
+        "torus4x4.ron",
+        "all-reduce",
+        "direct",
+        1048588,
+        "hbm",
+        75586086,
+        43966,
+    ),
+    (
+        "torus4x4.ron",
+        "all-reduce",
+        "direct",
+        6291456,
+        "hbm",
+        430096216,
+        259968,
+    ),
+    (
+        "mesh2x2.ron",
+        "all-reduce",
+        "mesh",
+        3145732,
+        "hbm",
+        51907210,
+        18421,
+    ),
+    (
+        "torus4x4.ron",
+        "all-reduce",
+        "mesh",
+        3145732,
+        "hbm",
+        136286796,
+        92651,
+    ),
+    (
+        "multicube2x4.ron",
+        "all-reduce",
+        "ring",
+        8388608,
+        "hbm",
+        306299200,
+        125581,
+    ),
+    (
+        "multicube2x4.ron",
+        "all-reduce",
+        "hierarchical",
+        8388608,
+        "hbm",
+        178566080,
+        114368,
+    ),
+    (
+        "multicube2x4.ron",
+        "all-reduce",
+        "direct",
+        8388608,
+        "hbm",
+        174752800,
+        132823,
+    ),
+    (
+        "ring64.ron",
+        "all-reduce",
+        "ring",
+        4194304,
+        "hbm",
+        203152320,
+        44544,
+    ),
+    (
+        "ring64.ron",
+        "all-reduce",
+        "halving-doubling",
+        4194304,
+        "hbm",
+        2878459840,
+        394942,
+    ),
+    (
+        "ring64.ron",
+        "all-reduce",
+        "direct",
+        4194304,
+        "hbm",
+        2647277440,
+        286775,
+    ),
+    (
+        "ring8.ron",
+        "all-reduce",
+        "ring",
+        1048576,
+        "tcm",
+        26363456,
+        21360,
+    ),
+    (
+        "ring8.ron",
+        "all-reduce",
+        "ring",
+        1048576,
+        "sram",
+        26381040,
+        14528,
+    ),
+    (
+        "torus4x4.ron",
+        "reduce-scatter",
+        "ring",
+        2097152,
+        "hbm",
+        84802460,
+        33621,
+    ),
+    (
+        "torus4x4.ron",
+        "all-gather",
+        "ring",
+        2097152,
+        "hbm",
+        84988168,
+        33383,
+    ),
+    (
+        "ring8.ron",
+        "broadcast",
+        "tree",
+        2097152,
+        "sram",
+        117920280,
+        21560,
+    ),
+    (
+        "ring8.ron",
+        "broadcast",
+        "direct",
+        2097152,
+        "sram",
+        86050600,
+        18978,
+    ),
+    (
+        "ring8.ron",
+        "reduce",
+        "tree",
+        2097152,
+        "sram",
+        90174080,
+        21306,
+    ),
+    (
+        "ring8.ron",
+        "reduce",
+        "direct",
+        2097152,
+        "sram",
+        89711560,
+        20020,
+    ),
+];
+
+fn load(file: &str) -> Rc<Topology> {
+    let path = format!("{}/../topologies/{file}", env!("CARGO_MANIFEST_DIR"));
+    Rc::new(Topology::load(&path).unwrap_or_else(|e| panic!("{e}")))
+}
+
+/// The runs, without their results.
+fn cases() -> Vec<(&'static str, &'static str, &'static str, u64, &'static str)> {
+    let mut cases = Vec::new();
+    let algorithms = [
+        "ring",
+        "tree",
+        "double-binary-tree",
+        "halving-doubling",
+        "direct",
+    ];
+    for file in ["default.ron", "ring8.ron", "mesh2x2.ron", "torus4x4.ron"] {
+        for algorithm in algorithms {
+            for bytes in [4 * KIB, MIB + 12, 6 * MIB] {
+                cases.push((file, "all-reduce", algorithm, bytes, "hbm"));
+            }
+        }
+    }
+    for file in ["mesh2x2.ron", "torus4x4.ron"] {
+        cases.push((file, "all-reduce", "mesh", 3 * MIB + 4, "hbm"));
+    }
+    for algorithm in ["ring", "hierarchical", "direct"] {
+        cases.push(("multicube2x4.ron", "all-reduce", algorithm, 8 * MIB, "hbm"));
+    }
+    // ring64: 64 KiB packets, 63-hop routes; halving-doubling and direct contend for links.
+    for algorithm in ["ring", "halving-doubling", "direct"] {
+        cases.push(("ring64.ron", "all-reduce", algorithm, 4 * MIB, "hbm"));
+    }
+    for memory in ["tcm", "sram"] {
+        cases.push(("ring8.ron", "all-reduce", "ring", MIB, memory));
+    }
+    for collective in ["reduce-scatter", "all-gather"] {
+        cases.push(("torus4x4.ron", collective, "ring", 2 * MIB, "hbm"));
+    }
+    for collective in ["broadcast", "reduce"] {
+        cases.push(("ring8.ron", collective, "tree", 2 * MIB, "sram"));
+        cases.push(("ring8.ron", collective, "direct", 2 * MIB, "sram"));
+    }
+    cases
+}
+
+#[test]
+fn reference_runs_keep_their_times_to_the_picosecond_and_their_event_counts() {
+    let mut got = Vec::new();
+    let mut topologies: Vec<(&str, Rc<Topology>)> = Vec::new();
+    for (file, collective, algorithm, bytes, memory) in cases() {
+        let topology = match topologies.iter().find(|(f, _)| *f == file) {
+            Some((_, t)) => t.clone(),
+            None => {
+                let t = load(file);
+                topologies.push((file, t.clone()));
+                t
+            }
+        };
+        let config = RunConfig {
+            collective: collective
+                .parse::<Collective>()
+                .unwrap_or_else(|e| panic!("{e}")),
+            memory: memory
+                .parse::<MemoryKind>()
+                .unwrap_or_else(|e| panic!("{e}")),
+            ..RunConfig::all_reduce(
+                algorithm
+                    .parse::<Algorithm>()
+                    .unwrap_or_else(|e| panic!("{e}")),
+                bytes,
+            )
+        };
+        let report = run_collective(topology, &config)
+            .unwrap_or_else(|e| panic!("{file} {collective} {algorithm} {bytes}: {e}"));
+        got.push((
+            file,
+            collective,
+            algorithm,
+            bytes,
+            memory,
+            report.time_ps,
+            report.events,
+        ));
+    }
+    let table: String = got
+        .iter()
+        .map(|(f, c, a, b, m, t, e)| format!("    ({f:?}, {c:?}, {a:?}, {b}, {m:?}, {t}, {e}),\n"))
+        .collect();
+    assert_eq!(
+        got.as_slice(),
+        REFERENCES,
+        "results changed; the runs now give:\n{table}"
+    );
+}

@@ -1,0 +1,397 @@
+//! `kernbench diagnose`: run a scenario and explain why it hangs, or find the smallest IPCQ
+//! depth at which it does not.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use kernbench_algorithms::{DiagnoseConfig, Diagnosis, Stall, StallKind, diagnose as run};
+use kernbench_engine::{DeadlockReport, SimTime};
+use kernbench_model::parse_time;
+use serde::Serialize;
+
+use crate::run::failure;
+use crate::scenario::Scenario;
+use crate::{Failure, print};
+
+/// The depths `--min-depth` tries go up to this.
+const MAX_DEPTH: usize = 1024;
+/// The "generous" depth `--min-depth` compares with (or the smallest, if larger).
+const GENEROUS_DEPTH: usize = 64;
+
+/// Flags of `kernbench diagnose`.
+#[derive(Debug, Args)]
+pub(crate) struct DiagnoseArgs {
+    /// The scenario file (`*.scenario.ron`).
+    #[arg(value_name = "SCENARIO")]
+    scenario: PathBuf,
+    /// Print the outcome as one JSON object instead of the text report.
+    #[arg(long)]
+    json: bool,
+    /// Write the wait-for graph of a stalled run in Graphviz DOT form to FILE.
+    #[arg(long, value_name = "FILE")]
+    dot: Option<PathBuf>,
+    /// Stop with exit code 4 once simulated time passes TIME (e.g. 10ms); overrides the
+    /// scenario's `time_bound`.
+    #[arg(long, value_name = "TIME")]
+    time_bound: Option<String>,
+    /// Stop with exit code 4 (a livelock) after N events in which no transfer started and no
+    /// link carried a packet; overrides the scenario's `livelock_events`.
+    #[arg(long, value_name = "N")]
+    livelock_events: Option<u64>,
+    /// Find the smallest IPCQ depth at which the scenario completes (PE programs) and print it
+    /// with the run time there and at a generous depth.
+    #[arg(long)]
+    min_depth: bool,
+}
+
+/// `kernbench diagnose`.
+pub(crate) fn diagnose(args: &DiagnoseArgs) -> Result<(), Failure> {
+    let mut scenario = Scenario::load(&args.scenario)?;
+    if let Some(bound) = &args.time_bound {
+        scenario.config.time_bound =
+            parse_time(bound).map_err(|e| Failure::BadInput(format!("--time-bound: {e}")))?;
+    }
+    if let Some(events) = args.livelock_events {
+        scenario.config.livelock_events = events;
+    }
+    if args.min_depth {
+        return min_depth(&scenario, args);
+    }
+    let diagnosis = run(scenario.topology.clone(), &scenario.config).map_err(failure)?;
+    if let Some(path) = &args.dot {
+        let stall = match &diagnosis {
+            Diagnosis::Stalled(stall) => Some(&**stall),
+            Diagnosis::Completed { .. } => None,
+        };
+        write_file(path, &dot(&scenario.name, stall))?;
+    }
+    let text = if args.json {
+        json(&JsonReport {
+            scenario: &scenario.name,
+            topology: scenario.topology.name(),
+            program: scenario.config.program.name(),
+            ipcq_depth: scenario.config.ipcq_depth,
+            diagnosis: &diagnosis,
+        })?
+    } else {
+        report(&scenario, &diagnosis)
+    };
+    match &diagnosis {
+        Diagnosis::Completed { .. } => print(&text),
+        Diagnosis::Stalled(stall) if stall.kind == StallKind::Deadlock => {
+            Err(Failure::Deadlock(text))
+        }
+        Diagnosis::Stalled(_) => {
+            print(&text)?;
+            Err(Failure::Limit(
+                "the run stalled before finishing (report above)".to_string(),
+            ))
+        }
+    }
+}
+
+/// The outcome as data (`--json`).
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    scenario: &'a str,
+    topology: &'a str,
+    program: String,
+    ipcq_depth: usize,
+    diagnosis: &'a Diagnosis,
+}
+
+fn json(value: &impl Serialize) -> Result<String, Failure> {
+    serde_json::to_string_pretty(value)
+        .map(|s| s + "\n")
+        .map_err(|e| Failure::Internal(format!("cannot write JSON: {e}")))
+}
+
+/// Writes `text` to `path` through a temporary file, so a failed write leaves no partial file.
+fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
+    let mut temp = path.as_os_str().to_owned();
+    temp.push(".partial");
+    let temp = PathBuf::from(temp);
+    std::fs::write(&temp, text)
+        .and_then(|()| std::fs::rename(&temp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&temp);
+            Failure::BadInput(format!("--dot: cannot write {}: {e}", path.display()))
+        })
+}
+
+/// The report a person reads top to bottom.
+pub(crate) fn report(scenario: &Scenario, diagnosis: &Diagnosis) -> String {
+    let mut out = format!("scenario {}: {}\n", scenario.name, scenario.describe());
+    match diagnosis {
+        Diagnosis::Completed { time, events } => {
+            // ok: writing to a String cannot fail.
+            let _ = writeln!(out, "completed at {time} ({events} events): no stall");
+        }
+        Diagnosis::Stalled(stall) => out.push_str(&stall_text(stall)),
+    }
+    out
+}
+
+/// The sections of a stalled run's report.
+fn stall_text(stall: &Stall) -> String {
+    let r = &stall.report;
+    let waiting = r.blocked.iter().filter(|b| !b.daemon).count();
+    let processes = if waiting == 1 { "process" } else { "processes" };
+    let mut out = String::new();
+    // ok (every `let _ = writeln!` below): writing to a String cannot fail.
+    let _ = match stall.kind {
+        StallKind::Deadlock => writeln!(
+            out,
+            "DEADLOCK at {}: {waiting} {processes} blocked and nothing left on the calendar ({} events)",
+            r.time, r.events
+        ),
+        StallKind::TimeBound { bound } => writeln!(
+            out,
+            "TIME BOUND {bound} passed with {waiting} {processes} still waiting ({} events)",
+            r.events
+        ),
+        StallKind::Livelock {
+            events_without_progress,
+        } => writeln!(
+            out,
+            "LIVELOCK at {}: {events_without_progress} events without a transfer or a packet moving; {waiting} {processes} waiting ({} events)",
+            r.time, r.events
+        ),
+    };
+    let mut receives = Vec::new();
+    let mut sends = Vec::new();
+    let mut others = Vec::new();
+    for b in &r.blocked {
+        let daemon = if b.daemon { " [daemon]" } else { "" };
+        for w in &b.waits {
+            let line = format!(
+                "  {} waiting since {}, in {}{daemon}\n",
+                w.label, w.since, b.process
+            );
+            if w.label.starts_with("recv ") {
+                receives.push(line);
+            } else if w.label.starts_with("send ") {
+                sends.push(line);
+            } else {
+                others.push(line);
+            }
+        }
+    }
+    section(&mut out, "blocked receives", &receives);
+    section(&mut out, "blocked sends", &sends);
+    section(&mut out, "other waits", &others);
+    let cycles: Vec<String> = r
+        .cycles
+        .iter()
+        .map(|cycle| {
+            let mut names: Vec<String> = cycle.iter().map(|p| p.to_string()).collect();
+            if let Some(first) = names.first().cloned() {
+                names.push(first);
+            }
+            format!("  {}\n", names.join(" -> "))
+        })
+        .collect();
+    section(&mut out, "wait-for cycles", &cycles);
+    if r.cycles_truncated {
+        out.push_str("  (more cycles exist; only the first ones are listed)\n");
+    }
+    // Processes of one name (a send spawned per chunk) are listed once, with a count, in
+    // the order they first finished.
+    let mut finished: Vec<(String, usize)> = Vec::new();
+    for p in &r.finished_processes {
+        let name = p.to_string();
+        match finished.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, count)) => *count += 1,
+            None => finished.push((name, 1)),
+        }
+    }
+    let finished: Vec<String> = finished
+        .into_iter()
+        .map(|(name, count)| match count {
+            1 => format!("  {name}\n"),
+            n => format!("  {name} (x{n})\n"),
+        })
+        .collect();
+    section(&mut out, "finished", &finished);
+    let transfers: Vec<String> = stall
+        .last_transfers
+        .iter()
+        .map(|t| format!("  {}, {} to {}\n", t.name, t.start, t.end))
+        .collect();
+    section(&mut out, "last transfers before the stall", &transfers);
+    out
+}
+
+/// `title (n):` and the lines, or `title: none`.
+fn section(out: &mut String, title: &str, lines: &[String]) {
+    if lines.is_empty() {
+        let _ = writeln!(out, "{title}: none");
+    } else {
+        let _ = writeln!(out, "{title} ({}):", lines.len());
+        out.extend(lines.iter().map(String::as_str));
+    }
+}
+
+/// The wait-for graph in Graphviz DOT form: one node per waiting process (labelled with its
+/// waits), an edge to each process that could wake it; edges on a cycle are red.
+pub(crate) fn dot(name: &str, stall: Option<&Stall>) -> String {
+    let quote = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+    let mut out = format!(
+        "// kernbench diagnose: wait-for graph of {name}\ndigraph \"{}\" {{\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n",
+        quote(name)
+    );
+    if let Some(stall) = stall {
+        let r: &DeadlockReport = &stall.report;
+        let on_cycle = |a: &str, b: &str| {
+            r.cycles.iter().any(|c| {
+                let names: Vec<String> = c.iter().map(|p| p.to_string()).collect();
+                (0..names.len()).any(|i| names[i] == a && names[(i + 1) % names.len()] == b)
+            })
+        };
+        for b in &r.blocked {
+            let waits: Vec<String> = b
+                .waits
+                .iter()
+                .map(|w| format!("{} since {}", w.label, w.since))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  \"{}\" [label=\"{}\\n{}\"];",
+                quote(&b.process.to_string()),
+                quote(&b.process.to_string()),
+                quote(&waits.join("\\n"))
+            );
+        }
+        for b in &r.blocked {
+            let from = b.process.to_string();
+            let mut wakers: Vec<String> = b
+                .waits
+                .iter()
+                .flat_map(|w| w.wakers.iter().map(|p| p.to_string()))
+                .collect();
+            wakers.dedup();
+            for to in wakers {
+                let style = if on_cycle(&from, &to) {
+                    " [color=red]"
+                } else {
+                    ""
+                };
+                let _ = writeln!(out, "  \"{}\" -> \"{}\"{style};", quote(&from), quote(&to));
+            }
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// The `--min-depth` answer as data.
+#[derive(Serialize)]
+struct MinDepth<'a> {
+    scenario: &'a str,
+    min_depth: usize,
+    time_ps: u64,
+    generous_depth: usize,
+    generous_time_ps: u64,
+}
+
+/// `--min-depth`: the smallest depth in `0..=MAX_DEPTH` at which the scenario completes,
+/// assuming a deeper queue never turns a completing run into a stalled one (more room never
+/// blocks a send that fitted before). Depths 0, 1, 2, 4, ... are tried until one completes,
+/// then the gap below it is bisected.
+fn min_depth(scenario: &Scenario, args: &DiagnoseArgs) -> Result<(), Failure> {
+    if !scenario.config.program.uses_ipcqs() {
+        return Err(Failure::BadInput(format!(
+            "{}: --min-depth searches the IPCQ depth of a PE program; {} talks through mailboxes, not IPCQs",
+            args.scenario.display(),
+            scenario.config.program.name()
+        )));
+    }
+    let at = |depth: usize| -> Result<Diagnosis, Failure> {
+        let config = DiagnoseConfig {
+            ipcq_depth: depth,
+            ..scenario.config.clone()
+        };
+        run(scenario.topology.clone(), &config).map_err(failure)
+    };
+    let completed = |d: &Diagnosis| match d {
+        Diagnosis::Completed { time, .. } => Some(*time),
+        Diagnosis::Stalled(_) => None,
+    };
+    // The last stalled depth below the first completing one.
+    let mut stalled: Option<usize> = None;
+    let mut probe = 0;
+    let (mut best, mut best_time) = loop {
+        let diagnosis = at(probe)?;
+        if let Some(time) = completed(&diagnosis) {
+            break (probe, time);
+        }
+        if probe >= MAX_DEPTH {
+            let text = format!(
+                "no IPCQ depth up to {MAX_DEPTH} lets {} complete; at depth {MAX_DEPTH}:\n{}",
+                scenario.name,
+                report(scenario, &diagnosis)
+            );
+            return Err(Failure::Deadlock(text));
+        }
+        stalled = Some(probe);
+        probe = if probe == 0 {
+            1
+        } else {
+            (probe * 2).min(MAX_DEPTH)
+        };
+    };
+    if let Some(mut low) = stalled {
+        while best - low > 1 {
+            let mid = low + (best - low) / 2;
+            match completed(&at(mid)?) {
+                Some(time) => (best, best_time) = (mid, time),
+                None => low = mid,
+            }
+        }
+    }
+    let generous = GENEROUS_DEPTH.max(best);
+    let generous_time = if generous == best {
+        best_time
+    } else {
+        match completed(&at(generous)?) {
+            Some(time) => time,
+            None => {
+                return Err(Failure::Internal(format!(
+                    "{} completes at IPCQ depth {best} but not at {generous}",
+                    scenario.name
+                )));
+            }
+        }
+    };
+    if args.json {
+        return print(&json(&MinDepth {
+            scenario: &scenario.name,
+            min_depth: best,
+            time_ps: best_time.as_ps(),
+            generous_depth: generous,
+            generous_time_ps: generous_time.as_ps(),
+        })?);
+    }
+    print(&min_depth_text(
+        scenario,
+        best,
+        best_time,
+        generous,
+        generous_time,
+    ))
+}
+
+fn min_depth_text(
+    scenario: &Scenario,
+    best: usize,
+    best_time: SimTime,
+    generous: usize,
+    generous_time: SimTime,
+) -> String {
+    format!(
+        "scenario {}: {}\nsmallest IPCQ depth that completes: {best} (run time {best_time})\nat a generous depth of {generous}: run time {generous_time}\n",
+        scenario.name,
+        scenario.describe()
+    )
+}

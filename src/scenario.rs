@@ -1,0 +1,251 @@
+//! Scenario files (`*.scenario.ron`): a topology, a program and its parameters, and the
+//! faults to inject, for `kernbench diagnose`.
+
+use std::path::Path;
+use std::rc::Rc;
+
+use kernbench_algorithms::{
+    Algorithm, Collective, DiagnoseConfig, DiagnoseProgram, Faults, PeKernel,
+};
+use kernbench_engine::SimTime;
+use kernbench_model::{Bytes, MemoryKind, Topology, parse_time};
+use serde::Deserialize;
+
+use crate::Failure;
+
+/// A scenario file as written (RON).
+///
+/// ```ron
+/// Scenario(
+///     name: "tree-rank3-never-joins",
+///     topology: "../ring8.ron",          // relative to this file
+///     program: Collective(collective: "all-reduce", algorithm: "tree"),
+///                                        // or Kernel("pe-ring"), RecvBeforeSend,
+///                                        // SendThenRecv, PollFlag
+///     size: "64KiB",                     // per rank (collective) or per PE (PE program)
+///     memory: "hbm",                     // optional, collectives: tcm, sram or hbm
+///     pes: 2,                            // optional, PE programs: how many PEs of c0.s0
+///     ipcq_depth: 2,                     // optional, PE programs (default 2)
+///     time_bound: "10ms",                // optional (default 1s): exit 4 past it
+///     livelock_events: 1000000,          // optional: exit 4 after this many idle events
+///     faults: [NeverJoins(rank: 3)],     // optional; see `FaultSpec`
+/// )
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Scenario")]
+struct ScenarioFile {
+    name: String,
+    topology: String,
+    program: ProgramSpec,
+    size: String,
+    #[serde(default)]
+    memory: Option<String>,
+    #[serde(default)]
+    pes: Option<u32>,
+    #[serde(default)]
+    ipcq_depth: Option<usize>,
+    #[serde(default)]
+    time_bound: Option<String>,
+    #[serde(default)]
+    livelock_events: Option<u64>,
+    #[serde(default)]
+    faults: Vec<FaultSpec>,
+}
+
+/// The program of a scenario, as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+enum ProgramSpec {
+    /// A collective on every rank (rank = SIP).
+    Collective {
+        collective: String,
+        algorithm: String,
+    },
+    /// A bundled PE kernel: `pe-ring`, `pe-mesh2x2` or `pe-tree7`.
+    Kernel(String),
+    /// Every PE of a ring receives from its left before it sends to its right.
+    RecvBeforeSend,
+    /// Every PE of a ring sends to its right, then receives from its left.
+    SendThenRecv,
+    /// Program 0 polls a flag that only program 1 sets, after a message program 0 never sends.
+    PollFlag,
+}
+
+/// A fault, as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+enum FaultSpec {
+    /// The rank (collective) or program (PE program) never joins.
+    NeverJoins { rank: u32 },
+    /// The rank sends every message to the rank after the one it means (collectives).
+    PeerOffByOne { rank: u32 },
+    /// The PE launched as program `pe` runs as program `runs_as` (PE programs).
+    WrongProgramId { pe: u32, runs_as: u32 },
+    /// Every IPCQ has depth 0: each send is a rendezvous (PE programs).
+    ZeroDepthIpcq,
+}
+
+/// Default bound on simulated time.
+const DEFAULT_TIME_BOUND: SimTime = SimTime::from_secs(1);
+/// Default bound on events without progress (see `kernbench_algorithms::diagnose`).
+pub(crate) const DEFAULT_LIVELOCK_EVENTS: u64 = 1_000_000;
+/// Last transfers listed in a report.
+const LAST_TRANSFERS: usize = 5;
+
+/// A checked scenario, ready to run.
+#[derive(Debug)]
+pub(crate) struct Scenario {
+    /// Its name.
+    pub(crate) name: String,
+    /// The topology.
+    pub(crate) topology: Rc<Topology>,
+    /// What and how to run.
+    pub(crate) config: DiagnoseConfig,
+}
+
+fn bad(file: &Path, field: &str, message: impl std::fmt::Display) -> Failure {
+    Failure::BadInput(format!("{}: {field}: {message}", file.display()))
+}
+
+impl Scenario {
+    /// Reads and checks a scenario file; its topology is loaded (and so validated) too.
+    pub(crate) fn load(file: &Path) -> Result<Scenario, Failure> {
+        let text = std::fs::read_to_string(file).map_err(|e| {
+            Failure::BadInput(format!(
+                "cannot read {}: {e}; check that the file exists",
+                file.display()
+            ))
+        })?;
+        let spec: ScenarioFile = ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+            .from_str(&text)
+            .map_err(|e| {
+                Failure::BadInput(format!(
+                    "{}:{}:{}: {}; fix the scenario file at that place (topologies/scenarios/ holds complete examples)",
+                    file.display(),
+                    e.span.start.line,
+                    e.span.start.col,
+                    e.code
+                ))
+            })?;
+        let base = file.parent().unwrap_or(Path::new("."));
+        let topology_path = base.join(&spec.topology);
+        let topology =
+            Rc::new(Topology::load(&topology_path).map_err(|e| bad(file, "topology", e))?);
+        let program = match &spec.program {
+            ProgramSpec::Collective {
+                collective,
+                algorithm,
+            } => DiagnoseProgram::Collective {
+                collective: collective
+                    .parse::<Collective>()
+                    .map_err(|e| bad(file, "program", e))?,
+                algorithm: algorithm
+                    .parse::<Algorithm>()
+                    .map_err(|e| bad(file, "program", e))?,
+            },
+            ProgramSpec::Kernel(name) => DiagnoseProgram::Kernel(
+                PeKernel::ALL
+                    .into_iter()
+                    .find(|k| k.name() == name)
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = PeKernel::ALL.iter().map(|k| k.name()).collect();
+                        bad(
+                            file,
+                            "program",
+                            format!(
+                                "unknown PE kernel \"{name}\"; use one of: {}",
+                                known.join(", ")
+                            ),
+                        )
+                    })?,
+            ),
+            ProgramSpec::RecvBeforeSend => DiagnoseProgram::RecvBeforeSend,
+            ProgramSpec::SendThenRecv => DiagnoseProgram::SendThenRecv,
+            ProgramSpec::PollFlag => DiagnoseProgram::PollFlag,
+        };
+        let bytes = spec
+            .size
+            .parse::<Bytes>()
+            .map_err(|e| bad(file, "size", e))?
+            .0;
+        let memory = match &spec.memory {
+            Some(m) => m
+                .parse::<MemoryKind>()
+                .map_err(|e| bad(file, "memory", e))?,
+            None => MemoryKind::Hbm,
+        };
+        let time_bound = match &spec.time_bound {
+            Some(t) => parse_time(t).map_err(|e| bad(file, "time_bound", e))?,
+            None => DEFAULT_TIME_BOUND,
+        };
+        let mut faults = Faults::default();
+        let mut ipcq_depth = spec.ipcq_depth.unwrap_or(2);
+        for fault in &spec.faults {
+            let collective_only = matches!(fault, FaultSpec::PeerOffByOne { .. });
+            let pe_only = matches!(
+                fault,
+                FaultSpec::WrongProgramId { .. } | FaultSpec::ZeroDepthIpcq
+            );
+            if (collective_only && program.uses_ipcqs()) || (pe_only && !program.uses_ipcqs()) {
+                return Err(bad(
+                    file,
+                    "faults",
+                    format!(
+                        "{fault:?} does not apply to {}; PeerOffByOne is for collectives, WrongProgramId and ZeroDepthIpcq for PE programs",
+                        program.name()
+                    ),
+                ));
+            }
+            match *fault {
+                FaultSpec::NeverJoins { rank } => faults.never_joins.push(rank),
+                FaultSpec::PeerOffByOne { rank } => faults.peer_off_by_one.push(rank),
+                FaultSpec::WrongProgramId { pe, runs_as } => {
+                    faults.wrong_program_id.push((pe, runs_as))
+                }
+                FaultSpec::ZeroDepthIpcq => ipcq_depth = 0,
+            }
+        }
+        Ok(Scenario {
+            name: spec.name,
+            topology,
+            config: DiagnoseConfig {
+                program,
+                bytes,
+                memory,
+                pes: spec.pes,
+                ipcq_depth,
+                time_bound,
+                livelock_events: spec.livelock_events.unwrap_or(DEFAULT_LIVELOCK_EVENTS),
+                faults,
+                last_transfers: LAST_TRANSFERS,
+            },
+        })
+    }
+
+    /// One line saying what runs where, e.g. `recv-before-send on 2 PEs of ring8, IPCQ depth 2`.
+    pub(crate) fn describe(&self) -> String {
+        let c = &self.config;
+        let topology = self.topology.name();
+        if c.program.uses_ipcqs() {
+            let pes = match c.pes {
+                Some(pes) => format!("{pes} PEs"),
+                None => "the PEs".to_string(),
+            };
+            format!(
+                "{} of {} on {pes} of {topology} c0.s0, IPCQ depth {}",
+                c.program.name(),
+                Bytes(c.bytes),
+                c.ipcq_depth
+            )
+        } else {
+            format!(
+                "{} of {} in {} on {topology} ({} ranks)",
+                c.program.name(),
+                Bytes(c.bytes),
+                c.memory,
+                self.topology.sip_count()
+            )
+        }
+    }
+}
