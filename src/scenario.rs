@@ -8,7 +8,7 @@ use kernbench_algorithms::{
     Algorithm, Collective, DiagnoseConfig, DiagnoseProgram, Faults, PeKernel,
 };
 use kernbench_engine::SimTime;
-use kernbench_model::{Bytes, MemoryKind, Topology, parse_time};
+use kernbench_model::{Bytes, MemoryKind, Node, Topology, parse_time};
 use serde::Deserialize;
 
 use crate::Failure;
@@ -28,6 +28,8 @@ use crate::Failure;
 ///     ipcq_depth: 2,                     // optional, PE programs (default 2)
 ///     time_bound: "10ms",                // optional (default 1s): exit 4 past it
 ///     livelock_events: 1000000,          // optional: exit 4 after this many idle events
+///     overrides: [(rank: 5, size: "32KiB")],   // optional, collectives: per-rank size
+///                                        // and/or memory (a count mismatch, say)
 ///     faults: [NeverJoins(rank: 3)],     // optional; see `FaultSpec`
 /// )
 /// ```
@@ -49,7 +51,20 @@ struct ScenarioFile {
     #[serde(default)]
     livelock_events: Option<u64>,
     #[serde(default)]
+    overrides: Vec<RankOverride>,
+    #[serde(default)]
     faults: Vec<FaultSpec>,
+}
+
+/// One rank's parameters where they differ from the scenario's (collectives).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RankOverride {
+    rank: u32,
+    #[serde(default)]
+    size: Option<String>,
+    #[serde(default)]
+    memory: Option<String>,
 }
 
 /// The program of a scenario, as written.
@@ -83,6 +98,9 @@ enum FaultSpec {
     WrongProgramId { pe: u32, runs_as: u32 },
     /// Every IPCQ has depth 0: each send is a rendezvous (PE programs).
     ZeroDepthIpcq,
+    /// The directed link `from -> to` is cut, e.g. `CutLink(from: "c0.s2.hub", to:
+    /// "c0.s3.hub")`: routes stay, packets that reach it are lost.
+    CutLink { from: String, to: String },
 }
 
 /// Default bound on simulated time.
@@ -197,13 +215,41 @@ impl Scenario {
                     ),
                 ));
             }
-            match *fault {
-                FaultSpec::NeverJoins { rank } => faults.never_joins.push(rank),
-                FaultSpec::PeerOffByOne { rank } => faults.peer_off_by_one.push(rank),
+            match fault {
+                FaultSpec::NeverJoins { rank } => faults.never_joins.push(*rank),
+                FaultSpec::PeerOffByOne { rank } => faults.peer_off_by_one.push(*rank),
                 FaultSpec::WrongProgramId { pe, runs_as } => {
-                    faults.wrong_program_id.push((pe, runs_as))
+                    faults.wrong_program_id.push((*pe, *runs_as))
                 }
                 FaultSpec::ZeroDepthIpcq => ipcq_depth = 0,
+                FaultSpec::CutLink { from, to } => {
+                    let node = |text: &str| {
+                        text.parse::<Node>()
+                            .map_err(|e| bad(file, "faults.CutLink", e))
+                    };
+                    faults.cut_links.push((node(from)?, node(to)?));
+                }
+            }
+        }
+        if !spec.overrides.is_empty() && program.uses_ipcqs() {
+            return Err(bad(
+                file,
+                "overrides",
+                "per-rank overrides apply to collectives; a PE program has one size for all PEs",
+            ));
+        }
+        for o in &spec.overrides {
+            if let Some(size) = &o.size {
+                let size = size
+                    .parse::<Bytes>()
+                    .map_err(|e| bad(file, "overrides.size", e))?;
+                faults.size_overrides.push((o.rank, size.0));
+            }
+            if let Some(memory) = &o.memory {
+                let memory = memory
+                    .parse::<MemoryKind>()
+                    .map_err(|e| bad(file, "overrides.memory", e))?;
+                faults.memory_overrides.push((o.rank, memory));
             }
         }
         Ok(Scenario {

@@ -265,3 +265,80 @@ fn validate_accepts_every_bundled_scenario_and_names_a_bad_field() {
     assert!(stderr(&out).contains("colour"), "{}", stderr(&out));
     let _ = std::fs::remove_file(&bad);
 }
+
+#[test]
+fn a_cut_link_leaves_the_sender_waiting_on_the_lost_packet_and_names_the_link() {
+    let out = diagnose("ring-cut-link", &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("  recv rank3 <- rank2 (all-reduce#0, channel 0) waiting since 0 ps, in rank3 all-reduce#0 ring\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  wait on event a packet of c0.s2.hbm -> c0.s3.hbm lost on cut link c0.s2.hub -> c0.s3.hub waiting since 201.28 ns, in rank2 send all-reduce#0 -> rank3\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn cutting_a_link_that_does_not_exist_is_bad_input() {
+    let path = temp_file(
+        "nolink.scenario.ron",
+        &std::fs::read_to_string(format!("{DIR}/ring-cut-link.scenario.ron"))
+            .unwrap_or_default()
+            .replace(
+                "../ring8.ron",
+                &format!("{}/topologies/ring8.ron", env!("CARGO_MANIFEST_DIR")),
+            )
+            .replace("c0.s3.hub", "c0.s5.hub"),
+    );
+    let out = kernbench(&["diagnose", path.to_str().unwrap_or("")]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("topology ring8 has no link c0.s2.hub -> c0.s5.hub"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn per_rank_overrides_change_one_ranks_buffer() {
+    let scenario = |overrides: &str| {
+        format!(
+            r#"Scenario(
+                name: "override",
+                topology: "{}/topologies/ring8.ron",
+                program: Collective(collective: "all-reduce", algorithm: "ring"),
+                size: "4MiB",
+                memory: "hbm",
+                overrides: [{overrides}],
+            )"#,
+            env!("CARGO_MANIFEST_DIR")
+        )
+    };
+    let run = |name: &str, overrides: &str| {
+        let path = temp_file(name, &scenario(overrides));
+        kernbench(&["diagnose", path.to_str().unwrap_or("")])
+    };
+    // Rank 5's buffer in TCM instead of HBM: a different memory at one end of two links,
+    // so the run completes at another time.
+    let same = run("same.scenario.ron", "");
+    let tcm = run("tcm.scenario.ron", r#"(rank: 5, memory: "tcm")"#);
+    assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
+    assert_eq!(tcm.status.code(), Some(0), "{}", stderr(&tcm));
+    assert_ne!(stdout(&same), stdout(&tcm));
+    // Rank 5 with half the buffer: its messages name bytes its peers' buffers do not have
+    // where they land, so the run stops with the range error rather than hang.
+    let half = run("half.scenario.ron", r#"(rank: 5, size: "2MiB")"#);
+    assert_eq!(half.status.code(), Some(2), "{}", stdout(&half));
+    assert!(stderr(&half).contains("c0.s5"), "{}", stderr(&half));
+    let bad = run("badrank.scenario.ron", r#"(rank: 9, size: "2MiB")"#);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad)
+            .contains("a fault or override names rank 9, but the world has 8 ranks; use 0..8"),
+        "{}",
+        stderr(&bad)
+    );
+}

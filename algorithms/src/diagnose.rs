@@ -25,8 +25,8 @@ use std::rc::Rc;
 
 use kernbench_engine::{DeadlockReport, Limit, Outcome, SimTime, Simulation};
 use kernbench_model::{
-    Bytes, Kernel, KernelConfig, Machine, MachineOptions, MemoryKind, ModelError, ReduceOp, SipId,
-    Topology, TraceTrack,
+    Bytes, Kernel, KernelConfig, Machine, MachineOptions, MemoryKind, ModelError, Node, ReduceOp,
+    SipId, Topology, TraceTrack,
 };
 use serde::Serialize;
 
@@ -58,6 +58,27 @@ pub struct Faults {
     /// PEs whose `program_id` is mapped wrongly (PE programs): `(program, runs_as)`, the PE
     /// launched as `program` acts as program `runs_as` (see [`Kernel::as_program`]).
     pub wrong_program_id: Vec<(u32, u32)>,
+    /// Directed links that are cut: routes do not change, packets that reach them are lost
+    /// (see [`Machine::cut_link`]).
+    #[serde(serialize_with = "links_as_strings")]
+    pub cut_links: Vec<(Node, Node)>,
+    /// Ranks whose buffer has another size than the scenario's (collectives): a count
+    /// mismatch, as when one rank passes the wrong length.
+    pub size_overrides: Vec<(u32, u64)>,
+    /// Ranks whose buffer lives in another memory than the scenario's (collectives).
+    #[serde(serialize_with = "memories_as_strings")]
+    pub memory_overrides: Vec<(u32, MemoryKind)>,
+}
+
+fn links_as_strings<S: serde::Serializer>(links: &[(Node, Node)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(links.iter().map(|(a, b)| format!("{a} -> {b}")))
+}
+
+fn memories_as_strings<S: serde::Serializer>(
+    overrides: &[(u32, MemoryKind)],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_seq(overrides.iter().map(|(r, m)| (r, m.to_string())))
 }
 
 /// What a diagnosis runs.
@@ -211,6 +232,9 @@ pub fn diagnose(
             trace: true,
         },
     );
+    for &(from, to) in &config.faults.cut_links {
+        machine.cut_link(from, to)?;
+    }
     match config.program {
         DiagnoseProgram::Collective {
             collective,
@@ -317,30 +341,33 @@ fn launch_collective(
     let topology = machine.topology();
     crate::algorithm::check(call, topology)?;
     let world_size = topology.sip_count();
-    for &rank in config
-        .faults
+    let faults = &config.faults;
+    let overridden = faults.size_overrides.iter().map(|o| &o.0);
+    let placed = faults.memory_overrides.iter().map(|o| &o.0);
+    for &rank in faults
         .never_joins
         .iter()
-        .chain(&config.faults.peer_off_by_one)
+        .chain(&faults.peer_off_by_one)
+        .chain(overridden)
+        .chain(placed)
     {
         if rank >= world_size {
-            return Err(CollectiveError::BadRoot {
-                root: rank,
-                world_size,
-            });
+            return Err(CollectiveError::NoSuchRank { rank, world_size });
         }
     }
     let (bytes, memory) = (config.bytes, config.memory);
-    launch_with_faults(
-        machine,
-        world_size,
-        config.faults.clone(),
-        move |rank| async move {
+    let sizes = Rc::new(faults.size_overrides.clone());
+    let memories = Rc::new(faults.memory_overrides.clone());
+    launch_with_faults(machine, world_size, config.faults.clone(), move |rank| {
+        let r = rank.rank();
+        let bytes = sizes.iter().find(|o| o.0 == r).map_or(bytes, |o| o.1);
+        let memory = memories.iter().find(|o| o.0 == r).map_or(memory, |o| o.1);
+        async move {
             let buffer = rank.alloc(memory, Bytes(bytes))?;
             rank.process_group().submit(&buffer, call)?.wait().await;
             Ok(())
-        },
-    )?;
+        }
+    })?;
     Ok(())
 }
 

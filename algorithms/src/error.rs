@@ -63,6 +63,17 @@ pub enum CollectiveError {
         world_size: u32,
     },
 
+    /// A fault or override names a rank outside the world.
+    #[error(
+        "a fault or override names rank {rank}, but the world has {world_size} ranks; use 0..{world_size}"
+    )]
+    NoSuchRank {
+        /// The rank named.
+        rank: u32,
+        /// The world size.
+        world_size: u32,
+    },
+
     /// A verified run whose result was wrong.
     #[error(
         "verification failed: rank {rank}, element {index}: got {got}, expected {expected} ({algorithm} {collective})"

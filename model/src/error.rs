@@ -300,4 +300,17 @@ pub enum ModelError {
         /// The number of programs.
         programs: u32,
     },
+
+    /// A fault names a link the topology does not have.
+    #[error(
+        "topology {topology} has no link {from} -> {to}; name two nodes joined by a link (`kernbench topo FILE --dot` lists them)"
+    )]
+    NoSuchLink {
+        /// The link's source node.
+        from: String,
+        /// The link's target node.
+        to: String,
+        /// The topology's name.
+        topology: String,
+    },
 }

@@ -37,7 +37,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::rc::Rc;
 
-use kernbench_engine::{Sim, SimTime};
+use kernbench_engine::{Event, Sim, SimTime};
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use crate::coords::{Node, PeId, SipId};
@@ -63,6 +63,8 @@ struct LinkState {
     /// When the link finishes the last packet it has accepted.
     free_at: SimTime,
     stats: LinkStats,
+    /// Cut (a fault): packets routed over it are lost, and their transfer never ends.
+    cut: bool,
 }
 
 /// Routes by (from, to) node index.
@@ -175,6 +177,28 @@ impl Machine {
     /// Takes the recorded timeline, in the order spans were recorded.
     pub fn take_trace(&self) -> Vec<TraceRecord> {
         std::mem::take(&mut *self.inner.trace.borrow_mut())
+    }
+
+    /// Cuts the directed link `from -> to` (a fault for diagnosis): routes stay as they were
+    /// (they are static, as in hardware), so a packet that reaches the link is lost and its
+    /// transfer waits forever, on an event named after the link, until the run ends in a
+    /// deadlock report.
+    ///
+    /// # Errors
+    /// [`ModelError::NoSuchLink`] unless the topology has that link.
+    pub fn cut_link(&self, from: Node, to: Node) -> Result<(), ModelError> {
+        let (a, b) = (self.index_of(from)?, self.index_of(to)?);
+        let edge =
+            self.topology()
+                .graph()
+                .find_edge(a, b)
+                .ok_or_else(|| ModelError::NoSuchLink {
+                    from: from.to_string(),
+                    to: to.to_string(),
+                    topology: self.topology().name().to_string(),
+                })?;
+        self.inner.links.borrow_mut()[edge.index()].cut = true;
+        Ok(())
     }
 
     /// Transfers made so far.
@@ -301,6 +325,11 @@ impl Machine {
             let depart = {
                 let mut links = self.inner.links.borrow_mut();
                 let link = &mut links[hop.edge as usize];
+                if link.cut {
+                    drop(links);
+                    let edge = EdgeIndex::new(hop.edge as usize);
+                    return self.lose_packet(edge, from, to).await;
+                }
                 let start = link.free_at.max(at);
                 hop.first_start = hop.first_start.min(start);
                 link.free_at = start + serialise;
@@ -342,6 +371,21 @@ impl Machine {
         if done > sim.now() {
             sim.timeout(done - sim.now()).await;
         }
+        Ok(())
+    }
+
+    /// Waits forever on an event named after the cut link: the transfer's packet is lost.
+    async fn lose_packet(&self, edge: EdgeIndex, from: Node, to: Node) -> Result<(), ModelError> {
+        let topo = self.topology();
+        let link = match topo.link_ends(edge) {
+            Some((a, b)) => format!("{} -> {}", topo.node(a), topo.node(b)),
+            None => format!("link {}", edge.index()),
+        };
+        let lost: Event<()> = Event::new(
+            self.sim(),
+            format!("a packet of {from} -> {to} lost on cut link {link}"),
+        );
+        lost.wait().await;
         Ok(())
     }
 
