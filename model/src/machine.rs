@@ -326,17 +326,20 @@ impl Machine {
                 let mut links = self.inner.links.borrow_mut();
                 let link = &mut links[hop.edge as usize];
                 if link.cut {
-                    drop(links);
-                    let edge = EdgeIndex::new(hop.edge as usize);
-                    return self.lose_packet(edge, from, to).await;
+                    None
+                } else {
+                    let start = link.free_at.max(at);
+                    hop.first_start = hop.first_start.min(start);
+                    link.free_at = start + serialise;
+                    link.stats.bytes += size.0;
+                    link.stats.packets += 1;
+                    link.stats.busy += serialise;
+                    Some(start + serialise)
                 }
-                let start = link.free_at.max(at);
-                hop.first_start = hop.first_start.min(start);
-                link.free_at = start + serialise;
-                link.stats.bytes += size.0;
-                link.stats.packets += 1;
-                link.stats.busy += serialise;
-                start + serialise
+            };
+            let Some(depart) = depart else {
+                let edge = EdgeIndex::new(hop.edge as usize);
+                return self.lose_packet(edge, from, to).await;
             };
             hop.left = depart;
             if hop.waiting > 0 {
