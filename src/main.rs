@@ -5,6 +5,7 @@
 //! 3 deadlock (the report is printed); 4 a limit was reached; 1 an internal error (a bug).
 
 mod diagnose;
+mod ron_file;
 mod run;
 mod scenario;
 mod sweep;

@@ -12,6 +12,7 @@ use kernbench_model::{Bytes, MemoryKind, Node, Topology, parse_time};
 use serde::Deserialize;
 
 use crate::Failure;
+use crate::ron_file::{self, bad};
 
 /// A scenario file as written (RON).
 ///
@@ -121,31 +122,14 @@ pub(crate) struct Scenario {
     pub(crate) config: DiagnoseConfig,
 }
 
-fn bad(file: &Path, field: &str, message: impl std::fmt::Display) -> Failure {
-    Failure::BadInput(format!("{}: {field}: {message}", file.display()))
-}
-
 impl Scenario {
     /// Reads and checks a scenario file; its topology is loaded (and so validated) too.
     pub(crate) fn load(file: &Path) -> Result<Scenario, Failure> {
-        let text = std::fs::read_to_string(file).map_err(|e| {
-            Failure::BadInput(format!(
-                "cannot read {}: {e}; check that the file exists",
-                file.display()
-            ))
-        })?;
-        let spec: ScenarioFile = ron::Options::default()
-            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
-            .from_str(&text)
-            .map_err(|e| {
-                Failure::BadInput(format!(
-                    "{}:{}:{}: {}; fix the scenario file at that place (topologies/scenarios/ holds complete examples)",
-                    file.display(),
-                    e.span.start.line,
-                    e.span.start.col,
-                    e.code
-                ))
-            })?;
+        let spec: ScenarioFile = ron_file::read(
+            file,
+            "scenario",
+            "topologies/scenarios/ holds complete examples",
+        )?;
         let base = file.parent().unwrap_or(Path::new("."));
         let topology_path = base.join(&spec.topology);
         let topology =

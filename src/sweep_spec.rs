@@ -10,6 +10,7 @@ use kernbench_model::{
 use serde::Deserialize;
 
 use crate::Failure;
+use crate::ron_file::{self, bad};
 
 /// A sweep file as written (RON). Every list is crossed with every other.
 ///
@@ -91,31 +92,14 @@ pub(crate) struct Point {
 /// The most points one sweep may hold; a typo such as factor 1 is caught before anything runs.
 const MAX_POINTS: usize = 1_000_000;
 
-fn bad(file: &Path, field: &str, message: impl std::fmt::Display) -> Failure {
-    Failure::BadInput(format!("{}: {field}: {message}", file.display()))
-}
-
 impl Sweep {
     /// Reads and checks a sweep file; topology files are loaded (and so validated) too.
     pub(crate) fn load(file: &Path) -> Result<Sweep, Failure> {
-        let text = std::fs::read_to_string(file).map_err(|e| {
-            Failure::BadInput(format!(
-                "cannot read {}: {e}; check that the file exists",
-                file.display()
-            ))
-        })?;
-        let spec: SweepFile = ron::Options::default()
-            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
-            .from_str(&text)
-            .map_err(|e| {
-                Failure::BadInput(format!(
-                    "{}:{}:{}: {}; fix the sweep file at that place (topologies/default.sweep.ron is a complete example)",
-                    file.display(),
-                    e.span.start.line,
-                    e.span.start.col,
-                    e.code
-                ))
-            })?;
+        let spec: SweepFile = ron_file::read(
+            file,
+            "sweep",
+            "topologies/default.sweep.ron is a complete example",
+        )?;
         let base = file.parent().unwrap_or(Path::new("."));
         let topologies = expand_topologies(file, base, &spec.topologies)?;
         let collectives = parse_all(file, "collectives", &spec.collectives)?;
