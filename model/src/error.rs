@@ -313,4 +313,19 @@ pub enum ModelError {
         /// The topology's name.
         topology: String,
     },
+
+    /// A tagged receive got a message with another tag.
+    #[error(
+        "recv {receiver} <- {sender}: got a message with tag {got} but expected tag {expected}; IPCQs are FIFO, so send in the order the receiver expects"
+    )]
+    TagMismatch {
+        /// The receiving PE.
+        receiver: String,
+        /// The sending PE.
+        sender: String,
+        /// The message's tag.
+        got: u32,
+        /// The tag the receive asked for.
+        expected: u32,
+    },
 }

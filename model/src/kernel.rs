@@ -267,6 +267,32 @@ impl Kernel {
         self.deliver(src, message, buffer)
     }
 
+    /// Receives the next message from program `src` into `buffer`, which must carry `tag`;
+    /// a blocked receive is reported as `recv c0.s1.p2 <- c0.s1.p1 (4 KiB, tag 7)`.
+    ///
+    /// # Errors
+    /// [`ModelError::TagMismatch`] if the message carries another tag (IPCQs are FIFO: a
+    /// receive cannot skip ahead to a later message), [`ModelError::SizeMismatch`] as `recv`.
+    pub async fn recv_tagged(&self, src: u32, buffer: &Buffer, tag: u32) -> Result<(), ModelError> {
+        let queue = self.queue(src, self.program_id)?;
+        let label = format!(
+            "recv {} <- {} ({}, tag {tag})",
+            self.pe(),
+            self.pe_of(src)?,
+            buffer.bytes()
+        );
+        let message = self.machine.sim().labelled(label, queue.get()).await;
+        if message.tag != tag {
+            return Err(ModelError::TagMismatch {
+                receiver: self.pe().to_string(),
+                sender: self.pe_of(src)?.to_string(),
+                got: message.tag,
+                expected: tag,
+            });
+        }
+        self.deliver(src, message, buffer).map(|_| ())
+    }
+
     /// Starts receiving from program `src` without waiting; the receive proceeds in the
     /// background (as its own process, `recv {me} <- {src}`) and [`wait`](Kernel::wait)
     /// finishes it. Two `recv_async`s overlap.

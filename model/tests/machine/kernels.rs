@@ -196,3 +196,58 @@ fn every_pe_receiving_before_sending_is_a_deadlock_naming_each_receive() {
         ]]
     );
 }
+
+#[test]
+fn a_blocked_tagged_receive_is_reported_with_its_size_and_tag() {
+    let (mut simulation, m) = machine(false);
+    m.launch_kernel(
+        "tagged",
+        vec![S0.pe(1), S0.pe(2)],
+        KernelConfig::default(),
+        move |k| async move {
+            let buf = k.alloc(Bytes(4096))?;
+            // Both wait for the other's tag-7 message first.
+            k.recv_tagged(1 - k.program_id(), &buf, 7).await?;
+            k.send_tagged(1 - k.program_id(), &buf, 7).await
+        },
+    );
+    let outcome = simulation.run().expect("no failure");
+    let report = outcome.deadlock().expect("a deadlock");
+    let labels: Vec<&str> = report
+        .blocked
+        .iter()
+        .map(|b| b.waits[0].label.as_str())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "recv c0.s0.p1 <- c0.s0.p2 (4 KiB, tag 7)",
+            "recv c0.s0.p2 <- c0.s0.p1 (4 KiB, tag 7)"
+        ]
+    );
+}
+
+#[test]
+fn a_message_with_another_tag_is_an_error_naming_both_tags() {
+    let (mut simulation, m) = machine(false);
+    m.launch_kernel(
+        "tags",
+        vec![S0.pe(0), S0.pe(1)],
+        KernelConfig::default(),
+        move |k| async move {
+            let buf = k.alloc(Bytes(64))?;
+            if k.program_id() == 0 {
+                k.send_tagged(1, &buf, 3).await
+            } else {
+                k.recv_tagged(0, &buf, 4).await
+            }
+        },
+    );
+    let error = simulation.run().unwrap_err();
+    assert!(
+        error.to_string().ends_with(
+            "recv c0.s0.p1 <- c0.s0.p0: got a message with tag 3 but expected tag 4; IPCQs are FIFO, so send in the order the receiver expects"
+        ),
+        "{error}"
+    );
+}
