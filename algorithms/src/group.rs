@@ -310,13 +310,7 @@ impl Comm {
                 len,
             )
             .await?;
-        let mailbox = world.mailbox(
-            self.inner.instance,
-            channel,
-            self.inner.rank,
-            to,
-            self.inner.what,
-        );
+        let mailbox = world.mailbox(self.inner.instance, channel, self.inner.rank, to);
         mailbox
             .put(Chunk {
                 offset,
@@ -346,14 +340,21 @@ impl Comm {
 
     /// The next message from rank `from` on `channel`.
     pub async fn recv(&self, from: u32, channel: u32) -> Chunk {
-        let mailbox = self.inner.world.mailbox(
-            self.inner.instance,
-            channel,
-            from,
-            self.inner.rank,
-            self.inner.what,
-        );
-        let chunk = mailbox.get().await;
+        let mailbox = self
+            .inner
+            .world
+            .mailbox(self.inner.instance, channel, from, self.inner.rank);
+        let chunk = match mailbox.try_get() {
+            Some(chunk) => chunk,
+            None => {
+                // About to wait: say for what, in the words of the deadlock report.
+                let label = format!(
+                    "recv rank{} <- rank{from} ({}#{}, channel {channel})",
+                    self.inner.rank, self.inner.what, self.inner.instance
+                );
+                self.sim().labelled(label, mailbox.get()).await
+            }
+        };
         // A mailbox is used for a few messages and then never again: forget it once it is
         // idle so that memory does not grow with the messages of a long run (a fresh one is
         // made, identical, if another message comes).

@@ -62,25 +62,15 @@ impl World {
     }
 
     /// The mailbox from `from` to `to` for a collective instance and channel.
-    pub(crate) fn mailbox(
-        &self,
-        instance: u64,
-        channel: u32,
-        from: u32,
-        to: u32,
-        what: &str,
-    ) -> Queue<Chunk> {
+    pub(crate) fn mailbox(&self, instance: u64, channel: u32, from: u32, to: u32) -> Queue<Chunk> {
         let mut boxes = self.mailboxes.borrow_mut();
         boxes
             .entry((instance, channel, from, to))
             .or_insert_with(|| {
-                let queue = Queue::with_labels(
-                    self.machine.sim(),
-                    format!("rank{from}->rank{to} {what}#{instance}"),
-                    usize::MAX,
-                    format!("recv rank{to} <- rank{from} ({what}#{instance}, channel {channel})"),
-                    format!("send rank{from} -> rank{to} ({what}#{instance}, channel {channel})"),
-                );
+                // Mailboxes come and go with every message of a long run, so they are made
+                // without formatting anything: a receive that waits labels its wait itself
+                // (see `Comm::recv`), and a put never waits (the mailbox is unbounded).
+                let queue = Queue::new(self.machine.sim(), "mailbox", usize::MAX);
                 let pids = self.pids.borrow();
                 if let Some(&p) = pids.get(from as usize) {
                     queue.add_producer(p);

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::sim::Sim;
@@ -11,13 +12,18 @@ use crate::sim::Sim;
 #[derive(Debug)]
 pub struct Labelled<'a, F> {
     sim: &'a Sim,
-    label: Cow<'static, str>,
+    /// Shared, so that marking the process on every poll where it waits copies nothing.
+    label: Rc<str>,
     future: F,
 }
 
 impl<'a, F> Labelled<'a, F> {
     pub(crate) fn new(sim: &'a Sim, label: Cow<'static, str>, future: F) -> Self {
-        Labelled { sim, label, future }
+        Labelled {
+            sim,
+            label: Rc::from(label.as_ref()),
+            future,
+        }
     }
 }
 

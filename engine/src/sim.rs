@@ -52,7 +52,7 @@ pub(crate) struct ProcEntry {
     /// What the process waits on since its last poll.
     pub(crate) waits: Vec<WaitRecord>,
     /// A label set by [`Sim::labelled`] that describes the current wait as a whole.
-    pub(crate) label: Option<Cow<'static, str>>,
+    pub(crate) label: Option<Rc<str>>,
 }
 
 #[derive(Debug, Default)]
@@ -403,7 +403,7 @@ impl Sim {
         }
     }
 
-    pub(crate) fn set_label(&self, label: Cow<'static, str>) {
+    pub(crate) fn set_label(&self, label: Rc<str>) {
         if let Some(pid) = self.shared.current.get()
             && let Some(entry) = self.shared.procs.borrow_mut().note_mut(pid)
         {
