@@ -52,10 +52,15 @@ pub(crate) fn supports(collective: Collective, _topology: &Topology) -> Result<(
     }
 }
 
+/// How many chunks [`chunks`] cuts `len` bytes into.
+pub(crate) fn chunk_count(len: u64) -> u64 {
+    len.div_ceil(CHUNK_BYTES).max(1)
+}
+
 /// `(offset, len)` chunks of at most `CHUNK_BYTES` covering a segment, in whole `f32`s. An
 /// empty segment is one empty chunk, so every step still exchanges a message.
 pub(crate) fn chunks(offset: u64, len: u64) -> Vec<(u64, u64)> {
-    let count = len.div_ceil(CHUNK_BYTES).max(1);
+    let count = chunk_count(len);
     (0..count)
         .map(|i| {
             let (o, l) = crate::group::segment(len, i as u32, count as u32);
@@ -101,27 +106,15 @@ pub(crate) async fn run_over(
         return Ok(());
     }
     let seg = |k: i64| k.rem_euclid(n as i64) as u32;
-    // (segment received in step s, whether it is reduced or stored)
-    let (first, schedule): (u32, Vec<(u32, bool)>) = match collective {
-        Collective::AllReduce => (
-            seg(r as i64 - 1),
-            (0..2 * (n - 1))
-                .map(|s| (seg(r as i64 - s as i64 - 2), s < n - 1))
-                .collect(),
-        ),
-        Collective::ReduceScatter => (
-            seg(r as i64 - 1),
-            (0..n - 1)
-                .map(|s| (seg(r as i64 - s as i64 - 2), true))
-                .collect(),
-        ),
-        _ => (
-            r,
-            (0..n - 1)
-                .map(|s| (seg(r as i64 - s as i64 - 1), false))
-                .collect(),
-        ),
+    // Step s receives segment `received(s)`, reduced while `s < reduce_steps`, stored after:
+    // computed per step rather than listed, so a rank of a 4,096-rank ring holds no table.
+    let r64 = r as i64;
+    let (first, steps, reduce_steps, shift) = match collective {
+        Collective::AllReduce => (seg(r64 - 1), 2 * (n - 1), n - 1, 2),
+        Collective::ReduceScatter => (seg(r64 - 1), n - 1, n - 1, 2),
+        _ => (r, n - 1, 0, 1),
     };
+    let received = |s: u32| seg(r64 - s as i64 - shift);
     let right = ranks[(p + 1) % n as usize];
     let left = ranks[(p + n as usize - 1) % n as usize];
     let segment = |i: u32| {
@@ -142,16 +135,16 @@ pub(crate) async fn run_over(
     for (o, l) in chunks(offset, len) {
         keep(&mut sends, comm.spawn_send(right, first_channel, o, l));
     }
-    for (step, &(seg_index, reduce)) in schedule.iter().enumerate() {
-        let channel = first_channel + step as u32;
-        let (offset, len) = segment(seg_index);
-        for _ in chunks(offset, len) {
-            let (o, l) = if reduce {
+    for step in 0..steps {
+        let channel = first_channel + step;
+        let (_, len) = segment(received(step));
+        for _ in 0..chunk_count(len) {
+            let (o, l) = if step < reduce_steps {
                 comm.recv_reduce(left, channel, op).await?
             } else {
                 comm.recv_store(left, channel).await
             };
-            if step + 1 < schedule.len() {
+            if step + 1 < steps {
                 keep(&mut sends, comm.spawn_send(right, channel + 1, o, l));
             }
         }

@@ -512,6 +512,10 @@ impl Machine {
                 size: dst_bytes.0,
             });
         }
+        // One memory at each end (not a spread TCM buffer): one transfer, nothing to pair.
+        if let (Some(from), Some(to)) = (single_node(src.placement()), single_node(dst)) {
+            return self.transfer(from, to, Bytes(len)).await;
+        }
         let pes = self.topology().pes_per_sip();
         let share = spread_share(dst_bytes.0, pes as u64);
         let pieces = pair_pieces(
@@ -519,6 +523,16 @@ impl Machine {
             &segments(dst, share, pes, dst_offset, len),
         );
         self.transfer_pieces(&pieces).await
+    }
+}
+
+/// The one memory node holding all of a buffer at `placement`, unless it is spread.
+fn single_node(placement: Placement) -> Option<Node> {
+    match placement {
+        Placement::Tcm(pe) => Some(Node::Tcm(pe)),
+        Placement::Sram(sip) => Some(Node::Sram(sip)),
+        Placement::Hbm(sip) => Some(Node::Hbm(sip)),
+        Placement::TcmSpread(_) => None,
     }
 }
 

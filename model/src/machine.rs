@@ -100,7 +100,12 @@ pub(crate) struct MachineInner {
     pub(crate) tcm_used: RefCell<Vec<u64>>,
     transfers: RefCell<u64>,
     trace: RefCell<Vec<TraceRecord>>,
+    /// Spare per-transfer vectors (hop state, pending arrivals), reused.
+    scratch: RefCell<Vec<TransferScratch>>,
 }
+
+/// A transfer's working vectors.
+type TransferScratch = (Vec<Hop>, BinaryHeap<Reverse<(SimTime, u64, usize)>>);
 
 impl Machine {
     /// Brings `topology` to life on the simulation behind `sim`.
@@ -119,6 +124,7 @@ impl Machine {
                 tcm_used: RefCell::new(vec![0; pes]),
                 transfers: RefCell::new(0),
                 trace: RefCell::new(Vec::new()),
+                scratch: RefCell::new(Vec::new()),
             }),
         }
     }
@@ -273,27 +279,24 @@ impl Machine {
         let (n, full, last) = packets(bytes, topo.packet_size());
         // Everything the packet loop needs about each hop, in one array: many transfers are
         // in flight at once and this is touched on every event, so it is kept compact.
-        let mut hops: Vec<Hop> = route
-            .iter()
-            .map(|&e| {
-                let l = topo.link(e);
-                Hop {
-                    edge: e.index() as u32,
-                    s_full: l.bandwidth.time_for(full),
-                    s_last: l.bandwidth.time_for(last),
-                    latency: l.latency,
-                    left: SimTime::ZERO,
-                    next_up: NONE,
-                    waiting_from: 0,
-                    waiting: 0,
-                    first_start: SimTime::MAX,
-                }
-            })
-            .collect();
+        let (mut hops, mut pending) = self.inner.scratch.borrow_mut().pop().unwrap_or_default();
+        hops.extend(route.iter().map(|&e| {
+            let l = topo.link(e);
+            Hop {
+                edge: e.index() as u32,
+                s_full: l.bandwidth.time_for(full),
+                s_last: l.bandwidth.time_for(last),
+                latency: l.latency,
+                left: SimTime::ZERO,
+                next_up: NONE,
+                waiting_from: 0,
+                waiting: 0,
+                first_start: SimTime::MAX,
+            }
+        }));
         // This transfer's own pending packet arrivals: (time, packet, hop), earliest first.
         // Processing them in global time order (sleeping to each) makes every link serve
         // packets in the order they reach it, whoever sent them.
-        let mut pending = BinaryHeap::with_capacity(hops.len() + 1);
         pending.push(Reverse((sim.now(), 0u64, 0usize)));
         let mut done = sim.now();
         let last_hop = hops.len() - 1;
@@ -371,6 +374,10 @@ impl Machine {
                 );
             }
         }
+        // The vectors go back for the next transfer: no allocation per transfer once warm.
+        hops.clear();
+        pending.clear();
+        self.inner.scratch.borrow_mut().push((hops, pending));
         if done > sim.now() {
             sim.timeout(done - sim.now()).await;
         }
@@ -412,6 +419,7 @@ impl Machine {
 const NONE: u64 = u64::MAX;
 
 /// A transfer's state at one hop of its route.
+#[derive(Debug)]
 struct Hop {
     /// The link, by edge index.
     edge: u32,
