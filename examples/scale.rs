@@ -20,6 +20,10 @@
 //! Peak memory is the process's high-water mark (`VmHWM` in `/proc/self/status`, Linux only;
 //! "n/a" elsewhere), which is why each case runs in a fresh process.
 
+/// The binary's allocator (see src/main.rs), so the figures are the command line's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::process::{Command, ExitCode};
 use std::rc::Rc;
 use std::time::Instant;

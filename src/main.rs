@@ -5,6 +5,13 @@
 //! 3 deadlock (the report is printed); 4 a limit was reached; 1 an internal error (a bug).
 
 mod diagnose;
+/// mimalloc rather than the system allocator: a simulation makes and frees small objects at a
+/// high rate (processes, mailboxes, messages), where glibc's free lists cost up to a third of
+/// the run time at thousands of SIPs; mimalloc took ring all-reduce on 1,024 SIPs from 4.5 s
+/// to 3.8 s (examples/scale.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod ron_file;
 mod run;
 mod scenario;

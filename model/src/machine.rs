@@ -35,6 +35,7 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use kernbench_engine::{Event, Sim, SimTime};
@@ -67,8 +68,27 @@ struct LinkState {
     cut: bool,
 }
 
-/// Routes by (from, to) node index.
-type RouteCache = HashMap<(u32, u32), Rc<[EdgeIndex]>>;
+/// Routes by (from, to) node index, packed in a `u64`. Looked up on every transfer and
+/// never iterated (so no order reaches any output): a multiplicative hash, not SipHash.
+type RouteCache = HashMap<u64, Rc<[EdgeIndex]>, BuildHasherDefault<PairHasher>>;
+
+/// Fibonacci hashing of a `u64` key; the only key written is the packed node pair.
+#[derive(Default)]
+struct PairHasher(u64);
+
+impl Hasher for PairHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (n ^ (n >> 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
 
 /// Options of a machine.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -102,6 +122,8 @@ pub(crate) struct MachineInner {
     trace: RefCell<Vec<TraceRecord>>,
     /// Spare per-transfer vectors (hop state, pending arrivals), reused.
     scratch: RefCell<Vec<TransferScratch>>,
+    /// The serialisation time of a full packet on each link, by edge index.
+    full_packet: Vec<SimTime>,
 }
 
 /// A transfer's working vectors.
@@ -111,6 +133,12 @@ impl Machine {
     /// Brings `topology` to life on the simulation behind `sim`.
     pub fn new(sim: &Sim, topology: Rc<Topology>, options: MachineOptions) -> Machine {
         let links = vec![LinkState::default(); topology.graph().edge_count()];
+        let packet = topology.packet_size().max(Bytes(1));
+        let full_packet = topology
+            .graph()
+            .edge_weights()
+            .map(|l| l.bandwidth.time_for(packet))
+            .collect();
         let sips = topology.sip_count() as usize;
         let pes = topology.pe_count() as usize;
         Machine {
@@ -119,12 +147,13 @@ impl Machine {
                 topology,
                 options,
                 links: RefCell::new(links),
-                routes: RefCell::new(HashMap::new()),
+                routes: RefCell::new(HashMap::default()),
                 sip_used: RefCell::new(vec![[0, 0]; sips]),
                 tcm_used: RefCell::new(vec![0; pes]),
                 transfers: RefCell::new(0),
                 trace: RefCell::new(Vec::new()),
                 scratch: RefCell::new(Vec::new()),
+                full_packet,
             }),
         }
     }
@@ -225,7 +254,7 @@ impl Machine {
     /// The route from `from` to `to`, computed once and shared.
     pub fn route(&self, from: Node, to: Node) -> Result<Rc<[EdgeIndex]>, ModelError> {
         let (a, b) = (self.index_of(from)?, self.index_of(to)?);
-        let key = (a.index() as u32, b.index() as u32);
+        let key = ((a.index() as u64) << 32) | b.index() as u64;
         if let Some(route) = self.inner.routes.borrow().get(&key) {
             return Ok(route.clone());
         }
@@ -282,10 +311,17 @@ impl Machine {
         let (mut hops, mut pending) = self.inner.scratch.borrow_mut().pop().unwrap_or_default();
         hops.extend(route.iter().map(|&e| {
             let l = topo.link(e);
+            // A full packet's time on each link is computed once per machine (a u128
+            // division saved twice per hop per transfer).
+            let s_full = self.inner.full_packet[e.index()];
             Hop {
                 edge: e.index() as u32,
-                s_full: l.bandwidth.time_for(full),
-                s_last: l.bandwidth.time_for(last),
+                s_full,
+                s_last: if last == full {
+                    s_full
+                } else {
+                    l.bandwidth.time_for(last)
+                },
                 latency: l.latency,
                 left: SimTime::ZERO,
                 next_up: NONE,
