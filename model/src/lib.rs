@@ -1,6 +1,10 @@
 //! The hardware model of kernbench: a RON topology file becomes a validated [`Topology`] — a
 //! `petgraph` graph of PEs, memories, hubs and switches joined by directed [`Link`]s — with
-//! deterministic shortest-path routes.
+//! deterministic shortest-path routes. A [`Machine`] brings a topology to life on a
+//! simulation: [`Machine::transfer`] moves packets through FIFO links (its timing, and the
+//! closed form an idle transfer matches to the picosecond, are in the `machine` module's
+//! docs), [`Buffer`]s live in TCM, SRAM or HBM with their capacity enforced, and
+//! [`Machine::launch_kernel`] runs SPMD [`Kernel`]s over PEs that talk through IPCQs.
 //!
 //! This crate knows the machine, not the collectives run on it: nothing here knows what an
 //! all-reduce is. Time is [`SimTime`](kernbench_engine::SimTime) (integer picoseconds); sizes and
