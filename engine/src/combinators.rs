@@ -18,7 +18,8 @@ use std::task::{Context, Poll};
 ///     all_of(vec![sim.timeout(SimTime::from_ns(2)), sim.timeout(SimTime::from_ns(5))]).await;
 ///     assert_eq!(sim.now(), SimTime::from_ns(5));
 /// });
-/// simulation.run().unwrap();
+/// simulation.run()?;
+/// # Ok::<(), kernbench_engine::SimError>(())
 /// ```
 pub fn all_of<F: Future + Unpin>(futures: Vec<F>) -> AllOf<F> {
     let outputs = futures.iter().map(|_| None).collect();
@@ -40,7 +41,8 @@ pub fn all_of<F: Future + Unpin>(futures: Vec<F>) -> AllOf<F> {
 ///         any_of(vec![sim.timeout(SimTime::from_ns(7)), sim.timeout(SimTime::from_ns(3))]).await;
 ///     assert_eq!((first, sim.now()), (1, SimTime::from_ns(3)));
 /// });
-/// simulation.run().unwrap();
+/// simulation.run()?;
+/// # Ok::<(), kernbench_engine::SimError>(())
 /// ```
 pub fn any_of<F: Future + Unpin>(futures: Vec<F>) -> AnyOf<F> {
     AnyOf { futures }

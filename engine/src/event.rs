@@ -32,9 +32,10 @@ use crate::wait::{ObjectId, ObjectKind, WaitKind, add_unique};
 /// let s = sim.clone();
 /// simulation.spawn("trigger", async move {
 ///     s.timeout(SimTime::from_ns(3)).await;
-///     done.trigger(42).unwrap();
+///     done.trigger(42) // a process may return a Result: an error would end the run
 /// });
-/// assert_eq!(simulation.run().unwrap().time(), SimTime::from_ns(3));
+/// assert_eq!(simulation.run()?.time(), SimTime::from_ns(3));
+/// # Ok::<(), kernbench_engine::SimError>(())
 /// ```
 pub struct Event<T> {
     inner: Rc<EventInner<T>>,

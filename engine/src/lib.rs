@@ -31,11 +31,12 @@
 //! ab.add_producer(a.id());
 //! ba.add_producer(b.id());
 //!
-//! let outcome = simulation.run().unwrap();
-//! let report = outcome.deadlock().unwrap();
+//! let outcome = simulation.run()?;
+//! let report = outcome.deadlock().ok_or("the run should deadlock")?;
 //! assert_eq!(report.blocked.len(), 2);
 //! assert_eq!(report.cycles.len(), 1);
 //! println!("{report}");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 

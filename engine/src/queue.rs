@@ -46,7 +46,8 @@ use crate::wait::{ObjectId, ObjectKind, WaitKind, add_unique};
 ///     }
 ///     assert_eq!(got, [0, 1, 2]);
 /// });
-/// assert_eq!(simulation.run().unwrap().time(), SimTime::from_ns(3));
+/// assert_eq!(simulation.run()?.time(), SimTime::from_ns(3));
+/// # Ok::<(), kernbench_engine::SimError>(())
 /// ```
 pub struct Queue<T> {
     inner: Rc<QueueInner<T>>,

@@ -30,7 +30,8 @@ use crate::wait::{ObjectId, ObjectKind, WaitKind};
 ///     });
 /// }
 /// // One unit: the two 10 ns jobs run one after the other.
-/// assert_eq!(simulation.run().unwrap().time(), SimTime::from_ns(20));
+/// assert_eq!(simulation.run()?.time(), SimTime::from_ns(20));
+/// # Ok::<(), kernbench_engine::SimError>(())
 /// ```
 #[derive(Clone)]
 pub struct Resource {

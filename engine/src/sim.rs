@@ -258,8 +258,9 @@ impl Shared {
 ///     sim.timeout(SimTime::from_ns(5)).await;
 ///     assert_eq!(sim.now(), SimTime::from_ns(5));
 /// });
-/// let outcome = simulation.run().unwrap();
+/// let outcome = simulation.run()?;
 /// assert_eq!(outcome.time(), SimTime::from_ns(5));
+/// # Ok::<(), kernbench_engine::SimError>(())
 /// ```
 #[derive(Clone)]
 pub struct Sim {

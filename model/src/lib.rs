@@ -30,12 +30,12 @@
 //!
 //! assert_eq!(topo.sip_count(), 2);
 //! assert_eq!(topo.memory(MemoryKind::Hbm).capacity.to_string(), "32 GiB");
-//! let from = topo.node_index("c0.s0.p1".parse()?).unwrap();
-//! let to = topo.node_index("c0.s1.p0".parse()?).unwrap();
+//! let from = topo.node_index("c0.s0.p1".parse()?).ok_or("no such node")?;
+//! let to = topo.node_index("c0.s1.p0".parse()?).ok_or("no such node")?;
 //! let route = topo.route(from, to)?;
 //! // port 10 ns + SIP link 500 ns + port 10 ns
 //! assert_eq!(route.latency().to_string(), "520 ns");
-//! # Ok::<(), kernbench_model::ModelError>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 

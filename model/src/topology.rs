@@ -31,13 +31,14 @@ pub type TopologyGraph = DiGraph<Node, Link, u32>;
 ///
 /// ```
 /// use kernbench_model::{Node, Topology};
-/// let topo = Topology::load("../topologies/default.ron").unwrap();
+/// let topo = Topology::load("../topologies/default.ron")?;
 /// assert_eq!((topo.cube_count(), topo.sip_count(), topo.pes_per_sip()), (1, 2, 4));
-/// let a = topo.node_index("c0.s0.p0".parse().unwrap()).unwrap();
-/// let b = topo.node_index("c0.s1.hbm".parse().unwrap()).unwrap();
-/// let route = topo.route(a, b).unwrap();
+/// let a = topo.node_index("c0.s0.p0".parse()?).ok_or("no such node")?;
+/// let b = topo.node_index("c0.s1.hbm".parse()?).ok_or("no such node")?;
+/// let route = topo.route(a, b)?;
 /// // p0 -> hub -> other hub -> HBM
 /// assert_eq!(route.hops(), 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
 pub struct Topology {

@@ -22,9 +22,10 @@ use crate::error::{ModelError, QuantityKind};
 ///
 /// ```
 /// use kernbench_model::Bytes;
-/// let b: Bytes = "1.5MiB".parse().unwrap();
+/// let b: Bytes = "1.5MiB".parse()?;
 /// assert_eq!(b, Bytes(1_572_864));
 /// assert_eq!(b.to_string(), "1.5 MiB");
+/// # Ok::<(), kernbench_model::ModelError>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Bytes(pub u64);
@@ -37,10 +38,11 @@ pub struct Bytes(pub u64);
 /// ```
 /// use kernbench_model::{Bandwidth, Bytes};
 /// use kernbench_engine::SimTime;
-/// let bw: Bandwidth = "100GB/s".parse().unwrap();
+/// let bw: Bandwidth = "100GB/s".parse()?;
 /// assert_eq!(bw.bytes_per_second(), 100_000_000_000);
 /// // 4 KiB at 100 GB/s: ceil(4096 * 1e12 / 1e11) ps.
 /// assert_eq!(bw.time_for(Bytes(4096)), SimTime::from_ps(40_960));
+/// # Ok::<(), kernbench_model::ModelError>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Bandwidth(u64);
