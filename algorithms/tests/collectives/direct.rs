@@ -4,14 +4,11 @@
 use kernbench_algorithms::{Algorithm, Collective, RunConfig};
 
 use crate::support::{
-    alpha_beta, assert_within_2_percent, fully_connected, run, sip_link_bytes, try_run,
+    self, alpha_beta, assert_within_2_percent, fully_connected, run, sip_link_bytes, try_run,
 };
 
 fn config(collective: Collective, bytes: u64) -> RunConfig {
-    RunConfig {
-        collective,
-        ..RunConfig::all_reduce(Algorithm::Direct, bytes)
-    }
+    support::config(Algorithm::Direct, collective, bytes)
 }
 
 #[test]
@@ -31,21 +28,6 @@ fn direct_collectives_match_their_one_shot_formulas() {
             let report = run(&topology, &config(collective, bytes));
             assert_within_2_percent(&report, formula, &format!("{collective} of {bytes} bytes"));
         }
-    }
-}
-
-#[test]
-fn direct_all_reduce_sends_2_n_minus_1_over_n_buffers_per_rank() {
-    // Rank r sends S - seg(r) in the reduce-scatter and (n-1) seg(r) in the all-gather;
-    // summed over ranks, 2(n-1) * S, ragged sizes included.
-    for (n, bytes) in [(5, 4 * 1001), (8, 3 << 20), (12, 12), (16, 4 * 4099)] {
-        let topology = fully_connected(n);
-        let report = run(&topology, &config(Collective::AllReduce, bytes));
-        assert_eq!(
-            sip_link_bytes(&topology, &report),
-            2 * (n as u64 - 1) * bytes,
-            "n = {n}"
-        );
     }
 }
 

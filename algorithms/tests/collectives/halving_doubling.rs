@@ -3,15 +3,10 @@
 
 use kernbench_algorithms::{Algorithm, Collective, RunConfig};
 
-use crate::support::{
-    alpha_beta, assert_within_2_percent, fully_connected, run, sip_link_bytes, try_run,
-};
+use crate::support::{self, alpha_beta, assert_within_2_percent, fully_connected, run, try_run};
 
 fn config(collective: Collective, bytes: u64) -> RunConfig {
-    RunConfig {
-        collective,
-        ..RunConfig::all_reduce(Algorithm::HalvingDoubling, bytes)
-    }
+    support::config(Algorithm::HalvingDoubling, collective, bytes)
 }
 
 #[test]
@@ -50,21 +45,6 @@ fn halving_doubling_reduce_scatter_and_all_gather_match_their_formulas() {
         assert_within_2_percent(&report, rs, &format!("reduce-scatter of {bytes} bytes"));
         let report = run(&topology, &config(Collective::AllGather, bytes));
         assert_within_2_percent(&report, ag, &format!("all-gather of {bytes} bytes"));
-    }
-}
-
-#[test]
-fn halving_doubling_all_reduce_moves_2_n_minus_1_buffers_fold_included() {
-    // Halving and doubling move (p-1) * S each; the fold and unfold q * S each:
-    // 2(p - 1 + q) * S = 2(n-1) * S, ragged sizes included.
-    for (n, bytes) in [(5, 4 * 1001), (8, 3 << 20), (12, 12), (6, 4 * 4099)] {
-        let topology = fully_connected(n);
-        let report = run(&topology, &config(Collective::AllReduce, bytes));
-        assert_eq!(
-            sip_link_bytes(&topology, &report),
-            2 * (n as u64 - 1) * bytes,
-            "n = {n}"
-        );
     }
 }
 

@@ -2,7 +2,9 @@
 
 use std::rc::Rc;
 
-use kernbench_algorithms::{CollectiveError, RunConfig, RunReport, run_collective};
+use kernbench_algorithms::{
+    Algorithm, Collective, CollectiveError, RunConfig, RunReport, run_collective,
+};
 use kernbench_engine::{SimTime, Simulation};
 use kernbench_model::{Bytes, LinkClass, Machine, MachineOptions, Node, SipId, Topology};
 
@@ -72,6 +74,14 @@ pub fn cubes(cubes: u32, sips: u32) -> Rc<Topology> {
         "FullyConnected",
         "BidirectionalRing",
     )
+}
+
+/// A run of `collective` with `algorithm` on `bytes` in HBM, unverified.
+pub fn config(algorithm: Algorithm, collective: Collective, bytes: u64) -> RunConfig {
+    RunConfig {
+        collective,
+        ..RunConfig::all_reduce(algorithm, bytes)
+    }
 }
 
 /// Runs `config` on `topology`, panicking with the error's text on failure.

@@ -3,15 +3,10 @@
 
 use kernbench_algorithms::{Algorithm, CHUNK_BYTES, Collective, RunConfig};
 
-use crate::support::{
-    alpha_beta, assert_within_2_percent, fully_connected, run, sip_link_bytes, try_run,
-};
+use crate::support::{self, alpha_beta, assert_within_2_percent, fully_connected, run, try_run};
 
 fn config(collective: Collective, bytes: u64) -> RunConfig {
-    RunConfig {
-        collective,
-        ..RunConfig::all_reduce(Algorithm::Tree, bytes)
-    }
+    support::config(Algorithm::Tree, collective, bytes)
 }
 
 #[test]
@@ -34,20 +29,6 @@ fn tree_times_match_the_pipelined_formula_on_a_complete_tree() {
             let report = run(&topology, &config(collective, bytes));
             assert_within_2_percent(&report, formula, &format!("{collective} of {bytes} bytes"));
         }
-    }
-}
-
-#[test]
-fn tree_all_reduce_moves_the_buffer_once_up_and_once_down_every_edge() {
-    // n - 1 edges, S bytes each way: 2(n-1) * S over SIP links, ragged sizes included.
-    for (n, bytes) in [(5, 4 * 1001), (8, 3 << 20), (12, 12)] {
-        let topology = fully_connected(n);
-        let report = run(&topology, &config(Collective::AllReduce, bytes));
-        assert_eq!(
-            sip_link_bytes(&topology, &report),
-            2 * (n as u64 - 1) * bytes,
-            "n = {n}"
-        );
     }
 }
 
