@@ -45,7 +45,7 @@ use std::fmt;
 use std::future::Future;
 use std::rc::Rc;
 
-use kernbench_engine::{Outcome, SimTime, Simulation};
+use kernbench_engine::{SimTime, Simulation};
 use kernbench_model::{
     Buffer, Bytes, Kernel, KernelConfig, Machine, MachineOptions, ModelError, ReduceOp, SipId,
     Topology,
@@ -235,17 +235,7 @@ where
             Ok(())
         }
     });
-    let outcome = simulation.run().map_err(crate::runner::from_sim_error)?;
-    let (time, events) = match outcome {
-        Outcome::Completed { time, events } => (time, events),
-        Outcome::Deadlock(report) => return Err(CollectiveError::Deadlock(Box::new(report))),
-        Outcome::LimitReached { time, events, .. } => {
-            return Err(CollectiveError::TimeLimit {
-                limit: time,
-                events,
-            });
-        }
-    };
+    let (time, events) = crate::runner::completed(simulation.run())?;
     let results = results.take();
     if config.verify {
         check(name, pes, &results)?;

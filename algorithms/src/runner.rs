@@ -153,17 +153,7 @@ pub fn run_collective(
         Some(limit) => simulation.run_until(limit),
         None => simulation.run(),
     };
-    let outcome = outcome.map_err(from_sim_error)?;
-    let (time, events) = match outcome {
-        Outcome::Completed { time, events } => (time, events),
-        Outcome::Deadlock(report) => return Err(CollectiveError::Deadlock(Box::new(report))),
-        Outcome::LimitReached { time, events, .. } => {
-            return Err(CollectiveError::TimeLimit {
-                limit: time,
-                events,
-            });
-        }
-    };
+    let (time, events) = completed(outcome)?;
     if verify {
         verify::check(call, world_size, bytes, &results.borrow())?;
     }
@@ -189,6 +179,21 @@ pub fn run_collective(
         links: machine.link_stats().into_iter().map(|(_, s)| s).collect(),
         trace: machine.take_trace(),
     })
+}
+
+/// The end time and events of a run that completed; a deadlock, a limit or a failed process
+/// as the collective's error.
+pub(crate) fn completed(
+    outcome: Result<Outcome, SimError>,
+) -> Result<(SimTime, u64), CollectiveError> {
+    match outcome.map_err(from_sim_error)? {
+        Outcome::Completed { time, events } => Ok((time, events)),
+        Outcome::Deadlock(report) => Err(CollectiveError::Deadlock(Box::new(report))),
+        Outcome::LimitReached { time, events, .. } => Err(CollectiveError::TimeLimit {
+            limit: time,
+            events,
+        }),
+    }
 }
 
 /// A process failure back to the error that caused it: the collective's or the model's own
