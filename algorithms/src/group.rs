@@ -4,7 +4,7 @@
 use std::fmt;
 use std::rc::Rc;
 
-use kernbench_engine::{ProcessHandle, Sim};
+use kernbench_engine::{Name, ProcessHandle, Sim};
 use kernbench_model::{Buffer, Machine, Placement, ReduceOp, TraceTrack};
 
 use crate::error::CollectiveError;
@@ -328,10 +328,13 @@ impl Comm {
     /// caller can receive (or send elsewhere) meanwhile.
     pub fn spawn_send(&self, to: u32, channel: u32, offset: u64, len: u64) -> ProcessHandle<()> {
         let comm = self.clone();
-        let name = format!(
-            "rank{} send {}#{} -> rank{to}",
-            self.inner.rank, self.inner.what, self.inner.instance
-        );
+        // A process per message: its name is formatted only if a report shows it.
+        let name = Name::lazy(SendName {
+            rank: self.inner.rank,
+            what: self.inner.what,
+            instance: self.inner.instance,
+            to,
+        });
         self.sim().spawn(
             name,
             async move { comm.send(to, channel, offset, len).await },
@@ -347,11 +350,15 @@ impl Comm {
         let chunk = match mailbox.try_get() {
             Some(chunk) => chunk,
             None => {
-                // About to wait: say for what, in the words of the deadlock report.
-                let label = format!(
-                    "recv rank{} <- rank{from} ({}#{}, channel {channel})",
-                    self.inner.rank, self.inner.what, self.inner.instance
-                );
+                // About to wait: say for what, in the words of the deadlock report (formatted
+                // only if one is made).
+                let label = Name::lazy(RecvLabel {
+                    rank: self.inner.rank,
+                    from,
+                    what: self.inner.what,
+                    instance: self.inner.instance,
+                    channel,
+                });
                 self.sim().labelled(label, mailbox.get()).await
             }
         };
@@ -415,6 +422,51 @@ impl Comm {
             );
         }
         (chunk.offset, chunk.len)
+    }
+}
+
+/// The name of a send process: `rank3 send all-reduce#0 -> rank4`.
+struct SendName {
+    rank: u32,
+    what: &'static str,
+    instance: u64,
+    to: u32,
+}
+
+impl fmt::Display for SendName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let SendName {
+            rank,
+            what,
+            instance,
+            to,
+        } = self;
+        write!(f, "rank{rank} send {what}#{instance} -> rank{to}")
+    }
+}
+
+/// The label of a waiting receive: `recv rank4 <- rank3 (all-reduce#0, channel 7)`.
+struct RecvLabel {
+    rank: u32,
+    from: u32,
+    what: &'static str,
+    instance: u64,
+    channel: u32,
+}
+
+impl fmt::Display for RecvLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let RecvLabel {
+            rank,
+            from,
+            what,
+            instance,
+            channel,
+        } = self;
+        write!(
+            f,
+            "recv rank{rank} <- rank{from} ({what}#{instance}, channel {channel})"
+        )
     }
 }
 

@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::name::Name;
 use crate::process::ProcessId;
 use crate::sim::ProcTable;
 use crate::time::SimTime;
@@ -136,11 +137,10 @@ impl DeadlockReport {
                     .collect::<Vec<_>>();
                 let waits = if waits.is_empty() {
                     vec![BlockedWait {
-                        label: entry
-                            .label
-                            .as_deref()
-                            .unwrap_or("a future the engine does not track")
-                            .to_string(),
+                        label: entry.label.as_ref().map_or_else(
+                            || "a future the engine does not track".to_string(),
+                            Name::to_string,
+                        ),
                         since: time,
                         wakers: Vec::new(),
                     }]

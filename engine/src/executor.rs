@@ -1,6 +1,5 @@
 //! The single-threaded executor: owns the processes' futures and runs the calendar.
 
-use std::borrow::Cow;
 use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -10,6 +9,7 @@ use std::task::{Context, Poll};
 
 use crate::calendar::{Next, Wake};
 use crate::deadlock::DeadlockReport;
+use crate::name::Name;
 use crate::outcome::{Limit, Outcome, SimError};
 use crate::process::{ProcessHandle, ProcessId, ProcessOutput, Runnable};
 use crate::sim::{Shared, Sim};
@@ -106,7 +106,7 @@ impl Simulation {
     /// Spawns a process; see [`Sim::spawn`].
     pub fn spawn<F>(
         &self,
-        name: impl Into<Cow<'static, str>>,
+        name: impl Into<Name>,
         future: F,
     ) -> ProcessHandle<<F::Output as ProcessOutput>::Value>
     where

@@ -1,11 +1,10 @@
 //! `Sim::labelled`: describe a wait in the words of the model that makes it.
 
-use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use crate::name::Name;
 use crate::sim::Sim;
 
 /// The future returned by [`Sim::labelled`].
@@ -13,15 +12,15 @@ use crate::sim::Sim;
 pub struct Labelled<'a, F> {
     sim: &'a Sim,
     /// Shared, so that marking the process on every poll where it waits copies nothing.
-    label: Rc<str>,
+    label: Name,
     future: F,
 }
 
 impl<'a, F> Labelled<'a, F> {
-    pub(crate) fn new(sim: &'a Sim, label: Cow<'static, str>, future: F) -> Self {
+    pub(crate) fn new(sim: &'a Sim, label: Name, future: F) -> Self {
         Labelled {
             sim,
-            label: Rc::from(label.as_ref()),
+            label: label.into_shared(),
             future,
         }
     }

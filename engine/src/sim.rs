@@ -8,6 +8,7 @@ use std::rc::Rc;
 use std::task::{Context, Waker};
 
 use crate::calendar::{Calendar, Wake};
+use crate::name::Name;
 use crate::process::{ProcessHandle, ProcessId, ProcessOutput, Runnable, Task};
 use crate::time::SimTime;
 use crate::timeout::Timeout;
@@ -47,12 +48,12 @@ pub(crate) struct Hot {
 /// The rest of a process slot's book-keeping, read when a wait is recorded or reported.
 #[derive(Debug)]
 pub(crate) struct ProcEntry {
-    pub(crate) name: Cow<'static, str>,
+    pub(crate) name: Name,
     pub(crate) daemon: bool,
     /// What the process waits on since its last poll.
     pub(crate) waits: Vec<WaitRecord>,
     /// A label set by [`Sim::labelled`] that describes the current wait as a whole.
-    pub(crate) label: Option<Rc<str>>,
+    pub(crate) label: Option<Name>,
 }
 
 #[derive(Debug, Default)]
@@ -67,7 +68,7 @@ pub(crate) struct ProcTable {
     /// The ids and names of finished processes, in the order they finished, when asked for
     /// with [`Simulation::record_finished`](crate::Simulation::record_finished); `None` (the
     /// default) keeps nothing, so a long run's memory does not grow with its process count.
-    pub(crate) finished_names: Option<Vec<(ProcessId, Cow<'static, str>)>>,
+    pub(crate) finished_names: Option<Vec<(ProcessId, Name)>>,
 }
 
 impl ProcTable {
@@ -96,7 +97,7 @@ impl ProcTable {
         }
     }
 
-    fn insert(&mut self, name: Cow<'static, str>, daemon: bool) -> ProcessId {
+    fn insert(&mut self, name: Name, daemon: bool) -> ProcessId {
         let serial = self.next_serial;
         self.next_serial = self.next_serial.wrapping_add(1);
         if !daemon {
@@ -150,7 +151,7 @@ impl ProcTable {
             if let Some(names) = &mut self.finished_names {
                 // The entry is dead and is overwritten when its slot is reused: move the
                 // name out rather than copy it.
-                names.push((pid, std::mem::take(&mut entry.name)));
+                names.push((pid, entry.name.take()));
             }
             self.free.push(pid.slot);
         }
@@ -299,7 +300,7 @@ impl Sim {
     /// The run is complete when every process spawned this way has finished.
     pub fn spawn<F>(
         &self,
-        name: impl Into<Cow<'static, str>>,
+        name: impl Into<Name>,
         future: F,
     ) -> ProcessHandle<<F::Output as ProcessOutput>::Value>
     where
@@ -313,7 +314,7 @@ impl Sim {
     /// waiting when the run ends without that being a deadlock.
     pub fn spawn_daemon<F>(
         &self,
-        name: impl Into<Cow<'static, str>>,
+        name: impl Into<Name>,
         future: F,
     ) -> ProcessHandle<<F::Output as ProcessOutput>::Value>
     where
@@ -325,7 +326,7 @@ impl Sim {
 
     fn spawn_inner<F>(
         &self,
-        name: Cow<'static, str>,
+        name: Name,
         future: F,
         daemon: bool,
     ) -> ProcessHandle<<F::Output as ProcessOutput>::Value>
@@ -360,7 +361,7 @@ impl Sim {
     /// their own wakers; only their description is replaced.
     pub fn labelled<F: Future>(
         &self,
-        label: impl Into<Cow<'static, str>>,
+        label: impl Into<Name>,
         future: F,
     ) -> crate::labelled::Labelled<'_, F> {
         crate::labelled::Labelled::new(self, label.into(), future)
@@ -404,7 +405,7 @@ impl Sim {
         }
     }
 
-    pub(crate) fn set_label(&self, label: Rc<str>) {
+    pub(crate) fn set_label(&self, label: Name) {
         if let Some(pid) = self.shared.current.get()
             && let Some(entry) = self.shared.procs.borrow_mut().note_mut(pid)
         {
