@@ -1,13 +1,13 @@
 //! The launcher: one process per rank, rank = SIP; and what the ranks of a launch share.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::rc::Rc;
 
 use kernbench_engine::{ProcessHandle, ProcessId, Queue};
 use kernbench_model::{Buffer, Bytes, Machine, MemoryKind, Placement, SipId};
+use rustc_hash::FxHashMap;
 
 use crate::diagnose::Faults;
 use crate::error::CollectiveError;
@@ -21,9 +21,9 @@ pub(crate) struct World {
     pub(crate) machine: Machine,
     pub(crate) sips: Vec<SipId>,
     pub(crate) pids: RefCell<Vec<ProcessId>>,
-    /// FIFO message queues between ranks, made on first use; a BTreeMap so nothing depends on
-    /// hash order.
-    pub(crate) mailboxes: RefCell<BTreeMap<MailboxKey, Queue<Chunk>>>,
+    /// FIFO message queues between ranks, made on first use. Looked up twice per message and
+    /// never iterated, so no output depends on the hash order.
+    pub(crate) mailboxes: RefCell<FxHashMap<MailboxKey, Queue<Chunk>>>,
     /// Collectives submitted so far, per rank: the k-th call of every rank is one collective.
     pub(crate) calls: RefCell<Vec<u64>>,
     /// Faults injected on purpose (deadlock diagnosis); none in a normal launch.
@@ -171,7 +171,7 @@ where
         machine: machine.clone(),
         sips: topology.sips().collect(),
         pids: RefCell::new(Vec::new()),
-        mailboxes: RefCell::new(BTreeMap::new()),
+        mailboxes: RefCell::new(FxHashMap::default()),
         calls: RefCell::new(vec![0; world_size as usize]),
         faults,
     });

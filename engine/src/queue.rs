@@ -174,7 +174,7 @@ impl<T: 'static> Queue<T> {
                 id,
                 capacity,
                 state: RefCell::new(QueueState {
-                    items: VecDeque::with_capacity(capacity.min(64)),
+                    items: VecDeque::new(),
                     getters: VecDeque::new(),
                     putters: VecDeque::new(),
                     slots: Vec::new(),
