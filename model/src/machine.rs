@@ -34,19 +34,19 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::BinaryHeap;
 use std::rc::Rc;
 
 use kernbench_engine::{Event, Sim, SimTime};
 use petgraph::graph::{EdgeIndex, NodeIndex};
+use rustc_hash::FxHashMap;
 
 use crate::coords::{Node, PeId, SipId};
 use crate::error::ModelError;
 use crate::spec::MemoryKind;
 use crate::topology::Topology;
 use crate::trace::{TraceRecord, TraceTrack};
-use crate::units::Bytes;
+use crate::units::{Bandwidth, Bytes};
 
 /// Per-link counters for utilisation reports.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -70,24 +70,19 @@ struct LinkState {
 
 /// Routes by (from, to) node index, packed in a `u64`. Looked up on every transfer and
 /// never iterated (so no order reaches any output): a multiplicative hash, not SipHash.
-type RouteCache = HashMap<u64, Rc<[EdgeIndex]>, BuildHasherDefault<PairHasher>>;
+type RouteCache = FxHashMap<u64, Rc<[RouteHop]>>;
 
-/// Fibonacci hashing of a `u64` key; the only key written is the packed node pair.
-#[derive(Default)]
-struct PairHasher(u64);
-
-impl Hasher for PairHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (n ^ (n >> 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
+/// What a transfer needs of one link of its route, copied out of the topology once per route:
+/// a transfer then reads its route as one short contiguous array instead of visiting each
+/// link's graph entry (on a machine of thousands of SIPs those are cache misses, paid on
+/// every message).
+#[derive(Clone, Copy, Debug)]
+struct RouteHop {
+    edge: u32,
+    /// Serialisation of a full packet.
+    s_full: SimTime,
+    latency: SimTime,
+    bandwidth: Bandwidth,
 }
 
 /// Options of a machine.
@@ -122,8 +117,6 @@ pub(crate) struct MachineInner {
     trace: RefCell<Vec<TraceRecord>>,
     /// Spare per-transfer vectors (hop state, pending arrivals), reused.
     scratch: RefCell<Vec<TransferScratch>>,
-    /// The serialisation time of a full packet on each link, by edge index.
-    full_packet: Vec<SimTime>,
 }
 
 /// A transfer's working vectors.
@@ -133,12 +126,6 @@ impl Machine {
     /// Brings `topology` to life on the simulation behind `sim`.
     pub fn new(sim: &Sim, topology: Rc<Topology>, options: MachineOptions) -> Machine {
         let links = vec![LinkState::default(); topology.graph().edge_count()];
-        let packet = topology.packet_size().max(Bytes(1));
-        let full_packet = topology
-            .graph()
-            .edge_weights()
-            .map(|l| l.bandwidth.time_for(packet))
-            .collect();
         let sips = topology.sip_count() as usize;
         let pes = topology.pe_count() as usize;
         Machine {
@@ -147,13 +134,12 @@ impl Machine {
                 topology,
                 options,
                 links: RefCell::new(links),
-                routes: RefCell::new(HashMap::default()),
+                routes: RefCell::new(FxHashMap::default()),
                 sip_used: RefCell::new(vec![[0, 0]; sips]),
                 tcm_used: RefCell::new(vec![0; pes]),
                 transfers: RefCell::new(0),
                 trace: RefCell::new(Vec::new()),
                 scratch: RefCell::new(Vec::new()),
-                full_packet,
             }),
         }
     }
@@ -251,14 +237,32 @@ impl Machine {
             })
     }
 
-    /// The route from `from` to `to`, computed once and shared.
-    pub fn route(&self, from: Node, to: Node) -> Result<Rc<[EdgeIndex]>, ModelError> {
+    /// The route from `from` to `to` with what a transfer needs of each link, computed once
+    /// and shared.
+    fn route(&self, from: Node, to: Node) -> Result<Rc<[RouteHop]>, ModelError> {
         let (a, b) = (self.index_of(from)?, self.index_of(to)?);
         let key = ((a.index() as u64) << 32) | b.index() as u64;
         if let Some(route) = self.inner.routes.borrow().get(&key) {
             return Ok(route.clone());
         }
-        let route: Rc<[EdgeIndex]> = self.topology().route(a, b)?.edges().into();
+        let topo = self.topology();
+        // A full packet's time on each link is computed here, once per route, rather than
+        // per transfer (a u128 division per hop).
+        let packet = topo.packet_size().max(Bytes(1));
+        let route: Rc<[RouteHop]> = topo
+            .route(a, b)?
+            .edges()
+            .iter()
+            .map(|&e| {
+                let link = topo.link(e);
+                RouteHop {
+                    edge: e.index() as u32,
+                    s_full: link.bandwidth.time_for(packet),
+                    latency: link.latency,
+                    bandwidth: link.bandwidth,
+                }
+            })
+            .collect();
         self.inner.routes.borrow_mut().insert(key, route.clone());
         Ok(route)
     }
@@ -271,10 +275,8 @@ impl Machine {
         to: Node,
         bytes: Bytes,
     ) -> Result<SimTime, ModelError> {
-        let route = self.route(from, to)?;
-        let topo = self.topology();
-        let (n, full, last) = packets(bytes, topo.packet_size());
-        let links: Vec<_> = route.iter().map(|&e| *topo.link(e)).collect();
+        let links = self.route(from, to)?;
+        let (n, full, last) = packets(bytes, self.topology().packet_size());
         let latency = links.iter().fold(SimTime::ZERO, |t, l| t + l.latency);
         if links.is_empty() {
             return Ok(SimTime::ZERO);
@@ -303,32 +305,28 @@ impl Machine {
         if route.is_empty() {
             return Ok(());
         }
-        let topo = &self.inner.topology;
         let sim = &self.inner.sim;
-        let (n, full, last) = packets(bytes, topo.packet_size());
+        let (n, full, last) = packets(bytes, self.inner.topology.packet_size());
+        if n == 1 && !self.inner.options.trace {
+            return self.transfer_one_packet(&route, from, to, full, last).await;
+        }
         // Everything the packet loop needs about each hop, in one array: many transfers are
         // in flight at once and this is touched on every event, so it is kept compact.
         let (mut hops, mut pending) = self.inner.scratch.borrow_mut().pop().unwrap_or_default();
-        hops.extend(route.iter().map(|&e| {
-            let l = topo.link(e);
-            // A full packet's time on each link is computed once per machine (a u128
-            // division saved twice per hop per transfer).
-            let s_full = self.inner.full_packet[e.index()];
-            Hop {
-                edge: e.index() as u32,
-                s_full,
-                s_last: if last == full {
-                    s_full
-                } else {
-                    l.bandwidth.time_for(last)
-                },
-                latency: l.latency,
-                left: SimTime::ZERO,
-                next_up: NONE,
-                waiting_from: 0,
-                waiting: 0,
-                first_start: SimTime::MAX,
-            }
+        hops.extend(route.iter().map(|r| Hop {
+            edge: r.edge,
+            s_full: r.s_full,
+            s_last: if last == full {
+                r.s_full
+            } else {
+                r.bandwidth.time_for(last)
+            },
+            latency: r.latency,
+            left: SimTime::ZERO,
+            next_up: NONE,
+            waiting_from: 0,
+            waiting: 0,
+            first_start: SimTime::MAX,
         }));
         // This transfer's own pending packet arrivals: (time, packet, hop), earliest first.
         // Processing them in global time order (sleeping to each) makes every link serve
@@ -416,6 +414,56 @@ impl Machine {
         self.inner.scratch.borrow_mut().push((hops, pending));
         if done > sim.now() {
             sim.timeout(done - sim.now()).await;
+        }
+        Ok(())
+    }
+
+    /// [`transfer`](Machine::transfer) of a single packet of `size` bytes (`full` is the
+    /// topology's packet size), untraced: the
+    /// packet loop without its bookkeeping, since no packet of the same transfer can be ahead
+    /// or behind. It sleeps to the same times and claims each link at the same moment, so
+    /// the timing and the event count are the loop's (a test compares the two paths).
+    async fn transfer_one_packet(
+        &self,
+        route: &[RouteHop],
+        from: Node,
+        to: Node,
+        full: Bytes,
+        size: Bytes,
+    ) -> Result<(), ModelError> {
+        let sim = &self.inner.sim;
+        let mut at = sim.now();
+        for hop in route {
+            if at > sim.now() {
+                sim.timeout(at - sim.now()).await;
+            }
+            let serialise = if size == full {
+                hop.s_full
+            } else {
+                hop.bandwidth.time_for(size)
+            };
+            let depart = {
+                let mut links = self.inner.links.borrow_mut();
+                let link = &mut links[hop.edge as usize];
+                if link.cut {
+                    None
+                } else {
+                    let start = link.free_at.max(at);
+                    link.free_at = start + serialise;
+                    link.stats.bytes += size.0;
+                    link.stats.packets += 1;
+                    link.stats.busy += serialise;
+                    Some(start + serialise)
+                }
+            };
+            let Some(depart) = depart else {
+                let edge = EdgeIndex::new(hop.edge as usize);
+                return self.lose_packet(edge, from, to).await;
+            };
+            at = depart + hop.latency;
+        }
+        if at > sim.now() {
+            sim.timeout(at - sim.now()).await;
         }
         Ok(())
     }
