@@ -24,6 +24,9 @@ pub(crate) struct World {
     /// FIFO message queues between ranks, made on first use. Looked up twice per message and
     /// never iterated, so no output depends on the hash order.
     pub(crate) mailboxes: RefCell<FxHashMap<MailboxKey, Queue<Chunk>>>,
+    /// Idle mailboxes kept for the next message (a ring makes one per message): at most as
+    /// many as were ever in use at once.
+    pub(crate) spare_mailboxes: RefCell<Vec<Queue<Chunk>>>,
     /// Collectives submitted so far, per rank: the k-th call of every rank is one collective.
     pub(crate) calls: RefCell<Vec<u64>>,
     /// Faults injected on purpose (deadlock diagnosis); none in a normal launch.
@@ -53,12 +56,17 @@ impl World {
         }
     }
 
-    /// Drops the mailbox from `from` to `to` for a collective instance and channel, if there
-    /// is one. Only for an idle mailbox ([`Queue::is_idle`]): the next use makes a new one.
+    /// Retires the mailbox from `from` to `to` for a collective instance and channel, if there
+    /// is one. Only for an idle mailbox ([`Queue::is_idle`]): it is kept for reuse, and the next
+    /// message between the two on that channel gets a mailbox as good as new.
     pub(crate) fn forget_mailbox(&self, instance: u64, channel: u32, from: u32, to: u32) {
-        self.mailboxes
+        let retired = self
+            .mailboxes
             .borrow_mut()
             .remove(&(instance, channel, from, to));
+        if let Some(queue) = retired {
+            self.spare_mailboxes.borrow_mut().push(queue);
+        }
     }
 
     /// The mailbox from `from` to `to` for a collective instance and channel.
@@ -67,10 +75,16 @@ impl World {
         boxes
             .entry((instance, channel, from, to))
             .or_insert_with(|| {
-                // Mailboxes come and go with every message of a long run, so they are made
-                // without formatting anything: a receive that waits labels its wait itself
-                // (see `Comm::recv`), and a put never waits (the mailbox is unbounded).
-                let queue = Queue::new(self.machine.sim(), "mailbox", usize::MAX);
+                // Mailboxes come and go with every message of a long run, so they are reused
+                // and made without formatting anything: a receive that waits labels its wait
+                // itself (see `Comm::recv`), and a put never waits (the mailbox is unbounded).
+                let queue = match self.spare_mailboxes.borrow_mut().pop() {
+                    Some(queue) => {
+                        queue.forget_peers();
+                        queue
+                    }
+                    None => Queue::new(self.machine.sim(), "mailbox", usize::MAX),
+                };
                 let pids = self.pids.borrow();
                 if let Some(&p) = pids.get(from as usize) {
                     queue.add_producer(p);
@@ -172,6 +186,7 @@ where
         sips: topology.sips().collect(),
         pids: RefCell::new(Vec::new()),
         mailboxes: RefCell::new(FxHashMap::default()),
+        spare_mailboxes: RefCell::new(Vec::new()),
         calls: RefCell::new(vec![0; world_size as usize]),
         faults,
     });

@@ -209,6 +209,21 @@ impl<T: 'static> Queue<T> {
         state.items.is_empty() && state.getters.is_empty() && state.putters.is_empty()
     }
 
+    /// Forgets the producers and consumers declared or learned so far, as if the queue were
+    /// new: for an owner that keeps idle queues ([`is_idle`](Queue::is_idle)) to reuse them
+    /// between other processes instead of making new ones.
+    pub fn forget_peers(&self) {
+        {
+            let mut state = self.inner.state.borrow_mut();
+            state.last_producer = None;
+            state.last_consumer = None;
+        }
+        self.inner.sim.with_object(self.inner.id, |o| {
+            o.producers.clear();
+            o.consumers.clear();
+        });
+    }
+
     /// Declares `pid` as a producer, so that a blocked `get` is reported as waiting for it.
     pub fn add_producer(&self, pid: ProcessId) {
         self.inner
