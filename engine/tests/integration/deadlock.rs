@@ -175,6 +175,41 @@ fn a_queue_learns_its_producers_from_use() {
 }
 
 #[test]
+fn a_queue_reused_after_forget_peers_names_only_its_new_peers() {
+    // "old" puts and "first" takes: both are learned. The queue is then handed to "new"
+    // (declared producer) and "late" (consumer), and "new" never puts: late's blocked get
+    // must name "new" only, not the processes of the queue's first use.
+    let mut simulation = Simulation::new();
+    let sim = simulation.handle();
+    let q: Queue<u32> = Queue::new(&sim, "mailbox", 4);
+    let tx = q.clone();
+    simulation.spawn("old", async move { tx.put(1).await });
+    let rx = q.clone();
+    simulation.spawn("first", async move {
+        rx.get().await;
+    });
+    simulation.run().unwrap();
+    assert!(q.is_idle());
+    q.forget_peers();
+    let idle = simulation.spawn("new", async {});
+    q.add_producer(idle.id());
+    let (rx, s) = (q.clone(), sim.clone());
+    simulation.spawn("late", async move {
+        s.timeout(ns(1)).await;
+        rx.get().await;
+    });
+    let report = simulation
+        .run()
+        .unwrap()
+        .deadlock()
+        .cloned()
+        .expect("a deadlock");
+    let late = report.blocked_process("late").unwrap();
+    let wakers: Vec<_> = late.waits[0].wakers.iter().map(|w| w.id).collect();
+    assert_eq!(wakers, [idle.id()]);
+}
+
+#[test]
 fn a_daemon_left_waiting_does_not_make_a_deadlock() {
     let mut simulation = Simulation::new();
     let sim = simulation.handle();
