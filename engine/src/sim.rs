@@ -335,7 +335,18 @@ impl Sim {
         F::Output: ProcessOutput,
     {
         let pid = self.shared.procs.borrow_mut().insert(name, daemon);
-        let task = Rc::new(Task::new(future));
+        // Built in its allocation: `Rc::new(Task::new(future))` copies the future twice
+        // (into a `Task` on the stack, then into the heap), and a spawned future is often
+        // hundreds of bytes.
+        let mut task = Rc::<Task<F>>::new_uninit();
+        match Rc::get_mut(&mut task) {
+            Some(slot) => {
+                slot.write(Task::new(future));
+            }
+            None => unreachable!("a new Rc has no other owner"),
+        }
+        // SAFETY: the slot was written just above.
+        let task = unsafe { task.assume_init() };
         self.shared
             .spawned
             .borrow_mut()

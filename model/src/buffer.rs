@@ -522,7 +522,7 @@ impl Machine {
             &src.segments(src_offset, len),
             &segments(dst, share, pes, dst_offset, len),
         );
-        self.transfer_pieces(&pieces).await
+        Box::pin(self.transfer_pieces(&pieces)).await
     }
 }
 

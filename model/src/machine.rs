@@ -376,7 +376,7 @@ impl Machine {
             };
             let Some(depart) = depart else {
                 let edge = EdgeIndex::new(hop.edge as usize);
-                return self.lose_packet(edge, from, to).await;
+                return Box::pin(self.lose_packet(edge, from, to)).await;
             };
             hop.left = depart;
             if hop.waiting > 0 {
@@ -458,7 +458,7 @@ impl Machine {
             };
             let Some(depart) = depart else {
                 let edge = EdgeIndex::new(hop.edge as usize);
-                return self.lose_packet(edge, from, to).await;
+                return Box::pin(self.lose_packet(edge, from, to)).await;
             };
             at = depart + hop.latency;
         }
