@@ -44,7 +44,10 @@ const BYTES: u64 = 256 << 20;
 const PACKET: Bytes = Bytes(64 << 10);
 
 fn main() -> ExitCode {
-    let wanted: Vec<String> = std::env::args().skip(1).collect();
+    let wanted: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--no-header")
+        .collect();
     if wanted.is_empty() {
         return run_each_in_its_own_process();
     }
