@@ -115,24 +115,7 @@ fn run_case(case: &str, form: &str, algorithm: Algorithm) -> Result<(), String> 
         report.time_ps,
         report.events,
         report.events as f64 / ran.as_secs_f64().max(1e-9),
-        peak_memory(),
+        kernbench::host::peak_memory_label(),
     );
     Ok(())
-}
-
-/// The process's peak resident memory, from `VmHWM` in `/proc/self/status`; "n/a" where there
-/// is no such file.
-fn peak_memory() -> String {
-    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
-        return "n/a".to_owned();
-    };
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().strip_suffix("kB"))
-        .and_then(|kb| kb.trim().parse::<u64>().ok())
-        .map_or_else(
-            || "n/a".to_owned(),
-            |kb| format!("{:.0} MiB", kb as f64 / 1024.0),
-        )
 }

@@ -6,7 +6,8 @@
 //! - [`engine`]: the SimPy-style process engine and its deadlock detector;
 //! - [`model`]: topologies, timed transfers, memories, PE kernels;
 //! - [`algorithms`]: the rank = SIP launcher, process groups and collective algorithms;
-//! - [`reports`]: tables, plots and traces from result rows.
+//! - [`reports`]: tables, plots and traces from result rows;
+//! - [`host`]: what the running process itself costs (peak memory), for benchmarks.
 //!
 //! ```
 //! use std::rc::Rc;
@@ -18,6 +19,8 @@
 //! println!("{} us, busbw {:.1} GB/s", report.time_ns / 1e3, report.busbw_gbps);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+
+pub mod host;
 
 pub use kernbench_algorithms as algorithms;
 pub use kernbench_engine as engine;

@@ -346,6 +346,9 @@ fn link_usage(topology: &Topology, point: &Point, report: &RunReport) -> Vec<Lin
 struct Progress {
     bar: Option<ProgressBar>,
     count: Mutex<(u64, u64)>,
+    /// Events simulated by the points run so far.
+    events: std::sync::atomic::AtomicU64,
+    started: std::time::Instant,
 }
 
 impl Progress {
@@ -362,10 +365,16 @@ impl Progress {
         Progress {
             bar,
             count: Mutex::new((0, total)),
+            events: std::sync::atomic::AtomicU64::new(0),
+            started: std::time::Instant::now(),
         }
     }
 
     fn finished(&self, row: &ResultRow) {
+        self.events.fetch_add(
+            row.events.unwrap_or(0),
+            std::sync::atomic::Ordering::Relaxed,
+        );
         let line = format!(
             "{} {} {} {} {} B: {}",
             row.topology,
@@ -397,9 +406,18 @@ impl Progress {
         }
     }
 
+    /// Clears the bar and says what the run cost: wall time, events per second, peak memory
+    /// (on standard error, so the result files stay the same from run to run).
     fn done(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+        let events = self.events.load(std::sync::atomic::Ordering::Relaxed);
+        let seconds = self.started.elapsed().as_secs_f64();
+        eprintln!(
+            "simulated {events} events in {seconds:.1} s ({:.1} M events/s), peak memory {}",
+            events as f64 / seconds.max(1e-9) / 1e6,
+            kernbench::host::peak_memory_label(),
+        );
     }
 }
