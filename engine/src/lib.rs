@@ -10,6 +10,8 @@
 //! - Primitives: one-shot [`Event`]s with a value, process join ([`ProcessHandle`]), bounded
 //!   [`Queue`]s (capacity 0 is a rendezvous), [`Resource`]s of N units, [`all_of`] and
 //!   [`any_of`].
+//! - Process names and wait labels are [`Name`]s: text, or parts formatted only when a report
+//!   shows them ([`Name::lazy`]), for models that start a process per message.
 //! - Deterministic: events fire by (time, insertion order); the same model gives the same run.
 //! - Every run ends in one [`Outcome`]: completed, [`Outcome::Deadlock`] with a
 //!   [`DeadlockReport`] naming every blocked process, what it waits on, since when, who could
