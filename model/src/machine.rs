@@ -359,25 +359,12 @@ impl Machine {
             } else {
                 (hop.s_full, full)
             };
-            let depart = {
-                let mut links = self.inner.links.borrow_mut();
-                let link = &mut links[hop.edge as usize];
-                if link.cut {
-                    None
-                } else {
-                    let start = link.free_at.max(at);
-                    hop.first_start = hop.first_start.min(start);
-                    link.free_at = start + serialise;
-                    link.stats.bytes += size.0;
-                    link.stats.packets += 1;
-                    link.stats.busy += serialise;
-                    Some(start + serialise)
-                }
-            };
-            let Some(depart) = depart else {
+            let Some(start) = self.claim(hop.edge, at, serialise, size) else {
                 let edge = EdgeIndex::new(hop.edge as usize);
                 return Box::pin(self.lose_packet(edge, from, to)).await;
             };
+            hop.first_start = hop.first_start.min(start);
+            let depart = start + serialise;
             hop.left = depart;
             if hop.waiting > 0 {
                 let next = hop.waiting_from;
@@ -442,30 +429,32 @@ impl Machine {
             } else {
                 hop.bandwidth.time_for(size)
             };
-            let depart = {
-                let mut links = self.inner.links.borrow_mut();
-                let link = &mut links[hop.edge as usize];
-                if link.cut {
-                    None
-                } else {
-                    let start = link.free_at.max(at);
-                    link.free_at = start + serialise;
-                    link.stats.bytes += size.0;
-                    link.stats.packets += 1;
-                    link.stats.busy += serialise;
-                    Some(start + serialise)
-                }
-            };
-            let Some(depart) = depart else {
+            let Some(start) = self.claim(hop.edge, at, serialise, size) else {
                 let edge = EdgeIndex::new(hop.edge as usize);
                 return Box::pin(self.lose_packet(edge, from, to)).await;
             };
-            at = depart + hop.latency;
+            at = start + serialise + hop.latency;
         }
         if at > sim.now() {
             sim.timeout(at - sim.now()).await;
         }
         Ok(())
+    }
+
+    /// A packet of `size` bytes reaching link `edge` at `at` takes it first come, first
+    /// served, for `serialise`: returns when it starts, or `None` if the link is cut.
+    fn claim(&self, edge: u32, at: SimTime, serialise: SimTime, size: Bytes) -> Option<SimTime> {
+        let mut links = self.inner.links.borrow_mut();
+        let link = &mut links[edge as usize];
+        if link.cut {
+            return None;
+        }
+        let start = link.free_at.max(at);
+        link.free_at = start + serialise;
+        link.stats.bytes += size.0;
+        link.stats.packets += 1;
+        link.stats.busy += serialise;
+        Some(start)
     }
 
     /// Waits forever on an event named after the cut link: the transfer's packet is lost.
