@@ -23,11 +23,15 @@ pub(crate) enum Wake {
     Slot(u32),
     /// A parked foreign waker.
     Foreign(u32),
+    /// A stop of a relayed sleep ([`Sim::timeout_via`](crate::Sim::timeout_via)), by its
+    /// index in the relay table: re-filed at the next stop, no process polled.
+    Relay(u32),
 }
 
 const FOREIGN_FLAG: u32 = 1 << 31;
-/// The largest process slot (or parked foreign waker) a timed wake-up can name.
-pub(crate) const MAX_TARGET_INDEX: u32 = FOREIGN_FLAG - 1;
+const RELAY_FLAG: u32 = 1 << 30;
+/// The largest process slot (or parked foreign waker, or relay) a timed wake-up can name.
+pub(crate) const MAX_TARGET_INDEX: u32 = RELAY_FLAG - 1;
 
 /// A timed wake-up packed in 32 bits. A timed wake-up names its process by slot only: if the
 /// slot was reused by the time it fires, the new process gets a spurious poll, which futures
@@ -36,12 +40,15 @@ fn pack(wake: Wake) -> u32 {
     match wake {
         Wake::Task(ProcessId { slot, .. }) | Wake::Slot(slot) => slot,
         Wake::Foreign(index) => FOREIGN_FLAG | index,
+        Wake::Relay(index) => RELAY_FLAG | index,
     }
 }
 
 fn unpack(bits: u32) -> Wake {
     if bits & FOREIGN_FLAG != 0 {
         Wake::Foreign(bits & !FOREIGN_FLAG)
+    } else if bits & RELAY_FLAG != 0 {
+        Wake::Relay(bits & !RELAY_FLAG)
     } else {
         Wake::Slot(bits)
     }
@@ -200,6 +207,7 @@ impl Calendar {
     }
 
     /// Pops the front of `bucket` (the heap's top), retiring it when empty.
+    #[inline]
     fn pop_bucket(&mut self, bucket: u32) -> Next {
         let queue = &mut self.buckets[bucket as usize];
         let Some(&bits) = queue.items.get(queue.next) else {
@@ -327,6 +335,10 @@ mod tests {
         assert_eq!(
             unpack(pack(Wake::Slot(MAX_TARGET_INDEX))),
             Wake::Slot(MAX_TARGET_INDEX)
+        );
+        assert_eq!(
+            unpack(pack(Wake::Relay(MAX_TARGET_INDEX))),
+            Wake::Relay(MAX_TARGET_INDEX)
         );
     }
 }

@@ -161,6 +161,7 @@ impl Simulation {
             match wake {
                 Wake::Task(pid) => self.poll_process(&shared, pid.slot, Some(pid.serial))?,
                 Wake::Slot(slot) => self.poll_process(&shared, slot, None)?,
+                Wake::Relay(index) => shared.relay_stop(index),
                 Wake::Foreign(index) => {
                     let waker = shared.foreign.borrow_mut().take(index);
                     if let Some(waker) = waker {

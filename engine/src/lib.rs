@@ -71,4 +71,4 @@ pub use queue::{Get, Put, Queue};
 pub use resource::{RequestUnit, Resource, ResourceGuard};
 pub use sim::Sim;
 pub use time::SimTime;
-pub use timeout::Timeout;
+pub use timeout::{Timeout, TimeoutVia};

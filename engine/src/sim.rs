@@ -11,7 +11,7 @@ use crate::calendar::{Calendar, Wake};
 use crate::name::Name;
 use crate::process::{ProcessHandle, ProcessId, ProcessOutput, Runnable, Task};
 use crate::time::SimTime;
-use crate::timeout::Timeout;
+use crate::timeout::{Timeout, TimeoutVia};
 use crate::wait::{ObjectId, ObjectKind, Registry, WaitKind, WaitRecord};
 use crate::waker;
 
@@ -170,7 +170,26 @@ pub(crate) struct Shared {
     /// `spawned` is not empty: checked after every poll, so a flag rather than a borrow.
     pub(crate) has_spawned: Cell<bool>,
     pub(crate) foreign: RefCell<ForeignWakers>,
+    pub(crate) relays: RefCell<Relays>,
     pub(crate) registry: RefCell<Registry>,
+}
+
+/// Relayed sleeps in flight ([`Sim::timeout_via`]), in a slab whose stop lists keep their
+/// capacity, so a relay allocates nothing once warm.
+#[derive(Debug, Default)]
+pub(crate) struct Relays {
+    entries: Vec<Relay>,
+    free: Vec<u32>,
+}
+
+#[derive(Debug, Default)]
+struct Relay {
+    /// The stops, then the final time.
+    times: Vec<SimTime>,
+    /// The index in `times` of the entry now on the calendar.
+    at: usize,
+    /// Whom the final time wakes.
+    target: Option<Wake>,
 }
 
 /// Foreign wakers parked for timed wake-ups, in a slab.
@@ -213,6 +232,7 @@ impl Shared {
             spawned: RefCell::new(Vec::new()),
             has_spawned: Cell::new(false),
             foreign: RefCell::new(ForeignWakers::default()),
+            relays: RefCell::new(Relays::default()),
             registry: RefCell::new(Registry::default()),
         }
     }
@@ -232,6 +252,64 @@ impl Shared {
             Waiter::Task(pid) => self.wake_task(pid),
             Waiter::Foreign(w) => w.wake(),
         }
+    }
+
+    /// Files `target` to wake at `until`, through `stops`: the first stop goes on the calendar
+    /// now, and each stop, when it comes, files the next (see [`Sim::timeout_via`]).
+    fn relay(&self, stops: &[SimTime], until: SimTime, target: Wake) {
+        let now = self.now.get();
+        let mut relays = self.relays.borrow_mut();
+        let index = relays.free.pop().unwrap_or_else(|| {
+            relays.entries.push(Relay::default());
+            (relays.entries.len() - 1) as u32
+        });
+        let relay = &mut relays.entries[index as usize];
+        relay.times.clear();
+        // Only stops strictly between now and `until`, each later than the one before.
+        let mut last = now;
+        for &stop in stops {
+            if stop > last && stop < until {
+                relay.times.push(stop);
+                last = stop;
+            }
+        }
+        relay.times.push(until);
+        relay.at = 0;
+        relay.target = Some(target);
+        let first = relay.times[0];
+        let wake = if relay.times.len() == 1 {
+            relay.target = None;
+            relays.free.push(index);
+            target
+        } else {
+            Wake::Relay(index)
+        };
+        drop(relays);
+        self.calendar.borrow_mut().push_later(first, wake);
+    }
+
+    /// A stop of relay `index` has come: files the next one, or the final wake-up.
+    pub(crate) fn relay_stop(&self, index: u32) {
+        let mut relays = self.relays.borrow_mut();
+        let Some(relay) = relays.entries.get_mut(index as usize) else {
+            return;
+        };
+        relay.at += 1;
+        let Some(&next) = relay.times.get(relay.at) else {
+            return;
+        };
+        let wake = if relay.at + 1 == relay.times.len() {
+            let target = relay.target.take();
+            relays.free.push(index);
+            match target {
+                Some(target) => target,
+                None => return,
+            }
+        } else {
+            Wake::Relay(index)
+        };
+        drop(relays);
+        self.calendar.borrow_mut().push_later(next, wake);
     }
 
     fn schedule(&self, at: SimTime, waiter: Waiter) {
@@ -367,6 +445,36 @@ impl Sim {
         Timeout::new(self, delay)
     }
 
+    /// Sleeps until `until` exactly as a process that woke at each of `stops` and went
+    /// straight back to sleep would, without being polled there.
+    ///
+    /// Each stop is an event of the run, counted and ordered on the calendar like a
+    /// wake-up, and the final wake-up is filed at the last stop, so the process keeps the
+    /// place among wake-ups due at `until` that the longer way would give it. It is for a
+    /// process that knows it has nothing to do at those times but must not change the
+    /// order of the run by skipping them: the machine model's packet loop, whose packets
+    /// often reach a hop only to queue behind the one ahead. Stops not strictly between now
+    /// and `until`, or not later than the stop before, are left out. Like
+    /// [`timeout`](Sim::timeout), it always suspends once.
+    ///
+    /// ```
+    /// use kernbench_engine::{SimTime, Simulation};
+    /// let mut simulation = Simulation::new();
+    /// let sim = simulation.handle();
+    /// let stops = [SimTime::from_ns(1), SimTime::from_ns(2)];
+    /// simulation.spawn("p", async move {
+    ///     sim.timeout_via(&stops, SimTime::from_ns(5)).await;
+    ///     assert_eq!(sim.now(), SimTime::from_ns(5));
+    /// });
+    /// let outcome = simulation.run()?;
+    /// // The start, two stops and the wake-up at 5 ns.
+    /// assert_eq!((outcome.time(), outcome.events()), (SimTime::from_ns(5), 4));
+    /// # Ok::<(), kernbench_engine::SimError>(())
+    /// ```
+    pub fn timeout_via<'a>(&'a self, stops: &'a [SimTime], until: SimTime) -> TimeoutVia<'a> {
+        TimeoutVia::new(self, stops, until)
+    }
+
     /// Runs `future` with `label` as the description of whatever it waits on, for deadlock
     /// reports (for example `recv c0.s1.p2 <- c0.s1.p1 (4 KiB, tag 7)`). The waits inside keep
     /// their own wakers; only their description is replaced.
@@ -390,6 +498,19 @@ impl Sim {
 
     pub(crate) fn wake(&self, waiter: Waiter) {
         self.shared.wake(waiter);
+    }
+
+    /// [`schedule_waker`](Sim::schedule_waker) at `until` through `stops` (see
+    /// [`Sim::timeout_via`]).
+    pub(crate) fn schedule_waker_via(&self, stops: &[SimTime], until: SimTime, waker: &Waker) {
+        if until <= self.now() || stops.is_empty() {
+            return self.schedule_waker(until, waker);
+        }
+        let target = match waker::task_of(waker) {
+            Some(pid) => Wake::Slot(pid.slot),
+            None => Wake::Foreign(self.shared.foreign.borrow_mut().park(waker.clone())),
+        };
+        self.shared.relay(stops, until, target);
     }
 
     /// Wakes the task behind `waker` at `at`. Our own tasks go on the calendar by slot, with

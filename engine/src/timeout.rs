@@ -50,3 +50,43 @@ impl Future for Timeout<'_> {
         }
     }
 }
+
+/// The future returned by [`Sim::timeout_via`]. Resolves when the clock reaches `until`.
+#[derive(Debug)]
+#[must_use = "a timeout does nothing unless awaited"]
+pub struct TimeoutVia<'a> {
+    sim: &'a Sim,
+    stops: &'a [SimTime],
+    until: SimTime,
+    armed: bool,
+}
+
+impl<'a> TimeoutVia<'a> {
+    pub(crate) fn new(sim: &'a Sim, stops: &'a [SimTime], until: SimTime) -> Self {
+        TimeoutVia {
+            sim,
+            stops,
+            until,
+            armed: false,
+        }
+    }
+}
+
+impl Future for TimeoutVia<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        if this.armed {
+            return if this.sim.now() >= this.until {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            };
+        }
+        this.armed = true;
+        this.sim
+            .schedule_waker_via(this.stops, this.until, cx.waker());
+        Poll::Pending
+    }
+}

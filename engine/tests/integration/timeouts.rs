@@ -99,3 +99,66 @@ fn a_run_with_no_processes_completes_at_time_zero() {
         }
     ));
 }
+
+/// Runs "relayed" (sleeping to 5 ns through stops at 1, 2 and 3 ns, either woken at each or
+/// relayed past them) beside three processes that file wake-ups for 5 ns at 0.5, 1.5 and
+/// 2.5 ns, and one for 3 ns at 0.5 ns; returns who ran when, in order, and the event count.
+fn relayed_among_others(relay: bool) -> (Vec<(SimTime, String)>, u64) {
+    let mut simulation = Simulation::new();
+    let sim = simulation.handle();
+    let log = Log::default();
+    let (s, l) = (sim.clone(), log.clone());
+    simulation.spawn("relayed", async move {
+        let stops = [ns(1), ns(2), ns(3)];
+        if relay {
+            s.timeout_via(&stops, ns(5)).await;
+        } else {
+            for stop in stops {
+                s.timeout(stop - s.now()).await;
+            }
+            s.timeout(ns(5) - s.now()).await;
+        }
+        l.push(s.now(), "relayed");
+    });
+    for (name, first, then) in [
+        ("a", 500, ns(5)),
+        ("b", 1_500, ns(5)),
+        ("c", 2_500, ns(5)),
+        ("d", 500, ns(3)),
+    ] {
+        let (s, l) = (sim.clone(), log.clone());
+        simulation.spawn(name, async move {
+            s.timeout(SimTime::from_ps(first)).await;
+            s.timeout(then - s.now()).await;
+            l.push(s.now(), name);
+        });
+    }
+    let outcome = simulation.run().unwrap();
+    (log.entries(), outcome.events())
+}
+
+#[test]
+fn a_relayed_sleep_keeps_the_order_and_events_of_waking_at_each_stop() {
+    let woken = relayed_among_others(false);
+    let relayed = relayed_among_others(true);
+    assert_eq!(relayed, woken);
+    // "relayed" filed its 5 ns wake-up at its last stop (3 ns), after a, b and c did.
+    let order: Vec<&str> = woken.0.iter().map(|(_, w)| w.as_str()).collect();
+    assert_eq!(order, ["d", "a", "b", "c", "relayed"]);
+    // relayed: start, three stops, 5 ns; a to d: start and two wake-ups each.
+    assert_eq!(woken.1, 5 + 4 * 3);
+}
+
+#[test]
+fn a_relayed_sleep_drops_stops_out_of_order_or_out_of_range() {
+    let mut simulation = Simulation::new();
+    let sim = simulation.handle();
+    simulation.spawn("p", async move {
+        let stops = [ns(2), ns(1), ns(2), ns(7), ns(3)];
+        sim.timeout_via(&stops, ns(4)).await;
+        assert_eq!(sim.now(), ns(4));
+    });
+    let outcome = simulation.run().unwrap();
+    // The start, the stops at 2 and 3 ns, the wake-up at 4 ns.
+    assert_eq!((outcome.time(), outcome.events()), (ns(4), 4));
+}
