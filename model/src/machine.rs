@@ -119,8 +119,13 @@ pub(crate) struct MachineInner {
     scratch: RefCell<Vec<TransferScratch>>,
 }
 
-/// A transfer's working vectors.
-type TransferScratch = (Vec<Hop>, BinaryHeap<Reverse<(SimTime, u64, usize)>>);
+/// A transfer's working vectors: hop state, pending packet events, and the times of events
+/// that needed no link (see the packet loop).
+type TransferScratch = (
+    Vec<Hop>,
+    BinaryHeap<Reverse<(SimTime, u64, usize)>>,
+    Vec<SimTime>,
+);
 
 impl Machine {
     /// Brings `topology` to life on the simulation behind `sim`.
@@ -312,7 +317,8 @@ impl Machine {
         }
         // Everything the packet loop needs about each hop, in one array: many transfers are
         // in flight at once and this is touched on every event, so it is kept compact.
-        let (mut hops, mut pending) = self.inner.scratch.borrow_mut().pop().unwrap_or_default();
+        let (mut hops, mut pending, mut stops) =
+            self.inner.scratch.borrow_mut().pop().unwrap_or_default();
         hops.extend(route.iter().map(|r| Hop {
             edge: r.edge,
             s_full: r.s_full,
@@ -331,27 +337,45 @@ impl Machine {
         // This transfer's own pending packet arrivals: (time, packet, hop), earliest first.
         // Processing them in global time order (sleeping to each) makes every link serve
         // packets in the order they reach it, whoever sent them.
+        //
+        // A packet that reaches a hop while the one ahead of it still holds the hop's credit
+        // only queues: an event that touches no link, so nothing outside this transfer can
+        // change what it does. It is done at once, and its time kept as a stop of the next
+        // sleep (`timeout_via`): the run keeps the same events in the same order as if the
+        // process woke there, without polling it (a third of the events of a congested run).
         pending.push(Reverse((sim.now(), 0u64, 0usize)));
         let mut done = sim.now();
         let last_hop = hops.len() - 1;
         while let Some(Reverse((at, packet, index))) = pending.pop() {
+            let hop = &mut hops[index];
+            let turn = hop.next_up == packet;
+            if !turn && (hop.next_up != NONE || hop.waiting > 0 || hop.left > at) {
+                if at > stops.last().copied().unwrap_or(sim.now()) {
+                    stops.push(at);
+                }
+                if hop.next_up != NONE || hop.waiting > 0 {
+                    // Packets reach a hop in order, so the waiting ones are a run of numbers.
+                    if hop.waiting == 0 {
+                        hop.waiting_from = packet;
+                    }
+                    hop.waiting += 1;
+                } else {
+                    hop.next_up = packet;
+                    pending.push(Reverse((hop.left, packet, index)));
+                }
+                continue;
+            }
             if at > sim.now() {
-                sim.timeout(at - sim.now()).await;
+                if stops.is_empty() {
+                    sim.timeout(at - sim.now()).await;
+                } else {
+                    sim.timeout_via(&stops, at).await;
+                    stops.clear();
+                }
             }
             let hop = &mut hops[index];
-            if hop.next_up == packet {
-                hop.next_up = NONE; // its turn
-            } else if hop.next_up != NONE || hop.waiting > 0 {
-                // Packets reach a hop in order, so the waiting ones are a run of numbers.
-                if hop.waiting == 0 {
-                    hop.waiting_from = packet;
-                }
-                hop.waiting += 1;
-                continue;
-            } else if hop.left > at {
-                hop.next_up = packet;
-                pending.push(Reverse((hop.left, packet, index)));
-                continue;
+            if turn {
+                hop.next_up = NONE;
             }
             let is_last = packet + 1 == n;
             let (serialise, size) = if is_last {
@@ -398,9 +422,19 @@ impl Machine {
         // The vectors go back for the next transfer: no allocation per transfer once warm.
         hops.clear();
         pending.clear();
-        self.inner.scratch.borrow_mut().push((hops, pending));
-        if done > sim.now() {
-            sim.timeout(done - sim.now()).await;
+        // A transfer's last event is a packet leaving its last hop, never a queueing one, so
+        // no stops are left; were there any, the final sleep would still pass them.
+        if stops.is_empty() {
+            self.inner.scratch.borrow_mut().push((hops, pending, stops));
+            if done > sim.now() {
+                sim.timeout(done - sim.now()).await;
+            }
+        } else {
+            if done > sim.now() {
+                sim.timeout_via(&stops, done).await;
+            }
+            stops.clear();
+            self.inner.scratch.borrow_mut().push((hops, pending, stops));
         }
         Ok(())
     }
