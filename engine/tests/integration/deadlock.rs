@@ -1,4 +1,4 @@
-use kernbench_engine::{Event, Outcome, Queue, SimTime, Simulation};
+use kernbench_engine::{DeadlockReport, Event, Outcome, Queue, SimTime, Simulation};
 
 use crate::ns;
 
@@ -160,12 +160,7 @@ fn a_queue_learns_its_producers_from_use() {
         tx.put(1).await;
         rx.get().await;
     });
-    let report = simulation
-        .run()
-        .unwrap()
-        .deadlock()
-        .cloned()
-        .expect("a deadlock");
+    let report = run_to_deadlock(&mut simulation);
     let a = report.blocked_process("a").unwrap();
     let names: Vec<String> = a.waits[0].wakers.iter().map(|w| w.to_string()).collect();
     assert_eq!(names, ["b"]);
@@ -198,12 +193,7 @@ fn a_queue_reused_after_forget_peers_names_only_its_new_peers() {
         s.timeout(ns(1)).await;
         rx.get().await;
     });
-    let report = simulation
-        .run()
-        .unwrap()
-        .deadlock()
-        .cloned()
-        .expect("a deadlock");
+    let report = run_to_deadlock(&mut simulation);
     let late = report.blocked_process("late").unwrap();
     let wakers: Vec<_> = late.waits[0].wakers.iter().map(|w| w.id).collect();
     assert_eq!(wakers, [idle.id()]);
@@ -239,12 +229,7 @@ fn a_labelled_wait_is_reported_in_the_models_words() {
         s.labelled("recv c0.s1.p2 <- c0.s1.p1 (4 KiB, tag 7)", q.get())
             .await;
     });
-    let report = simulation
-        .run()
-        .unwrap()
-        .deadlock()
-        .cloned()
-        .expect("a deadlock");
+    let report = run_to_deadlock(&mut simulation);
     assert_eq!(
         report.blocked[0].waits[0].label,
         "recv c0.s1.p2 <- c0.s1.p1 (4 KiB, tag 7)"
@@ -264,12 +249,7 @@ fn recorded_finished_processes_are_listed_by_name_in_the_order_they_finished() {
     simulation.spawn("stuck", async move {
         rx.get().await;
     });
-    let report = simulation
-        .run()
-        .unwrap()
-        .deadlock()
-        .cloned()
-        .expect("a deadlock");
+    let report = run_to_deadlock(&mut simulation);
     let names: Vec<String> = report
         .finished_processes
         .iter()
@@ -307,4 +287,10 @@ fn a_blocked_report_describes_a_run_stopped_at_a_limit() {
         report.finished_processes.is_empty(),
         "not recorded unless asked"
     );
+}
+
+/// Runs `simulation`, which must end in a deadlock, and returns the report.
+fn run_to_deadlock(simulation: &mut Simulation) -> DeadlockReport {
+    let outcome = simulation.run().expect("the run does not fail");
+    outcome.deadlock().cloned().expect("a deadlock")
 }
