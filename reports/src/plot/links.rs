@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{
-    CAPTION_PX, LABEL_PX, SUBTITLE_PX, TITLE_PX, TickAxis, color, draw_swatches, font,
+    CAPTION_PX, LABEL_PX, TickAxis, color, draw_header, draw_swatches, font, header_height,
 };
 use super::{Figure, PlotOptions, plot_err, render};
 use crate::ReportError;
@@ -18,9 +18,6 @@ use crate::units::size_label;
 
 const PANEL_W: u32 = 640;
 const BAR_H: u32 = 26;
-const TITLE_H: u32 = 44;
-const SUBTITLE_H: u32 = 24;
-const LEGEND_H: u32 = 36;
 /// Room under the bars for the axis, its labels and name.
 const AXIS_H: u32 = 70;
 
@@ -119,15 +116,6 @@ pub fn plot_link_utilisation(
 }
 
 impl LinkFigure<'_> {
-    fn header_height(&self) -> u32 {
-        TITLE_H
-            + if self.subtitle.is_some() {
-                SUBTITLE_H
-            } else {
-                0
-            }
-            + LEGEND_H
-    }
     fn panel_height(&self) -> u32 {
         40 + AXIS_H + BAR_H * self.slots as u32
     }
@@ -143,26 +131,12 @@ impl Figure for LinkFigure<'_> {
     fn size(&self) -> (u32, u32) {
         (
             self.columns * PANEL_W,
-            self.header_height() + self.grid_rows().max(1) * self.panel_height(),
+            header_height(self.subtitle.is_some()) + self.grid_rows().max(1) * self.panel_height(),
         )
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        root.fill(&WHITE).map_err(plot_err)?;
-        let (header, body) = root.split_vertically(self.header_height());
-        let (title, rest) = header.split_vertically(TITLE_H);
-        title
-            .titled(&self.title, font(TITLE_PX))
-            .map_err(plot_err)?;
-        let legend_area = match &self.subtitle {
-            Some(subtitle) => {
-                let (sub, legend) = rest.split_vertically(SUBTITLE_H);
-                sub.titled(subtitle, font(SUBTITLE_PX).color(&RGBColor(80, 80, 80)))
-                    .map_err(plot_err)?;
-                legend
-            }
-            None => rest,
-        };
+        let (legend_area, body) = draw_header(root, &self.title, self.subtitle.as_deref())?;
         let swatches: Vec<(&str, RGBColor)> = self
             .classes
             .iter()

@@ -19,6 +19,42 @@ pub(super) const CAPTION_PX: f64 = 18.0;
 /// Tick labels, axis names and legend entries.
 pub(super) const LABEL_PX: f64 = 15.0;
 
+/// Heights of a figure's title, subtitle and legend strips, in pixels.
+const TITLE_H: u32 = 44;
+const SUBTITLE_H: u32 = 24;
+const LEGEND_H: u32 = 36;
+
+/// A drawing area in pixels.
+type Area<DB> = DrawingArea<DB, Shift>;
+
+/// The height of a figure's header: title, subtitle if there is one, legend strip.
+pub(super) fn header_height(subtitle: bool) -> u32 {
+    TITLE_H + if subtitle { SUBTITLE_H } else { 0 } + LEGEND_H
+}
+
+/// Fills a figure white and draws its title and subtitle; returns the legend strip and the
+/// body below the header.
+pub(super) fn draw_header<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: Option<&str>,
+) -> Result<(Area<DB>, Area<DB>), String> {
+    root.fill(&WHITE).map_err(plot_err)?;
+    let (header, body) = root.split_vertically(header_height(subtitle.is_some()));
+    let (title_area, rest) = header.split_vertically(TITLE_H);
+    title_area.titled(title, font(TITLE_PX)).map_err(plot_err)?;
+    let legend = match subtitle {
+        Some(subtitle) => {
+            let (sub, legend) = rest.split_vertically(SUBTITLE_H);
+            sub.titled(subtitle, font(SUBTITLE_PX).color(&RGBColor(80, 80, 80)))
+                .map_err(plot_err)?;
+            legend
+        }
+        None => rest,
+    };
+    Ok((legend, body))
+}
+
 /// Text in the embedded font.
 pub(super) fn font(size: f64) -> TextStyle<'static> {
     TextStyle::from((FAMILY, size).into_font()).color(&BLACK)

@@ -8,8 +8,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::{
-    CAPTION_PX, LABEL_PX, Marker, SUBTITLE_PX, SeriesLook, TITLE_PX, TickAxis, decade_tick_label,
-    decade_ticks, draw_legend, font, looks, size_tick_label, size_ticks,
+    CAPTION_PX, LABEL_PX, Marker, SeriesLook, TickAxis, decade_tick_label, decade_ticks,
+    draw_header, draw_legend, font, header_height, looks, size_tick_label, size_ticks,
 };
 use super::{Figure, PlotOptions, plot_err, render};
 use crate::ReportError;
@@ -18,9 +18,6 @@ use crate::row::{ResultRow, RowStatus};
 
 const PANEL_W: u32 = 560;
 const PANEL_H: u32 = 400;
-const TITLE_H: u32 = 44;
-const SUBTITLE_H: u32 = 24;
-const LEGEND_H: u32 = 36;
 
 /// What a sweep figure shows on its y axis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,15 +238,6 @@ fn plot_metric(
 }
 
 impl SweepFigure<'_> {
-    fn header_height(&self) -> u32 {
-        TITLE_H
-            + if self.subtitle.is_some() {
-                SUBTITLE_H
-            } else {
-                0
-            }
-            + LEGEND_H
-    }
     fn grid_rows(&self) -> u32 {
         (self.panels.len() as u32).div_ceil(self.columns.max(1))
     }
@@ -259,26 +247,12 @@ impl Figure for SweepFigure<'_> {
     fn size(&self) -> (u32, u32) {
         (
             self.columns.max(1) * PANEL_W,
-            self.header_height() + self.grid_rows().max(1) * PANEL_H,
+            header_height(self.subtitle.is_some()) + self.grid_rows().max(1) * PANEL_H,
         )
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        root.fill(&WHITE).map_err(plot_err)?;
-        let (header, body) = root.split_vertically(self.header_height());
-        let (title, rest) = header.split_vertically(TITLE_H);
-        title
-            .titled(&self.title, font(TITLE_PX))
-            .map_err(plot_err)?;
-        let legend_area = match &self.subtitle {
-            Some(subtitle) => {
-                let (sub, legend) = rest.split_vertically(SUBTITLE_H);
-                sub.titled(subtitle, font(SUBTITLE_PX).color(&RGBColor(80, 80, 80)))
-                    .map_err(plot_err)?;
-                legend
-            }
-            None => rest,
-        };
+        let (legend_area, body) = draw_header(root, &self.title, self.subtitle.as_deref())?;
         draw_legend(&legend_area, &self.legend)?;
 
         let cells = body.split_evenly((self.grid_rows() as usize, self.columns as usize));
