@@ -17,7 +17,7 @@ use std::fmt;
 use std::future::Future;
 use std::rc::Rc;
 
-use kernbench_engine::{ProcessHandle, ProcessId, Queue};
+use kernbench_engine::{Name, ProcessHandle, ProcessId, Queue};
 
 use crate::buffer::{Buffer, Placement, ReduceOp, reduce_data};
 use crate::coords::{Node, PeId, SipId};
@@ -177,6 +177,18 @@ impl Kernel {
         self.machine.alloc(Placement::Tcm(self.pe()), bytes)
     }
 
+    /// How a blocked receive from `src` into `buffer` reads in a deadlock report, with the
+    /// size it expects and its tag: `recv c0.s1.p2 <- c0.s1.p1 (4 KiB, tag 7)`. Formatted only
+    /// if a report shows it.
+    fn recv_label(&self, src: u32, buffer: &Buffer, tag: Option<u32>) -> Result<Name, ModelError> {
+        Ok(Name::lazy(RecvLabel {
+            pe: self.pe(),
+            from: self.pe_of(src)?,
+            bytes: buffer.bytes(),
+            tag,
+        }))
+    }
+
     fn pe_of(&self, program: u32) -> Result<PeId, ModelError> {
         self.group
             .pes
@@ -256,13 +268,7 @@ impl Kernel {
     /// [`ModelError::SizeMismatch`] if the message is not the buffer's size.
     pub async fn recv(&self, src: u32, buffer: &Buffer) -> Result<u32, ModelError> {
         let queue = self.queue(src, self.program_id)?;
-        // Described with the size it expects, for deadlock reports.
-        let label = format!(
-            "recv {} <- {} ({})",
-            self.pe(),
-            self.pe_of(src)?,
-            buffer.bytes()
-        );
+        let label = self.recv_label(src, buffer, None)?;
         let message = self.machine.sim().labelled(label, queue.get()).await;
         self.deliver(src, message, buffer)
     }
@@ -275,12 +281,7 @@ impl Kernel {
     /// receive cannot skip ahead to a later message), [`ModelError::SizeMismatch`] as `recv`.
     pub async fn recv_tagged(&self, src: u32, buffer: &Buffer, tag: u32) -> Result<(), ModelError> {
         let queue = self.queue(src, self.program_id)?;
-        let label = format!(
-            "recv {} <- {} ({}, tag {tag})",
-            self.pe(),
-            self.pe_of(src)?,
-            buffer.bytes()
-        );
+        let label = self.recv_label(src, buffer, Some(tag))?;
         let message = self.machine.sim().labelled(label, queue.get()).await;
         if message.tag != tag {
             return Err(ModelError::TagMismatch {
@@ -348,5 +349,23 @@ impl Kernel {
         self.machine.sim().timeout(time).await;
         reduce_data(dst, 0, src, 0, len, op);
         Ok(())
+    }
+}
+
+/// A kernel's blocked receive, for [`Name::lazy`].
+struct RecvLabel {
+    pe: PeId,
+    from: PeId,
+    bytes: Bytes,
+    tag: Option<u32>,
+}
+
+impl fmt::Display for RecvLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "recv {} <- {} ({}", self.pe, self.from, self.bytes)?;
+        if let Some(tag) = self.tag {
+            write!(f, ", tag {tag}")?;
+        }
+        f.write_str(")")
     }
 }
