@@ -260,30 +260,13 @@ fn run_point(sweep: &Sweep, point: &Point, largest: u64) -> (ResultRow, Vec<Link
         time_limit: sweep.time_limit,
         trace: false,
     };
-    let started = Instant::now();
     let topology = Topology::from_spec(spec.clone(), &path.display().to_string()).map(Rc::new);
     let result = match topology {
         Ok(topology) => run_collective(topology.clone(), &config).map(|r| (r, topology)),
         Err(e) => Err(CollectiveError::from(e)),
     };
-    let _wall = started.elapsed();
-    let mut row = ResultRow {
-        topology: point.topology_name.clone(),
-        collective: point.collective.to_string(),
-        algorithm: point.algorithm.to_string(),
-        memory: point.memory.to_string(),
-        bytes: point.bytes,
-        world_size: point.world_size,
-        status: RowStatus::Ok,
-        error: None,
-        time_ns: None,
-        algbw_gbps: None,
-        busbw_gbps: None,
-        verified: None,
-        events: None,
-        // Wall time is left out so that the same sweep writes the same bytes.
-        wall_ms: None,
-    };
+    // Wall time stays out of the row so that the same sweep writes the same bytes.
+    let mut row = ResultRow::for_point(key_of(point));
     match result {
         Ok((report, topology)) => {
             row.time_ns = Some(report.time_ns);
@@ -348,7 +331,7 @@ struct Progress {
     count: Mutex<(u64, u64)>,
     /// Events simulated by the points run so far.
     events: std::sync::atomic::AtomicU64,
-    started: std::time::Instant,
+    started: Instant,
 }
 
 impl Progress {
@@ -366,7 +349,7 @@ impl Progress {
             bar,
             count: Mutex::new((0, total)),
             events: std::sync::atomic::AtomicU64::new(0),
-            started: std::time::Instant::now(),
+            started: Instant::now(),
         }
     }
 

@@ -71,6 +71,35 @@ pub struct ResultRow {
 }
 
 impl ResultRow {
+    /// The row of sweep point `key` before anything is known of it: status ok and every
+    /// measurement empty, for the caller to fill in (or to mark failed) from its run.
+    pub fn for_point(key: RowKey) -> ResultRow {
+        let RowKey {
+            topology,
+            collective,
+            memory,
+            algorithm,
+            bytes,
+            world_size,
+        } = key;
+        ResultRow {
+            topology,
+            collective,
+            algorithm,
+            memory,
+            bytes,
+            world_size,
+            status: RowStatus::Ok,
+            error: None,
+            time_ns: None,
+            algbw_gbps: None,
+            busbw_gbps: None,
+            verified: None,
+            events: None,
+            wall_ms: None,
+        }
+    }
+
     /// The identity of the sweep point this row answers, for resuming and merging.
     pub fn key(&self) -> RowKey {
         RowKey {

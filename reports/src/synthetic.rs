@@ -4,7 +4,7 @@
 //! be shown as measured.
 
 use crate::order::ALGORITHMS;
-use crate::row::{LinkUsage, ResultRow, RowStatus};
+use crate::row::{LinkUsage, ResultRow, RowKey, RowStatus};
 
 /// A made-up topology: name, ranks, link bandwidth (GB/s), link latency (ns), 2D or not.
 const TOPOLOGIES: [(&str, u32, f64, f64, bool); 3] = [
@@ -40,22 +40,14 @@ pub fn synthetic_rows() -> Vec<ResultRow> {
                         "direct" => (2.0, (nf - 1.0) / 2.0),
                         _ => (2.0 * log_n + 2.0, 2.0 * (nf - 1.0) / nf * 1.1),
                     };
-                    let mut row = ResultRow {
+                    let mut row = ResultRow::for_point(RowKey {
                         topology: topology.into(),
                         collective: "all-reduce".into(),
-                        algorithm: (*algorithm).into(),
                         memory: memory.into(),
+                        algorithm: (*algorithm).into(),
                         bytes,
                         world_size: n,
-                        status: RowStatus::Ok,
-                        error: None,
-                        time_ns: None,
-                        algbw_gbps: None,
-                        busbw_gbps: None,
-                        verified: None,
-                        events: None,
-                        wall_ms: None,
-                    };
+                    });
                     let refusal = match *algorithm {
                         "mesh" if !is_2d => Some(format!(
                             "mesh needs a 2D mesh or torus; {topology} is not one"
