@@ -4,6 +4,17 @@
 //! Exit codes: 0 done; 2 bad input (a message naming the file, the place and the fix);
 //! 3 deadlock (the report is printed); 4 a limit was reached; 1 an internal error (a bug).
 
+/// `eprintln!` that never panics: a closed or full standard error (`kernbench sweep 2>&1 | head
+/// -1`) silences messages and progress, and the work goes on to earn its own exit code.
+/// (`eprintln!` panics on a failed write, and a panic while reporting a panic aborts.)
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        // ok: nowhere is left to report a failed write to standard error.
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod diagnose;
 /// mimalloc rather than the system allocator: a simulation makes and frees small objects at a
 /// high rate (processes, mailboxes, messages), where glibc's free lists cost up to a third of
@@ -151,7 +162,7 @@ fn main() -> ExitCode {
             .location()
             .map(|l| format!(" ({}:{})", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!("kernbench: internal error{place}: {message}; this is a bug, please report it");
+        note!("kernbench: internal error{place}: {message}; this is a bug, please report it");
     }));
 
     let cli = match Cli::try_parse() {
@@ -172,13 +183,13 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             match &failure {
-                Failure::BadInput(message) => eprintln!("error: {message}"),
+                Failure::BadInput(message) => note!("error: {message}"),
                 Failure::Deadlock(report) => {
                     let _ = print(report);
-                    eprintln!("error: the run deadlocked (report above)");
+                    note!("error: the run deadlocked (report above)");
                 }
-                Failure::Limit(message) => eprintln!("error: {message}"),
-                Failure::Internal(message) => eprintln!("kernbench: internal error: {message}"),
+                Failure::Limit(message) => note!("error: {message}"),
+                Failure::Internal(message) => note!("kernbench: internal error: {message}"),
                 Failure::BadInputReported => {}
             }
             failure.exit_code()
@@ -225,7 +236,7 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
             Ok(what) => print(&format!("ok: {} ({what})\n", file.display()))?,
             Err(Failure::BadInput(message)) => {
                 bad += 1;
-                eprintln!("error: {message}");
+                note!("error: {message}");
             }
             Err(other) => return Err(other),
         }

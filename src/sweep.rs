@@ -127,7 +127,7 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     // Largest first (bytes x ranks estimates the work), so the long points do not all land
     // at the end with one core idle; the files are rewritten in point order at the end.
     todo.sort_by_key(|p| std::cmp::Reverse(p.bytes.saturating_mul(p.world_size as u64)));
-    eprintln!(
+    note!(
         "sweep {}: {} points{}, {} already done in {}, {} to run on {} threads",
         sweep.name,
         mine.len(),
@@ -383,7 +383,7 @@ impl Progress {
             None => {
                 if let Ok(mut c) = self.count.lock() {
                     c.0 += 1;
-                    eprintln!("[{}/{}] {line}", c.0, c.1);
+                    note!("[{}/{}] {line}", c.0, c.1);
                 }
             }
         }
@@ -397,7 +397,7 @@ impl Progress {
         }
         let events = self.events.load(std::sync::atomic::Ordering::Relaxed);
         let seconds = self.started.elapsed().as_secs_f64();
-        eprintln!(
+        note!(
             "simulated {events} events in {seconds:.1} s ({:.1} M events/s), peak memory {}",
             events as f64 / seconds.max(1e-9) / 1e6,
             kernbench::host::peak_memory_label(),
