@@ -107,17 +107,11 @@ fn json(value: &impl Serialize) -> Result<String, Failure> {
         .map_err(|e| Failure::Internal(format!("cannot write JSON: {e}")))
 }
 
-/// Writes `text` to `path` through a temporary file, so a failed write leaves no partial file.
+/// Writes `text` to `path` as every output file is written ([`kernbench_reports::write_file`]):
+/// atomically for a regular file, in place for a device or FIFO, through a symlink.
 fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
-    let mut temp = path.as_os_str().to_owned();
-    temp.push(".partial");
-    let temp = PathBuf::from(temp);
-    std::fs::write(&temp, text)
-        .and_then(|()| std::fs::rename(&temp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&temp);
-            Failure::BadInput(format!("--dot: cannot write {}: {e}", path.display()))
-        })
+    kernbench_reports::write_file(path, text.as_bytes())
+        .map_err(|e| Failure::BadInput(format!("--dot: {e}")))
 }
 
 /// The report a person reads top to bottom.

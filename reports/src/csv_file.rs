@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
 use crate::ReportError;
-use crate::atomic::write_atomic;
+use crate::atomic::write_file;
 use crate::row::{Record, ResultRow};
 
 /// Appends rows to a CSV file, one at a time, flushing after each.
@@ -202,7 +202,7 @@ pub fn write_csv<T: Record>(path: impl AsRef<Path>, rows: &[T]) -> Result<(), Re
     let bytes = writer
         .into_inner()
         .map_err(|e| ReportError::io("encode", path, e.into_error()))?;
-    write_atomic(path, &bytes)
+    write_file(path, &bytes)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
 use crate::ReportError;
-use crate::atomic::write_atomic;
+use crate::atomic::write_file;
 use crate::row::{Record, ResultRow};
 
 /// Appends rows to a JSON Lines file, one object per line, flushing after each.
@@ -129,7 +129,7 @@ pub fn write_jsonl<T: Record>(path: impl AsRef<Path>, rows: &[T]) -> Result<(), 
         })?;
         bytes.push(b'\n');
     }
-    write_atomic(path, &bytes)
+    write_file(path, &bytes)
 }
 
 #[cfg(test)]

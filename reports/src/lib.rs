@@ -62,6 +62,7 @@ pub mod synthetic;
 mod trace;
 mod units;
 
+pub use atomic::write_file;
 pub use csv_file::{CsvWriter, read_csv, write_csv};
 pub use error::ReportError;
 pub use jsonl::{JsonlWriter, read_jsonl, write_jsonl};

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::ReportError;
-use crate::atomic::{ensure_dir, write_atomic};
+use crate::atomic::{ensure_dir, write_file};
 use crate::order::{collective_key, memory_key, sorted_algorithms};
 use crate::row::{ResultRow, RowStatus};
 use crate::units::{human_bandwidth_gbps, human_time_ns, size_label};
@@ -206,7 +206,7 @@ fn describe_points(points: &[(String, u64)], all_sizes: &BTreeSet<u64>) -> Strin
 pub fn write_summary(rows: &[ResultRow], out_dir: &Path) -> Result<PathBuf, ReportError> {
     ensure_dir(out_dir)?;
     let path = out_dir.join(SUMMARY_FILE);
-    write_atomic(&path, summary_markdown(rows).as_bytes())?;
+    write_file(&path, summary_markdown(rows).as_bytes())?;
     Ok(path)
 }
 

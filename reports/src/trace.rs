@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::ReportError;
-use crate::atomic::write_atomic;
+use crate::atomic::write_file;
 use crate::units::ps_as_us;
 
 /// Process id of the "links" group of tracks.
@@ -184,7 +184,7 @@ impl TraceWriter {
 
     /// Writes the trace to `path` atomically.
     pub fn write(&self, path: impl AsRef<Path>) -> Result<(), ReportError> {
-        write_atomic(path.as_ref(), self.to_json().as_bytes())
+        write_file(path.as_ref(), self.to_json().as_bytes())
     }
 }
 

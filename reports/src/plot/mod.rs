@@ -18,7 +18,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::ReportError;
-use crate::atomic::{commit, ensure_dir, file_safe, temp_sibling, write_atomic};
+use crate::atomic::{
+    Destination, commit, destination, ensure_dir, file_safe, temp_sibling, write_file,
+};
 
 pub use links::plot_link_utilisation;
 pub use sweep::{plot_busbw, plot_busbw_with, plot_latency, plot_latency_with};
@@ -95,11 +97,14 @@ pub(crate) fn render<F: Figure>(
         &format!("font-family=\"{FAMILY}\""),
         &format!("font-family=\"{SVG_FAMILIES}\""),
     );
-    write_atomic(&svg_path, svg.as_bytes())?;
+    write_file(&svg_path, svg.as_bytes())?;
 
     let png_path = out_dir.join(format!("{stem}.png"));
+    let target = match destination(&png_path) {
+        Destination::Atomic(target) | Destination::InPlace(target) => target,
+    };
     // The PNG encoder picks the format from the extension, so the temporary is name.tmp.png.
-    let tmp = temp_sibling(&png_path);
+    let tmp = temp_sibling(&target);
     let drawn = {
         let root = BitMapBackend::new(&tmp, size).into_drawing_area();
         figure
@@ -113,7 +118,14 @@ pub(crate) fn render<F: Figure>(
             message,
         });
     }
-    commit(&tmp, &png_path)?;
+    if let Destination::InPlace(_) = destination(&png_path) {
+        // A special file is written in place, not renamed over.
+        let bytes = std::fs::read(&tmp).map_err(|e| ReportError::io("read", tmp.clone(), e));
+        let _ = std::fs::remove_file(&tmp);
+        write_file(&png_path, &bytes?)?;
+    } else {
+        commit(&tmp, &target)?;
+    }
     Ok(vec![svg_path, png_path])
 }
 
