@@ -13,12 +13,7 @@ pub(crate) fn read<T: DeserializeOwned>(
     what: &str,
     example: &str,
 ) -> Result<T, Failure> {
-    let text = std::fs::read_to_string(file).map_err(|e| {
-        Failure::BadInput(format!(
-            "cannot read {}: {e}; check that the file exists",
-            file.display()
-        ))
-    })?;
+    let text = kernbench_model::read_input_file(file)?;
     ron::Options::default()
         .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
         .from_str(&text)

@@ -150,3 +150,29 @@ fn a_dot_file_through_a_symlink_replaces_the_target_and_keeps_the_link() {
     let dot = std::fs::read_to_string(&target).expect("target");
     assert!(dot.contains("digraph \"ring-peer-off-by-one\""), "{dot}");
 }
+
+#[test]
+#[cfg(target_os = "linux")]
+fn an_endless_input_file_is_refused_at_the_size_cap_for_every_kind_of_file() {
+    // /dev/zero never ends: read whole, it took 2 GiB in under 2 s.
+    for (args, path) in [
+        (vec!["validate", "/dev/zero"], "/dev/zero"),
+        (vec!["topo", "/dev/zero"], "/dev/zero"),
+        (vec!["run", "--topology", "/dev/zero"], "/dev/zero"),
+        (
+            vec!["sweep", "/dev/zero", "--out", "/nonexistent/x"],
+            "/dev/zero",
+        ),
+        (vec!["diagnose", "/dev/zero"], "/dev/zero"),
+    ] {
+        let out = kernbench(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!(
+                "{path} is larger than 16 MiB, the limit for an input file"
+            )),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}

@@ -55,6 +55,18 @@ pub enum ModelError {
         source: std::io::Error,
     },
 
+    /// The file is larger than [`crate::limits::MAX_INPUT_FILE`].
+    #[error(
+        "{} is larger than {limit}, the limit for an input file (a topology, sweep or scenario file is a few KiB); check the path",
+        path.display()
+    )]
+    FileTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit.
+        limit: crate::units::Bytes,
+    },
+
     /// The RON text is malformed, has an unknown or missing field, or a value of the wrong type
     /// (unit strings are checked here too, so a bad unit also has a line and column).
     #[error(

@@ -56,10 +56,12 @@ mod trace;
 pub mod units;
 mod validate;
 
+mod input;
 pub use buffer::{Buffer, Placement, ReduceOp};
 pub use coords::{Node, PeId, SipId, SwitchId};
 pub use error::{ModelError, QuantityKind};
 pub use generated::{Generated, TopologySource};
+pub use input::read_input_file;
 pub use kernel::{Kernel, KernelConfig, RecvHandle};
 pub use link::{Link, LinkClass};
 pub use machine::{LinkStats, Machine, MachineOptions};

@@ -21,3 +21,7 @@ pub const MAX_PACKET_SIZE: Bytes = Bytes(1 << 30);
 pub const MAX_BANDWIDTH: Bandwidth = Bandwidth::from_bytes_per_second(1_000_000_000_000_000);
 /// Latencies: at most 1 s.
 pub const MAX_LATENCY: SimTime = SimTime::from_secs(1);
+/// Input files (topology, sweep, scenario): at most 16 MiB. A real one is a few KiB; past the
+/// limit the path is almost surely wrong (`/dev/zero`, a trace, a binary), and reading it whole
+/// would take the memory with it.
+pub const MAX_INPUT_FILE: Bytes = Bytes(16 << 20);

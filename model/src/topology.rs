@@ -52,14 +52,12 @@ impl Topology {
     /// Reads, parses and validates a RON topology file.
     ///
     /// # Errors
-    /// [`ModelError::Io`] if the file cannot be read; otherwise as [`Topology::from_ron_str`],
-    /// with the path as origin.
+    /// [`ModelError::Io`] if the file cannot be read, [`ModelError::FileTooLarge`] past
+    /// [`crate::limits::MAX_INPUT_FILE`]; otherwise as [`Topology::from_ron_str`], with the path
+    /// as origin.
     pub fn load(path: impl AsRef<Path>) -> Result<Topology, ModelError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| ModelError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = crate::read_input_file(path)?;
         Topology::from_ron_str(&text, &path.display().to_string())
     }
 
