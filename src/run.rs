@@ -107,7 +107,9 @@ impl RunArgs {
 pub(crate) fn failure(error: CollectiveError) -> Failure {
     match error {
         CollectiveError::Deadlock(report) => Failure::Deadlock(report.to_string()),
-        CollectiveError::TimeLimit { .. } => Failure::Limit(error.to_string()),
+        CollectiveError::TimeLimit { .. } | CollectiveError::TimeOverflow { .. } => {
+            Failure::Limit(error.to_string())
+        }
         CollectiveError::Internal(message) => Failure::Internal(message),
         other => Failure::BadInput(other.to_string()),
     }

@@ -209,3 +209,37 @@ fn a_machine_whose_routes_would_not_fit_is_refused_before_it_runs() {
         assert_eq!(stderr(&out), message, "{args:?}");
     }
 }
+
+#[test]
+fn a_run_whose_time_would_overflow_is_a_limit_error_not_a_saturated_time() {
+    let ring8 =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("topologies/ring8.ron"))
+            .expect("ring8.ron");
+    let slow = temp_file(
+        "one-byte-per-second.ron",
+        &ring8.replace("bandwidth: \"100GB/s\"", "bandwidth: \"1B/s\""),
+    );
+    let out = kernbench(&[
+        "run",
+        "--topology",
+        slow.to_str().unwrap(),
+        "--size",
+        "1GiB",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(common::stdout(&out).is_empty(), "no result is printed");
+    assert!(
+        stderr(&out).starts_with("error: simulated time overflowed after "),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).ends_with(
+            "the run would last more than 2^64 ps (about 213 days); check the link bandwidths \
+             and the size\n"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}

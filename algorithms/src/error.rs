@@ -108,6 +108,17 @@ pub enum CollectiveError {
         events: u64,
     },
 
+    /// Simulated time ran past the end of the clock (2^64 ps): a delay was far too long.
+    #[error(
+        "simulated time overflowed after {time} ({events} events): the run would last more than 2^64 ps (about 213 days); check the link bandwidths and the size"
+    )]
+    TimeOverflow {
+        /// The last time before the overflow.
+        time: SimTime,
+        /// Events processed.
+        events: u64,
+    },
+
     /// A process of the simulation panicked: a bug in kernbench, not in the input.
     #[error("internal error: {0}")]
     Internal(String),

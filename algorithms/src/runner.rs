@@ -207,6 +207,7 @@ pub(crate) fn from_sim_error(error: SimError) -> CollectiveError {
                 Err(other) => CollectiveError::Internal(other.to_string()),
             },
         },
+        SimError::TimeOverflow { time, events } => CollectiveError::TimeOverflow { time, events },
         other => CollectiveError::Internal(other.to_string()),
     }
 }

@@ -156,6 +156,14 @@ impl Simulation {
                     return Ok(self.limit(Limit::Time(until)));
                 }
             };
+            if now == SimTime::MAX {
+                // Nothing real is due at the saturated end of the clock: a delay overflowed.
+                self.failed = true;
+                return Err(SimError::TimeOverflow {
+                    time: shared.now.get(),
+                    events: self.events,
+                });
+            }
             shared.now.set(now);
             self.events += 1;
             match wake {

@@ -128,6 +128,18 @@ pub enum SimError {
         /// The panic message.
         message: String,
     },
+    /// An event fell at [`SimTime::MAX`]: time saturates rather than wrapping, so some delay
+    /// (a timeout, bytes over a bandwidth) ran past the end of the clock (2^64 ps, about 213
+    /// days). The run stopped before that event; its last time is `time`.
+    #[error(
+        "simulated time overflowed: an event was due past the end of the clock (2^64 ps, about 213 days) after {time} and {events} events; a delay is far too long (check bandwidths, sizes and timeouts)"
+    )]
+    TimeOverflow {
+        /// The time of the last event before the overflow.
+        time: SimTime,
+        /// Events processed before it.
+        events: u64,
+    },
     /// `run` was called again on a simulation whose earlier run failed.
     #[error("the simulation cannot run further: an earlier run ended with a failed process")]
     AlreadyFailed,

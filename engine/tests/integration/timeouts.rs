@@ -1,4 +1,4 @@
-use kernbench_engine::{Outcome, SimTime, Simulation};
+use kernbench_engine::{Outcome, SimError, SimTime, Simulation};
 
 use crate::{Log, ns};
 
@@ -161,4 +161,21 @@ fn a_relayed_sleep_drops_stops_out_of_order_or_out_of_range() {
     let outcome = simulation.run().unwrap();
     // The start, the stops at 2 and 3 ns, the wake-up at 4 ns.
     assert_eq!((outcome.time(), outcome.events()), (ns(4), 4));
+}
+
+#[test]
+fn a_delay_past_the_end_of_the_clock_ends_the_run_with_an_overflow_not_a_time() {
+    let mut simulation = Simulation::new();
+    let sim = simulation.handle();
+    simulation.spawn("p", async move {
+        sim.timeout(SimTime::from_secs(1)).await;
+        // 2^64 ps is about 213 days: this saturates at SimTime::MAX.
+        sim.timeout(SimTime::from_ps(u64::MAX - 1)).await;
+    });
+    let error = simulation.run().unwrap_err();
+    assert!(
+        matches!(error, SimError::TimeOverflow { time, events: 2 } if time == SimTime::from_secs(1)),
+        "{error:?}"
+    );
+    assert!(matches!(simulation.run(), Err(SimError::AlreadyFailed)));
 }
