@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use kernbench_algorithms::{DiagnoseConfig, Diagnosis, Stall, StallKind, diagnose as run};
+use kernbench_algorithms::{
+    CollectiveError, DiagnoseConfig, Diagnosis, Stall, StallKind, diagnose as run,
+};
 use kernbench_engine::{DeadlockReport, SimTime};
 use kernbench_model::parse_time;
 use serde::Serialize;
@@ -58,7 +60,8 @@ pub(crate) fn diagnose(args: &DiagnoseArgs) -> Result<(), Failure> {
     if args.min_depth {
         return min_depth(&scenario, args);
     }
-    let diagnosis = run(scenario.topology.clone(), &scenario.config).map_err(failure)?;
+    let diagnosis =
+        run(scenario.topology.clone(), &scenario.config).map_err(|e| refused(&args.scenario, e))?;
     if let Some(path) = &args.dot {
         let stall = match &diagnosis {
             Diagnosis::Stalled(stall) => Some(&**stall),
@@ -88,6 +91,15 @@ pub(crate) fn diagnose(args: &DiagnoseArgs) -> Result<(), Failure> {
                 "the run stalled before finishing (report above)".to_string(),
             ))
         }
+    }
+}
+
+/// A run's refusal as a failure; bad input it met names the scenario file, as the loader's
+/// refusals do (a message that lands outside a buffer, say, from an injected fault).
+fn refused(file: &Path, error: CollectiveError) -> Failure {
+    match failure(error) {
+        Failure::BadInput(message) => Failure::BadInput(format!("{}: {message}", file.display())),
+        other => other,
     }
 }
 
@@ -312,7 +324,7 @@ fn min_depth(scenario: &Scenario, args: &DiagnoseArgs) -> Result<(), Failure> {
             ipcq_depth: depth,
             ..scenario.config.clone()
         };
-        run(scenario.topology.clone(), &config).map_err(failure)
+        run(scenario.topology.clone(), &config).map_err(|e| refused(&args.scenario, e))
     };
     let completed = |d: &Diagnosis| match d {
         Diagnosis::Completed { time, .. } => Some(*time),
