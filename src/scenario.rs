@@ -113,7 +113,7 @@ pub(crate) const DEFAULT_LIVELOCK_EVENTS: u64 = 1_000_000;
 const LAST_TRANSFERS: usize = 5;
 
 /// A checked scenario, ready to run.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Scenario {
     /// Its name.
     pub(crate) name: String,
@@ -273,6 +273,13 @@ impl Scenario {
             topology,
             config,
         })
+    }
+
+    /// The same scenario with IPCQs `depth` messages deep.
+    pub(crate) fn at_depth(&self, depth: usize) -> Scenario {
+        let mut scenario = self.clone();
+        scenario.config.ipcq_depth = depth;
+        scenario
     }
 
     /// One line saying what runs where, e.g. `recv-before-send on 2 PEs of ring8, IPCQ depth 2`.

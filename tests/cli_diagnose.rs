@@ -108,7 +108,7 @@ fn min_depth_of_the_send_first_ring_is_one() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "scenario ring-send-first-depth0: send-then-recv of 4 KiB on the PEs of ring8 c0.s0, IPCQ depth 0\n\
+        "scenario ring-send-first-depth0: send-then-recv of 4 KiB on the PEs of ring8 c0.s0, IPCQ depth 0 in the file\n\
          smallest IPCQ depth that completes: 1 (run time 21.288 ns)\n\
          at a generous depth of 64: run time 21.288 ns\n"
     );
@@ -117,6 +117,42 @@ fn min_depth_of_the_send_first_ring_is_one() {
     assert_eq!(json["min_depth"], 1);
     assert_eq!(json["time_ps"], 21_288);
     assert_eq!(json["generous_depth"], 64);
+}
+
+#[test]
+fn min_depth_that_finds_no_depth_shows_the_report_of_the_depth_it_names() {
+    let out = diagnose("recv-before-send", &["--min-depth"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let text = stdout(&out);
+    // The report under "at depth 1024" is headed by depth 1024, not the file's depth 2.
+    assert!(
+        text.starts_with(
+            "no IPCQ depth up to 1024 lets recv-before-send complete; at depth 1024:\n\
+             scenario recv-before-send: recv-before-send of 4 KiB on 2 PEs of ring8 c0.s0, IPCQ depth 1024\n\
+             DEADLOCK at 0 ps: 2 processes blocked"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("IPCQ depth 2"), "{text}");
+    // A livelock at every depth is a stall (exit 4), reported the same way.
+    let out = diagnose(
+        "poll-livelock",
+        &["--min-depth", "--livelock-events", "20000"],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(
+            "no IPCQ depth up to 1024 lets poll-livelock complete; at depth 1024:\n\
+             scenario poll-livelock: poll-flag of 4 KiB on 2 PEs of ring8 c0.s0, IPCQ depth 1024\n\
+             LIVELOCK at "
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        stderr(&out),
+        "error: the run stalled at every IPCQ depth up to 1024 (report of depth 1024 above)\n"
+    );
 }
 
 #[test]
