@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use kernbench_algorithms::{DiagnoseConfig, Diagnosis, Stall, StallKind, diagnose as run};
+use kernbench_algorithms::{CollectiveError, Diagnosis, Stall, StallKind, diagnose as run};
 use kernbench_engine::{DeadlockReport, SimTime};
 use kernbench_model::parse_time;
 use serde::Serialize;
@@ -58,7 +58,8 @@ pub(crate) fn diagnose(args: &DiagnoseArgs) -> Result<(), Failure> {
     if args.min_depth {
         return min_depth(&scenario, args);
     }
-    let diagnosis = run(scenario.topology.clone(), &scenario.config).map_err(failure)?;
+    let diagnosis =
+        run(scenario.topology.clone(), &scenario.config).map_err(|e| refused(&args.scenario, e))?;
     if let Some(path) = &args.dot {
         let stall = match &diagnosis {
             Diagnosis::Stalled(stall) => Some(&**stall),
@@ -88,6 +89,15 @@ pub(crate) fn diagnose(args: &DiagnoseArgs) -> Result<(), Failure> {
                 "the run stalled before finishing (report above)".to_string(),
             ))
         }
+    }
+}
+
+/// A run's refusal as a failure; bad input it met names the scenario file, as the loader's
+/// refusals do (a message that lands outside a buffer, say, from an injected fault).
+fn refused(file: &Path, error: CollectiveError) -> Failure {
+    match failure(error) {
+        Failure::BadInput(message) => Failure::BadInput(format!("{}: {message}", file.display())),
+        other => other,
     }
 }
 
@@ -302,11 +312,8 @@ fn min_depth(scenario: &Scenario, args: &DiagnoseArgs) -> Result<(), Failure> {
         )));
     }
     let at = |depth: usize| -> Result<Diagnosis, Failure> {
-        let config = DiagnoseConfig {
-            ipcq_depth: depth,
-            ..scenario.config.clone()
-        };
-        run(scenario.topology.clone(), &config).map_err(failure)
+        let config = scenario.at_depth(depth).config;
+        run(scenario.topology.clone(), &config).map_err(|e| refused(&args.scenario, e))
     };
     let completed = |d: &Diagnosis| match d {
         Diagnosis::Completed { time, .. } => Some(*time),
@@ -321,12 +328,21 @@ fn min_depth(scenario: &Scenario, args: &DiagnoseArgs) -> Result<(), Failure> {
             break (probe, time);
         }
         if probe >= MAX_DEPTH {
+            // The report of the depth tried last, headed by that depth, not the file's.
             let text = format!(
                 "no IPCQ depth up to {MAX_DEPTH} lets {} complete; at depth {MAX_DEPTH}:\n{}",
                 scenario.name,
-                report(scenario, &diagnosis)
+                report(&scenario.at_depth(MAX_DEPTH), &diagnosis)
             );
-            return Err(Failure::Deadlock(text));
+            return match &diagnosis {
+                Diagnosis::Stalled(stall) if stall.kind != StallKind::Deadlock => {
+                    print(&text)?;
+                    Err(Failure::Limit(format!(
+                        "the run stalled at every IPCQ depth up to {MAX_DEPTH} (report of depth {MAX_DEPTH} above)"
+                    )))
+                }
+                _ => Err(Failure::Deadlock(text)),
+            };
         }
         stalled = Some(probe);
         probe = if probe == 0 {
@@ -376,6 +392,8 @@ fn min_depth(scenario: &Scenario, args: &DiagnoseArgs) -> Result<(), Failure> {
     ))
 }
 
+/// The `--min-depth` answer as text: the scenario as written (its own depth said to be the
+/// file's), then each depth the search names with its run time.
 fn min_depth_text(
     scenario: &Scenario,
     best: usize,
@@ -384,7 +402,7 @@ fn min_depth_text(
     generous_time: SimTime,
 ) -> String {
     format!(
-        "scenario {}: {}\nsmallest IPCQ depth that completes: {best} (run time {best_time})\nat a generous depth of {generous}: run time {generous_time}\n",
+        "scenario {}: {} in the file\nsmallest IPCQ depth that completes: {best} (run time {best_time})\nat a generous depth of {generous}: run time {generous_time}\n",
         scenario.name,
         scenario.describe()
     )

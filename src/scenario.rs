@@ -5,7 +5,8 @@ use std::path::Path;
 use std::rc::Rc;
 
 use kernbench_algorithms::{
-    Algorithm, Collective, DiagnoseConfig, DiagnoseProgram, Faults, PeKernel,
+    Algorithm, Collective, CollectiveError, ConfigPart, DiagnoseConfig, DiagnoseProgram, Faults,
+    PeKernel, check_diagnosis,
 };
 use kernbench_engine::SimTime;
 use kernbench_model::{Bytes, MemoryKind, Node, Topology, parse_time};
@@ -112,7 +113,7 @@ pub(crate) const DEFAULT_LIVELOCK_EVENTS: u64 = 1_000_000;
 const LAST_TRANSFERS: usize = 5;
 
 /// A checked scenario, ready to run.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Scenario {
     /// Its name.
     pub(crate) name: String,
@@ -123,7 +124,9 @@ pub(crate) struct Scenario {
 }
 
 impl Scenario {
-    /// Reads and checks a scenario file; its topology is loaded (and so validated) too.
+    /// Reads and checks a scenario file; its topology is loaded (and so validated) too. The
+    /// check is the one `diagnose` runs ([`check_diagnosis`]), so a scenario that loads is
+    /// one the run accepts; every refusal names the file and the place in it.
     pub(crate) fn load(file: &Path) -> Result<Scenario, Failure> {
         let spec: ScenarioFile = ron_file::read(
             file,
@@ -183,74 +186,100 @@ impl Scenario {
         };
         let mut faults = Faults::default();
         let mut ipcq_depth = spec.ipcq_depth.unwrap_or(2);
-        for fault in &spec.faults {
-            let collective_only = matches!(fault, FaultSpec::PeerOffByOne { .. });
-            let pe_only = matches!(
-                fault,
-                FaultSpec::WrongProgramId { .. } | FaultSpec::ZeroDepthIpcq
-            );
-            if (collective_only && program.uses_ipcqs()) || (pe_only && !program.uses_ipcqs()) {
-                return Err(bad(
-                    file,
-                    "faults",
-                    format!(
-                        "{fault:?} does not apply to {}; PeerOffByOne is for collectives, WrongProgramId and ZeroDepthIpcq for PE programs",
-                        program.name()
-                    ),
-                ));
-            }
+        for (i, fault) in spec.faults.iter().enumerate() {
+            let place = format!("faults[{i}]");
             match fault {
                 FaultSpec::NeverJoins { rank } => faults.never_joins.push(*rank),
                 FaultSpec::PeerOffByOne { rank } => faults.peer_off_by_one.push(*rank),
                 FaultSpec::WrongProgramId { pe, runs_as } => {
                     faults.wrong_program_id.push((*pe, *runs_as))
                 }
+                FaultSpec::ZeroDepthIpcq if !program.uses_ipcqs() => {
+                    return Err(bad(
+                        file,
+                        &place,
+                        format!(
+                            "ZeroDepthIpcq is for PE programs, not for the collective {} (ranks talk through mailboxes, not IPCQs); remove it",
+                            program.name()
+                        ),
+                    ));
+                }
                 FaultSpec::ZeroDepthIpcq => ipcq_depth = 0,
                 FaultSpec::CutLink { from, to } => {
-                    let node = |text: &str| {
-                        text.parse::<Node>()
-                            .map_err(|e| bad(file, "faults.CutLink", e))
-                    };
+                    let node = |text: &str| text.parse::<Node>().map_err(|e| bad(file, &place, e));
                     faults.cut_links.push((node(from)?, node(to)?));
                 }
             }
         }
-        if !spec.overrides.is_empty() && program.uses_ipcqs() {
-            return Err(bad(
-                file,
-                "overrides",
-                "per-rank overrides apply to collectives; a PE program has one size for all PEs",
-            ));
-        }
-        for o in &spec.overrides {
+        for (i, o) in spec.overrides.iter().enumerate() {
+            let place = format!("overrides[{i}]");
+            if o.size.is_none() && o.memory.is_none() {
+                return Err(bad(
+                    file,
+                    &place,
+                    format!(
+                        "the override of rank {} changes nothing; give it a size or a memory, or remove it",
+                        o.rank
+                    ),
+                ));
+            }
             if let Some(size) = &o.size {
                 let size = size
                     .parse::<Bytes>()
-                    .map_err(|e| bad(file, "overrides.size", e))?;
+                    .map_err(|e| bad(file, &format!("{place}.size"), e))?;
                 faults.size_overrides.push((o.rank, size.0));
             }
             if let Some(memory) = &o.memory {
                 let memory = memory
                     .parse::<MemoryKind>()
-                    .map_err(|e| bad(file, "overrides.memory", e))?;
+                    .map_err(|e| bad(file, &format!("{place}.memory"), e))?;
                 faults.memory_overrides.push((o.rank, memory));
             }
         }
+        // Fields the program would ignore (the faults are the check's, below).
+        let ignored = if program.uses_ipcqs() {
+            spec.memory
+                .is_some()
+                .then_some(("memory", "a PE program's buffers are in TCM"))
+        } else {
+            spec.ipcq_depth
+                .is_some()
+                .then_some(("ipcq_depth", "ranks talk through mailboxes, not IPCQs"))
+        };
+        if let Some((field, why)) = ignored {
+            return Err(bad(
+                file,
+                field,
+                format!("{} ignores it: {why}; remove it", program.name()),
+            ));
+        }
+        let config = DiagnoseConfig {
+            program,
+            bytes,
+            memory,
+            pes: spec.pes,
+            ipcq_depth,
+            time_bound,
+            livelock_events: spec.livelock_events.unwrap_or(DEFAULT_LIVELOCK_EVENTS),
+            faults,
+            last_transfers: LAST_TRANSFERS,
+        };
+        check_diagnosis(&topology, &config).map_err(|e| match e {
+            CollectiveError::InConfig { part, error } => bad(file, &place(&spec, part), error),
+            other => bad(file, "scenario", other),
+        })?;
         Ok(Scenario {
             name: spec.name,
             topology,
-            config: DiagnoseConfig {
-                program,
-                bytes,
-                memory,
-                pes: spec.pes,
-                ipcq_depth,
-                time_bound,
-                livelock_events: spec.livelock_events.unwrap_or(DEFAULT_LIVELOCK_EVENTS),
-                faults,
-                last_transfers: LAST_TRANSFERS,
-            },
+            config,
         })
+    }
+
+    /// The same scenario with IPCQs `depth` messages deep.
+    pub(crate) fn at_depth(&self, depth: usize) -> Scenario {
+        let mut scenario = self.clone();
+        scenario.config.ipcq_depth = depth;
+        scenario
     }
 
     /// One line saying what runs where, e.g. `recv-before-send on 2 PEs of ring8, IPCQ depth 2`.
@@ -277,5 +306,36 @@ impl Scenario {
                 self.topology.sip_count()
             )
         }
+    }
+}
+
+/// Where in the scenario file a refused part of its configuration was written: `program`,
+/// `size`, `pes`, `faults[2]` (the fault of that kind at that place) or `overrides[0]`.
+fn place(spec: &ScenarioFile, part: ConfigPart) -> String {
+    let fault = |is: fn(&FaultSpec) -> bool, n: usize| {
+        let at = spec.faults.iter().enumerate().filter(|(_, f)| is(f)).nth(n);
+        at.map_or("faults".to_string(), |(i, _)| format!("faults[{i}]"))
+    };
+    let rank_override = |has: fn(&RankOverride) -> bool, n: usize| {
+        let at = spec
+            .overrides
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| has(o))
+            .nth(n);
+        at.map_or("overrides".to_string(), |(i, _)| format!("overrides[{i}]"))
+    };
+    match part {
+        ConfigPart::Program => "program".to_string(),
+        ConfigPart::Bytes => "size".to_string(),
+        ConfigPart::Pes => "pes".to_string(),
+        ConfigPart::NeverJoins(n) => fault(|f| matches!(f, FaultSpec::NeverJoins { .. }), n),
+        ConfigPart::PeerOffByOne(n) => fault(|f| matches!(f, FaultSpec::PeerOffByOne { .. }), n),
+        ConfigPart::WrongProgramId(n) => {
+            fault(|f| matches!(f, FaultSpec::WrongProgramId { .. }), n)
+        }
+        ConfigPart::CutLink(n) => fault(|f| matches!(f, FaultSpec::CutLink { .. }), n),
+        ConfigPart::SizeOverride(n) => rank_override(|o| o.size.is_some(), n),
+        ConfigPart::MemoryOverride(n) => rank_override(|o| o.memory.is_some(), n),
     }
 }

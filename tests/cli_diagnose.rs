@@ -108,7 +108,7 @@ fn min_depth_of_the_send_first_ring_is_one() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "scenario ring-send-first-depth0: send-then-recv of 4 KiB on the PEs of ring8 c0.s0, IPCQ depth 0\n\
+        "scenario ring-send-first-depth0: send-then-recv of 4 KiB on the PEs of ring8 c0.s0, IPCQ depth 0 in the file\n\
          smallest IPCQ depth that completes: 1 (run time 21.288 ns)\n\
          at a generous depth of 64: run time 21.288 ns\n"
     );
@@ -117,6 +117,42 @@ fn min_depth_of_the_send_first_ring_is_one() {
     assert_eq!(json["min_depth"], 1);
     assert_eq!(json["time_ps"], 21_288);
     assert_eq!(json["generous_depth"], 64);
+}
+
+#[test]
+fn min_depth_that_finds_no_depth_shows_the_report_of_the_depth_it_names() {
+    let out = diagnose("recv-before-send", &["--min-depth"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let text = stdout(&out);
+    // The report under "at depth 1024" is headed by depth 1024, not the file's depth 2.
+    assert!(
+        text.starts_with(
+            "no IPCQ depth up to 1024 lets recv-before-send complete; at depth 1024:\n\
+             scenario recv-before-send: recv-before-send of 4 KiB on 2 PEs of ring8 c0.s0, IPCQ depth 1024\n\
+             DEADLOCK at 0 ps: 2 processes blocked"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("IPCQ depth 2"), "{text}");
+    // A livelock at every depth is a stall (exit 4), reported the same way.
+    let out = diagnose(
+        "poll-livelock",
+        &["--min-depth", "--livelock-events", "20000"],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(
+            "no IPCQ depth up to 1024 lets poll-livelock complete; at depth 1024:\n\
+             scenario poll-livelock: poll-flag of 4 KiB on 2 PEs of ring8 c0.s0, IPCQ depth 1024\n\
+             LIVELOCK at "
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        stderr(&out),
+        "error: the run stalled at every IPCQ depth up to 1024 (report of depth 1024 above)\n"
+    );
 }
 
 #[test]
@@ -333,6 +369,13 @@ fn per_rank_overrides_change_one_ranks_buffer() {
     let half = run("half.scenario.ron", r#"(rank: 5, size: "2MiB")"#);
     assert_eq!(half.status.code(), Some(2), "{}", stdout(&half));
     assert!(stderr(&half).contains("c0.s5"), "{}", stderr(&half));
+    // The run's refusal names the scenario file, as the loader's do.
+    let file = temp_file("half.scenario.ron", &scenario(r#"(rank: 5, size: "2MiB")"#));
+    assert!(
+        stderr(&half).starts_with(&format!("error: {}: ", file.display())),
+        "{}",
+        stderr(&half)
+    );
     let bad = run("badrank.scenario.ron", r#"(rank: 9, size: "2MiB")"#);
     assert_eq!(bad.status.code(), Some(2));
     assert!(
@@ -341,4 +384,182 @@ fn per_rank_overrides_change_one_ranks_buffer() {
         "{}",
         stderr(&bad)
     );
+}
+
+/// Writes a scenario on ring8 whose fields after `topology` are `fields`, and checks that
+/// `validate` and `diagnose` both refuse it with exit 2 and exactly `error: FILE: {message}`.
+fn refused_by_validate_and_diagnose(name: &str, fields: &str, message: &str) {
+    let text = format!(
+        "Scenario(name: \"{name}\", topology: \"{}/topologies/ring8.ron\", {fields})",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let path = temp_file(&format!("{name}.scenario.ron"), &text);
+    let file = path.to_string_lossy().into_owned();
+    for command in ["validate", "diagnose"] {
+        let out = kernbench(&[command, &file]);
+        assert_eq!(out.status.code(), Some(2), "{command}: {}", stdout(&out));
+        assert_eq!(
+            stderr(&out),
+            format!("error: {file}: {message}\n"),
+            "{command}"
+        );
+        assert_eq!(stdout(&out), "", "{command}");
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
+const RING: &str =
+    r#"program: Collective(collective: "all-reduce", algorithm: "ring"), size: "64KiB""#;
+
+#[test]
+fn an_override_of_a_rank_outside_the_world_is_refused_at_its_place() {
+    refused_by_validate_and_diagnose(
+        "override-rank8",
+        &format!(r#"{RING}, overrides: [(rank: 1, size: "32KiB"), (rank: 8, size: "2MiB")]"#),
+        "overrides[1]: a fault or override names rank 8, but the world has 8 ranks; use 0..8",
+    );
+}
+
+#[test]
+fn zero_pes_are_refused_with_the_range_to_use() {
+    refused_by_validate_and_diagnose(
+        "pes0",
+        r#"program: RecvBeforeSend, size: "4KiB", pes: 0"#,
+        "pes: recv-before-send PE program does not run on topology ring8: it asks for 0 PEs; c0.s0 has 4: use 1 to 4",
+    );
+}
+
+#[test]
+fn more_pes_than_the_sip_has_are_refused_with_the_range_to_use() {
+    refused_by_validate_and_diagnose(
+        "pes99",
+        r#"program: RecvBeforeSend, size: "4KiB", pes: 99"#,
+        "pes: recv-before-send PE program does not run on topology ring8: it asks for 99 PEs; c0.s0 has 4: use 1 to 4",
+    );
+    refused_by_validate_and_diagnose(
+        "poll-one-pe",
+        r#"program: PollFlag, size: "4KiB", pes: 1"#,
+        "pes: poll-flag PE program does not run on topology ring8: it asks for 1 PEs; c0.s0 has 4: use 2 to 4",
+    );
+}
+
+#[test]
+fn cutting_a_link_or_a_node_the_topology_lacks_names_the_fault() {
+    refused_by_validate_and_diagnose(
+        "cut-no-link",
+        &format!(
+            r#"{RING}, faults: [NeverJoins(rank: 1), CutLink(from: "c0.s2.hub", to: "c0.s5.hub")]"#
+        ),
+        "faults[1]: topology ring8 has no link c0.s2.hub -> c0.s5.hub; name two nodes joined by a link (`kernbench topo FILE --dot` lists them)",
+    );
+    refused_by_validate_and_diagnose(
+        "cut-no-node",
+        &format!(r#"{RING}, faults: [CutLink(from: "c0.s2.hub", to: "c0.s9.hub")]"#),
+        "faults[0]: node c0.s9.hub is not in topology \"ring8\"; use a node of this topology (`kernbench topo` lists the counts)",
+    );
+}
+
+#[test]
+fn a_buffer_too_large_for_its_memory_is_refused_before_the_run() {
+    // Send-then-recv holds two buffers per PE: the second of 3 MiB finds 1 MiB of TCM left.
+    refused_by_validate_and_diagnose(
+        "tcm-too-small",
+        r#"program: SendThenRecv, size: "3MiB""#,
+        "size: a buffer of 3 MiB does not fit in tcm of c0.s0.p0 (4 MiB in all, 3 MiB in use); use a smaller size or place it in a larger memory (tcm < sram < hbm)",
+    );
+    refused_by_validate_and_diagnose(
+        "sram-override-too-small",
+        &format!(r#"{RING}, overrides: [(rank: 2, memory: "sram", size: "128MiB")]"#),
+        "overrides[0]: a buffer of 128 MiB does not fit in sram of c0.s2 (64 MiB in all, 0 B in use); use a smaller size or place it in a larger memory (tcm < sram < hbm)",
+    );
+}
+
+#[test]
+fn mesh_on_a_ring_is_refused_with_the_algorithms_own_reason() {
+    refused_by_validate_and_diagnose(
+        "mesh-on-ring",
+        r#"program: Collective(collective: "all-reduce", algorithm: "mesh"), size: "64KiB""#,
+        "program: mesh all-reduce does not run on topology ring8: mesh needs a Mesh2D or Torus2D SIP shape; ring8 is a BidirectionalRing: use ring",
+    );
+}
+
+#[test]
+fn a_kernel_on_a_pe_count_it_does_not_run_on_is_refused() {
+    refused_by_validate_and_diagnose(
+        "mesh2x2-on-2",
+        r#"program: Kernel("pe-mesh2x2"), size: "4KiB", pes: 2"#,
+        "pes: pe-mesh2x2 PE program does not run on topology ring8: the pe-mesh2x2 kernel runs on exactly 4 PEs; use pes: 4",
+    );
+    refused_by_validate_and_diagnose(
+        "tree7-on-4",
+        r#"program: Kernel("pe-tree7"), size: "4KiB""#,
+        "program: pe-tree7 PE program does not run on topology ring8: the pe-tree7 kernel needs a SIP with at least 7 PEs; c0.s0 has 4: use the pe-ring kernel",
+    );
+}
+
+#[test]
+fn a_program_that_never_joins_outside_a_four_pe_launch_is_refused_not_ignored() {
+    refused_by_validate_and_diagnose(
+        "never-joins-99",
+        r#"program: RecvBeforeSend, size: "4KiB", faults: [NeverJoins(rank: 99)]"#,
+        "faults[0]: a fault names program 99, but recv-before-send runs 4 programs (one per PE); use 0..4",
+    );
+    refused_by_validate_and_diagnose(
+        "wrong-program-7",
+        r#"program: RecvBeforeSend, size: "4KiB", faults: [ZeroDepthIpcq, WrongProgramId(pe: 1, runs_as: 7)]"#,
+        "faults[1]: a fault names program 7, but recv-before-send runs 4 programs (one per PE); use 0..4",
+    );
+}
+
+#[test]
+fn faults_and_fields_for_the_other_kind_of_program_are_refused_not_ignored() {
+    refused_by_validate_and_diagnose(
+        "peer-on-pes",
+        r#"program: SendThenRecv, size: "4KiB", faults: [PeerOffByOne(rank: 1)]"#,
+        "faults[0]: a peer off by one is for collectives, not for the PE program send-then-recv; remove it",
+    );
+    refused_by_validate_and_diagnose(
+        "zero-depth-on-ring",
+        &format!("{RING}, faults: [ZeroDepthIpcq]"),
+        "faults[0]: ZeroDepthIpcq is for PE programs, not for the collective all-reduce ring (ranks talk through mailboxes, not IPCQs); remove it",
+    );
+    refused_by_validate_and_diagnose(
+        "pes-on-ring",
+        &format!("{RING}, pes: 2"),
+        "pes: a PE count (a collective runs one rank per SIP) is for PE programs, not for the collective all-reduce ring; remove it",
+    );
+    refused_by_validate_and_diagnose(
+        "memory-on-pes",
+        r#"program: RecvBeforeSend, size: "4KiB", memory: "hbm""#,
+        "memory: recv-before-send ignores it: a PE program's buffers are in TCM; remove it",
+    );
+    refused_by_validate_and_diagnose(
+        "override-nothing",
+        &format!("{RING}, overrides: [(rank: 1)]"),
+        "overrides[0]: the override of rank 1 changes nothing; give it a size or a memory, or remove it",
+    );
+}
+
+#[test]
+fn validate_and_diagnose_give_the_same_message_for_the_same_bad_file() {
+    let path = temp_file(
+        "same.scenario.ron",
+        &format!(
+            r#"Scenario(name: "same", topology: "{}/topologies/ring8.ron", {RING}, faults: [PeerOffByOne(rank: 8)])"#,
+            env!("CARGO_MANIFEST_DIR")
+        ),
+    );
+    let file = path.to_string_lossy().into_owned();
+    let validate = kernbench(&["validate", &file]);
+    let diagnose = kernbench(&["diagnose", &file]);
+    assert_eq!(validate.status.code(), Some(2));
+    assert_eq!(diagnose.status.code(), Some(2));
+    assert_eq!(stderr(&validate), stderr(&diagnose));
+    assert_eq!(
+        stderr(&diagnose),
+        format!(
+            "error: {file}: faults[0]: a fault or override names rank 8, but the world has 8 ranks; use 0..8\n"
+        )
+    );
+    let _ = std::fs::remove_file(&path);
 }

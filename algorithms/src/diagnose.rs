@@ -30,8 +30,8 @@ use kernbench_model::{
 };
 use serde::Serialize;
 
+use crate::diagnose_check::{check_diagnosis, collective_call, pe_count};
 use crate::error::CollectiveError;
-use crate::group::CollectiveCall;
 use crate::kernels::{PeKernel, PeResult, pe_all_reduce};
 use crate::names::{Algorithm, Collective};
 use crate::runner::from_sim_error;
@@ -41,7 +41,7 @@ use crate::world::launch_with_faults;
 pub const SLICE_EVENTS: u64 = 10_000;
 
 /// The SIP every PE program of a diagnosis runs on.
-const SIP: SipId = SipId { cube: 0, sip: 0 };
+pub(crate) const SIP: SipId = SipId { cube: 0, sip: 0 };
 
 /// How often the polling program looks at its flag.
 const POLL_INTERVAL: SimTime = SimTime::from_ns(50);
@@ -123,6 +123,18 @@ impl DiagnoseProgram {
     /// Whether it runs on PEs over IPCQs (so the IPCQ depth matters).
     pub fn uses_ipcqs(self) -> bool {
         !matches!(self, DiagnoseProgram::Collective { .. })
+    }
+
+    /// The TCM buffers, in bytes, that one PE of a PE program holds at once at its peak, on
+    /// a `bytes` buffer over `pes` PEs: what [`run_pe`] allocates (none for a collective,
+    /// whose buffers are per rank).
+    pub(crate) fn tcm_peak(self, bytes: u64, pes: u32) -> Vec<u64> {
+        match self {
+            DiagnoseProgram::Kernel(kernel) => kernel.tcm_peak(bytes, pes),
+            DiagnoseProgram::RecvBeforeSend | DiagnoseProgram::PollFlag => vec![bytes],
+            DiagnoseProgram::SendThenRecv => vec![bytes, bytes],
+            DiagnoseProgram::Collective { .. } => Vec::new(),
+        }
     }
 }
 
@@ -209,19 +221,16 @@ pub struct TransferSpan {
 /// Runs `config.program` on `topology` and says whether it completes, and if not, why.
 ///
 /// # Errors
-/// Bad input as the normal runners report it ([`CollectiveError::Unsupported`],
-/// [`CollectiveError::Misaligned`], [`CollectiveError::Model`], ...), or
+/// A configuration [`check_diagnosis`] refuses (it runs first:
+/// [`CollectiveError::InConfig`]); bad input the run meets, as the normal runners report it
+/// ([`CollectiveError::Model`] for a message that lands outside a buffer, ...); or
 /// [`CollectiveError::Internal`] for a panic. A deadlock or a limit is not an error here: it
 /// is the [`Diagnosis`].
 pub fn diagnose(
     topology: Rc<Topology>,
     config: &DiagnoseConfig,
 ) -> Result<Diagnosis, CollectiveError> {
-    if config.bytes % 4 != 0 {
-        return Err(CollectiveError::Misaligned {
-            bytes: config.bytes,
-        });
-    }
+    check_diagnosis(&topology, config)?;
     let mut simulation = Simulation::new();
     simulation.record_finished();
     let machine = Machine::new(
@@ -325,36 +334,16 @@ fn last_transfers(machine: &Machine, count: usize) -> Vec<TransferSpan> {
     transfers.split_off(skip)
 }
 
-/// Starts the collective on every rank, with the faults.
+/// Starts the collective on every rank, with the faults (checked by [`check_diagnosis`]).
 fn launch_collective(
     machine: &Machine,
     collective: Collective,
     algorithm: Algorithm,
     config: &DiagnoseConfig,
 ) -> Result<(), CollectiveError> {
-    let call = CollectiveCall {
-        collective,
-        algorithm,
-        op: ReduceOp::Sum,
-        root: 0,
-    };
-    let topology = machine.topology();
-    crate::algorithm::check(call, topology)?;
-    let world_size = topology.sip_count();
+    let call = collective_call(collective, algorithm);
+    let world_size = machine.topology().sip_count();
     let faults = &config.faults;
-    let overridden = faults.size_overrides.iter().map(|o| &o.0);
-    let placed = faults.memory_overrides.iter().map(|o| &o.0);
-    for &rank in faults
-        .never_joins
-        .iter()
-        .chain(&faults.peer_off_by_one)
-        .chain(overridden)
-        .chain(placed)
-    {
-        if rank >= world_size {
-            return Err(CollectiveError::NoSuchRank { rank, world_size });
-        }
-    }
     let (bytes, memory) = (config.bytes, config.memory);
     let sizes = Rc::new(faults.size_overrides.clone());
     let memories = Rc::new(faults.memory_overrides.clone());
@@ -371,51 +360,15 @@ fn launch_collective(
     Ok(())
 }
 
-/// Starts a PE program on the first PEs of `c0.s0`, with the faults.
+/// Starts a PE program on the first PEs of `c0.s0`, with the faults (checked by
+/// [`check_diagnosis`]).
 fn launch_pe_program(
     machine: &Machine,
     program: DiagnoseProgram,
     config: &DiagnoseConfig,
 ) -> Result<(), CollectiveError> {
-    let topology = machine.topology();
-    let available = topology.pes_per_sip();
-    let unsupported = |reason: String| CollectiveError::Unsupported {
-        algorithm: program.name(),
-        collective: "PE program".to_string(),
-        topology: topology.name().to_string(),
-        reason,
-    };
-    let pes = match (config.pes, program) {
-        (Some(pes), _) => pes,
-        (None, DiagnoseProgram::Kernel(kernel)) => kernel.pes_on(available).map_err(unsupported)?,
-        (None, _) => available,
-    };
-    let least = if program == DiagnoseProgram::PollFlag {
-        2
-    } else {
-        1
-    };
-    if pes < least || pes > available {
-        return Err(unsupported(format!(
-            "it asks for {pes} PEs; {SIP} has {available}: use {least} to {available}"
-        )));
-    }
-    if let DiagnoseProgram::Kernel(kernel) = program {
-        let needed = kernel.pes_on(pes).map_err(unsupported)?;
-        if needed != pes {
-            return Err(unsupported(format!(
-                "the {kernel} kernel runs on exactly {needed} PEs; use pes: {needed}"
-            )));
-        }
-    }
+    let pes = pe_count(machine.topology(), program, config)?;
     let faults = Rc::new(config.faults.clone());
-    for &(from, to) in &faults.wrong_program_id {
-        if from >= pes || to >= pes {
-            return Err(unsupported(format!(
-                "a wrong program id maps program {from} to {to}, outside the {pes} programs 0..{pes}"
-            )));
-        }
-    }
     let bytes = config.bytes;
     let flag = Rc::new(Cell::new(false));
     let launch: Vec<_> = (0..pes).map(|p| SIP.pe(p)).collect();

@@ -2,6 +2,8 @@
 
 use kernbench_engine::{DeadlockReport, SimTime};
 use kernbench_model::ModelError;
+
+use crate::diagnose_check::ConfigPart;
 use thiserror::Error;
 
 /// What can go wrong launching or running a collective.
@@ -72,6 +74,41 @@ pub enum CollectiveError {
         rank: u32,
         /// The world size.
         world_size: u32,
+    },
+
+    /// A fault names a program id outside a PE program's launch.
+    #[error(
+        "a fault names program {program}, but {name} runs {programs} programs (one per PE); use 0..{programs}"
+    )]
+    NoSuchProgramId {
+        /// The program id named.
+        program: u32,
+        /// The PE program.
+        name: String,
+        /// Programs in the launch.
+        programs: u32,
+    },
+
+    /// A fault or parameter that the program would ignore.
+    #[error("{what} is for {applies_to}, not for {program}; remove it")]
+    DoesNotApply {
+        /// The fault or parameter, e.g. `a peer off by one`.
+        what: &'static str,
+        /// The programs it is for, e.g. `collectives`.
+        applies_to: &'static str,
+        /// The program it was given to, e.g. `the PE program send-then-recv`.
+        program: String,
+    },
+
+    /// One part of a [`DiagnoseConfig`](crate::DiagnoseConfig) was refused, for the reason
+    /// `error`; `part` says which, so a caller that read the configuration from a file can
+    /// name the place in it.
+    #[error("{part}: {error}")]
+    InConfig {
+        /// The part refused.
+        part: ConfigPart,
+        /// Why.
+        error: Box<CollectiveError>,
     },
 
     /// A verified run whose result was wrong.

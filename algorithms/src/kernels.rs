@@ -102,6 +102,34 @@ impl PeKernel {
     }
 }
 
+impl PeKernel {
+    /// The TCM buffers, in bytes, that one PE of the kernel holds at once at its peak, on a
+    /// `bytes` vector over `pes` PEs: what [`pe_all_reduce`] allocates (its input parts plus
+    /// the one incoming buffer of the step with the largest), so a check can try them on an
+    /// empty machine before the run.
+    pub(crate) fn tcm_peak(self, bytes: u64, pes: u32) -> Vec<u64> {
+        let parts = |n: u32| -> Vec<u64> { (0..n).map(|i| segment(bytes, i, n).1).collect() };
+        match self {
+            // The parts, and in reduce-scatter one incoming part at a time (none on one PE).
+            PeKernel::Ring => {
+                let mut held = parts(pes);
+                if pes >= 2 {
+                    held.push(held.iter().copied().max().unwrap_or(0));
+                }
+                held
+            }
+            // The two halves and an incoming copy of this PE's half (the larger, on some PE).
+            PeKernel::Mesh2x2 => {
+                let mut held = parts(2);
+                held.push(held.iter().copied().max().unwrap_or(0));
+                held
+            }
+            // The input and the running sum; then the sum and one child's incoming sum.
+            PeKernel::Tree7 => vec![bytes, bytes],
+        }
+    }
+}
+
 impl fmt::Display for PeKernel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

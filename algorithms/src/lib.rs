@@ -24,6 +24,7 @@
 
 mod algorithm;
 mod diagnose;
+mod diagnose_check;
 mod direct;
 mod double_binary_tree;
 mod error;
@@ -44,6 +45,7 @@ pub use diagnose::{
     DiagnoseConfig, DiagnoseProgram, Diagnosis, Faults, SLICE_EVENTS, Stall, StallKind,
     TransferSpan, diagnose,
 };
+pub use diagnose_check::{ConfigPart, check_diagnosis};
 pub use error::CollectiveError;
 pub use group::{Chunk, CollectiveCall, Comm, ProcessGroup, Work, segment};
 pub use kernels::{PeKernel, PeKernelReport, PeRunConfig, run_pe_kernel, run_pe_program};
