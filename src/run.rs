@@ -9,7 +9,7 @@ use kernbench_algorithms::{
     Algorithm, Collective, CollectiveError, RunConfig, RunReport, run_collective,
 };
 use kernbench_model::{
-    Bytes, MemoryKind, ReduceOp, Topology, TopologySource, TraceTrack, parse_time,
+    Bytes, MemoryKind, ModelError, ReduceOp, Topology, TopologySource, TraceTrack, parse_time,
 };
 use kernbench_reports::{TraceSpan, TraceWriter, Track};
 use petgraph::graph::EdgeIndex;
@@ -119,7 +119,13 @@ pub(crate) fn failure(error: CollectiveError) -> Failure {
 pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
     let config = args.config()?;
     let topology = Rc::new(TopologySource::parse(&args.topology)?.load()?);
-    let report = run_collective(topology.clone(), &config).map_err(failure)?;
+    let report = run_collective(topology.clone(), &config).map_err(|e| match e {
+        // The topology file sets the capacity: name it, as every other value error does.
+        CollectiveError::Model(model) if matches!(*model, ModelError::DoesNotFit { .. }) => {
+            Failure::BadInput(format!("{}: {model}", args.topology))
+        }
+        other => failure(other),
+    })?;
     if let Some(path) = &args.trace {
         write_trace(path, &topology, &report)?;
     }

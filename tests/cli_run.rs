@@ -98,6 +98,22 @@ fn a_buffer_that_does_not_fit_is_bad_input() {
         stderr(&out)
     );
     assert!(!stderr(&out).contains("panicked"));
+    // The topology file sets the capacity, so the message names it.
+    let out = kernbench(&[
+        "run",
+        "--topology",
+        "topologies/ring8.ron",
+        "--memory",
+        "tcm",
+        "--size",
+        "1GiB",
+    ]);
+    assert_eq!(
+        stderr(&out),
+        "error: topologies/ring8.ron: a buffer of 1 GiB does not fit in tcm of c0.s0 (4 PEs x \
+         4 MiB in all, 0 B in use); use a smaller size or place it in a larger memory (tcm < \
+         sram < hbm)\n"
+    );
 }
 
 #[test]
