@@ -86,7 +86,8 @@ impl RunArgs {
             algorithm: self
                 .algorithm
                 .parse::<Algorithm>()
-                .map_err(bad("algorithm"))?,
+                .map_err(bad("algorithm"))?
+                .into(),
             bytes: self.size.parse::<Bytes>().map_err(bad("size"))?.0,
             memory: self.memory.parse::<MemoryKind>().map_err(bad("memory"))?,
             verify: self.verify,
@@ -148,7 +149,7 @@ fn table(report: &RunReport, config: &RunConfig) -> String {
         report.world_size,
         report.world_size,
         report.memory,
-        if report.verified {
+        if report.verified.is_some() {
             "on: every rank's result checked"
         } else {
             "off"
@@ -171,7 +172,11 @@ fn table(report: &RunReport, config: &RunConfig) -> String {
         report.time_ns / 1e3,
         report.algbw_gbps,
         report.busbw_gbps,
-        if report.verified { "yes" } else { "n/a" },
+        if report.verified.is_some() {
+            "yes"
+        } else {
+            "n/a"
+        },
         report.events,
     ));
     out

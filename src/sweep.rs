@@ -251,7 +251,7 @@ fn run_point(sweep: &Sweep, point: &Point, largest: u64) -> (ResultRow, Vec<Link
     let (path, spec) = &sweep.topologies[point.topology];
     let config = RunConfig {
         collective: point.collective,
-        algorithm: point.algorithm,
+        algorithm: point.algorithm.into(),
         bytes: point.bytes,
         memory: point.memory,
         verify: sweep.verify,
@@ -273,7 +273,7 @@ fn run_point(sweep: &Sweep, point: &Point, largest: u64) -> (ResultRow, Vec<Link
             row.algbw_gbps = Some(report.algbw_gbps);
             row.busbw_gbps = Some(report.busbw_gbps);
             // `None` when not checked: "false" would read as "checked and wrong".
-            row.verified = report.verified.then_some(true);
+            row.verified = report.verified;
             row.events = Some(report.events);
             let links = if point.bytes == largest {
                 link_usage(&topology, point, &report)

@@ -341,7 +341,8 @@ fn launch_collective(
     algorithm: Algorithm,
     config: &DiagnoseConfig,
 ) -> Result<(), CollectiveError> {
-    let call = collective_call(collective, algorithm);
+    let call = collective_call(collective);
+    let schedule = algorithm.shared();
     let world_size = machine.topology().sip_count();
     let faults = &config.faults;
     let (bytes, memory) = (config.bytes, config.memory);
@@ -351,9 +352,13 @@ fn launch_collective(
         let r = rank.rank();
         let bytes = sizes.iter().find(|o| o.0 == r).map_or(bytes, |o| o.1);
         let memory = memories.iter().find(|o| o.0 == r).map_or(memory, |o| o.1);
+        let schedule = schedule.clone();
         async move {
             let buffer = rank.alloc(memory, Bytes(bytes))?;
-            rank.process_group().submit(&buffer, call)?.wait().await;
+            rank.process_group()
+                .submit(&buffer, call, &schedule)?
+                .wait()
+                .await;
             Ok(())
         }
     })?;

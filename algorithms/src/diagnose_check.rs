@@ -80,10 +80,9 @@ fn at(part: ConfigPart) -> impl Fn(CollectiveError) -> CollectiveError {
 }
 
 /// The call a diagnosis's collective makes on every rank.
-pub(crate) fn collective_call(collective: Collective, algorithm: Algorithm) -> CollectiveCall {
+pub(crate) fn collective_call(collective: Collective) -> CollectiveCall {
     CollectiveCall {
         collective,
-        algorithm,
         op: ReduceOp::Sum,
         root: 0,
     }
@@ -129,7 +128,7 @@ pub fn check_diagnosis(
         DiagnoseProgram::Collective {
             collective,
             algorithm,
-        } => check_collective(&machine, collective_call(collective, algorithm), config),
+        } => check_collective(&machine, algorithm, collective_call(collective), config),
         program => check_pe_program(&machine, program, config),
     }
 }
@@ -137,11 +136,13 @@ pub fn check_diagnosis(
 /// The collective's part of [`check_diagnosis`].
 fn check_collective(
     machine: &Machine,
+    algorithm: Algorithm,
     call: CollectiveCall,
     config: &DiagnoseConfig,
 ) -> Result<(), CollectiveError> {
     let topology = machine.topology();
-    crate::algorithm::check(call, topology).map_err(at(ConfigPart::Program))?;
+    crate::schedule::check(algorithm.schedule(), call.collective, topology)
+        .map_err(at(ConfigPart::Program))?;
     let program = format!("the collective {}", config.program.name());
     let not_here = |what| CollectiveError::DoesNotApply {
         what,

@@ -40,14 +40,21 @@
 use kernbench_engine::ProcessHandle;
 use kernbench_model::{ReduceOp, Topology};
 
+use crate::comm::Comm;
 use crate::error::CollectiveError;
-use crate::group::{CollectiveCall, Comm};
+use crate::group::CollectiveCall;
 use crate::names::Collective;
 
 /// Mailbox channel of the reduce-scatter step (and of broadcast and reduce).
 const SCATTER: u32 = 0;
 /// Mailbox channel of the all-gather step.
 const GATHER: u32 = 1;
+
+/// The one-shot direct schedule: see the module docs for its schedule, cost and topologies.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Direct;
+
+crate::schedule::builtin_schedule!(Direct, "direct");
 
 /// Whether direct runs `collective`: it runs all five.
 pub(crate) fn supports(_collective: Collective, _topology: &Topology) -> Result<(), String> {

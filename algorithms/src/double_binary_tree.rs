@@ -37,10 +37,17 @@ use std::rc::Rc;
 
 use kernbench_model::Topology;
 
+use crate::comm::Comm;
 use crate::error::CollectiveError;
-use crate::group::{CollectiveCall, Comm};
+use crate::group::CollectiveCall;
 use crate::names::Collective;
 use crate::tree::{Phases, Tree, pipelined};
+
+/// The double-binary-tree schedule: see the module docs for its schedule, cost and topologies.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct DoubleBinaryTree;
+
+crate::schedule::builtin_schedule!(DoubleBinaryTree, "double-binary-tree");
 
 /// Whether the double binary tree runs `collective`; the reason if not.
 pub(crate) fn supports(collective: Collective, _topology: &Topology) -> Result<(), String> {

@@ -54,8 +54,9 @@
 
 use kernbench_model::Topology;
 
+use crate::comm::Comm;
 use crate::error::CollectiveError;
-use crate::group::{CollectiveCall, Comm};
+use crate::group::CollectiveCall;
 use crate::names::Collective;
 
 /// Mailbox channel of the fold (even rank to odd neighbour).
@@ -64,6 +65,12 @@ const FOLD: u32 = 0;
 const UNFOLD: u32 = 1;
 /// First channel of the halving and doubling steps (one channel per step).
 const STEPS: u32 = 2;
+
+/// The recursive halving-doubling schedule: see the module docs for its schedule, cost and topologies.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct HalvingDoubling;
+
+crate::schedule::builtin_schedule!(HalvingDoubling, "halving-doubling");
 
 /// Whether halving-doubling runs `collective`; the reason if not.
 pub(crate) fn supports(collective: Collective, _topology: &Topology) -> Result<(), String> {

@@ -37,9 +37,16 @@
 
 use kernbench_model::Topology;
 
+use crate::comm::Comm;
 use crate::error::CollectiveError;
-use crate::group::{CollectiveCall, Comm};
+use crate::group::CollectiveCall;
 use crate::names::Collective;
+
+/// The hierarchical schedule (inside cubes, across, inside): see the module docs for its schedule, cost and topologies.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Hierarchical;
+
+crate::schedule::builtin_schedule!(Hierarchical, "hierarchical");
 
 /// Whether hierarchical runs `collective` on `topology`; the reason if not.
 pub(crate) fn supports(collective: Collective, topology: &Topology) -> Result<(), String> {

@@ -51,8 +51,8 @@ use kernbench_model::{
     Topology,
 };
 
+use crate::comm::segment;
 use crate::error::CollectiveError;
-use crate::group::segment;
 use crate::verify::{initial_value, reduced_value};
 
 /// The SIP every PE kernel runs on.

@@ -39,13 +39,20 @@
 
 use kernbench_model::{ReduceOp, Shape, Topology};
 
+use crate::comm::Comm;
 use crate::error::CollectiveError;
-use crate::group::{CollectiveCall, Comm};
+use crate::group::CollectiveCall;
 use crate::names::Collective;
 
 /// First channel of each phase: phases of one collective must not share a mailbox. A ring
 /// over `n` ranks uses `2(n - 1)` channels, far fewer than this stride.
 const PHASE_CHANNELS: u32 = 1 << 20;
+
+/// The mesh schedule (rows, then columns): see the module docs for its schedule, cost and topologies.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Mesh;
+
+crate::schedule::builtin_schedule!(Mesh, "mesh");
 
 /// Whether the mesh runs `collective` on `topology`; the reason if not.
 pub(crate) fn supports(collective: Collective, topology: &Topology) -> Result<(), String> {
@@ -83,7 +90,7 @@ fn grid(topology: &Topology) -> Result<(u32, u32), String> {
 pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), CollectiveError> {
     let (rows, cols) =
         grid(comm.machine().topology()).map_err(|reason| CollectiveError::Unsupported {
-            algorithm: call.algorithm.to_string(),
+            algorithm: "mesh".to_string(),
             collective: call.collective.to_string(),
             topology: comm.machine().topology().name().to_string(),
             reason,
@@ -94,7 +101,7 @@ pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), Collecti
 /// All-reduce over a `rows x cols` grid of ranks (rank `row * cols + col`): reduce-scatter
 /// along the row, all-reduce along the column on the piece this rank owns, all-gather along
 /// the row. See the module docs for the schedule and its cost.
-pub(crate) async fn rows_then_columns(
+pub async fn rows_then_columns(
     comm: &Comm,
     rows: u32,
     cols: u32,

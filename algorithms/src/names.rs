@@ -1,11 +1,14 @@
-//! The names users write: collectives and algorithms, and the nccl-tests bus factor.
+//! The vocabulary of files and flags: collectives, the built-in algorithms (the registry of
+//! built-in schedules), and the nccl-tests bus factor.
 
 use std::fmt;
+use std::rc::Rc;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::CollectiveError;
+use crate::schedule::Schedule;
 
 /// A collective operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -76,49 +79,66 @@ impl FromStr for Collective {
     }
 }
 
-/// An algorithm for a collective.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Algorithm {
+/// Declares [`Algorithm`], the built-in schedules by name: one line per built-in, its
+/// variant and the unit struct in its file that implements [`Schedule`]. Everything else
+/// (the list, the names in files and flags, parsing, the schedule itself) follows from it.
+macro_rules! builtins {
+    ($($(#[$doc:meta])* $variant:ident => $schedule:path,)*) => {
+        /// A built-in algorithm: the vocabulary of files and flags for the built-in
+        /// [`Schedule`]s (a library user passes their own `Rc<dyn Schedule>` instead).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Algorithm {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Algorithm {
+            /// Every built-in, in a stable order (legends and tables follow it).
+            pub const ALL: &'static [Algorithm] = &[$(Algorithm::$variant,)*];
+
+            /// The built-in schedule this name stands for.
+            pub fn schedule(self) -> &'static dyn Schedule {
+                match self {
+                    $(Algorithm::$variant => &$schedule,)*
+                }
+            }
+
+            /// The same schedule as a shared handle, as runners and process groups take it.
+            pub fn shared(self) -> Rc<dyn Schedule> {
+                match self {
+                    $(Algorithm::$variant => Rc::new($schedule),)*
+                }
+            }
+        }
+    };
+}
+
+builtins! {
     /// Ring: reduce-scatter then all-gather around a logical ring of ranks.
-    Ring,
+    Ring => crate::ring::Ring,
     /// 2D mesh / torus: along rows, then along columns.
-    Mesh,
+    Mesh => crate::mesh::Mesh,
     /// Binary tree: reduce up, broadcast down, pipelined in chunks.
-    Tree,
+    Tree => crate::tree::BinaryTree,
     /// Two complementary binary trees, each carrying half the data.
-    DoubleBinaryTree,
+    DoubleBinaryTree => crate::double_binary_tree::DoubleBinaryTree,
     /// Recursive halving (reduce-scatter) then doubling (all-gather).
-    HalvingDoubling,
+    HalvingDoubling => crate::halving_doubling::HalvingDoubling,
     /// One shot: every rank sends each slice straight to its owner.
-    Direct,
+    Direct => crate::direct::Direct,
     /// Inside each cube, across cubes, inside again.
-    Hierarchical,
+    Hierarchical => crate::hierarchical::Hierarchical,
 }
 
 impl Algorithm {
-    /// Every algorithm, in a stable order.
-    pub const ALL: [Algorithm; 7] = [
-        Algorithm::Ring,
-        Algorithm::Mesh,
-        Algorithm::Tree,
-        Algorithm::DoubleBinaryTree,
-        Algorithm::HalvingDoubling,
-        Algorithm::Direct,
-        Algorithm::Hierarchical,
-    ];
-
-    /// The name used in files and on the command line.
+    /// The name used in files and on the command line (the schedule's name).
     pub fn name(self) -> &'static str {
-        match self {
-            Algorithm::Ring => "ring",
-            Algorithm::Mesh => "mesh",
-            Algorithm::Tree => "tree",
-            Algorithm::DoubleBinaryTree => "double-binary-tree",
-            Algorithm::HalvingDoubling => "halving-doubling",
-            Algorithm::Direct => "direct",
-            Algorithm::Hierarchical => "hierarchical",
-        }
+        self.schedule().name()
+    }
+}
+
+impl From<Algorithm> for Rc<dyn Schedule> {
+    fn from(algorithm: Algorithm) -> Rc<dyn Schedule> {
+        algorithm.shared()
     }
 }
 
@@ -128,16 +148,27 @@ impl fmt::Display for Algorithm {
     }
 }
 
+impl Serialize for Algorithm {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
 impl FromStr for Algorithm {
     type Err = CollectiveError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         Algorithm::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|a| a.name() == text)
             .ok_or_else(|| CollectiveError::UnknownName {
                 what: "algorithm",
                 text: text.to_string(),
-                known: Algorithm::ALL.map(Algorithm::name).join(", "),
+                known: Algorithm::ALL
+                    .iter()
+                    .map(|a| a.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })
     }
 }
@@ -151,7 +182,7 @@ mod tests {
         for c in Collective::ALL {
             assert_eq!(c.name().parse::<Collective>().unwrap(), c);
         }
-        for a in Algorithm::ALL {
+        for &a in Algorithm::ALL {
             assert_eq!(a.name().parse::<Algorithm>().unwrap(), a);
         }
     }

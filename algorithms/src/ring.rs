@@ -35,12 +35,19 @@ use std::collections::VecDeque;
 use kernbench_engine::ProcessHandle;
 use kernbench_model::{ReduceOp, Topology};
 
+use crate::comm::Comm;
 use crate::error::CollectiveError;
-use crate::group::Comm;
+use crate::group::CollectiveCall;
 use crate::names::Collective;
 
 /// Largest message of the ring: segments are sent in chunks of at most this many bytes.
 pub const CHUNK_BYTES: u64 = 1 << 20;
+
+/// The ring schedule: see the module docs for its schedule, cost and topologies.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Ring;
+
+crate::schedule::builtin_schedule!(Ring, "ring");
 
 /// Whether the ring runs `collective`; the reason if not.
 pub(crate) fn supports(collective: Collective, _topology: &Topology) -> Result<(), String> {
@@ -53,31 +60,27 @@ pub(crate) fn supports(collective: Collective, _topology: &Topology) -> Result<(
 }
 
 /// How many chunks [`chunks`] cuts `len` bytes into.
-pub(crate) fn chunk_count(len: u64) -> u64 {
+pub fn chunk_count(len: u64) -> u64 {
     len.div_ceil(CHUNK_BYTES).max(1)
 }
 
 /// `(offset, len)` chunks of at most `CHUNK_BYTES` covering a segment, in whole `f32`s. An
 /// empty segment is one empty chunk, so every step still exchanges a message.
-pub(crate) fn chunks(offset: u64, len: u64) -> Vec<(u64, u64)> {
+pub fn chunks(offset: u64, len: u64) -> Vec<(u64, u64)> {
     let count = chunk_count(len);
     (0..count)
         .map(|i| {
-            let (o, l) = crate::group::segment(len, i as u32, count as u32);
+            let (o, l) = crate::comm::segment(len, i as u32, count as u32);
             (offset + o, l)
         })
         .collect()
 }
 
-/// Runs `collective` with the ring schedule over all ranks and the whole buffer.
-pub(crate) async fn run(
-    collective: Collective,
-    op: ReduceOp,
-    comm: Comm,
-) -> Result<(), CollectiveError> {
+/// Runs `call` with the ring schedule over all ranks and the whole buffer.
+pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), CollectiveError> {
     let ranks: Vec<u32> = (0..comm.world_size()).collect();
     let range = (0, comm.bytes());
-    run_over(&comm, &ranks, range, collective, op, 0).await
+    run_over(&comm, &ranks, range, call.collective, call.op, 0).await
 }
 
 /// Runs `collective` with the ring schedule over `ranks` (in ring order; this rank must be
@@ -89,7 +92,7 @@ pub(crate) async fn run(
 /// reduced, and an all-gather starts from it. Two rings that share a pair of ranks in the
 /// same collective must use channel ranges that do not overlap. A rank not in `ranks` does
 /// nothing.
-pub(crate) async fn run_over(
+pub async fn run_over(
     comm: &Comm,
     ranks: &[u32],
     range: (u64, u64),
@@ -118,7 +121,7 @@ pub(crate) async fn run_over(
     let right = ranks[(p + 1) % n as usize];
     let left = ranks[(p + n as usize - 1) % n as usize];
     let segment = |i: u32| {
-        let (o, l) = crate::group::segment(range.1, i, n);
+        let (o, l) = crate::comm::segment(range.1, i, n);
         (range.0 + o, l)
     };
     // Sends in flight, oldest first. A finished send is dropped as soon as it reaches the

@@ -13,17 +13,18 @@ use serde::Serialize;
 
 use crate::error::CollectiveError;
 use crate::group::CollectiveCall;
-use crate::names::{Algorithm, Collective};
+use crate::names::Collective;
+use crate::schedule::{IntoSchedule, Schedule};
 use crate::verify;
 use crate::world::launch;
 
 /// What to run.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct RunConfig {
     /// The collective.
     pub collective: Collective,
-    /// The algorithm.
-    pub algorithm: Algorithm,
+    /// The schedule that runs it: a built-in (`Algorithm::Ring.into()`) or a user's own.
+    pub algorithm: Rc<dyn Schedule>,
     /// The buffer size per rank, in bytes (a multiple of 4).
     pub bytes: u64,
     /// Where every rank's buffer lives.
@@ -41,11 +42,12 @@ pub struct RunConfig {
 }
 
 impl RunConfig {
-    /// A sum all-reduce of `bytes` in HBM with `algorithm`, unverified.
-    pub fn all_reduce(algorithm: Algorithm, bytes: u64) -> RunConfig {
+    /// A sum all-reduce of `bytes` in HBM with `algorithm` (an
+    /// [`Algorithm`](crate::Algorithm) or any `Rc<dyn Schedule>`), unverified.
+    pub fn all_reduce(algorithm: impl IntoSchedule, bytes: u64) -> RunConfig {
         RunConfig {
             collective: Collective::AllReduce,
-            algorithm,
+            algorithm: algorithm.into_schedule(),
             bytes,
             memory: MemoryKind::Hbm,
             verify: false,
@@ -64,8 +66,8 @@ pub struct RunReport {
     pub topology: String,
     /// The collective.
     pub collective: Collective,
-    /// The algorithm.
-    pub algorithm: Algorithm,
+    /// The schedule's name (`ring`, or a user schedule's own).
+    pub algorithm: String,
     /// The memory of the buffers (`tcm`, `sram`, `hbm`).
     pub memory: String,
     /// Buffer size per rank.
@@ -80,8 +82,9 @@ pub struct RunReport {
     pub algbw_gbps: f64,
     /// `algbw * factor` (see [`Collective::busbw_factor`]), in GB/s.
     pub busbw_gbps: f64,
-    /// Whether the data was checked (and, since the run succeeded, found right).
-    pub verified: bool,
+    /// `Some(true)` when the data was checked and found right (a wrong result is an error,
+    /// not a report); `None` when it was not checked.
+    pub verified: Option<bool>,
     /// Engine events processed.
     pub events: u64,
     /// Per-link counters (bytes, packets, busy time), by edge index; not serialised.
@@ -116,11 +119,11 @@ pub fn run_collective(
     }
     let call = CollectiveCall {
         collective: config.collective,
-        algorithm: config.algorithm,
         op: config.op,
         root: config.root,
     };
-    crate::algorithm::check(call, &topology)?;
+    let schedule = config.algorithm.clone();
+    crate::schedule::check(&*schedule, call.collective, &topology)?;
     let mut simulation = Simulation::new();
     let machine = Machine::new(
         &simulation.handle(),
@@ -137,13 +140,14 @@ pub fn run_collective(
     let sink = results.clone();
     launch(&machine, world_size, move |rank| {
         let sink = sink.clone();
+        let schedule = schedule.clone();
         async move {
             let buffer = rank.alloc(memory, Bytes(bytes))?;
             if verify {
                 let r = rank.rank();
                 buffer.fill_with(|i| verify::initial_value(r, i));
             }
-            let work = rank.process_group().submit(&buffer, call)?;
+            let work = rank.process_group().submit(&buffer, call, &schedule)?;
             work.wait().await;
             sink.borrow_mut()[rank.rank() as usize] = buffer.data().map(|d| d.clone());
             Ok(())
@@ -155,7 +159,13 @@ pub fn run_collective(
     };
     let (time, events) = completed(outcome)?;
     if verify {
-        verify::check(call, world_size, bytes, &results.borrow())?;
+        verify::check(
+            call,
+            config.algorithm.name(),
+            world_size,
+            bytes,
+            &results.borrow(),
+        )?;
     }
     let seconds = time.as_secs_f64();
     let algbw = if seconds > 0.0 {
@@ -166,7 +176,7 @@ pub fn run_collective(
     Ok(RunReport {
         topology: topology.name().to_string(),
         collective: config.collective,
-        algorithm: config.algorithm,
+        algorithm: config.algorithm.name().to_string(),
         memory: memory.to_string(),
         bytes,
         world_size,
@@ -174,7 +184,7 @@ pub fn run_collective(
         time_ns: time.as_ns_f64(),
         algbw_gbps: algbw,
         busbw_gbps: algbw * config.collective.busbw_factor(world_size),
-        verified: verify,
+        verified: verify.then_some(true),
         events,
         links: machine.link_stats().into_iter().map(|(_, s)| s).collect(),
         trace: machine.take_trace(),

@@ -48,13 +48,20 @@ use std::rc::Rc;
 use kernbench_engine::ProcessHandle;
 use kernbench_model::{ReduceOp, Topology};
 
+use crate::comm::Comm;
 use crate::error::CollectiveError;
-use crate::group::{CollectiveCall, Comm};
+use crate::group::CollectiveCall;
 use crate::names::Collective;
 use crate::ring::chunks;
 
 /// Mailbox channel of chunks going up (child to parent); chunks going down use the next one.
 const UP: u32 = 0;
+
+/// The binary-tree schedule: see the module docs for its schedule, cost and topologies.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct BinaryTree;
+
+crate::schedule::builtin_schedule!(BinaryTree, "tree");
 
 /// Whether the tree runs `collective`; the reason if not.
 pub(crate) fn supports(collective: Collective, _topology: &Topology) -> Result<(), String> {
@@ -91,7 +98,7 @@ pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), Collecti
 
 /// A binary tree laid out as a heap over an order of the ranks.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Tree {
+pub struct Tree {
     /// The rank at each heap position; position 0 is the root.
     order: Vec<u32>,
     /// The heap position of each rank.
@@ -100,13 +107,13 @@ pub(crate) struct Tree {
 
 impl Tree {
     /// The tree of `n` ranks rooted at `root`: position `v` holds rank `(root + v) mod n`.
-    pub(crate) fn rooted_at(n: u32, root: u32) -> Tree {
+    pub fn rooted_at(n: u32, root: u32) -> Tree {
         Tree::from_order((0..n).map(|v| (root + v) % n).collect())
     }
 
     /// The tree whose heap position `v` holds rank `order[v]`; `order` is a permutation of
     /// `0..order.len()`.
-    pub(crate) fn from_order(order: Vec<u32>) -> Tree {
+    pub fn from_order(order: Vec<u32>) -> Tree {
         let mut position = vec![0; order.len()];
         for (v, &rank) in order.iter().enumerate() {
             if let Some(p) = position.get_mut(rank as usize) {
@@ -122,7 +129,7 @@ impl Tree {
     }
 
     /// The parent of `rank`; `None` for the root.
-    pub(crate) fn parent(&self, rank: u32) -> Option<u32> {
+    pub fn parent(&self, rank: u32) -> Option<u32> {
         let v = *self.position.get(rank as usize)?;
         if v == 0 {
             None
@@ -132,7 +139,7 @@ impl Tree {
     }
 
     /// The children of `rank`, left first (none, one or two).
-    pub(crate) fn children(&self, rank: u32) -> Vec<u32> {
+    pub fn children(&self, rank: u32) -> Vec<u32> {
         let Some(&v) = self.position.get(rank as usize) else {
             return Vec::new();
         };
@@ -149,7 +156,7 @@ impl Tree {
     }
 
     /// The unordered edges `{child, parent}`, as `(min, max)` pairs.
-    pub(crate) fn edges(&self) -> Vec<(u32, u32)> {
+    pub fn edges(&self) -> Vec<(u32, u32)> {
         self.order
             .iter()
             .filter_map(|&r| self.parent(r).map(|p| (r.min(p), r.max(p))))
@@ -159,13 +166,13 @@ impl Tree {
 
 /// Which halves of the tree schedule to run.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Phases {
+pub struct Phases {
     /// Reduce up to the root.
-    pub(crate) up: bool,
+    pub up: bool,
     /// Broadcast down from the root.
-    pub(crate) down: bool,
+    pub down: bool,
     /// The reduction.
-    pub(crate) op: ReduceOp,
+    pub op: ReduceOp,
 }
 
 /// Sends to one peer, one chunk after another: each send starts once the previous one has
@@ -212,7 +219,7 @@ impl SendChain {
 
 /// This rank's part of the pipelined tree schedule on bytes `[offset, offset + len)`, using
 /// mailbox channels `channel` (up) and `channel + 1` (down).
-pub(crate) async fn pipelined(
+pub async fn pipelined(
     comm: Comm,
     tree: Rc<Tree>,
     offset: u64,

@@ -9,9 +9,10 @@ use kernbench_engine::{ProcessHandle, ProcessId, Queue};
 use kernbench_model::{Buffer, Bytes, Machine, MemoryKind, Placement, SipId};
 use rustc_hash::FxHashMap;
 
+use crate::comm::Chunk;
 use crate::diagnose::Faults;
 use crate::error::CollectiveError;
-use crate::group::{Chunk, ProcessGroup};
+use crate::group::ProcessGroup;
 
 /// Mailbox key: (collective instance, channel, sender rank, receiver rank).
 pub(crate) type MailboxKey = (u64, u32, u32, u32);

@@ -20,7 +20,7 @@ fn verify_all(
                 for bytes in SIZES {
                     let config = RunConfig {
                         collective,
-                        algorithm,
+                        algorithm: algorithm.into(),
                         bytes,
                         memory,
                         verify: true,
@@ -29,16 +29,10 @@ fn verify_all(
                         time_limit: None,
                         trace: false,
                     };
-                    let call = kernbench_algorithms::CollectiveCall {
-                        collective,
-                        algorithm,
-                        op: config.op,
-                        root: config.root,
-                    };
-                    match check(call, topology) {
+                    match check(algorithm.schedule(), collective, topology) {
                         Ok(()) => {
                             let report = run(topology, &config);
-                            assert!(report.verified);
+                            assert_eq!(report.verified, Some(true));
                             runs += 1;
                         }
                         Err(CollectiveError::Unsupported { reason, .. }) => {
@@ -57,7 +51,7 @@ fn verify_all(
 fn every_algorithm_is_verified_on_world_sizes_1_to_16() {
     let mut runs = 0;
     for n in 1..=16 {
-        runs += verify_all(&fully_connected(n), &Algorithm::ALL);
+        runs += verify_all(&fully_connected(n), Algorithm::ALL);
     }
     // Ring alone runs 3 collectives x 3 memories x 6 sizes on 16 world sizes.
     assert!(runs >= 3 * 3 * 6 * 16, "only {runs} verified runs");
@@ -86,21 +80,15 @@ fn hierarchical_is_verified_on_multi_cube_machines() {
 #[test]
 fn max_and_min_reductions_are_verified() {
     let topology = fully_connected(5);
-    for algorithm in Algorithm::ALL {
+    for &algorithm in Algorithm::ALL {
         for op in [ReduceOp::Max, ReduceOp::Min] {
             let config = RunConfig {
                 op,
                 verify: true,
                 ..RunConfig::all_reduce(algorithm, 4 * 1003)
             };
-            let call = kernbench_algorithms::CollectiveCall {
-                collective: Collective::AllReduce,
-                algorithm,
-                op,
-                root: 0,
-            };
-            if check(call, &topology).is_ok() {
-                assert!(run(&topology, &config).verified);
+            if check(algorithm.schedule(), Collective::AllReduce, &topology).is_ok() {
+                assert_eq!(run(&topology, &config).verified, Some(true));
             }
         }
     }

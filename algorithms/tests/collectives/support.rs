@@ -88,7 +88,7 @@ pub fn config(algorithm: Algorithm, collective: Collective, bytes: u64) -> RunCo
 pub fn run(topology: &Rc<Topology>, config: &RunConfig) -> RunReport {
     match run_collective(topology.clone(), config) {
         Ok(report) => report,
-        Err(e) => panic!("{} on {}: {e}", config.algorithm, topology.name()),
+        Err(e) => panic!("{} on {}: {e}", config.algorithm.name(), topology.name()),
     }
 }
 

@@ -1,0 +1,338 @@
+//! [`Comm`]: one rank's point-to-point view of one collective, the layer every schedule is
+//! written in; and [`segment`], the balanced split of a buffer into whole `f32` parts.
+
+use std::fmt;
+use std::rc::Rc;
+
+use kernbench_engine::{Name, ProcessHandle, Sim};
+use kernbench_model::{Buffer, Machine, Placement, ReduceOp, TraceTrack};
+
+use crate::error::CollectiveError;
+use crate::world::World;
+
+/// A message between ranks: which bytes of the collective's buffer it carries, and their
+/// values on a machine with data.
+#[derive(Debug)]
+pub struct Chunk {
+    /// Byte offset in the buffer.
+    pub offset: u64,
+    /// Byte length.
+    pub len: u64,
+    /// The values, on a machine with data.
+    pub values: Option<Vec<f32>>,
+}
+
+/// One rank's point-to-point view of one collective: what algorithms are written in.
+///
+/// `send` is a one-sided put: it moves bytes of this rank's buffer into the same kind of
+/// buffer on the peer (timed over the network) and then posts a message in the FIFO mailbox
+/// from this rank to the peer on a channel; `recv` takes the next message. Cloning shares it,
+/// so an algorithm can send from a spawned process while it receives.
+#[derive(Clone)]
+pub struct Comm {
+    inner: Rc<CommInner>,
+}
+
+struct CommInner {
+    world: Rc<World>,
+    rank: u32,
+    instance: u64,
+    buffer: Buffer,
+    what: &'static str,
+}
+
+impl fmt::Debug for Comm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Comm")
+            .field("rank", &self.inner.rank)
+            .field("instance", &self.inner.instance)
+            .finish()
+    }
+}
+
+impl Comm {
+    /// The view of `rank` on call number `instance` of a launch, over `buffer`; `what` names
+    /// the collective in process names and wait labels.
+    pub(crate) fn new(
+        world: Rc<World>,
+        rank: u32,
+        instance: u64,
+        buffer: Buffer,
+        what: &'static str,
+    ) -> Comm {
+        Comm {
+            inner: Rc::new(CommInner {
+                world,
+                rank,
+                instance,
+                buffer,
+                what,
+            }),
+        }
+    }
+
+    /// This rank.
+    pub fn rank(&self) -> u32 {
+        self.inner.rank
+    }
+
+    /// The number of ranks.
+    pub fn world_size(&self) -> u32 {
+        self.inner.world.world_size()
+    }
+
+    /// This rank's buffer for the collective.
+    pub fn buffer(&self) -> &Buffer {
+        &self.inner.buffer
+    }
+
+    /// The buffer's size in bytes.
+    pub fn bytes(&self) -> u64 {
+        self.inner.buffer.bytes().0
+    }
+
+    /// The machine.
+    pub fn machine(&self) -> &Machine {
+        &self.inner.world.machine
+    }
+
+    /// The simulation.
+    pub fn sim(&self) -> &Sim {
+        self.inner.world.machine.sim()
+    }
+
+    /// The SIP-level cube count and SIPs per cube of the topology.
+    pub fn cube_shape(&self) -> (u32, u32) {
+        let t = self.machine().topology();
+        (t.cube_count(), t.sips_per_cube())
+    }
+
+    /// Segment `i` of `parts` equal parts of the buffer, in whole `f32` elements:
+    /// `(offset, len)` in bytes. Elements `[i * E / parts, (i + 1) * E / parts)` for `E`
+    /// elements, so sizes that do not divide evenly differ by at most one element.
+    pub fn segment(&self, i: u32, parts: u32) -> (u64, u64) {
+        segment(self.bytes(), i, parts)
+    }
+
+    /// Sends bytes `[offset, offset + len)` of this rank's buffer to the same place in rank
+    /// `to`'s buffer, on `channel`; returns when they have arrived there.
+    pub async fn send(
+        &self,
+        to: u32,
+        channel: u32,
+        offset: u64,
+        len: u64,
+    ) -> Result<(), CollectiveError> {
+        let values = self.inner.buffer.read(offset, len);
+        self.put(to, channel, offset, len, values).await
+    }
+
+    /// Sends `values` (already computed, for example a partial reduction held in a message)
+    /// as bytes `[offset, offset + len)`, timed as a transfer from this rank's buffer.
+    pub async fn put(
+        &self,
+        to: u32,
+        channel: u32,
+        offset: u64,
+        len: u64,
+        values: Option<Vec<f32>>,
+    ) -> Result<(), CollectiveError> {
+        let world = &self.inner.world;
+        let to = world.peer(self.inner.rank, to);
+        let started = self.sim().now();
+        let peer = world.sips[to as usize];
+        let kind = self.inner.buffer.placement().memory();
+        world
+            .machine
+            .move_to_placement(
+                &self.inner.buffer,
+                offset,
+                Placement::on_sip(peer, kind),
+                self.inner.buffer.bytes(),
+                offset,
+                len,
+            )
+            .await?;
+        let mailbox = world.mailbox(self.inner.instance, channel, self.inner.rank, to);
+        mailbox
+            .put(Chunk {
+                offset,
+                len,
+                values,
+            })
+            .await;
+        if world.machine.is_tracing() {
+            self.trace(format!("send {len} B to rank{to}"), started, len);
+        }
+        Ok(())
+    }
+
+    /// Starts [`send`](Comm::send) in a process of its own and returns its handle, so the
+    /// caller can receive (or send elsewhere) meanwhile.
+    pub fn spawn_send(&self, to: u32, channel: u32, offset: u64, len: u64) -> ProcessHandle<()> {
+        let comm = self.clone();
+        // A process per message: its name is formatted only if a report shows it.
+        let name = Name::lazy(SendName {
+            rank: self.inner.rank,
+            what: self.inner.what,
+            instance: self.inner.instance,
+            to,
+        });
+        self.sim().spawn(
+            name,
+            async move { comm.send(to, channel, offset, len).await },
+        )
+    }
+
+    /// The next message from rank `from` on `channel`.
+    pub async fn recv(&self, from: u32, channel: u32) -> Chunk {
+        let mailbox = self
+            .inner
+            .world
+            .mailbox(self.inner.instance, channel, from, self.inner.rank);
+        let chunk = match mailbox.try_get() {
+            Some(chunk) => chunk,
+            None => {
+                // About to wait: say for what, in the words of the deadlock report (formatted
+                // only if one is made).
+                let label = Name::lazy(RecvLabel {
+                    rank: self.inner.rank,
+                    from,
+                    what: self.inner.what,
+                    instance: self.inner.instance,
+                    channel,
+                });
+                self.sim().labelled(label, mailbox.get()).await
+            }
+        };
+        // A mailbox is used for a few messages and then never again: forget it once it is
+        // idle so that memory does not grow with the messages of a long run (a fresh one is
+        // made, identical, if another message comes).
+        if mailbox.is_idle() {
+            self.inner
+                .world
+                .forget_mailbox(self.inner.instance, channel, from, self.inner.rank);
+        }
+        chunk
+    }
+
+    /// Receives the next message from `from` and reduces it into this rank's buffer (timed as
+    /// a reduction by this SIP's PEs). Returns the message's `(offset, len)`.
+    pub async fn recv_reduce(
+        &self,
+        from: u32,
+        channel: u32,
+        op: ReduceOp,
+    ) -> Result<(u64, u64), CollectiveError> {
+        let started = self.sim().now();
+        let chunk = self.recv(from, channel).await;
+        self.machine()
+            .reduce_values(
+                &self.inner.buffer,
+                chunk.offset,
+                chunk.len,
+                chunk.values.as_deref(),
+                op,
+            )
+            .await?;
+        if self.machine().is_tracing() {
+            let name = format!("recv+reduce {} B from rank{from}", chunk.len);
+            self.trace(name, started, chunk.len);
+        }
+        Ok((chunk.offset, chunk.len))
+    }
+
+    /// Adds a span from `started` to now on this rank's timeline.
+    fn trace(&self, name: String, started: kernbench_engine::SimTime, bytes: u64) {
+        let (rank, now) = (self.inner.rank, self.sim().now());
+        self.machine()
+            .trace_span(TraceTrack::Rank(rank), name, started, now, bytes);
+    }
+
+    /// Receives the next message from `from` and stores it in this rank's buffer (no compute:
+    /// the data landed there). Returns the message's `(offset, len)`.
+    pub async fn recv_store(&self, from: u32, channel: u32) -> (u64, u64) {
+        let started = self.sim().now();
+        let chunk = self.recv(from, channel).await;
+        if let Some(values) = &chunk.values {
+            self.inner.buffer.write(chunk.offset, values);
+        }
+        if self.machine().is_tracing() {
+            self.trace(
+                format!("recv {} B from rank{from}", chunk.len),
+                started,
+                chunk.len,
+            );
+        }
+        (chunk.offset, chunk.len)
+    }
+}
+
+/// The name of a send process: `rank3 send all-reduce#0 -> rank4`.
+struct SendName {
+    rank: u32,
+    what: &'static str,
+    instance: u64,
+    to: u32,
+}
+
+impl fmt::Display for SendName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let SendName {
+            rank,
+            what,
+            instance,
+            to,
+        } = self;
+        write!(f, "rank{rank} send {what}#{instance} -> rank{to}")
+    }
+}
+
+/// The label of a waiting receive: `recv rank4 <- rank3 (all-reduce#0, channel 7)`.
+struct RecvLabel {
+    rank: u32,
+    from: u32,
+    what: &'static str,
+    instance: u64,
+    channel: u32,
+}
+
+impl fmt::Display for RecvLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let RecvLabel {
+            rank,
+            from,
+            what,
+            instance,
+            channel,
+        } = self;
+        write!(
+            f,
+            "recv rank{rank} <- rank{from} ({what}#{instance}, channel {channel})"
+        )
+    }
+}
+
+/// Segment `i` of `parts` of a `bytes` buffer in whole `f32` elements; see [`Comm::segment`].
+pub fn segment(bytes: u64, i: u32, parts: u32) -> (u64, u64) {
+    let elements = bytes / 4;
+    let parts = parts.max(1) as u64;
+    let i = (i as u64).min(parts);
+    let start = i * elements / parts;
+    let end = (i + 1).min(parts) * elements / parts;
+    (start * 4, (end - start) * 4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::segment;
+
+    #[test]
+    fn segments_cover_the_buffer_and_differ_by_at_most_one_element() {
+        let bytes = 4 * 10;
+        let parts: Vec<(u64, u64)> = (0..3).map(|i| segment(bytes, i, 3)).collect();
+        assert_eq!(parts, [(0, 12), (12, 12), (24, 16)]);
+        assert_eq!(segment(0, 1, 4), (0, 0));
+        assert_eq!(segment(8, 3, 4), (4, 4));
+    }
+}
