@@ -50,6 +50,7 @@ mod labelled;
 mod name;
 mod outcome;
 mod process;
+mod process_table;
 mod queue;
 mod resource;
 mod sim;
