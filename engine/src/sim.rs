@@ -12,7 +12,7 @@ use crate::name::Name;
 use crate::process::{ProcessHandle, ProcessId, ProcessOutput, Runnable, Task};
 use crate::process_table::ProcTable;
 use crate::time::SimTime;
-use crate::timeout::{Timeout, TimeoutVia};
+use crate::timeout::{Relays, Timeout, TimeoutVia};
 use crate::wait::{ObjectId, ObjectKind, Registry, WaitKind, WaitRecord};
 use crate::waker;
 
@@ -48,24 +48,6 @@ pub(crate) struct Shared {
     pub(crate) foreign: RefCell<ForeignWakers>,
     pub(crate) relays: RefCell<Relays>,
     pub(crate) registry: RefCell<Registry>,
-}
-
-/// Relayed sleeps in flight ([`Sim::timeout_via`]), in a slab whose stop lists keep their
-/// capacity, so a relay allocates nothing once warm.
-#[derive(Debug, Default)]
-pub(crate) struct Relays {
-    entries: Vec<Relay>,
-    free: Vec<u32>,
-}
-
-#[derive(Debug, Default)]
-struct Relay {
-    /// The stops, then the final time.
-    times: Vec<SimTime>,
-    /// The index in `times` of the entry now on the calendar.
-    at: usize,
-    /// Whom the final time wakes.
-    target: Option<Wake>,
 }
 
 /// Foreign wakers parked for timed wake-ups, in a slab.
@@ -128,64 +110,6 @@ impl Shared {
             Waiter::Task(pid) => self.wake_task(pid),
             Waiter::Foreign(w) => w.wake(),
         }
-    }
-
-    /// Files `target` to wake at `until`, through `stops`: the first stop goes on the calendar
-    /// now, and each stop, when it comes, files the next (see [`Sim::timeout_via`]).
-    fn relay(&self, stops: &[SimTime], until: SimTime, target: Wake) {
-        let now = self.now.get();
-        let mut relays = self.relays.borrow_mut();
-        let index = relays.free.pop().unwrap_or_else(|| {
-            relays.entries.push(Relay::default());
-            (relays.entries.len() - 1) as u32
-        });
-        let relay = &mut relays.entries[index as usize];
-        relay.times.clear();
-        // Only stops strictly between now and `until`, each later than the one before.
-        let mut last = now;
-        for &stop in stops {
-            if stop > last && stop < until {
-                relay.times.push(stop);
-                last = stop;
-            }
-        }
-        relay.times.push(until);
-        relay.at = 0;
-        relay.target = Some(target);
-        let first = relay.times[0];
-        let wake = if relay.times.len() == 1 {
-            relay.target = None;
-            relays.free.push(index);
-            target
-        } else {
-            Wake::Relay(index)
-        };
-        drop(relays);
-        self.calendar.borrow_mut().push_later(first, wake);
-    }
-
-    /// A stop of relay `index` has come: files the next one, or the final wake-up.
-    pub(crate) fn relay_stop(&self, index: u32) {
-        let mut relays = self.relays.borrow_mut();
-        let Some(relay) = relays.entries.get_mut(index as usize) else {
-            return;
-        };
-        relay.at += 1;
-        let Some(&next) = relay.times.get(relay.at) else {
-            return;
-        };
-        let wake = if relay.at + 1 == relay.times.len() {
-            let target = relay.target.take();
-            relays.free.push(index);
-            match target {
-                Some(target) => target,
-                None => return,
-            }
-        } else {
-            Wake::Relay(index)
-        };
-        drop(relays);
-        self.calendar.borrow_mut().push_later(next, wake);
     }
 
     fn schedule(&self, at: SimTime, waiter: Waiter) {
