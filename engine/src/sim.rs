@@ -1,4 +1,9 @@
 //! The shared state of one simulation and the `Sim` handle processes use to reach it.
+//!
+//! The parts `Shared` holds have rooms of their own: the process table in `process_table.rs`,
+//! the `timeout_via` relay slab in `timeout.rs`, `Waiter` and the foreign-waker slab in
+//! `waker.rs`; the executor that owns the futures is [`Simulation`](crate::Simulation), in
+//! `simulation.rs`.
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
@@ -14,25 +19,7 @@ use crate::process_table::ProcTable;
 use crate::time::SimTime;
 use crate::timeout::{Relays, Timeout, TimeoutVia};
 use crate::wait::{ObjectId, ObjectKind, Registry, WaitKind, WaitRecord};
-use crate::waker;
-
-/// Who to wake when a wait ends: one of our processes (by id), or a foreign waker handed in by
-/// a combinator.
-#[derive(Clone, Debug)]
-pub(crate) enum Waiter {
-    Task(ProcessId),
-    Foreign(Waker),
-}
-
-impl Waiter {
-    /// Wakes through the running simulation (used where no `Sim` is at hand).
-    pub(crate) fn wake(self) {
-        match self {
-            Waiter::Task(pid) => waker::task_waker(pid).wake(),
-            Waiter::Foreign(w) => w.wake(),
-        }
-    }
-}
+use crate::waker::{self, ForeignWakers, Waiter};
 
 /// Everything processes share. Owned through `Rc` by the [`Simulation`](crate::Simulation)
 /// and every [`Sim`] handle; the tasks' futures live outside it, in the executor, so no
@@ -48,36 +35,6 @@ pub(crate) struct Shared {
     pub(crate) foreign: RefCell<ForeignWakers>,
     pub(crate) relays: RefCell<Relays>,
     pub(crate) registry: RefCell<Registry>,
-}
-
-/// Foreign wakers parked for timed wake-ups, in a slab.
-#[derive(Debug, Default)]
-pub(crate) struct ForeignWakers {
-    slots: Vec<Option<Waker>>,
-    free: Vec<u32>,
-}
-
-impl ForeignWakers {
-    fn park(&mut self, waker: Waker) -> u32 {
-        match self.free.pop() {
-            Some(i) => {
-                self.slots[i as usize] = Some(waker);
-                i
-            }
-            None => {
-                self.slots.push(Some(waker));
-                (self.slots.len() - 1) as u32
-            }
-        }
-    }
-
-    pub(crate) fn take(&mut self, index: u32) -> Option<Waker> {
-        let waker = self.slots.get_mut(index as usize)?.take();
-        if waker.is_some() {
-            self.free.push(index);
-        }
-        waker
-    }
 }
 
 impl Shared {
