@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::name::Name;
 use crate::process::ProcessId;
-use crate::sim::ProcTable;
+use crate::process_table::ProcTable;
 use crate::time::SimTime;
 use crate::wait::{ObjectKind, Registry, WaitKind};
 

@@ -9,9 +9,10 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::process::ProcessId;
-use crate::sim::{Sim, Waiter};
+use crate::sim::Sim;
 use crate::time::SimTime;
 use crate::wait::{ObjectId, ObjectKind, WaitKind, add_unique};
+use crate::waker::Waiter;
 
 /// A one-shot event: triggered once with a value, awaited by any number of processes.
 ///

@@ -10,8 +10,9 @@ use std::task::{Context, Poll};
 
 use serde::Serialize;
 
-use crate::sim::{Sim, Waiter};
+use crate::sim::Sim;
 use crate::wait::WaitKind;
+use crate::waker::Waiter;
 
 /// A process's identity within one simulation.
 ///

@@ -10,9 +10,10 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::process::ProcessId;
-use crate::sim::{Sim, Waiter};
+use crate::sim::Sim;
 use crate::time::SimTime;
 use crate::wait::{ObjectId, ObjectKind, WaitKind, add_unique};
+use crate::waker::Waiter;
 
 /// A bounded FIFO queue shared by processes.
 ///

@@ -10,9 +10,10 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::process::ProcessId;
-use crate::sim::{Sim, Waiter};
+use crate::sim::Sim;
 use crate::time::SimTime;
 use crate::wait::{ObjectId, ObjectKind, WaitKind};
+use crate::waker::Waiter;
 
 /// A resource with `capacity` units (SimPy's `Resource`): `request().await` returns a guard
 /// holding one unit; dropping the guard releases it to the longest waiting request.

@@ -1,4 +1,9 @@
 //! The shared state of one simulation and the `Sim` handle processes use to reach it.
+//!
+//! The parts `Shared` holds have rooms of their own: the process table in `process_table.rs`,
+//! the `timeout_via` relay slab in `timeout.rs`, `Waiter` and the foreign-waker slab in
+//! `waker.rs`; the executor that owns the futures is [`Simulation`](crate::Simulation), in
+//! `simulation.rs`.
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
@@ -10,153 +15,11 @@ use std::task::{Context, Waker};
 use crate::calendar::{Calendar, Wake};
 use crate::name::Name;
 use crate::process::{ProcessHandle, ProcessId, ProcessOutput, Runnable, Task};
+use crate::process_table::ProcTable;
 use crate::time::SimTime;
-use crate::timeout::{Timeout, TimeoutVia};
+use crate::timeout::{Relays, Timeout, TimeoutVia};
 use crate::wait::{ObjectId, ObjectKind, Registry, WaitKind, WaitRecord};
-use crate::waker;
-
-/// Who to wake when a wait ends: one of our processes (by id), or a foreign waker handed in by
-/// a combinator.
-#[derive(Clone, Debug)]
-pub(crate) enum Waiter {
-    Task(ProcessId),
-    Foreign(Waker),
-}
-
-impl Waiter {
-    /// Wakes through the running simulation (used where no `Sim` is at hand).
-    pub(crate) fn wake(self) {
-        match self {
-            Waiter::Task(pid) => waker::task_waker(pid).wake(),
-            Waiter::Foreign(w) => w.wake(),
-        }
-    }
-}
-
-/// The per-event part of a process slot's book-keeping, packed small: the executor reads it
-/// on every event, and 8 bytes a process keep thousands of them in cache.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Hot {
-    pub(crate) serial: u32,
-    pub(crate) live: bool,
-    /// In the now-FIFO already: a second wake before it runs is a no-op.
-    pub(crate) queued: bool,
-    /// Its [`ProcEntry`] holds waits or a label to clear before the next poll.
-    pub(crate) noted: bool,
-}
-
-/// The rest of a process slot's book-keeping, read when a wait is recorded or reported.
-#[derive(Debug)]
-pub(crate) struct ProcEntry {
-    pub(crate) name: Name,
-    pub(crate) daemon: bool,
-    /// What the process waits on since its last poll.
-    pub(crate) waits: Vec<WaitRecord>,
-    /// A label set by [`Sim::labelled`] that describes the current wait as a whole.
-    pub(crate) label: Option<Name>,
-}
-
-#[derive(Debug, Default)]
-pub(crate) struct ProcTable {
-    pub(crate) hot: Vec<Hot>,
-    pub(crate) entries: Vec<ProcEntry>,
-    free: Vec<u32>,
-    next_serial: u32,
-    /// Live processes that are not daemons: the run is complete when this reaches zero.
-    pub(crate) live_workers: usize,
-    pub(crate) finished: u64,
-    /// The ids and names of finished processes, in the order they finished, when asked for
-    /// with [`Simulation::record_finished`](crate::Simulation::record_finished); `None` (the
-    /// default) keeps nothing, so a long run's memory does not grow with its process count.
-    pub(crate) finished_names: Option<Vec<(ProcessId, Name)>>,
-}
-
-impl ProcTable {
-    /// Whether `pid` is alive (its slot holds it, not a successor).
-    pub(crate) fn is_live(&self, pid: ProcessId) -> bool {
-        self.hot
-            .get(pid.slot as usize)
-            .is_some_and(|h| h.live && h.serial == pid.serial)
-    }
-
-    pub(crate) fn get(&self, pid: ProcessId) -> Option<&ProcEntry> {
-        if self.is_live(pid) {
-            self.entries.get(pid.slot as usize)
-        } else {
-            None
-        }
-    }
-
-    /// The entry of a live `pid`, marked as holding notes to clear at its next poll.
-    pub(crate) fn note_mut(&mut self, pid: ProcessId) -> Option<&mut ProcEntry> {
-        if self.is_live(pid) {
-            self.hot[pid.slot as usize].noted = true;
-            self.entries.get_mut(pid.slot as usize)
-        } else {
-            None
-        }
-    }
-
-    fn insert(&mut self, name: Name, daemon: bool) -> ProcessId {
-        let serial = self.next_serial;
-        self.next_serial = self.next_serial.wrapping_add(1);
-        if !daemon {
-            self.live_workers += 1;
-        }
-        let hot = Hot {
-            serial,
-            live: true,
-            queued: false,
-            noted: false,
-        };
-        let entry = ProcEntry {
-            name,
-            daemon,
-            waits: Vec::new(),
-            label: None,
-        };
-        let slot = match self.free.pop() {
-            Some(slot) => {
-                let old = &mut self.entries[slot as usize];
-                // Keep the old entry's `waits` allocation for reuse.
-                let mut waits = std::mem::take(&mut old.waits);
-                waits.clear();
-                *old = ProcEntry { waits, ..entry };
-                self.hot[slot as usize] = hot;
-                slot
-            }
-            None => {
-                self.hot.push(hot);
-                self.entries.push(entry);
-                (self.entries.len() - 1) as u32
-            }
-        };
-        // A timed wake-up names its process by slot in 31 bits; two billion processes alive
-        // at once would need far more memory than any machine before this could trip.
-        debug_assert!(slot <= crate::calendar::MAX_TARGET_INDEX);
-        ProcessId { serial, slot }
-    }
-
-    pub(crate) fn finish(&mut self, pid: ProcessId) {
-        if self.is_live(pid) {
-            self.hot[pid.slot as usize].live = false;
-            let entry = &mut self.entries[pid.slot as usize];
-            entry.waits.clear();
-            entry.label = None;
-            let daemon = entry.daemon;
-            if !daemon {
-                self.live_workers -= 1;
-            }
-            self.finished += 1;
-            if let Some(names) = &mut self.finished_names {
-                // The entry is dead and is overwritten when its slot is reused: move the
-                // name out rather than copy it.
-                names.push((pid, entry.name.take()));
-            }
-            self.free.push(pid.slot);
-        }
-    }
-}
+use crate::waker::{self, ForeignWakers, Waiter};
 
 /// Everything processes share. Owned through `Rc` by the [`Simulation`](crate::Simulation)
 /// and every [`Sim`] handle; the tasks' futures live outside it, in the executor, so no
@@ -172,54 +35,6 @@ pub(crate) struct Shared {
     pub(crate) foreign: RefCell<ForeignWakers>,
     pub(crate) relays: RefCell<Relays>,
     pub(crate) registry: RefCell<Registry>,
-}
-
-/// Relayed sleeps in flight ([`Sim::timeout_via`]), in a slab whose stop lists keep their
-/// capacity, so a relay allocates nothing once warm.
-#[derive(Debug, Default)]
-pub(crate) struct Relays {
-    entries: Vec<Relay>,
-    free: Vec<u32>,
-}
-
-#[derive(Debug, Default)]
-struct Relay {
-    /// The stops, then the final time.
-    times: Vec<SimTime>,
-    /// The index in `times` of the entry now on the calendar.
-    at: usize,
-    /// Whom the final time wakes.
-    target: Option<Wake>,
-}
-
-/// Foreign wakers parked for timed wake-ups, in a slab.
-#[derive(Debug, Default)]
-pub(crate) struct ForeignWakers {
-    slots: Vec<Option<Waker>>,
-    free: Vec<u32>,
-}
-
-impl ForeignWakers {
-    fn park(&mut self, waker: Waker) -> u32 {
-        match self.free.pop() {
-            Some(i) => {
-                self.slots[i as usize] = Some(waker);
-                i
-            }
-            None => {
-                self.slots.push(Some(waker));
-                (self.slots.len() - 1) as u32
-            }
-        }
-    }
-
-    pub(crate) fn take(&mut self, index: u32) -> Option<Waker> {
-        let waker = self.slots.get_mut(index as usize)?.take();
-        if waker.is_some() {
-            self.free.push(index);
-        }
-        waker
-    }
 }
 
 impl Shared {
@@ -252,64 +67,6 @@ impl Shared {
             Waiter::Task(pid) => self.wake_task(pid),
             Waiter::Foreign(w) => w.wake(),
         }
-    }
-
-    /// Files `target` to wake at `until`, through `stops`: the first stop goes on the calendar
-    /// now, and each stop, when it comes, files the next (see [`Sim::timeout_via`]).
-    fn relay(&self, stops: &[SimTime], until: SimTime, target: Wake) {
-        let now = self.now.get();
-        let mut relays = self.relays.borrow_mut();
-        let index = relays.free.pop().unwrap_or_else(|| {
-            relays.entries.push(Relay::default());
-            (relays.entries.len() - 1) as u32
-        });
-        let relay = &mut relays.entries[index as usize];
-        relay.times.clear();
-        // Only stops strictly between now and `until`, each later than the one before.
-        let mut last = now;
-        for &stop in stops {
-            if stop > last && stop < until {
-                relay.times.push(stop);
-                last = stop;
-            }
-        }
-        relay.times.push(until);
-        relay.at = 0;
-        relay.target = Some(target);
-        let first = relay.times[0];
-        let wake = if relay.times.len() == 1 {
-            relay.target = None;
-            relays.free.push(index);
-            target
-        } else {
-            Wake::Relay(index)
-        };
-        drop(relays);
-        self.calendar.borrow_mut().push_later(first, wake);
-    }
-
-    /// A stop of relay `index` has come: files the next one, or the final wake-up.
-    pub(crate) fn relay_stop(&self, index: u32) {
-        let mut relays = self.relays.borrow_mut();
-        let Some(relay) = relays.entries.get_mut(index as usize) else {
-            return;
-        };
-        relay.at += 1;
-        let Some(&next) = relay.times.get(relay.at) else {
-            return;
-        };
-        let wake = if relay.at + 1 == relay.times.len() {
-            let target = relay.target.take();
-            relays.free.push(index);
-            match target {
-                Some(target) => target,
-                None => return,
-            }
-        } else {
-            Wake::Relay(index)
-        };
-        drop(relays);
-        self.calendar.borrow_mut().push_later(next, wake);
     }
 
     fn schedule(&self, at: SimTime, waiter: Waiter) {

@@ -5,6 +5,10 @@
 //! `futures::join!`) gets that waker stored and woken instead; when it in turn wakes ours, the
 //! wake reaches the running simulation through a thread-local pointer set for the duration of
 //! [`Simulation::run`](crate::Simulation::run).
+//!
+//! Also here: [`Waiter`], whom a primitive wakes when a wait ends (one of our processes by id,
+//! or a foreign waker), and [`ForeignWakers`], the slab where foreign wakers wait for a timed
+//! wake-up, so the calendar holds only their index.
 
 use std::cell::Cell;
 use std::ptr;
@@ -88,5 +92,53 @@ impl RunningGuard {
 impl Drop for RunningGuard {
     fn drop(&mut self) {
         RUNNING.with(|r| r.set(self.previous));
+    }
+}
+
+/// Who to wake when a wait ends: one of our processes (by id), or a foreign waker handed in by
+/// a combinator.
+#[derive(Clone, Debug)]
+pub(crate) enum Waiter {
+    Task(ProcessId),
+    Foreign(Waker),
+}
+
+impl Waiter {
+    /// Wakes through the running simulation (used where no `Sim` is at hand).
+    pub(crate) fn wake(self) {
+        match self {
+            Waiter::Task(pid) => task_waker(pid).wake(),
+            Waiter::Foreign(w) => w.wake(),
+        }
+    }
+}
+
+/// Foreign wakers parked for timed wake-ups, in a slab.
+#[derive(Debug, Default)]
+pub(crate) struct ForeignWakers {
+    slots: Vec<Option<Waker>>,
+    free: Vec<u32>,
+}
+
+impl ForeignWakers {
+    pub(crate) fn park(&mut self, waker: Waker) -> u32 {
+        match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = Some(waker);
+                i
+            }
+            None => {
+                self.slots.push(Some(waker));
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    pub(crate) fn take(&mut self, index: u32) -> Option<Waker> {
+        let waker = self.slots.get_mut(index as usize)?.take();
+        if waker.is_some() {
+            self.free.push(index);
+        }
+        waker
     }
 }

@@ -1,4 +1,4 @@
-//! The single-threaded executor: owns the processes' futures and runs the calendar.
+//! [`Simulation`], the single-threaded executor: owns the processes' futures and runs the calendar.
 
 use std::future::Future;
 use std::mem::ManuallyDrop;
