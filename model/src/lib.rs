@@ -2,7 +2,7 @@
 //! `petgraph` graph of PEs, memories, hubs and switches joined by directed [`Link`]s — with
 //! deterministic shortest-path routes. A [`Machine`] brings a topology to life on a
 //! simulation: [`Machine::transfer`] moves packets through FIFO links (its timing, and the
-//! closed form an idle transfer matches to the picosecond, are in the `machine` module's
+//! closed form an idle transfer matches to the picosecond, are in the `transfer` module's
 //! docs), [`Buffer`]s live in TCM, SRAM or HBM with their capacity enforced, and
 //! [`Machine::launch_kernel`] runs SPMD [`Kernel`]s over PEs that talk through IPCQs.
 //!
@@ -53,6 +53,7 @@ mod spec;
 mod summary;
 mod topology;
 mod trace;
+mod transfer;
 pub mod units;
 mod validate;
 
