@@ -19,10 +19,11 @@ use std::rc::Rc;
 
 use kernbench_engine::{Name, ProcessHandle, ProcessId, Queue};
 
-use crate::buffer::{Buffer, Placement, ReduceOp, reduce_data};
+use crate::compute::{ReduceOp, reduce_data};
 use crate::coords::{Node, PeId, SipId};
 use crate::error::ModelError;
 use crate::machine::Machine;
+use crate::memory::{Buffer, Placement};
 use crate::units::Bytes;
 
 /// Launch parameters of a kernel.

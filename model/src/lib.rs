@@ -39,7 +39,7 @@
 //! ```
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
-mod buffer;
+mod compute;
 mod coords;
 mod error;
 mod generated;
@@ -48,6 +48,7 @@ mod kernel;
 pub mod limits;
 mod link;
 mod machine;
+mod memory;
 pub mod routing;
 mod spec;
 mod summary;
@@ -58,7 +59,7 @@ pub mod units;
 mod validate;
 
 mod input;
-pub use buffer::{Buffer, Placement, ReduceOp};
+pub use compute::ReduceOp;
 pub use coords::{Node, PeId, SipId, SwitchId};
 pub use error::{ModelError, QuantityKind};
 pub use generated::{Generated, TopologySource};
@@ -66,6 +67,7 @@ pub use input::read_input_file;
 pub use kernel::{Kernel, KernelConfig, RecvHandle};
 pub use link::{Link, LinkClass};
 pub use machine::{LinkStats, Machine, MachineOptions};
+pub use memory::{Buffer, Placement};
 pub use routing::Route;
 pub use spec::{
     CubeLevel, LinkSpec, MemoriesSpec, MemoryKind, MemorySpec, PeLevel, PortSpec, Shape, SipLevel,
