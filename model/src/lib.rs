@@ -4,7 +4,8 @@
 //! simulation: [`Machine::transfer`] moves packets through FIFO links (its timing, and the
 //! closed form an idle transfer matches to the picosecond, are in the `transfer` module's
 //! docs), [`Buffer`]s live in TCM, SRAM or HBM with their capacity enforced, and
-//! [`Machine::launch_kernel`] runs SPMD [`Kernel`]s over PEs that talk through IPCQs.
+//! [`Machine::launch_kernel`] runs an SPMD kernel over PEs, each with its own [`PeContext`],
+//! that talk through IPCQs.
 //!
 //! This crate knows the machine, not the collectives run on it: nothing here knows what an
 //! all-reduce is. Time is [`SimTime`](kernbench_engine::SimTime) (integer picoseconds); sizes and
@@ -44,11 +45,11 @@ mod coords;
 mod error;
 mod generated;
 mod generators;
-mod kernel;
 pub mod limits;
 mod link;
 mod machine;
 mod memory;
+mod pe_context;
 pub mod routing;
 mod spec;
 mod summary;
@@ -64,10 +65,10 @@ pub use coords::{Node, PeId, SipId, SwitchId};
 pub use error::{ModelError, QuantityKind};
 pub use generated::{Generated, TopologySource};
 pub use input::read_input_file;
-pub use kernel::{Kernel, KernelConfig, RecvHandle};
 pub use link::{Link, LinkClass};
 pub use machine::{LinkStats, Machine, MachineOptions};
 pub use memory::{Buffer, Placement};
+pub use pe_context::{KernelConfig, PeContext, RecvHandle};
 pub use routing::Route;
 pub use spec::{
     CubeLevel, LinkSpec, MemoriesSpec, MemoryKind, MemorySpec, PeLevel, PortSpec, Shape, SipLevel,

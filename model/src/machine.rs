@@ -2,8 +2,8 @@
 //! cached routes, options, the timeline, faults (`cut_link`) and the memory in use.
 //!
 //! It holds the state; the packet loop that moves bytes over the links is in `transfer`,
-//! buffers in `memory`, reductions in `compute` and PE kernels in `kernel`. Nothing here
-//! knows how a packet is timed, what a buffer holds, or what program runs on a PE.
+//! buffers in `memory`, reductions in `compute` and PE contexts in `pe_context`. Nothing
+//! here knows how a packet is timed, what a buffer holds, or what program runs on a PE.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
