@@ -25,8 +25,8 @@ use std::rc::Rc;
 
 use kernbench_engine::{DeadlockReport, Limit, Outcome, SimTime, Simulation};
 use kernbench_model::{
-    Bytes, Kernel, KernelConfig, Machine, MachineOptions, MemoryKind, ModelError, Node, ReduceOp,
-    SipId, Topology, TraceTrack,
+    Bytes, KernelConfig, Machine, MachineOptions, MemoryKind, ModelError, Node, PeContext,
+    ReduceOp, SipId, Topology, TraceTrack,
 };
 use serde::Serialize;
 
@@ -56,7 +56,7 @@ pub struct Faults {
     /// goes to rank `r + 1 mod n` instead.
     pub peer_off_by_one: Vec<u32>,
     /// PEs whose `program_id` is mapped wrongly (PE programs): `(program, runs_as)`, the PE
-    /// launched as `program` acts as program `runs_as` (see [`Kernel::as_program`]).
+    /// launched as `program` acts as program `runs_as` (see [`PeContext::as_program`]).
     pub wrong_program_id: Vec<(u32, u32)>,
     /// Directed links that are cut: routes do not change, packets that reach them are lost
     /// (see [`Machine::cut_link`]).
@@ -401,7 +401,7 @@ fn launch_pe_program(
 /// One PE's part of a PE program.
 async fn run_pe(
     program: DiagnoseProgram,
-    k: Kernel,
+    k: PeContext,
     bytes: u64,
     flag: Rc<Cell<bool>>,
 ) -> Result<PeResult, ModelError> {

@@ -1,8 +1,8 @@
 //! # PE kernels: all-reduce over the PEs of one SIP
 //!
-//! SPMD programs on [`Kernel`]s (`program_id` = PE index in the launch) that all-reduce (sum)
+//! SPMD programs on [`PeContext`]s (`program_id` = PE index in the launch) that all-reduce (sum)
 //! one `f32` vector held in every PE's TCM, talking only through IPCQs. Every exchange posts
-//! its receive with [`Kernel::recv_async`] before it sends, so the kernels also run with
+//! its receive with [`PeContext::recv_async`] before it sends, so the kernels also run with
 //! `ipcq_depth: 0`, where every send is a rendezvous.
 //!
 //! ## Schedule
@@ -47,7 +47,7 @@ use std::rc::Rc;
 
 use kernbench_engine::{SimTime, Simulation};
 use kernbench_model::{
-    Buffer, Bytes, Kernel, KernelConfig, Machine, MachineOptions, ModelError, ReduceOp, SipId,
+    Buffer, Bytes, KernelConfig, Machine, MachineOptions, ModelError, PeContext, ReduceOp, SipId,
     Topology,
 };
 
@@ -206,7 +206,7 @@ pub fn run_pe_kernel(
 
 /// Runs the SPMD `body` on PEs `0..pes` of SIP `c0.s0` as kernel `name` and, with
 /// `config.verify`, checks that every PE's returned vector is the sum over the PEs of
-/// [`initial_value`]. `body` gets each PE's [`Kernel`] and returns its final vector (`None`
+/// [`initial_value`]. `body` gets each PE's [`PeContext`] and returns its final vector (`None`
 /// on a machine without data); the machine carries data exactly when `config.verify` is set.
 ///
 /// # Errors
@@ -222,7 +222,7 @@ pub fn run_pe_program<F, Fut>(
     body: F,
 ) -> Result<PeKernelReport, CollectiveError>
 where
-    F: Fn(Kernel) -> Fut,
+    F: Fn(PeContext) -> Fut,
     Fut: Future<Output = Result<PeResult, ModelError>> + 'static,
 {
     if config.bytes % 4 != 0 {
@@ -305,7 +305,7 @@ fn check(name: &str, pes: u32, results: &[PeResult]) -> Result<(), CollectiveErr
 /// This PE's part of `kernel` on a `bytes` vector: its final vector.
 pub(crate) async fn pe_all_reduce(
     kernel: PeKernel,
-    k: Kernel,
+    k: PeContext,
     bytes: u64,
     op: ReduceOp,
 ) -> Result<PeResult, ModelError> {
@@ -320,9 +320,9 @@ pub(crate) async fn pe_all_reduce(
 /// IPCQ message is a whole buffer).
 #[expect(
     clippy::result_large_err,
-    reason = "kernel bodies return the model's ModelError as the Kernel API does"
+    reason = "kernel bodies return the model's ModelError as the PeContext API does"
 )]
-fn input_parts(k: &Kernel, bytes: u64, n: u32) -> Result<Vec<Buffer>, ModelError> {
+fn input_parts(k: &PeContext, bytes: u64, n: u32) -> Result<Vec<Buffer>, ModelError> {
     let mut parts = Vec::with_capacity(n as usize);
     for i in 0..n {
         let (offset, len) = segment(bytes, i, n);
@@ -346,7 +346,7 @@ fn joined(parts: &[Buffer]) -> PeResult {
 /// Sends `out` to `to` while receiving the next message from `from` into `into`; the receive
 /// is posted first so a rendezvous IPCQ (depth 0) cannot deadlock the exchange.
 async fn exchange(
-    k: &Kernel,
+    k: &PeContext,
     to: u32,
     out: &Buffer,
     from: u32,
@@ -359,7 +359,7 @@ async fn exchange(
 }
 
 /// The ring kernel; see the module docs.
-async fn ring(k: &Kernel, bytes: u64, op: ReduceOp) -> Result<PeResult, ModelError> {
+async fn ring(k: &PeContext, bytes: u64, op: ReduceOp) -> Result<PeResult, ModelError> {
     let (n, p) = (k.num_programs(), k.program_id());
     let parts = input_parts(k, bytes, n)?;
     let (left, right) = ((p + n - 1) % n, (p + 1) % n);
@@ -378,7 +378,7 @@ async fn ring(k: &Kernel, bytes: u64, op: ReduceOp) -> Result<PeResult, ModelErr
 }
 
 /// The 2x2 mesh kernel; see the module docs.
-async fn mesh2x2(k: &Kernel, bytes: u64, op: ReduceOp) -> Result<PeResult, ModelError> {
+async fn mesh2x2(k: &PeContext, bytes: u64, op: ReduceOp) -> Result<PeResult, ModelError> {
     let p = k.program_id();
     let halves = input_parts(k, bytes, 2)?;
     let (row_partner, column_partner) = (p ^ 1, p ^ 2);
@@ -397,7 +397,7 @@ async fn mesh2x2(k: &Kernel, bytes: u64, op: ReduceOp) -> Result<PeResult, Model
 }
 
 /// The binary-tree kernel; see the module docs.
-async fn tree(k: &Kernel, bytes: u64, op: ReduceOp) -> Result<PeResult, ModelError> {
+async fn tree(k: &PeContext, bytes: u64, op: ReduceOp) -> Result<PeResult, ModelError> {
     let (n, p) = (k.num_programs(), k.program_id());
     let parts = input_parts(k, bytes, 1)?;
     let mine = k.alloc(Bytes(bytes))?;

@@ -2,9 +2,10 @@
 //! `petgraph` graph of PEs, memories, hubs and switches joined by directed [`Link`]s — with
 //! deterministic shortest-path routes. A [`Machine`] brings a topology to life on a
 //! simulation: [`Machine::transfer`] moves packets through FIFO links (its timing, and the
-//! closed form an idle transfer matches to the picosecond, are in the `machine` module's
+//! closed form an idle transfer matches to the picosecond, are in the `transfer` module's
 //! docs), [`Buffer`]s live in TCM, SRAM or HBM with their capacity enforced, and
-//! [`Machine::launch_kernel`] runs SPMD [`Kernel`]s over PEs that talk through IPCQs.
+//! [`Machine::launch_kernel`] runs an SPMD kernel over PEs, each with its own [`PeContext`],
+//! that talk through IPCQs.
 //!
 //! This crate knows the machine, not the collectives run on it: nothing here knows what an
 //! all-reduce is. Time is [`SimTime`](kernbench_engine::SimTime) (integer picoseconds); sizes and
@@ -39,32 +40,35 @@
 //! ```
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
-mod buffer;
+mod compute;
 mod coords;
 mod error;
 mod generated;
 mod generators;
-mod kernel;
 pub mod limits;
 mod link;
 mod machine;
+mod memory;
+mod pe_context;
 pub mod routing;
 mod spec;
 mod summary;
 mod topology;
 mod trace;
+mod transfer;
 pub mod units;
 mod validate;
 
 mod input;
-pub use buffer::{Buffer, Placement, ReduceOp};
+pub use compute::ReduceOp;
 pub use coords::{Node, PeId, SipId, SwitchId};
 pub use error::{ModelError, QuantityKind};
 pub use generated::{Generated, TopologySource};
 pub use input::read_input_file;
-pub use kernel::{Kernel, KernelConfig, RecvHandle};
 pub use link::{Link, LinkClass};
 pub use machine::{LinkStats, Machine, MachineOptions};
+pub use memory::{Buffer, Placement};
+pub use pe_context::{KernelConfig, PeContext, RecvHandle};
 pub use routing::Route;
 pub use spec::{
     CubeLevel, LinkSpec, MemoriesSpec, MemoryKind, MemorySpec, PeLevel, PortSpec, Shape, SipLevel,

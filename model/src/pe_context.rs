@@ -1,7 +1,12 @@
-//! PE kernels: SPMD programs over PEs, talking through IPCQs.
+//! The context of one PE inside a running kernel launch ([`PeContext`]): its `program_id`,
+//! its TCM, and IPCQ `send` / `recv` to the other PEs of the launch.
+//!
+//! The kernels themselves are the caller's async bodies (the bundled ones are `PeKernel` in
+//! the algorithms crate); this module must not know what they compute, nor how a packet is
+//! timed (its sends are `transfer`s).
 //!
 //! [`Machine::launch_kernel`] starts one process per PE, each running the same async body with
-//! its own [`Kernel`] context (`program_id` = the PE's index in the launch). PEs exchange
+//! its own [`PeContext`] (`program_id` = the PE's index in the launch). PEs exchange
 //! buffers through IPCQs: one bounded FIFO per ordered (sender, receiver) pair, `depth`
 //! messages deep. A `send` moves the data over the network to the receiver's TCM (timed as any
 //! transfer), then puts the message in the queue, waiting while the queue is full; a `recv`
@@ -19,10 +24,11 @@ use std::rc::Rc;
 
 use kernbench_engine::{Name, ProcessHandle, ProcessId, Queue};
 
-use crate::buffer::{Buffer, Placement, ReduceOp, reduce_data};
+use crate::compute::{ReduceOp, reduce_data};
 use crate::coords::{Node, PeId, SipId};
 use crate::error::ModelError;
 use crate::machine::Machine;
+use crate::memory::{Buffer, Placement};
 use crate::units::Bytes;
 
 /// Launch parameters of a kernel.
@@ -60,15 +66,15 @@ struct Group {
 
 /// One PE's view of a running kernel.
 #[derive(Clone)]
-pub struct Kernel {
+pub struct PeContext {
     machine: Machine,
     group: Rc<Group>,
     program_id: u32,
 }
 
-impl fmt::Debug for Kernel {
+impl fmt::Debug for PeContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Kernel")
+        f.debug_struct("PeContext")
             .field("name", &self.group.name)
             .field("pe", &self.pe())
             .field("program_id", &self.program_id)
@@ -76,7 +82,7 @@ impl fmt::Debug for Kernel {
     }
 }
 
-/// A receive started by [`Kernel::recv_async`]; finish it with [`Kernel::wait`].
+/// A receive started by [`PeContext::recv_async`]; finish it with [`PeContext::wait`].
 #[derive(Debug)]
 pub struct RecvHandle {
     src: u32,
@@ -95,7 +101,7 @@ impl Machine {
         body: F,
     ) -> Vec<ProcessHandle<()>>
     where
-        F: Fn(Kernel) -> Fut,
+        F: Fn(PeContext) -> Fut,
         Fut: Future<Output = Result<(), ModelError>> + 'static,
     {
         let group = Rc::new(Group {
@@ -107,13 +113,13 @@ impl Machine {
         });
         let handles: Vec<_> = (0..group.pes.len() as u32)
             .map(|program_id| {
-                let kernel = Kernel {
+                let context = PeContext {
                     machine: self.clone(),
                     group: group.clone(),
                     program_id,
                 };
-                let process = format!("{}:{name}", kernel.pe());
-                self.sim().spawn(process, body(kernel))
+                let process = format!("{}:{name}", context.pe());
+                self.sim().spawn(process, body(context))
             })
             .collect();
         *group.pids.borrow_mut() = handles.iter().map(ProcessHandle::id).collect();
@@ -129,7 +135,7 @@ impl Machine {
         body: F,
     ) -> Vec<ProcessHandle<()>>
     where
-        F: Fn(Kernel) -> Fut,
+        F: Fn(PeContext) -> Fut,
         Fut: Future<Output = Result<(), ModelError>> + 'static,
     {
         let pes = self.topology().pes(sip).collect();
@@ -137,7 +143,7 @@ impl Machine {
     }
 }
 
-impl Kernel {
+impl PeContext {
     /// This PE's index in the launch.
     pub fn program_id(&self) -> u32 {
         self.program_id
@@ -164,9 +170,9 @@ impl Kernel {
     ///
     /// # Errors
     /// [`ModelError::NoSuchProgram`] if `program_id` is not in the launch.
-    pub fn as_program(&self, program_id: u32) -> Result<Kernel, ModelError> {
+    pub fn as_program(&self, program_id: u32) -> Result<PeContext, ModelError> {
         self.pe_of(program_id)?;
-        Ok(Kernel {
+        Ok(PeContext {
             program_id,
             ..self.clone()
         })
@@ -226,7 +232,7 @@ impl Kernel {
         Ok(queue.clone())
     }
 
-    /// Sends `buffer` to program `dst` with tag 0; see [`send_tagged`](Kernel::send_tagged).
+    /// Sends `buffer` to program `dst` with tag 0; see [`send_tagged`](PeContext::send_tagged).
     pub async fn send(&self, dst: u32, buffer: &Buffer) -> Result<(), ModelError> {
         self.send_tagged(dst, buffer, 0).await
     }
@@ -295,7 +301,7 @@ impl Kernel {
     }
 
     /// Starts receiving from program `src` without waiting; the receive proceeds in the
-    /// background (as its own process, `recv {me} <- {src}`) and [`wait`](Kernel::wait)
+    /// background (as its own process, `recv {me} <- {src}`) and [`wait`](PeContext::wait)
     /// finishes it. Two `recv_async`s overlap.
     pub fn recv_async(&self, src: u32) -> Result<RecvHandle, ModelError> {
         let queue = self.queue(src, self.program_id)?;
@@ -308,7 +314,7 @@ impl Kernel {
         Ok(RecvHandle { src, handle })
     }
 
-    /// Waits for a receive started with [`recv_async`](Kernel::recv_async) and copies the
+    /// Waits for a receive started with [`recv_async`](PeContext::recv_async) and copies the
     /// message into `buffer`. Returns the message's tag.
     pub async fn wait(&self, receive: RecvHandle, buffer: &Buffer) -> Result<u32, ModelError> {
         let message = receive.handle.await;

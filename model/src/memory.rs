@@ -1,10 +1,16 @@
-//! Buffers: bytes placed in a memory of the machine, optionally carrying real `f32` data.
+//! Memory: where a buffer lives ([`Placement`]), [`Buffer`]s of bytes (optionally carrying
+//! real `f32` data), allocation against each memory's capacity (given back when the last
+//! clone drops), and the movement between memories (`copy`, `move_bytes`,
+//! `move_to_placement`), which cuts a buffer range into node-to-node pieces for `transfer`.
+//!
+//! It must not know how a packet is timed (that is `transfer`) nor what combining values
+//! costs (that is `compute`).
 
 use std::cell::{Ref, RefCell, RefMut};
 use std::fmt;
 use std::rc::Rc;
 
-use kernbench_engine::{SimTime, all_of};
+use kernbench_engine::all_of;
 
 use crate::coords::{Node, PeId, SipId};
 use crate::error::ModelError;
@@ -69,16 +75,16 @@ impl fmt::Display for Placement {
 /// clone is dropped.
 #[derive(Clone)]
 pub struct Buffer {
-    inner: Rc<BufferInner>,
+    pub(crate) inner: Rc<BufferInner>,
 }
 
-struct BufferInner {
+pub(crate) struct BufferInner {
     machine: Machine,
     placement: Placement,
     bytes: Bytes,
     /// Per-PE share for a spread TCM buffer.
     share: u64,
-    data: Option<RefCell<Vec<f32>>>,
+    pub(crate) data: Option<RefCell<Vec<f32>>>,
 }
 
 impl fmt::Debug for Buffer {
@@ -116,7 +122,7 @@ impl Drop for BufferInner {
 }
 
 /// The element type of buffer data.
-const ELEMENT: u64 = std::mem::size_of::<f32>() as u64;
+pub(crate) const ELEMENT: u64 = std::mem::size_of::<f32>() as u64;
 
 impl Machine {
     /// Allocates `bytes` at `placement`, zero-filled when the machine carries data.
@@ -270,117 +276,6 @@ impl Machine {
         }
         Ok(())
     }
-
-    /// The time the PEs of a SIP take to reduce `len` bytes with all of them working in
-    /// parallel (`ceil(len / PEs)` bytes each at the topology's reduce throughput).
-    pub fn reduce_time_on_sip(&self, len: u64) -> SimTime {
-        let pes = self.topology().pes_per_sip() as u64;
-        self.topology()
-            .reduce_throughput()
-            .time_for(Bytes(len.div_ceil(pes)))
-    }
-
-    /// `dst[range] = op(dst[range], src[range])`, done by the PEs of `dst`'s SIP in parallel;
-    /// costs [`reduce_time_on_sip`](Machine::reduce_time_on_sip).
-    pub async fn reduce(
-        &self,
-        dst: &Buffer,
-        dst_offset: u64,
-        src: &Buffer,
-        src_offset: u64,
-        len: u64,
-        op: ReduceOp,
-    ) -> Result<(), ModelError> {
-        src.check_range("reduce from", src_offset, len)?;
-        dst.check_range("reduce into", dst_offset, len)?;
-        let time = self.reduce_time_on_sip(len);
-        self.sim().timeout(time).await;
-        reduce_data(dst, dst_offset, src, src_offset, len, op);
-        Ok(())
-    }
-}
-
-impl Machine {
-    /// `dst[range] = op(dst[range], values)` by the PEs of `dst`'s SIP in parallel, for values
-    /// that arrived in a message rather than sit in a buffer; costs
-    /// [`reduce_time_on_sip`](Machine::reduce_time_on_sip) for `len` bytes. `values` is `None`
-    /// on a machine without data.
-    pub async fn reduce_values(
-        &self,
-        dst: &Buffer,
-        dst_offset: u64,
-        len: u64,
-        values: Option<&[f32]>,
-        op: ReduceOp,
-    ) -> Result<(), ModelError> {
-        dst.check_range("reduce into", dst_offset, len)?;
-        let time = self.reduce_time_on_sip(len);
-        self.sim().timeout(time).await;
-        if let (Some(values), Some(mut data)) = (values, dst.data_mut()) {
-            let d0 = (dst_offset / ELEMENT) as usize;
-            let n = ((len / ELEMENT) as usize).min(values.len());
-            for (t, v) in data[d0..d0 + n].iter_mut().zip(values) {
-                *t = op.apply(*t, *v);
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Applies `op` to the data of two buffers (no time passes).
-pub(crate) fn reduce_data(
-    dst: &Buffer,
-    dst_offset: u64,
-    src: &Buffer,
-    src_offset: u64,
-    len: u64,
-    op: ReduceOp,
-) {
-    if let (Some(s), Some(d)) = (&src.inner.data, &dst.inner.data) {
-        let (s0, d0, n) = (
-            (src_offset / ELEMENT) as usize,
-            (dst_offset / ELEMENT) as usize,
-            (len / ELEMENT) as usize,
-        );
-        let source: Vec<f32> = s.borrow()[s0..s0 + n].to_vec();
-        let mut target = d.borrow_mut();
-        for (t, v) in target[d0..d0 + n].iter_mut().zip(source) {
-            *t = op.apply(*t, v);
-        }
-    }
-}
-
-/// A reduction operator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum ReduceOp {
-    /// Sum.
-    #[default]
-    Sum,
-    /// Maximum.
-    Max,
-    /// Minimum.
-    Min,
-}
-
-impl ReduceOp {
-    /// Combines two values.
-    pub fn apply(self, a: f32, b: f32) -> f32 {
-        match self {
-            ReduceOp::Sum => a + b,
-            ReduceOp::Max => a.max(b),
-            ReduceOp::Min => a.min(b),
-        }
-    }
-}
-
-impl fmt::Display for ReduceOp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ReduceOp::Sum => "sum",
-            ReduceOp::Max => "max",
-            ReduceOp::Min => "min",
-        })
-    }
 }
 
 impl Buffer {
@@ -430,7 +325,7 @@ impl Buffer {
         }
     }
 
-    fn check_range(&self, what: &str, offset: u64, len: u64) -> Result<(), ModelError> {
+    pub(crate) fn check_range(&self, what: &str, offset: u64, len: u64) -> Result<(), ModelError> {
         let size = self.inner.bytes.0;
         let aligned = self.inner.data.is_none() || (offset % ELEMENT == 0 && len % ELEMENT == 0);
         if offset.checked_add(len).is_none_or(|end| end > size) || !aligned {
