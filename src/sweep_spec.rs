@@ -225,7 +225,7 @@ fn expand_topologies(
             }
         }
     }
-    paths
+    let loaded: Vec<(PathBuf, TopologySpec)> = paths
         .into_iter()
         .map(|path| {
             let topology = match generated.iter().find(|(p, _)| *p == path) {
@@ -234,7 +234,30 @@ fn expand_topologies(
             };
             Ok((path, topology.spec().clone()))
         })
-        .collect()
+        .collect::<Result<_, Failure>>()?;
+    refuse_duplicate_names(file, &loaded)?;
+    Ok(loaded)
+}
+
+/// Rows are keyed by topology name (a resumed sweep, `merge` and the plots find a point by
+/// it), so two files with one `name` would run both and keep one row per point: refused.
+fn refuse_duplicate_names(file: &Path, loaded: &[(PathBuf, TopologySpec)]) -> Result<(), Failure> {
+    for (i, (path, spec)) in loaded.iter().enumerate() {
+        if let Some((first, _)) = loaded[..i].iter().find(|(_, s)| s.name == spec.name) {
+            return Err(bad(
+                file,
+                "topologies",
+                format!(
+                    "{} and {} both name their topology \"{}\"; rows are keyed by topology \
+                     name, so give one of them another `name` or leave one out",
+                    first.display(),
+                    path.display(),
+                    spec.name
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn expand_sizes(file: &Path, sizes: &Sizes) -> Result<Vec<u64>, Failure> {

@@ -233,3 +233,47 @@ fn validate_checks_sweep_files_too() {
         );
     }
 }
+
+#[test]
+fn two_topology_files_with_one_name_are_refused_naming_both_files() {
+    let (dir, file) = setup(
+        "dupname",
+        r#"Sweep(
+    name: "dup",
+    topologies: ["TOPOLOGIES/ring8.ron", "copy/ring8.ron"],
+    algorithms: ["ring"],
+    sizes: List(["4KiB"]),
+    memories: ["hbm"],
+)"#,
+    );
+    let topologies = Path::new(env!("CARGO_MANIFEST_DIR")).join("topologies");
+    let copy = dir.join("copy");
+    std::fs::create_dir_all(&copy).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::copy(topologies.join("ring8.ron"), copy.join("ring8.ron"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.join("out");
+    let run = sweep(&file, &out, &[]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    let message = stderr(&run);
+    assert!(
+        message.contains("small.sweep.ron: topologies: ")
+            && message.contains(&topologies.join("ring8.ron").display().to_string())
+            && message.contains(&copy.join("ring8.ron").display().to_string())
+            && message.contains("both name their topology \"ring8\""),
+        "{message}"
+    );
+    assert!(!out.exists(), "nothing runs when two files share a name");
+    // A generated form is named like the bundled file it mirrors: the same collision.
+    let (_dir, file) = setup(
+        "dupgenerated",
+        &SMALL.replace("TOPOLOGIES/default.ron", "ring:8"),
+    );
+    let run = kernbench(&["validate", file.to_str().unwrap_or("")]);
+    assert_eq!(run.status.code(), Some(2), "{}", stdout(&run));
+    assert!(
+        stderr(&run).contains("ring:8 and ")
+            && stderr(&run).contains("both name their topology \"ring8\""),
+        "{}",
+        stderr(&run)
+    );
+}
