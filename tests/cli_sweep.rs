@@ -213,7 +213,7 @@ fn validate_checks_sweep_files_too() {
     );
     for (name, edit, expected) in [
         ("badsize", ("\"32MiB\"", "\"32MiB/s\""), "sizes: "),
-        ("badglob", ("ring8.ron", "ring9*.ron"), "topologies: \""),
+        ("badglob", ("ring8.ron", "ring9*.ron"), "topologies[1]: \""),
         (
             "badrange",
             (
@@ -256,7 +256,7 @@ fn two_topology_files_with_one_name_are_refused_naming_both_files() {
     assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
     let message = stderr(&run);
     assert!(
-        message.contains("small.sweep.ron: topologies: ")
+        message.contains("small.sweep.ron: topologies[1]: ")
             && message.contains(&topologies.join("ring8.ron").display().to_string())
             && message.contains(&copy.join("ring8.ron").display().to_string())
             && message.contains("both name their topology \"ring8\""),
@@ -276,4 +276,48 @@ fn two_topology_files_with_one_name_are_refused_naming_both_files() {
         "{}",
         stderr(&run)
     );
+}
+
+#[test]
+fn every_error_about_a_topology_entry_names_the_sweep_file_and_the_entry() {
+    let (dir, _) = setup("entries", SMALL);
+    let broken = dir.join("broken.ron");
+    std::fs::write(&broken, "Topology(name: \"broken\",").unwrap_or_else(|e| panic!("{e}"));
+    for (name, entry, expected) in [
+        ("empty", "", "the entry is empty; name a topology file"),
+        (
+            "scenario",
+            "TOPOLOGIES/scenarios/recv-before-send.scenario.ron",
+            "recv-before-send.scenario.ron is a diagnosis scenario, not a topology",
+        ),
+        (
+            "folder",
+            "TOPOLOGIES/scenarios",
+            "scenarios is a folder, not a topology file",
+        ),
+        (
+            "sweepfile",
+            "TOPOLOGIES/default.sweep.ron",
+            "is a sweep file, not a topology",
+        ),
+        ("broken", broken.to_str().unwrap_or(""), "broken.ron:1:"),
+        ("badform", "ring:0", "ring:0"),
+    ] {
+        let (_dir, file) = setup(name, &SMALL.replace("TOPOLOGIES/ring8.ron", entry));
+        let run = kernbench(&["validate", file.to_str().unwrap_or("")]);
+        assert_eq!(run.status.code(), Some(2), "{name}: {}", stdout(&run));
+        let message = stderr(&run);
+        assert!(
+            message.contains("small.sweep.ron: topologies[1]: ") && message.contains(expected),
+            "{name}: {message}"
+        );
+        let out = file.with_file_name("out");
+        let swept = sweep(&file, &out, &[]);
+        assert_eq!(swept.status.code(), Some(2), "{name}: {}", stderr(&swept));
+        assert!(
+            stderr(&swept).contains("small.sweep.ron: topologies[1]: "),
+            "{name}: {}",
+            stderr(&swept)
+        );
+    }
 }
