@@ -321,3 +321,87 @@ fn every_error_about_a_topology_entry_names_the_sweep_file_and_the_entry() {
         );
     }
 }
+
+/// The text of field `name` in a one-line JSON object, as written (`"name":TEXT,`).
+fn json_field<'a>(line: &'a str, name: &str) -> &'a str {
+    let key = format!("\"{name}\":");
+    let start = line
+        .find(&key)
+        .map(|i| i + key.len())
+        .unwrap_or_else(|| panic!("no {name} in {line}"));
+    let rest = &line[start..];
+    &rest[..rest.find([',', '}']).unwrap_or(rest.len())]
+}
+
+#[test]
+fn a_sweep_row_prints_the_same_digits_as_run_json_for_the_same_point() {
+    let (dir, file) = setup(
+        "digits",
+        r#"Sweep(
+    name: "digits",
+    topologies: ["TOPOLOGIES/ring8.ron", "TOPOLOGIES/default.ron"],
+    algorithms: ["ring", "tree"],
+    sizes: List(["4KiB", "12KiB", "100KiB"]),
+    memories: ["hbm", "sram"],
+)"#,
+    );
+    let out = dir.join("out");
+    let run = sweep(&file, &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let jsonl = read(&out.join("results.jsonl"));
+    let csv = read(&out.join("results.csv"));
+    let header: Vec<&str> = csv.lines().next().unwrap_or("").split(',').collect();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("no {name} column in {csv}"))
+    };
+    let csv_rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let mut compared = 0;
+    for (line, csv_row) in jsonl.lines().zip(&csv_rows) {
+        if json_field(line, "status") != "\"ok\"" {
+            continue;
+        }
+        let unquote = |name: &str| json_field(line, name).trim_matches('"').to_string();
+        let topology = match unquote("topology").as_str() {
+            "ring8" => "topologies/ring8.ron",
+            _ => "topologies/default.ron",
+        };
+        let bytes = unquote("bytes");
+        let single = kernbench(&[
+            "run",
+            "--topology",
+            topology,
+            "--collective",
+            &unquote("collective"),
+            "--algorithm",
+            &unquote("algorithm"),
+            "--size",
+            &format!("{bytes}B"),
+            "--memory",
+            &unquote("memory"),
+            "--json",
+        ]);
+        assert_eq!(single.status.code(), Some(0), "{}", stderr(&single));
+        let printed = stdout(&single);
+        for name in ["time_ns", "algbw_gbps", "busbw_gbps"] {
+            assert_eq!(
+                json_field(line, name),
+                json_field(&printed, name),
+                "{name} in results.jsonl vs run --json: {line}"
+            );
+            assert_eq!(
+                csv_row[column(name)],
+                json_field(&printed, name),
+                "{name} in results.csv vs run --json: {csv_row:?}"
+            );
+        }
+        compared += 1;
+    }
+    assert_eq!(compared, 24, "every point ran: {jsonl}");
+}
