@@ -207,19 +207,8 @@ fn finish(out: &Path, dirs: &[PathBuf]) -> Result<(), Failure> {
         }
     }
     let rows = merge(shards);
-    links.sort_by(|a, b| {
-        (&a.topology, &a.memory, &a.algorithm, a.bytes, &a.link).cmp(&(
-            &b.topology,
-            &b.memory,
-            &b.algorithm,
-            b.bytes,
-            &b.link,
-        ))
-    });
-    links.dedup_by(|a, b| {
-        (&a.topology, &a.memory, &a.algorithm, a.bytes, &a.link)
-            == (&b.topology, &b.memory, &b.algorithm, b.bytes, &b.link)
-    });
+    links.sort_by(|a, b| link_key(a).cmp(&link_key(b)));
+    links.dedup_by(|a, b| link_key(a) == link_key(b));
     write_jsonl(out.join("results.jsonl"), &rows).map_err(io_failure)?;
     write_csv(out.join("results.csv"), &rows).map_err(io_failure)?;
     write_jsonl(out.join("links.jsonl"), &links).map_err(io_failure)?;
@@ -244,6 +233,20 @@ fn finish(out: &Path, dirs: &[PathBuf]) -> Result<(), Failure> {
         summary.display(),
         plots.len()
     ))
+}
+
+/// The identity of a link row: its point (as [`RowKey`] orders points: topology, collective,
+/// memory, algorithm, size) and the link. The collective is in it so that the all-gather
+/// rows of a point do not replace the all-reduce rows of the same algorithm, memory and size.
+fn link_key(l: &LinkUsage) -> (&str, &str, &str, &str, u64, &str) {
+    (
+        &l.topology,
+        &l.collective,
+        &l.memory,
+        &l.algorithm,
+        l.bytes,
+        &l.link,
+    )
 }
 
 /// Runs one point; never fails: an error becomes a failed or unsupported row with its reason.
@@ -312,6 +315,7 @@ fn link_usage(topology: &Topology, point: &Point, report: &RunReport) -> Vec<Lin
             let busy_ns = s.busy.as_ns_f64();
             Some(LinkUsage {
                 topology: point.topology_name.clone(),
+                collective: point.collective.to_string(),
                 memory: point.memory.to_string(),
                 algorithm: point.algorithm.to_string(),
                 bytes: point.bytes,

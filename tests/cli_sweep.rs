@@ -405,3 +405,42 @@ fn a_sweep_row_prints_the_same_digits_as_run_json_for_the_same_point() {
     }
     assert_eq!(compared, 24, "every point ran: {jsonl}");
 }
+
+#[test]
+fn link_rows_of_two_collectives_are_all_kept_and_the_same_from_run_to_run() {
+    let body = r#"Sweep(
+    name: "two",
+    topologies: ["TOPOLOGIES/ring8.ron"],
+    collectives: ["all-reduce", "all-gather"],
+    algorithms: ["ring"],
+    sizes: List(["4KiB", "64KiB", "256KiB"]),
+    memories: ["hbm"],
+)"#;
+    let (dir, file) = setup("twocollectives", body);
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    for out in [&a, &b] {
+        let run = sweep(&file, out, &[]);
+        assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    }
+    let links = read(&a.join("links.jsonl"));
+    assert_eq!(links, read(&b.join("links.jsonl")), "links.jsonl differs");
+    let count = |collective: &str| {
+        links
+            .lines()
+            .filter(|l| l.contains(&format!("\"collective\":\"{collective}\"")))
+            .count()
+    };
+    // A ring on ring8 uses all 8 SIP links one way at least, for each collective.
+    assert!(count("all-reduce") >= 8, "{links}");
+    assert!(count("all-gather") >= 8, "{links}");
+    assert_eq!(
+        count("all-reduce") + count("all-gather"),
+        links.lines().count()
+    );
+    let svg = read(&a.join("links-ring8.svg"));
+    assert!(
+        svg.contains("all-reduce: ring, hbm, 256K per rank")
+            && svg.contains("all-gather: ring, hbm, 256K per rank"),
+        "each panel names its collective"
+    );
+}
