@@ -4,7 +4,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{kernbench, stderr, stdout};
+use common::{kernbench, kernbench_with_env, stderr, stdout};
 
 /// A fresh folder for one test, holding a small sweep file that names bundled topologies.
 fn setup(name: &str, body: &str) -> (PathBuf, PathBuf) {
@@ -443,4 +443,122 @@ fn link_rows_of_two_collectives_are_all_kept_and_the_same_from_run_to_run() {
             && svg.contains("all-gather: ring, hbm, 256K per rank"),
         "each panel names its collective"
     );
+}
+
+/// A sweep with link rows at several points: those of 2 topologies x 2 collectives x 2
+/// algorithms at the largest size that run (smaller sizes have none).
+const WITH_LINKS: &str = r#"Sweep(
+    name: "links",
+    topologies: ["TOPOLOGIES/ring8.ron", "TOPOLOGIES/default.ron"],
+    collectives: ["all-reduce", "all-gather"],
+    algorithms: ["ring", "tree"],
+    sizes: List(["4KiB", "64KiB"]),
+    memories: ["hbm"],
+)"#;
+
+/// The points (topology, collective, algorithm, bytes) that have rows in a JSON Lines file.
+fn points_in(text: &str) -> std::collections::BTreeSet<String> {
+    text.lines()
+        .map(|l| {
+            ["topology", "collective", "memory", "algorithm", "bytes"]
+                .map(|f| json_field(l, f))
+                .join(" ")
+        })
+        .collect()
+}
+
+#[test]
+fn a_sweep_killed_between_link_rows_and_result_row_resumes_to_the_same_bytes() {
+    let (dir, file) = setup("crash", WITH_LINKS);
+    let whole = dir.join("whole");
+    let run = sweep(&file, &whole, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let points_with_links = points_in(&read(&whole.join("links.jsonl"))).len();
+    assert!(points_with_links >= 4, "{}", read(&whole.join("links.jsonl")));
+    for crash_after in ["1", "3"] {
+        let out = dir.join(format!("crashed{crash_after}"));
+        let args = [
+            "sweep",
+            file.to_str().unwrap_or(""),
+            "--out",
+            out.to_str().unwrap_or(""),
+        ];
+        let crashed = kernbench_with_env(
+            &args,
+            &[("KERNBENCH_TEST_CRASH_AFTER_LINK_ROWS", crash_after)],
+        );
+        assert!(!crashed.status.success(), "the hook aborts the sweep");
+        assert_eq!(
+            crashed.status.code(),
+            None,
+            "killed by SIGABRT, not an exit"
+        );
+        // The crash came where it should: a point has its link rows and no result row.
+        let linked = points_in(&read(&out.join("links.jsonl")));
+        let done = points_in(&read(&out.join("results.jsonl")));
+        assert!(
+            linked.iter().any(|p| !done.contains(p)),
+            "crash after {crash_after}: links of {linked:?}, results of {done:?}"
+        );
+        let resumed = sweep(&file, &out, &[]);
+        assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+        for name in ["results.jsonl", "links.jsonl", "results.csv", "summary.md"] {
+            assert_eq!(
+                read(&out.join(name)),
+                read(&whole.join(name)),
+                "crash after {crash_after}: {name} differs from the uninterrupted sweep"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_write_that_fails_stops_the_sweep_says_what_is_safe_and_a_resume_completes_it() {
+    let full = Path::new("/dev/full");
+    if !full.exists() || !cfg!(unix) {
+        println!("skipped: no /dev/full to stand in for a full disk on this system");
+        return;
+    }
+    let (dir, file) = setup("diskfull", WITH_LINKS);
+    let whole = dir.join("whole");
+    assert_eq!(sweep(&file, &whole, &[]).status.code(), Some(0));
+    // links.jsonl is the file that fills the disk: every write to /dev/full fails with
+    // "No space left on device", as on a full disk, while the result files still take rows.
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).unwrap_or_else(|e| panic!("{e}"));
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(full, out.join("links.jsonl")).unwrap_or_else(|e| panic!("{e}"));
+    let run = sweep(&file, &out, &[]);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    let message = stderr(&run);
+    let safe = read(&out.join("results.jsonl")).lines().count();
+    assert!(
+        message.contains(&format!(
+            "error: could not write {}: No space left on device",
+            out.join("links.jsonl").display()
+        )) && message.contains(&format!(
+            "The sweep stopped: {safe} of 16 points are safe in {}",
+            out.join("results.jsonl").display()
+        )),
+        "{message}"
+    );
+    assert!(!message.contains("internal error"), "{message}");
+    // Largest first: the first point with links fails, and nothing computed after it is kept.
+    assert!(safe < 16, "the sweep stopped early");
+    assert!(
+        !out.join("summary.md").exists(),
+        "no tables from a stopped sweep"
+    );
+    // Space again: the same command runs the rest, and the folder ends as if never stopped.
+    std::fs::remove_file(out.join("links.jsonl")).unwrap_or_else(|e| panic!("{e}"));
+    let resumed = sweep(&file, &out, &[]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+    assert!(
+        stderr(&resumed).contains(&format!("{safe} already done")),
+        "{}",
+        stderr(&resumed)
+    );
+    for name in ["results.jsonl", "links.jsonl", "results.csv"] {
+        assert_eq!(read(&out.join(name)), read(&whole.join(name)), "{name}");
+    }
 }
