@@ -28,6 +28,7 @@ mod ron_file;
 mod run;
 mod scenario;
 mod sweep;
+mod sweep_folder;
 mod sweep_spec;
 
 use std::io::{self, Write};

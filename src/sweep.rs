@@ -2,7 +2,6 @@
 //! rows to disk, and write the tables and plots.
 
 use std::collections::BTreeSet;
-use std::io::ErrorKind;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -22,6 +21,7 @@ use kernbench_reports::{
 use petgraph::graph::EdgeIndex;
 use rayon::prelude::*;
 
+use crate::sweep_folder::{Folder, output_failure, read_failure, write_failure};
 use crate::sweep_spec::{Point, Sweep};
 use crate::{Failure, print};
 
@@ -52,10 +52,6 @@ pub(crate) struct MergeArgs {
     /// Where the merged results, tables and plots go.
     #[arg(long, value_name = "DIR", default_value = "kernbench-merged")]
     out: PathBuf,
-}
-
-fn io_failure(e: impl std::fmt::Display) -> Failure {
-    Failure::Internal(e.to_string())
 }
 
 fn parse_shard(text: &str) -> Result<(usize, usize), Failure> {
@@ -107,13 +103,19 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let results = args.out.join("results.jsonl");
     let done: BTreeSet<RowKey> = if results.exists() {
         read_jsonl::<ResultRow>(&results)
-            .map_err(io_failure)?
+            .map_err(|e| read_failure(e, "result", Folder::SweepOut))?
             .iter()
             .map(ResultRow::key)
             .collect()
     } else {
         BTreeSet::new()
     };
+    // Read now, so that a corrupt links.jsonl is refused before the points run, not after.
+    let link_file = args.out.join("links.jsonl");
+    if link_file.exists() {
+        read_jsonl::<LinkUsage>(&link_file)
+            .map_err(|e| read_failure(e, "link", Folder::SweepOut))?;
+    }
     let mine: Vec<&Point> = sweep
         .points
         .iter()
@@ -145,9 +147,9 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     );
     let crash_after = crash_after_link_rows()?;
     let writers = Mutex::new(Writers {
-        links: JsonlWriter::open_append(args.out.join("links.jsonl")).map_err(io_failure)?,
-        csv: CsvWriter::open_append(args.out.join("results.csv")).map_err(io_failure)?,
-        results: JsonlWriter::open_append(&results).map_err(io_failure)?,
+        links: JsonlWriter::open_append(&link_file).map_err(output_failure)?,
+        csv: CsvWriter::open_append(args.out.join("results.csv")).map_err(output_failure)?,
+        results: JsonlWriter::open_append(&results).map_err(output_failure)?,
         committed: 0,
         with_links: 0,
         crash_after,
@@ -188,7 +190,7 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         ));
     }
     drop(w);
-    finish(&args.out, std::slice::from_ref(&args.out))
+    finish(&args.out, std::slice::from_ref(&args.out), Folder::SweepOut)
 }
 
 /// The files a sweep appends to, and what it has committed to them.
@@ -251,28 +253,6 @@ fn crash_after_link_rows() -> Result<Option<usize>, Failure> {
     }
 }
 
-/// A write that failed during a sweep: the machine's fault (a full disk, a folder that
-/// became read-only), not the input's, so exit 1; the message says what is safe.
-fn write_failure(error: ReportError, results: &Path, safe: usize, total: usize) -> Failure {
-    let full = matches!(
-        &error,
-        ReportError::Io { source, .. }
-            if matches!(source.kind(), ErrorKind::StorageFull | ErrorKind::QuotaExceeded)
-    );
-    let then = if full {
-        "there is space on the disk again"
-    } else {
-        "the cause is fixed"
-    };
-    Failure::Environment(format!(
-        "{error}. The sweep stopped: {safe} of {total} points are safe in {} (a point is kept \
-         only once all its rows are written); run the same command again once {then} and it \
-         runs the other {}",
-        results.display(),
-        total - safe
-    ))
-}
-
 /// `kernbench merge`.
 pub(crate) fn merge_dirs(args: &MergeArgs) -> Result<(), Failure> {
     for dir in &args.dirs {
@@ -289,17 +269,18 @@ pub(crate) fn merge_dirs(args: &MergeArgs) -> Result<(), Failure> {
             args.out.display()
         ))
     })?;
-    finish(&args.out, &args.dirs)
+    finish(&args.out, &args.dirs, Folder::Shard)
 }
 
 /// Joins the rows of `dirs` (one row per point) into `out`: results.csv and results.jsonl
 /// rewritten in point order (so the same sweep gives the same bytes however its points were
 /// scheduled), links.jsonl, summary.md and the plots.
-fn finish(out: &Path, dirs: &[PathBuf]) -> Result<(), Failure> {
+fn finish(out: &Path, dirs: &[PathBuf], inputs: Folder) -> Result<(), Failure> {
     let mut shards = Vec::new();
     let mut links: Vec<LinkUsage> = Vec::new();
     for dir in dirs {
-        let rows = read_jsonl::<ResultRow>(dir.join("results.jsonl")).map_err(io_failure)?;
+        let rows = read_jsonl::<ResultRow>(dir.join("results.jsonl"))
+            .map_err(|e| read_failure(e, "result", inputs))?;
         let link_file = dir.join("links.jsonl");
         if link_file.exists() {
             // Link rows count only for points that are done in the same folder: the others
@@ -318,7 +299,7 @@ fn finish(out: &Path, dirs: &[PathBuf]) -> Result<(), Failure> {
                 .collect();
             links.extend(
                 read_jsonl::<LinkUsage>(link_file)
-                    .map_err(io_failure)?
+                    .map_err(|e| read_failure(e, "link", inputs))?
                     .into_iter()
                     .filter(|l| done.contains(&link_key(l).0)),
             );
@@ -331,14 +312,14 @@ fn finish(out: &Path, dirs: &[PathBuf]) -> Result<(), Failure> {
     links.reverse();
     links.sort_by(|a, b| link_key(a).cmp(&link_key(b)));
     links.dedup_by(|a, b| link_key(a) == link_key(b));
-    write_jsonl(out.join("results.jsonl"), &rows).map_err(io_failure)?;
-    write_csv(out.join("results.csv"), &rows).map_err(io_failure)?;
-    write_jsonl(out.join("links.jsonl"), &links).map_err(io_failure)?;
-    let summary = write_summary(&rows, out).map_err(io_failure)?;
+    write_jsonl(out.join("results.jsonl"), &rows).map_err(output_failure)?;
+    write_csv(out.join("results.csv"), &rows).map_err(output_failure)?;
+    write_jsonl(out.join("links.jsonl"), &links).map_err(output_failure)?;
+    let summary = write_summary(&rows, out).map_err(output_failure)?;
     let options = PlotOptions::default();
-    let mut plots = plot_latency(&rows, out).map_err(io_failure)?;
-    plots.extend(plot_busbw(&rows, out).map_err(io_failure)?);
-    plots.extend(plot_link_utilisation(&links, 12, out, &options).map_err(io_failure)?);
+    let mut plots = plot_latency(&rows, out).map_err(output_failure)?;
+    plots.extend(plot_busbw(&rows, out).map_err(output_failure)?);
+    plots.extend(plot_link_utilisation(&links, 12, out, &options).map_err(output_failure)?);
     let (ok, other) = rows.iter().fold((0, 0), |(ok, other), r| {
         if r.status == RowStatus::Ok {
             (ok + 1, other)

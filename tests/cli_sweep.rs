@@ -474,7 +474,11 @@ fn a_sweep_killed_between_link_rows_and_result_row_resumes_to_the_same_bytes() {
     let run = sweep(&file, &whole, &[]);
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
     let points_with_links = points_in(&read(&whole.join("links.jsonl"))).len();
-    assert!(points_with_links >= 4, "{}", read(&whole.join("links.jsonl")));
+    assert!(
+        points_with_links >= 4,
+        "{}",
+        read(&whole.join("links.jsonl"))
+    );
     for crash_after in ["1", "3"] {
         let out = dir.join(format!("crashed{crash_after}"));
         let args = [
@@ -561,4 +565,149 @@ fn a_write_that_fails_stops_the_sweep_says_what_is_safe_and_a_resume_completes_i
     for name in ["results.jsonl", "links.jsonl", "results.csv"] {
         assert_eq!(read(&out.join(name)), read(&whole.join(name)), "{name}");
     }
+}
+
+const TINY: &str = r#"Sweep(
+    name: "tiny",
+    topologies: ["TOPOLOGIES/ring8.ron"],
+    algorithms: ["ring"],
+    sizes: List(["4KiB", "8KiB", "16KiB"]),
+    memories: ["hbm"],
+)"#;
+
+#[test]
+fn a_corrupt_or_foreign_output_folder_is_bad_input_with_the_fix() {
+    let (dir, file) = setup("corrupt", TINY);
+    let good = dir.join("good");
+    assert_eq!(sweep(&file, &good, &[]).status.code(), Some(0));
+    let copy_of_good = |name: &str| {
+        let out = dir.join(name);
+        std::fs::create_dir_all(&out).unwrap_or_else(|e| panic!("{e}"));
+        for f in ["results.jsonl", "results.csv", "links.jsonl"] {
+            std::fs::copy(good.join(f), out.join(f)).unwrap_or_else(|e| panic!("{e}"));
+        }
+        out
+    };
+    let spoil = |path: &Path, line: usize, text: &str| {
+        let mut lines: Vec<String> = read(path).lines().map(String::from).collect();
+        lines[line - 1] = text.to_string();
+        std::fs::write(path, lines.join("\n") + "\n").unwrap_or_else(|e| panic!("{e}"));
+    };
+
+    let out = copy_of_good("badresults");
+    spoil(&out.join("results.jsonl"), 3, "{\"topology\":\"ring8\"");
+    let run = sweep(&file, &out, &[]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains(&format!(
+            "error: {}:3: not a result row (",
+            out.join("results.jsonl").display()
+        )) && stderr(&run).contains("delete that line (the sweep runs its point again), or move the folder away or choose another --out"),
+        "{}",
+        stderr(&run)
+    );
+    assert!(!stderr(&run).contains("to run"), "nothing runs");
+
+    let out = copy_of_good("badlinks");
+    spoil(
+        &out.join("links.jsonl"),
+        1,
+        "{\"topology\":\"ring8\",\"memory\":\"hbm\"}",
+    );
+    let run = sweep(&file, &out, &[]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains(&format!(
+            "{}:1: not a link row (missing field",
+            out.join("links.jsonl").display()
+        )),
+        "{}",
+        stderr(&run)
+    );
+
+    let out = copy_of_good("badheader");
+    spoil(&out.join("results.csv"), 1, "topology,algorithm,bytes");
+    let run = sweep(&file, &out, &[]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains(&format!(
+            "{}: the header is `topology,algorithm,bytes`, not the `topology,collective,",
+            out.join("results.csv").display()
+        )) && stderr(&run).contains("move the folder away or choose another --out"),
+        "{}",
+        stderr(&run)
+    );
+
+    let shard = copy_of_good("badshard");
+    spoil(&shard.join("results.jsonl"), 2, "not json");
+    let merged = dir.join("merged");
+    let merge = kernbench(&[
+        "merge",
+        good.to_str().unwrap_or(""),
+        shard.to_str().unwrap_or(""),
+        "--out",
+        merged.to_str().unwrap_or(""),
+    ]);
+    assert_eq!(merge.status.code(), Some(2), "{}", stderr(&merge));
+    assert!(
+        stderr(&merge).contains(&format!(
+            "{}:2: not a result row (",
+            shard.join("results.jsonl").display()
+        )) && stderr(&merge).contains("or leave the folder out"),
+        "{}",
+        stderr(&merge)
+    );
+}
+
+/// A folder this process cannot write to: a fresh one made read-only, or, where that does not
+/// stop us (root ignores permissions), /sys, which even root cannot create files in.
+fn read_only_folder(dir: &Path) -> Option<PathBuf> {
+    let fresh = dir.join("readonly");
+    std::fs::create_dir_all(&fresh).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fresh, std::fs::Permissions::from_mode(0o555)).ok()?;
+    }
+    [fresh, PathBuf::from("/sys")]
+        .into_iter()
+        .find(|candidate| {
+            let probe = candidate.join("kernbench-probe");
+            let writable = std::fs::write(&probe, b"").is_ok();
+            let _ = std::fs::remove_file(&probe);
+            candidate.is_dir() && !writable
+        })
+}
+
+#[test]
+fn a_read_only_out_folder_is_bad_input_with_the_fix() {
+    let (dir, file) = setup("readonly", TINY);
+    let Some(out) = read_only_folder(&dir) else {
+        println!("skipped: no folder here is read-only to this user (root ignores permissions)");
+        return;
+    };
+    let run = sweep(&file, &out, &[]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains(&format!(
+            "error: cannot open for appending {}/",
+            out.display()
+        )) && stderr(&run).contains("choose a writable --out"),
+        "{}",
+        stderr(&run)
+    );
+    let good = dir.join("good");
+    assert_eq!(sweep(&file, &good, &[]).status.code(), Some(0));
+    let merge = kernbench(&[
+        "merge",
+        good.to_str().unwrap_or(""),
+        "--out",
+        out.to_str().unwrap_or(""),
+    ]);
+    assert_eq!(merge.status.code(), Some(2), "{}", stderr(&merge));
+    assert!(
+        stderr(&merge).contains("choose a writable --out"),
+        "{}",
+        stderr(&merge)
+    );
 }

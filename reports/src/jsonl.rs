@@ -1,6 +1,6 @@
 //! JSON Lines results files (`results.jsonl`): one JSON object per line, appended one at a time.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
@@ -125,11 +125,21 @@ fn complete_prefix_len(bytes: &[u8]) -> u64 {
 /// Reads every row of a JSON Lines file. Blank lines are skipped; a final line without its
 /// newline (an interrupted append) is ignored.
 ///
+/// The file is read up to the length it has when opened, so a path that is not a regular
+/// file (length 0, such as `/dev/full`) reads as empty rather than forever.
+///
 /// # Errors
 /// [`ReportError::Json`] with the 1-based line number of the first line that does not parse.
 pub fn read_jsonl<T: Record>(path: impl AsRef<Path>) -> Result<Vec<T>, ReportError> {
     let path = path.as_ref();
-    let bytes = fs::read(path).map_err(|e| ReportError::io("read", path, e))?;
+    let bytes = (|| {
+        let file = File::open(path)?;
+        let len = file.metadata()?.len();
+        let mut bytes = Vec::new();
+        file.take(len).read_to_end(&mut bytes)?;
+        Ok(bytes)
+    })()
+    .map_err(|e| ReportError::io("read", path, e))?;
     let complete = &bytes[..complete_prefix_len(&bytes) as usize];
     let mut rows = Vec::new();
     for (index, line) in complete.split(|b| *b == b'\n').enumerate() {
@@ -163,6 +173,8 @@ pub fn write_jsonl<T: Record>(path: impl AsRef<Path>, rows: &[T]) -> Result<(), 
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
     use crate::row::RowStatus;
     use crate::row::tests::{not_ok_row, ok_row};
