@@ -2,7 +2,8 @@
 //! and turns their errors into exit codes in one place ([`Failure::exit_code`]).
 //!
 //! Exit codes: 0 done; 2 bad input (a message naming the file, the place and the fix);
-//! 3 deadlock (the report is printed); 4 a limit was reached; 1 an internal error (a bug).
+//! 3 deadlock (the report is printed); 4 a limit was reached; 1 an internal error (a bug) or
+//! a failure of the machine rather than the input (a disk that filled up during a sweep).
 
 /// `eprintln!` that never panics: a closed or full standard error (`kernbench sweep 2>&1 | head
 /// -1`) silences messages and progress, and the work goes on to earn its own exit code.
@@ -27,6 +28,7 @@ mod ron_file;
 mod run;
 mod scenario;
 mod sweep;
+mod sweep_folder;
 mod sweep_spec;
 
 use std::io::{self, Write};
@@ -126,8 +128,12 @@ pub(crate) enum Failure {
     Deadlock(String),
     /// A limit was reached before the run finished.
     Limit(String),
-    /// A bug or an environment failure that is not the input's fault.
+    /// A bug; reported as an internal error.
     Internal(String),
+    /// The machine failed under a good input (e.g. the disk filled up during a sweep); the
+    /// message says what is safe and what to do. Exit code 1, like [`Failure::Internal`],
+    /// but not reported as a bug.
+    Environment(String),
 }
 
 impl Failure {
@@ -136,7 +142,7 @@ impl Failure {
             Failure::BadInput(_) | Failure::BadInputReported => ExitCode::from(2),
             Failure::Deadlock(_) => ExitCode::from(3),
             Failure::Limit(_) => ExitCode::from(4),
-            Failure::Internal(_) => ExitCode::from(1),
+            Failure::Internal(_) | Failure::Environment(_) => ExitCode::from(1),
         }
     }
 }
@@ -190,6 +196,7 @@ fn main() -> ExitCode {
                 }
                 Failure::Limit(message) => note!("error: {message}"),
                 Failure::Internal(message) => note!("kernbench: internal error: {message}"),
+                Failure::Environment(message) => note!("error: {message}"),
                 Failure::BadInputReported => {}
             }
             failure.exit_code()

@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use clap::Args;
@@ -13,13 +14,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 use kernbench_algorithms::{CollectiveError, RunConfig, RunReport, run_collective};
 use kernbench_model::{ReduceOp, Topology};
 use kernbench_reports::{
-    CsvWriter, JsonlWriter, LinkUsage, PlotOptions, ResultRow, RowKey, RowStatus, merge,
-    plot_busbw, plot_latency, plot_link_utilisation, read_jsonl, write_csv, write_jsonl,
+    CsvWriter, JsonlWriter, LinkUsage, PlotOptions, ReportError, ResultRow, RowKey, RowStatus,
+    merge, plot_busbw, plot_latency, plot_link_utilisation, read_jsonl, write_csv, write_jsonl,
     write_summary,
 };
 use petgraph::graph::EdgeIndex;
 use rayon::prelude::*;
 
+use crate::sweep_folder::{Folder, output_failure, read_failure, write_failure};
 use crate::sweep_spec::{Point, Sweep};
 use crate::{Failure, print};
 
@@ -50,10 +52,6 @@ pub(crate) struct MergeArgs {
     /// Where the merged results, tables and plots go.
     #[arg(long, value_name = "DIR", default_value = "kernbench-merged")]
     out: PathBuf,
-}
-
-fn io_failure(e: impl std::fmt::Display) -> Failure {
-    Failure::Internal(e.to_string())
 }
 
 fn parse_shard(text: &str) -> Result<(usize, usize), Failure> {
@@ -105,13 +103,19 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let results = args.out.join("results.jsonl");
     let done: BTreeSet<RowKey> = if results.exists() {
         read_jsonl::<ResultRow>(&results)
-            .map_err(io_failure)?
+            .map_err(|e| read_failure(e, "result", Folder::SweepOut))?
             .iter()
             .map(ResultRow::key)
             .collect()
     } else {
         BTreeSet::new()
     };
+    // Read now, so that a corrupt links.jsonl is refused before the points run, not after.
+    let link_file = args.out.join("links.jsonl");
+    if link_file.exists() {
+        read_jsonl::<LinkUsage>(&link_file)
+            .map_err(|e| read_failure(e, "link", Folder::SweepOut))?;
+    }
     let mine: Vec<&Point> = sweep
         .points
         .iter()
@@ -141,37 +145,112 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         todo.len(),
         rayon::current_num_threads(),
     );
-    let writers = Mutex::new((
-        CsvWriter::<ResultRow>::open_append(args.out.join("results.csv")).map_err(io_failure)?,
-        JsonlWriter::<ResultRow>::open_append(&results).map_err(io_failure)?,
-        JsonlWriter::<LinkUsage>::open_append(args.out.join("links.jsonl")).map_err(io_failure)?,
-    ));
+    let crash_after = crash_after_link_rows()?;
+    let writers = Mutex::new(Writers {
+        links: JsonlWriter::open_append(&link_file).map_err(output_failure)?,
+        csv: CsvWriter::open_append(args.out.join("results.csv")).map_err(output_failure)?,
+        results: JsonlWriter::open_append(&results).map_err(output_failure)?,
+        committed: 0,
+        with_links: 0,
+        crash_after,
+        failure: None,
+    });
+    let stopped = AtomicBool::new(false);
     let progress = Progress::new(todo.len() as u64);
     let largest = sweep.points.iter().map(|p| p.bytes).max().unwrap_or(0);
-    let failures: Mutex<Vec<String>> = Mutex::new(Vec::new());
     todo.par_iter().with_max_len(1).for_each(|point| {
+        // After a failed write nothing more is computed: its rows could not be kept.
+        if stopped.load(Ordering::Relaxed) {
+            return;
+        }
         let (row, links) = run_point(&sweep, point, largest);
         progress.finished(&row);
         let mut w = match writers.lock() {
             Ok(w) => w,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let written =
-            w.0.append(&row)
-                .and_then(|()| w.1.append(&row))
-                .and_then(|()| links.iter().try_for_each(|l| w.2.append(l)));
-        if let Err(e) = written {
-            if let Ok(mut f) = failures.lock() {
-                f.push(e.to_string());
+        if w.failure.is_none() {
+            if let Err(e) = w.commit(&row, &links) {
+                w.failure = Some(e);
+                stopped.store(true, Ordering::Relaxed);
             }
         }
     });
     progress.done();
-    if let Some(e) = failures.into_inner().unwrap_or_default().first() {
-        return Err(Failure::Internal(format!("writing results failed: {e}")));
+    let w = match writers.into_inner() {
+        Ok(w) => w,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if let Some(e) = w.failure {
+        return Err(write_failure(
+            e,
+            &results,
+            mine.len() - todo.len() + w.committed,
+            mine.len(),
+        ));
     }
-    drop(writers);
-    finish(&args.out, std::slice::from_ref(&args.out))
+    drop(w);
+    finish(&args.out, std::slice::from_ref(&args.out), Folder::SweepOut)
+}
+
+/// The files a sweep appends to, and what it has committed to them.
+///
+/// A point is done when its row is in results.jsonl, which a resumed sweep reads; so that
+/// "done" means "everything it produces is on disk", a point's rows are written links first,
+/// then results.csv, then results.jsonl last, as the commit marker. A crash or a failed write
+/// in between leaves link rows (and perhaps a CSV row) of a point that is not done: it runs
+/// again, and [`finish`] keeps only the link rows of points with a result row, once each.
+struct Writers {
+    links: JsonlWriter<LinkUsage>,
+    csv: CsvWriter<ResultRow>,
+    results: JsonlWriter<ResultRow>,
+    /// Points committed by this run.
+    committed: usize,
+    /// Points of this run whose link rows are written.
+    with_links: usize,
+    /// The test hook of [`crash_after_link_rows`].
+    crash_after: Option<usize>,
+    /// The first failed write; nothing is written after it.
+    failure: Option<ReportError>,
+}
+
+impl Writers {
+    /// Writes one point's rows in commit order (see [`Writers`]).
+    fn commit(&mut self, row: &ResultRow, links: &[LinkUsage]) -> Result<(), ReportError> {
+        if !links.is_empty() {
+            links.iter().try_for_each(|l| self.links.append(l))?;
+            // On disk before the row that marks the point done, even across a power loss.
+            self.links.sync()?;
+            self.with_links += 1;
+            if self.crash_after == Some(self.with_links) {
+                std::process::abort();
+            }
+        }
+        self.csv.append(row)?;
+        self.results.append(row)?;
+        self.committed += 1;
+        Ok(())
+    }
+}
+
+/// The name of the test hook below.
+const CRASH_AFTER_LINK_ROWS: &str = "KERNBENCH_TEST_CRASH_AFTER_LINK_ROWS";
+
+/// A test hook, and the only place it is read: with `KERNBENCH_TEST_CRASH_AFTER_LINK_ROWS=N`
+/// in the environment, `kernbench sweep` aborts the process (`std::process::abort`, as a
+/// kill would stop it) right after the N-th point of this run with link rows has written
+/// them, before its result row: the crash that tests of resuming need. Unset, it does nothing.
+fn crash_after_link_rows() -> Result<Option<usize>, Failure> {
+    match std::env::var(CRASH_AFTER_LINK_ROWS) {
+        Err(_) => Ok(None),
+        Ok(text) => match text.trim().parse::<usize>() {
+            Ok(n) if n > 0 => Ok(Some(n)),
+            _ => Err(Failure::BadInput(format!(
+                "{CRASH_AFTER_LINK_ROWS}: \"{text}\" is not a count of points (1 or more); \
+                 unset it, it is a test hook"
+            ))),
+        },
+    }
 }
 
 /// `kernbench merge`.
@@ -190,44 +269,57 @@ pub(crate) fn merge_dirs(args: &MergeArgs) -> Result<(), Failure> {
             args.out.display()
         ))
     })?;
-    finish(&args.out, &args.dirs)
+    finish(&args.out, &args.dirs, Folder::Shard)
 }
 
 /// Joins the rows of `dirs` (one row per point) into `out`: results.csv and results.jsonl
 /// rewritten in point order (so the same sweep gives the same bytes however its points were
 /// scheduled), links.jsonl, summary.md and the plots.
-fn finish(out: &Path, dirs: &[PathBuf]) -> Result<(), Failure> {
+fn finish(out: &Path, dirs: &[PathBuf], inputs: Folder) -> Result<(), Failure> {
     let mut shards = Vec::new();
     let mut links: Vec<LinkUsage> = Vec::new();
     for dir in dirs {
-        shards.push(read_jsonl::<ResultRow>(dir.join("results.jsonl")).map_err(io_failure)?);
+        let rows = read_jsonl::<ResultRow>(dir.join("results.jsonl"))
+            .map_err(|e| read_failure(e, "result", inputs))?;
         let link_file = dir.join("links.jsonl");
         if link_file.exists() {
-            links.extend(read_jsonl::<LinkUsage>(link_file).map_err(io_failure)?);
+            // Link rows count only for points that are done in the same folder: the others
+            // are left by a crash or a failed write before their result row (see `Writers`).
+            let done: BTreeSet<LinkPoint<'_>> = rows
+                .iter()
+                .map(|r| {
+                    (
+                        r.topology.as_str(),
+                        r.collective.as_str(),
+                        r.memory.as_str(),
+                        r.algorithm.as_str(),
+                        r.bytes,
+                    )
+                })
+                .collect();
+            links.extend(
+                read_jsonl::<LinkUsage>(link_file)
+                    .map_err(|e| read_failure(e, "link", inputs))?
+                    .into_iter()
+                    .filter(|l| done.contains(&link_key(l).0)),
+            );
         }
+        shards.push(rows);
     }
     let rows = merge(shards);
-    links.sort_by(|a, b| {
-        (&a.topology, &a.memory, &a.algorithm, a.bytes, &a.link).cmp(&(
-            &b.topology,
-            &b.memory,
-            &b.algorithm,
-            b.bytes,
-            &b.link,
-        ))
-    });
-    links.dedup_by(|a, b| {
-        (&a.topology, &a.memory, &a.algorithm, a.bytes, &a.link)
-            == (&b.topology, &b.memory, &b.algorithm, b.bytes, &b.link)
-    });
-    write_jsonl(out.join("results.jsonl"), &rows).map_err(io_failure)?;
-    write_csv(out.join("results.csv"), &rows).map_err(io_failure)?;
-    write_jsonl(out.join("links.jsonl"), &links).map_err(io_failure)?;
-    let summary = write_summary(&rows, out).map_err(io_failure)?;
+    // One row per link of a point, the last written (a re-run's) winning, as with results:
+    // reversed, a stable sort keeps the last first among equals, and dedup keeps the first.
+    links.reverse();
+    links.sort_by(|a, b| link_key(a).cmp(&link_key(b)));
+    links.dedup_by(|a, b| link_key(a) == link_key(b));
+    write_jsonl(out.join("results.jsonl"), &rows).map_err(output_failure)?;
+    write_csv(out.join("results.csv"), &rows).map_err(output_failure)?;
+    write_jsonl(out.join("links.jsonl"), &links).map_err(output_failure)?;
+    let summary = write_summary(&rows, out).map_err(output_failure)?;
     let options = PlotOptions::default();
-    let mut plots = plot_latency(&rows, out).map_err(io_failure)?;
-    plots.extend(plot_busbw(&rows, out).map_err(io_failure)?);
-    plots.extend(plot_link_utilisation(&links, 12, out, &options).map_err(io_failure)?);
+    let mut plots = plot_latency(&rows, out).map_err(output_failure)?;
+    plots.extend(plot_busbw(&rows, out).map_err(output_failure)?);
+    plots.extend(plot_link_utilisation(&links, 12, out, &options).map_err(output_failure)?);
     let (ok, other) = rows.iter().fold((0, 0), |(ok, other), r| {
         if r.status == RowStatus::Ok {
             (ok + 1, other)
@@ -244,6 +336,20 @@ fn finish(out: &Path, dirs: &[PathBuf]) -> Result<(), Failure> {
         summary.display(),
         plots.len()
     ))
+}
+
+/// The point a link row belongs to, as [`RowKey`] orders points: topology, collective,
+/// memory, algorithm, size (a topology name fixes the world size).
+type LinkPoint<'a> = (&'a str, &'a str, &'a str, &'a str, u64);
+
+/// The identity of a link row: its point and the link. The collective is in it so that the
+/// all-gather rows of a point do not replace the all-reduce rows of the same algorithm,
+/// memory and size.
+fn link_key(l: &LinkUsage) -> (LinkPoint<'_>, &str) {
+    (
+        (&l.topology, &l.collective, &l.memory, &l.algorithm, l.bytes),
+        &l.link,
+    )
 }
 
 /// Runs one point; never fails: an error becomes a failed or unsupported row with its reason.
@@ -312,6 +418,7 @@ fn link_usage(topology: &Topology, point: &Point, report: &RunReport) -> Vec<Lin
             let busy_ns = s.busy.as_ns_f64();
             Some(LinkUsage {
                 topology: point.topology_name.clone(),
+                collective: point.collective.to_string(),
                 memory: point.memory.to_string(),
                 algorithm: point.algorithm.to_string(),
                 bytes: point.bytes,

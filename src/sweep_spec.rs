@@ -172,6 +172,9 @@ where
 /// Paths and globs (relative to the sweep file) and generated forms (`ring:1024`, see
 /// [`TopologySource`]) to loaded topology specs, in the order given, each glob's matches
 /// sorted, without repeats. A generated form's "path" is the form itself.
+///
+/// Every error names the sweep file and the entry, `topologies[i]` (0-based), even when it
+/// comes from the topology file itself.
 fn expand_topologies(
     file: &Path,
     base: &Path,
@@ -184,15 +187,23 @@ fn expand_topologies(
             "the list is empty; name at least one topology file",
         ));
     }
-    let mut paths: Vec<PathBuf> = Vec::new();
-    let mut generated: Vec<(PathBuf, Generated)> = Vec::new();
-    for pattern in patterns {
+    // (entry index, path, generated form if it is one), in the order they are run.
+    let mut entries: Vec<(usize, PathBuf, Option<Generated>)> = Vec::new();
+    for (index, pattern) in patterns.iter().enumerate() {
+        let field = format!("topologies[{index}]");
+        if pattern.trim().is_empty() {
+            return Err(bad(
+                file,
+                &field,
+                "the entry is empty; name a topology file or glob (relative to this sweep \
+                 file) or a generated form such as ring:8",
+            ));
+        }
         if Generated::is_generated_form(pattern) {
-            let form = Generated::parse(pattern).map_err(|e| bad(file, "topologies", e))?;
+            let form = Generated::parse(pattern).map_err(|e| bad(file, &field, e))?;
             let path = PathBuf::from(form.to_string());
-            if !paths.contains(&path) {
-                paths.push(path.clone());
-                generated.push((path, form));
+            if !entries.iter().any(|(_, p, _)| *p == path) {
+                entries.push((index, path, Some(form)));
             }
             continue;
         }
@@ -202,7 +213,7 @@ fn expand_topologies(
             .map_err(|e| {
                 bad(
                     file,
-                    "topologies",
+                    &field,
                     format!("\"{pattern}\" is not a valid glob: {e}"),
                 )
             })?
@@ -212,7 +223,7 @@ fn expand_topologies(
         if matched.is_empty() {
             return Err(bad(
                 file,
-                "topologies",
+                &field,
                 format!(
                     "\"{pattern}\" matches no file (looked in {})",
                     base.display()
@@ -220,21 +231,80 @@ fn expand_topologies(
             ));
         }
         for path in matched {
-            if !paths.contains(&path) {
-                paths.push(path);
+            if let Some(problem) = not_a_topology_file(&path) {
+                return Err(bad(file, &field, problem));
+            }
+            if !entries.iter().any(|(_, p, _)| *p == path) {
+                entries.push((index, path, None));
             }
         }
     }
-    paths
+    let loaded: Vec<(usize, PathBuf, TopologySpec)> = entries
         .into_iter()
-        .map(|path| {
-            let topology = match generated.iter().find(|(p, _)| *p == path) {
-                Some((_, form)) => TopologySource::Generated(*form).load()?,
-                None => Topology::load(&path)?,
-            };
-            Ok((path, topology.spec().clone()))
+        .map(|(index, path, form)| {
+            let topology = match form {
+                Some(form) => TopologySource::Generated(form).load(),
+                None => Topology::load(&path),
+            }
+            .map_err(|e| bad(file, &format!("topologies[{index}]"), e))?;
+            Ok((index, path, topology.spec().clone()))
         })
-        .collect()
+        .collect::<Result<_, Failure>>()?;
+    refuse_duplicate_names(file, &loaded)?;
+    Ok(loaded
+        .into_iter()
+        .map(|(_, path, spec)| (path, spec))
+        .collect())
+}
+
+/// Why `path` cannot be a topology file, told by its kind and name as `kernbench validate`
+/// tells files apart; `None` when it may be one (loading it says more).
+fn not_a_topology_file(path: &Path) -> Option<String> {
+    let name = path.to_string_lossy();
+    if path.is_dir() {
+        Some(format!(
+            "{} is a folder, not a topology file; name the files in it, e.g. \"{}/*.ron\"",
+            path.display(),
+            name.trim_end_matches('/')
+        ))
+    } else if name.ends_with(".scenario.ron") {
+        Some(format!(
+            "{} is a diagnosis scenario, not a topology; name the topology file the scenario \
+             uses (its `topology` field)",
+            path.display()
+        ))
+    } else if name.ends_with(".sweep.ron") {
+        Some(format!(
+            "{} is a sweep file, not a topology; sweeps do not nest, list its topologies here",
+            path.display()
+        ))
+    } else {
+        None
+    }
+}
+
+/// Rows are keyed by topology name (a resumed sweep, `merge` and the plots find a point by
+/// it), so two files with one `name` would run both and keep one row per point: refused.
+fn refuse_duplicate_names(
+    file: &Path,
+    loaded: &[(usize, PathBuf, TopologySpec)],
+) -> Result<(), Failure> {
+    for (i, (index, path, spec)) in loaded.iter().enumerate() {
+        if let Some((_, first, _)) = loaded[..i].iter().find(|(_, _, s)| s.name == spec.name) {
+            return Err(bad(
+                file,
+                &format!("topologies[{index}]"),
+                format!(
+                    "{} and {} both name their topology \"{}\"; rows are keyed by topology \
+                     name, so give one of them another `name` or leave one out",
+                    first.display(),
+                    path.display(),
+                    spec.name
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn expand_sizes(file: &Path, sizes: &Sizes) -> Result<Vec<u64>, Failure> {

@@ -114,7 +114,7 @@ fn sweep_files_take_generated_forms() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("topologies: \"torus:4x\" is not a generated topology"),
+        stderr(&out).contains("topologies[0]: \"torus:4x\" is not a generated topology"),
         "{}",
         stderr(&out)
     );

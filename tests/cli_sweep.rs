@@ -4,7 +4,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{kernbench, stderr, stdout};
+use common::{kernbench, kernbench_with_env, stderr, stdout};
 
 /// A fresh folder for one test, holding a small sweep file that names bundled topologies.
 fn setup(name: &str, body: &str) -> (PathBuf, PathBuf) {
@@ -213,7 +213,7 @@ fn validate_checks_sweep_files_too() {
     );
     for (name, edit, expected) in [
         ("badsize", ("\"32MiB\"", "\"32MiB/s\""), "sizes: "),
-        ("badglob", ("ring8.ron", "ring9*.ron"), "topologies: \""),
+        ("badglob", ("ring8.ron", "ring9*.ron"), "topologies[1]: \""),
         (
             "badrange",
             (
@@ -232,4 +232,482 @@ fn validate_checks_sweep_files_too() {
             "{name}: the message names the file"
         );
     }
+}
+
+#[test]
+fn two_topology_files_with_one_name_are_refused_naming_both_files() {
+    let (dir, file) = setup(
+        "dupname",
+        r#"Sweep(
+    name: "dup",
+    topologies: ["TOPOLOGIES/ring8.ron", "copy/ring8.ron"],
+    algorithms: ["ring"],
+    sizes: List(["4KiB"]),
+    memories: ["hbm"],
+)"#,
+    );
+    let topologies = Path::new(env!("CARGO_MANIFEST_DIR")).join("topologies");
+    let copy = dir.join("copy");
+    std::fs::create_dir_all(&copy).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::copy(topologies.join("ring8.ron"), copy.join("ring8.ron"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.join("out");
+    let run = sweep(&file, &out, &[]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    let message = stderr(&run);
+    assert!(
+        message.contains("small.sweep.ron: topologies[1]: ")
+            && message.contains(&topologies.join("ring8.ron").display().to_string())
+            && message.contains(&copy.join("ring8.ron").display().to_string())
+            && message.contains("both name their topology \"ring8\""),
+        "{message}"
+    );
+    assert!(!out.exists(), "nothing runs when two files share a name");
+    // A generated form is named like the bundled file it mirrors: the same collision.
+    let (_dir, file) = setup(
+        "dupgenerated",
+        &SMALL.replace("TOPOLOGIES/default.ron", "ring:8"),
+    );
+    let run = kernbench(&["validate", file.to_str().unwrap_or("")]);
+    assert_eq!(run.status.code(), Some(2), "{}", stdout(&run));
+    assert!(
+        stderr(&run).contains("ring:8 and ")
+            && stderr(&run).contains("both name their topology \"ring8\""),
+        "{}",
+        stderr(&run)
+    );
+}
+
+#[test]
+fn every_error_about_a_topology_entry_names_the_sweep_file_and_the_entry() {
+    let (dir, _) = setup("entries", SMALL);
+    let broken = dir.join("broken.ron");
+    std::fs::write(&broken, "Topology(name: \"broken\",").unwrap_or_else(|e| panic!("{e}"));
+    for (name, entry, expected) in [
+        ("empty", "", "the entry is empty; name a topology file"),
+        (
+            "scenario",
+            "TOPOLOGIES/scenarios/recv-before-send.scenario.ron",
+            "recv-before-send.scenario.ron is a diagnosis scenario, not a topology",
+        ),
+        (
+            "folder",
+            "TOPOLOGIES/scenarios",
+            "scenarios is a folder, not a topology file",
+        ),
+        (
+            "sweepfile",
+            "TOPOLOGIES/default.sweep.ron",
+            "is a sweep file, not a topology",
+        ),
+        ("broken", broken.to_str().unwrap_or(""), "broken.ron:1:"),
+        ("badform", "ring:0", "ring:0"),
+    ] {
+        let (_dir, file) = setup(name, &SMALL.replace("TOPOLOGIES/ring8.ron", entry));
+        let run = kernbench(&["validate", file.to_str().unwrap_or("")]);
+        assert_eq!(run.status.code(), Some(2), "{name}: {}", stdout(&run));
+        let message = stderr(&run);
+        assert!(
+            message.contains("small.sweep.ron: topologies[1]: ") && message.contains(expected),
+            "{name}: {message}"
+        );
+        let out = file.with_file_name("out");
+        let swept = sweep(&file, &out, &[]);
+        assert_eq!(swept.status.code(), Some(2), "{name}: {}", stderr(&swept));
+        assert!(
+            stderr(&swept).contains("small.sweep.ron: topologies[1]: "),
+            "{name}: {}",
+            stderr(&swept)
+        );
+    }
+}
+
+/// The text of field `name` in a one-line JSON object, as written (`"name":TEXT,`).
+fn json_field<'a>(line: &'a str, name: &str) -> &'a str {
+    let key = format!("\"{name}\":");
+    let start = line
+        .find(&key)
+        .map(|i| i + key.len())
+        .unwrap_or_else(|| panic!("no {name} in {line}"));
+    let rest = &line[start..];
+    &rest[..rest.find([',', '}']).unwrap_or(rest.len())]
+}
+
+#[test]
+fn a_sweep_row_prints_the_same_digits_as_run_json_for_the_same_point() {
+    let (dir, file) = setup(
+        "digits",
+        r#"Sweep(
+    name: "digits",
+    topologies: ["TOPOLOGIES/ring8.ron", "TOPOLOGIES/default.ron"],
+    algorithms: ["ring", "tree"],
+    sizes: List(["4KiB", "12KiB", "100KiB"]),
+    memories: ["hbm", "sram"],
+)"#,
+    );
+    let out = dir.join("out");
+    let run = sweep(&file, &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let jsonl = read(&out.join("results.jsonl"));
+    let csv = read(&out.join("results.csv"));
+    let header: Vec<&str> = csv.lines().next().unwrap_or("").split(',').collect();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("no {name} column in {csv}"))
+    };
+    let csv_rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let mut compared = 0;
+    for (line, csv_row) in jsonl.lines().zip(&csv_rows) {
+        if json_field(line, "status") != "\"ok\"" {
+            continue;
+        }
+        let unquote = |name: &str| json_field(line, name).trim_matches('"').to_string();
+        let topology = match unquote("topology").as_str() {
+            "ring8" => "topologies/ring8.ron",
+            _ => "topologies/default.ron",
+        };
+        let bytes = unquote("bytes");
+        let single = kernbench(&[
+            "run",
+            "--topology",
+            topology,
+            "--collective",
+            &unquote("collective"),
+            "--algorithm",
+            &unquote("algorithm"),
+            "--size",
+            &format!("{bytes}B"),
+            "--memory",
+            &unquote("memory"),
+            "--json",
+        ]);
+        assert_eq!(single.status.code(), Some(0), "{}", stderr(&single));
+        let printed = stdout(&single);
+        for name in ["time_ns", "algbw_gbps", "busbw_gbps"] {
+            assert_eq!(
+                json_field(line, name),
+                json_field(&printed, name),
+                "{name} in results.jsonl vs run --json: {line}"
+            );
+            assert_eq!(
+                csv_row[column(name)],
+                json_field(&printed, name),
+                "{name} in results.csv vs run --json: {csv_row:?}"
+            );
+        }
+        compared += 1;
+    }
+    assert_eq!(compared, 24, "every point ran: {jsonl}");
+}
+
+#[test]
+fn link_rows_of_two_collectives_are_all_kept_and_the_same_from_run_to_run() {
+    let body = r#"Sweep(
+    name: "two",
+    topologies: ["TOPOLOGIES/ring8.ron"],
+    collectives: ["all-reduce", "all-gather"],
+    algorithms: ["ring"],
+    sizes: List(["4KiB", "64KiB", "256KiB"]),
+    memories: ["hbm"],
+)"#;
+    let (dir, file) = setup("twocollectives", body);
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    for out in [&a, &b] {
+        let run = sweep(&file, out, &[]);
+        assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    }
+    let links = read(&a.join("links.jsonl"));
+    assert_eq!(links, read(&b.join("links.jsonl")), "links.jsonl differs");
+    let count = |collective: &str| {
+        links
+            .lines()
+            .filter(|l| l.contains(&format!("\"collective\":\"{collective}\"")))
+            .count()
+    };
+    // A ring on ring8 uses all 8 SIP links one way at least, for each collective.
+    assert!(count("all-reduce") >= 8, "{links}");
+    assert!(count("all-gather") >= 8, "{links}");
+    assert_eq!(
+        count("all-reduce") + count("all-gather"),
+        links.lines().count()
+    );
+    let svg = read(&a.join("links-ring8.svg"));
+    assert!(
+        svg.contains("all-reduce: ring, hbm, 256K per rank")
+            && svg.contains("all-gather: ring, hbm, 256K per rank"),
+        "each panel names its collective"
+    );
+}
+
+/// A sweep with link rows at several points: those of 2 topologies x 2 collectives x 2
+/// algorithms at the largest size that run (smaller sizes have none).
+const WITH_LINKS: &str = r#"Sweep(
+    name: "links",
+    topologies: ["TOPOLOGIES/ring8.ron", "TOPOLOGIES/default.ron"],
+    collectives: ["all-reduce", "all-gather"],
+    algorithms: ["ring", "tree"],
+    sizes: List(["4KiB", "64KiB"]),
+    memories: ["hbm"],
+)"#;
+
+/// The points (topology, collective, algorithm, bytes) that have rows in a JSON Lines file.
+fn points_in(text: &str) -> std::collections::BTreeSet<String> {
+    text.lines()
+        .map(|l| {
+            ["topology", "collective", "memory", "algorithm", "bytes"]
+                .map(|f| json_field(l, f))
+                .join(" ")
+        })
+        .collect()
+}
+
+#[test]
+fn a_sweep_killed_between_link_rows_and_result_row_resumes_to_the_same_bytes() {
+    let (dir, file) = setup("crash", WITH_LINKS);
+    let whole = dir.join("whole");
+    let run = sweep(&file, &whole, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let points_with_links = points_in(&read(&whole.join("links.jsonl"))).len();
+    assert!(
+        points_with_links >= 4,
+        "{}",
+        read(&whole.join("links.jsonl"))
+    );
+    for crash_after in ["1", "3"] {
+        let out = dir.join(format!("crashed{crash_after}"));
+        let args = [
+            "sweep",
+            file.to_str().unwrap_or(""),
+            "--out",
+            out.to_str().unwrap_or(""),
+        ];
+        let crashed = kernbench_with_env(
+            &args,
+            &[("KERNBENCH_TEST_CRASH_AFTER_LINK_ROWS", crash_after)],
+        );
+        assert!(!crashed.status.success(), "the hook aborts the sweep");
+        assert_eq!(
+            crashed.status.code(),
+            None,
+            "killed by SIGABRT, not an exit"
+        );
+        // The crash came where it should: a point has its link rows and no result row.
+        let linked = points_in(&read(&out.join("links.jsonl")));
+        let done = points_in(&read(&out.join("results.jsonl")));
+        assert!(
+            linked.iter().any(|p| !done.contains(p)),
+            "crash after {crash_after}: links of {linked:?}, results of {done:?}"
+        );
+        let resumed = sweep(&file, &out, &[]);
+        assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+        for name in ["results.jsonl", "links.jsonl", "results.csv", "summary.md"] {
+            assert_eq!(
+                read(&out.join(name)),
+                read(&whole.join(name)),
+                "crash after {crash_after}: {name} differs from the uninterrupted sweep"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_write_that_fails_stops_the_sweep_says_what_is_safe_and_a_resume_completes_it() {
+    let full = Path::new("/dev/full");
+    if !full.exists() || !cfg!(unix) {
+        println!("skipped: no /dev/full to stand in for a full disk on this system");
+        return;
+    }
+    let (dir, file) = setup("diskfull", WITH_LINKS);
+    let whole = dir.join("whole");
+    assert_eq!(sweep(&file, &whole, &[]).status.code(), Some(0));
+    // links.jsonl is the file that fills the disk: every write to /dev/full fails with
+    // "No space left on device", as on a full disk, while the result files still take rows.
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).unwrap_or_else(|e| panic!("{e}"));
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(full, out.join("links.jsonl")).unwrap_or_else(|e| panic!("{e}"));
+    let run = sweep(&file, &out, &[]);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    let message = stderr(&run);
+    let safe = read(&out.join("results.jsonl")).lines().count();
+    assert!(
+        message.contains(&format!(
+            "error: could not write {}: No space left on device",
+            out.join("links.jsonl").display()
+        )) && message.contains(&format!(
+            "The sweep stopped: {safe} of 16 points are safe in {}",
+            out.join("results.jsonl").display()
+        )),
+        "{message}"
+    );
+    assert!(!message.contains("internal error"), "{message}");
+    // Largest first: the first point with links fails, and nothing computed after it is kept.
+    assert!(safe < 16, "the sweep stopped early");
+    assert!(
+        !out.join("summary.md").exists(),
+        "no tables from a stopped sweep"
+    );
+    // Space again: the same command runs the rest, and the folder ends as if never stopped.
+    std::fs::remove_file(out.join("links.jsonl")).unwrap_or_else(|e| panic!("{e}"));
+    let resumed = sweep(&file, &out, &[]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+    assert!(
+        stderr(&resumed).contains(&format!("{safe} already done")),
+        "{}",
+        stderr(&resumed)
+    );
+    for name in ["results.jsonl", "links.jsonl", "results.csv"] {
+        assert_eq!(read(&out.join(name)), read(&whole.join(name)), "{name}");
+    }
+}
+
+const TINY: &str = r#"Sweep(
+    name: "tiny",
+    topologies: ["TOPOLOGIES/ring8.ron"],
+    algorithms: ["ring"],
+    sizes: List(["4KiB", "8KiB", "16KiB"]),
+    memories: ["hbm"],
+)"#;
+
+#[test]
+fn a_corrupt_or_foreign_output_folder_is_bad_input_with_the_fix() {
+    let (dir, file) = setup("corrupt", TINY);
+    let good = dir.join("good");
+    assert_eq!(sweep(&file, &good, &[]).status.code(), Some(0));
+    let copy_of_good = |name: &str| {
+        let out = dir.join(name);
+        std::fs::create_dir_all(&out).unwrap_or_else(|e| panic!("{e}"));
+        for f in ["results.jsonl", "results.csv", "links.jsonl"] {
+            std::fs::copy(good.join(f), out.join(f)).unwrap_or_else(|e| panic!("{e}"));
+        }
+        out
+    };
+    let spoil = |path: &Path, line: usize, text: &str| {
+        let mut lines: Vec<String> = read(path).lines().map(String::from).collect();
+        lines[line - 1] = text.to_string();
+        std::fs::write(path, lines.join("\n") + "\n").unwrap_or_else(|e| panic!("{e}"));
+    };
+
+    let out = copy_of_good("badresults");
+    spoil(&out.join("results.jsonl"), 3, "{\"topology\":\"ring8\"");
+    let run = sweep(&file, &out, &[]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains(&format!(
+            "error: {}:3: not a result row (",
+            out.join("results.jsonl").display()
+        )) && stderr(&run).contains("delete that line (the sweep runs its point again), or move the folder away or choose another --out"),
+        "{}",
+        stderr(&run)
+    );
+    assert!(!stderr(&run).contains("to run"), "nothing runs");
+
+    let out = copy_of_good("badlinks");
+    spoil(
+        &out.join("links.jsonl"),
+        1,
+        "{\"topology\":\"ring8\",\"memory\":\"hbm\"}",
+    );
+    let run = sweep(&file, &out, &[]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains(&format!(
+            "{}:1: not a link row (missing field",
+            out.join("links.jsonl").display()
+        )),
+        "{}",
+        stderr(&run)
+    );
+
+    let out = copy_of_good("badheader");
+    spoil(&out.join("results.csv"), 1, "topology,algorithm,bytes");
+    let run = sweep(&file, &out, &[]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains(&format!(
+            "{}: the header is `topology,algorithm,bytes`, not the `topology,collective,",
+            out.join("results.csv").display()
+        )) && stderr(&run).contains("move the folder away or choose another --out"),
+        "{}",
+        stderr(&run)
+    );
+
+    let shard = copy_of_good("badshard");
+    spoil(&shard.join("results.jsonl"), 2, "not json");
+    let merged = dir.join("merged");
+    let merge = kernbench(&[
+        "merge",
+        good.to_str().unwrap_or(""),
+        shard.to_str().unwrap_or(""),
+        "--out",
+        merged.to_str().unwrap_or(""),
+    ]);
+    assert_eq!(merge.status.code(), Some(2), "{}", stderr(&merge));
+    assert!(
+        stderr(&merge).contains(&format!(
+            "{}:2: not a result row (",
+            shard.join("results.jsonl").display()
+        )) && stderr(&merge).contains("or leave the folder out"),
+        "{}",
+        stderr(&merge)
+    );
+}
+
+/// A folder this process cannot write to: a fresh one made read-only, or, where that does not
+/// stop us (root ignores permissions), /sys, which even root cannot create files in.
+fn read_only_folder(dir: &Path) -> Option<PathBuf> {
+    let fresh = dir.join("readonly");
+    std::fs::create_dir_all(&fresh).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fresh, std::fs::Permissions::from_mode(0o555)).ok()?;
+    }
+    [fresh, PathBuf::from("/sys")]
+        .into_iter()
+        .find(|candidate| {
+            let probe = candidate.join("kernbench-probe");
+            let writable = std::fs::write(&probe, b"").is_ok();
+            let _ = std::fs::remove_file(&probe);
+            candidate.is_dir() && !writable
+        })
+}
+
+#[test]
+fn a_read_only_out_folder_is_bad_input_with_the_fix() {
+    let (dir, file) = setup("readonly", TINY);
+    let Some(out) = read_only_folder(&dir) else {
+        println!("skipped: no folder here is read-only to this user (root ignores permissions)");
+        return;
+    };
+    let run = sweep(&file, &out, &[]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains(&format!(
+            "error: cannot open for appending {}/",
+            out.display()
+        )) && stderr(&run).contains("choose a writable --out"),
+        "{}",
+        stderr(&run)
+    );
+    let good = dir.join("good");
+    assert_eq!(sweep(&file, &good, &[]).status.code(), Some(0));
+    let merge = kernbench(&[
+        "merge",
+        good.to_str().unwrap_or(""),
+        "--out",
+        out.to_str().unwrap_or(""),
+    ]);
+    assert_eq!(merge.status.code(), Some(2), "{}", stderr(&merge));
+    assert!(
+        stderr(&merge).contains("choose a writable --out"),
+        "{}",
+        stderr(&merge)
+    );
 }

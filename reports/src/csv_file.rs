@@ -295,6 +295,7 @@ mod tests {
         let path = dir.path().join("links.csv");
         let usage = vec![LinkUsage {
             topology: "ring8".into(),
+            collective: "all-gather".into(),
             memory: "hbm".into(),
             algorithm: "ring".into(),
             bytes: 1 << 20,

@@ -1,7 +1,7 @@
 //! JSON Lines results files (`results.jsonl`): one JSON object per line, appended one at a time.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
@@ -35,15 +35,15 @@ impl<T: Record> JsonlWriter<T> {
 
     /// Opens `path` for appending, creating it if missing and cutting off an interrupted last
     /// line.
+    ///
+    /// Only the file's tail is read, back to its last newline, and no further than the length
+    /// the file has when opened: a long file is not read whole to append to it, and a path
+    /// that is not a regular file (`/dev/full` in tests, length 0) is not read at all.
     pub fn open_append(path: impl AsRef<Path>) -> Result<Self, ReportError> {
         let path = path.as_ref().to_path_buf();
-        let complete_len = match fs::read(&path) {
-            Ok(bytes) => complete_prefix_len(&bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
-            Err(e) => return Err(ReportError::io("read", &path, e)),
-        };
-        let file = OpenOptions::new()
+        let mut file = OpenOptions::new()
             .create(true)
+            .read(true)
             .append(true)
             .open(&path)
             .map_err(|e| ReportError::io("open for appending", &path, e))?;
@@ -51,6 +51,8 @@ impl<T: Record> JsonlWriter<T> {
             .metadata()
             .map_err(|e| ReportError::io("read", &path, e))?
             .len();
+        let complete_len = complete_len_from_tail(&mut file, len)
+            .map_err(|e| ReportError::io("read", &path, e))?;
         if complete_len < len {
             file.set_len(complete_len)
                 .map_err(|e| ReportError::io("cut the interrupted last line of", &path, e))?;
@@ -60,6 +62,14 @@ impl<T: Record> JsonlWriter<T> {
             file,
             rows: PhantomData,
         })
+    }
+
+    /// Forces the rows appended so far onto the disk (`fsync`), so that a row written after
+    /// this call cannot survive a power loss that these rows do not.
+    pub fn sync(&mut self) -> Result<(), ReportError> {
+        self.file
+            .sync_data()
+            .map_err(|e| ReportError::io("sync", &self.path, e))
     }
 
     /// Appends one row as one line and flushes it.
@@ -85,6 +95,25 @@ impl<T: Record> JsonlWriter<T> {
     }
 }
 
+/// Length of the complete lines of the first `len` bytes of `file`, read backwards from
+/// `len` in blocks until a newline is found.
+fn complete_len_from_tail(file: &mut File, len: u64) -> std::io::Result<u64> {
+    const BLOCK: u64 = 64 * 1024;
+    let mut end = len;
+    let mut block = Vec::new();
+    while end > 0 {
+        let start = end.saturating_sub(BLOCK);
+        block.resize((end - start) as usize, 0);
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(&mut block)?;
+        if let Some(last_newline) = block.iter().rposition(|b| *b == b'\n') {
+            return Ok(start + last_newline as u64 + 1);
+        }
+        end = start;
+    }
+    Ok(0)
+}
+
 /// Length of the complete lines of `bytes`.
 fn complete_prefix_len(bytes: &[u8]) -> u64 {
     match bytes.iter().rposition(|b| *b == b'\n') {
@@ -96,11 +125,21 @@ fn complete_prefix_len(bytes: &[u8]) -> u64 {
 /// Reads every row of a JSON Lines file. Blank lines are skipped; a final line without its
 /// newline (an interrupted append) is ignored.
 ///
+/// The file is read up to the length it has when opened, so a path that is not a regular
+/// file (length 0, such as `/dev/full`) reads as empty rather than forever.
+///
 /// # Errors
 /// [`ReportError::Json`] with the 1-based line number of the first line that does not parse.
 pub fn read_jsonl<T: Record>(path: impl AsRef<Path>) -> Result<Vec<T>, ReportError> {
     let path = path.as_ref();
-    let bytes = fs::read(path).map_err(|e| ReportError::io("read", path, e))?;
+    let bytes = (|| {
+        let file = File::open(path)?;
+        let len = file.metadata()?.len();
+        let mut bytes = Vec::new();
+        file.take(len).read_to_end(&mut bytes)?;
+        Ok(bytes)
+    })()
+    .map_err(|e| ReportError::io("read", path, e))?;
     let complete = &bytes[..complete_prefix_len(&bytes) as usize];
     let mut rows = Vec::new();
     for (index, line) in complete.split(|b| *b == b'\n').enumerate() {
@@ -134,6 +173,8 @@ pub fn write_jsonl<T: Record>(path: impl AsRef<Path>, rows: &[T]) -> Result<(), 
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
     use crate::row::RowStatus;
     use crate::row::tests::{not_ok_row, ok_row};
@@ -185,6 +226,26 @@ mod tests {
             .append(&rows[1])
             .unwrap();
         assert_eq!(read_jsonl::<ResultRow>(&path).unwrap(), rows);
+    }
+
+    #[test]
+    fn an_interrupted_line_longer_than_a_block_is_cut_back_to_the_last_newline() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("results.jsonl");
+        let rows = sample();
+        write_jsonl(&path, &rows[..1]).unwrap();
+        let mut bytes = fs::read(&path).unwrap();
+        let complete = bytes.len();
+        bytes.extend(std::iter::repeat_n(b'x', 150_000));
+        fs::write(&path, &bytes).unwrap();
+        JsonlWriter::<ResultRow>::open_append(&path).unwrap();
+        assert_eq!(fs::metadata(&path).unwrap().len(), complete as u64);
+        fs::write(&path, vec![b'y'; 70_000]).unwrap();
+        JsonlWriter::open_append(&path)
+            .unwrap()
+            .append(&rows[1])
+            .unwrap();
+        assert_eq!(read_jsonl::<ResultRow>(&path).unwrap(), rows[1..]);
     }
 
     #[test]

@@ -171,6 +171,9 @@ where
 pub struct LinkUsage {
     /// Topology name.
     pub topology: String,
+    /// Collective of the run, e.g. `"all-reduce"`: a sweep over several collectives has
+    /// link rows for each.
+    pub collective: String,
     /// Memory placement of the run.
     pub memory: String,
     /// Algorithm of the run.
@@ -217,6 +220,7 @@ impl Record for ResultRow {
 impl Record for LinkUsage {
     const FIELDS: &'static [&'static str] = &[
         "topology",
+        "collective",
         "memory",
         "algorithm",
         "bytes",
@@ -294,6 +298,7 @@ pub(crate) mod tests {
         assert_eq!(csv_header_of(&row), ResultRow::FIELDS.join(","));
         let usage = LinkUsage {
             topology: "ring8".into(),
+            collective: "all-reduce".into(),
             memory: "hbm".into(),
             algorithm: "ring".into(),
             bytes: 1024,

@@ -100,6 +100,7 @@ pub fn synthetic_link_usage() -> Vec<LinkUsage> {
                         };
                         usage.push(LinkUsage {
                             topology: topology.into(),
+                            collective: "all-reduce".into(),
                             memory: (*memory).into(),
                             algorithm: algorithm.into(),
                             bytes: 1 << 30,
@@ -112,6 +113,7 @@ pub fn synthetic_link_usage() -> Vec<LinkUsage> {
                     }
                     usage.push(LinkUsage {
                         topology: topology.into(),
+                        collective: "all-reduce".into(),
                         memory: (*memory).into(),
                         algorithm: algorithm.into(),
                         bytes: 1 << 30,

@@ -13,6 +13,16 @@ pub fn kernbench(args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("cannot run kernbench: {e}"))
 }
 
+/// Runs the binary from the workspace root with extra environment variables.
+pub fn kernbench_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kernbench"))
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run kernbench: {e}"))
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }

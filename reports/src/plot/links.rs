@@ -12,7 +12,7 @@ use super::style::{
 };
 use super::{Figure, PlotOptions, plot_err, render};
 use crate::ReportError;
-use crate::order::{algorithm_key, memory_key};
+use crate::order::{algorithm_key, collective_key, memory_key};
 use crate::row::LinkUsage;
 use crate::units::size_label;
 
@@ -24,12 +24,12 @@ const AXIS_H: u32 = 70;
 /// One bar: link name, class, utilisation in %.
 type Bar<'a> = (&'a str, &'a str, f64);
 
-/// A run within a topology: (memory, algorithm) in display order.
-type RunKey<'a> = ((usize, &'a str), (usize, &'a str));
+/// A run within a topology: (collective, memory, algorithm) in display order.
+type RunKey<'a> = ((usize, &'a str), (usize, &'a str), (usize, &'a str));
 /// A run's largest message size and its links at that size, by link name.
 type Run<'a> = (u64, BTreeMap<&'a str, &'a LinkUsage>);
 
-/// One panel: a (memory, algorithm) run at its largest size.
+/// One panel: a (collective, memory, algorithm) run at its largest size.
 struct Panel<'a> {
     caption: String,
     bars: Vec<Bar<'a>>,
@@ -46,7 +46,7 @@ struct LinkFigure<'a> {
 }
 
 /// Writes `links-<topology>.svg` and `.png` into `out_dir`, one figure per topology: for
-/// each (memory, algorithm), a panel of horizontal bars for the `top_n` links with the highest
+/// each (collective, memory, algorithm), a panel captioned with all three, of horizontal bars for the `top_n` links with the highest
 /// utilisation at the largest message size of that run, busiest at the top, in % of the run
 /// time, coloured by link class. Ties are broken by link name. With no rows nothing is
 /// written and the list is empty.
@@ -56,13 +56,19 @@ pub fn plot_link_utilisation(
     out_dir: &Path,
     options: &PlotOptions,
 ) -> Result<Vec<PathBuf>, ReportError> {
-    // topology -> (memory, algorithm) -> largest bytes -> link -> row (the last row wins).
+    // topology -> (collective, memory, algorithm) -> largest bytes -> link -> row (the last
+    // row wins). The collective is part of the key: the links of an all-gather run must not
+    // replace those of the all-reduce run of the same algorithm, memory and size.
     let mut runs: BTreeMap<&str, BTreeMap<RunKey<'_>, Run<'_>>> = BTreeMap::new();
     for row in usage.iter().filter(|r| r.utilisation.is_finite()) {
         let run = runs
             .entry(row.topology.as_str())
             .or_default()
-            .entry((memory_key(&row.memory), algorithm_key(&row.algorithm)))
+            .entry((
+                collective_key(&row.collective),
+                memory_key(&row.memory),
+                algorithm_key(&row.algorithm),
+            ))
             .or_insert((row.bytes, BTreeMap::new()));
         if row.bytes > run.0 {
             *run = (row.bytes, BTreeMap::new());
@@ -77,29 +83,31 @@ pub fn plot_link_utilisation(
         let mut classes = BTreeSet::new();
         let panels: Vec<Panel<'_>> = by_run
             .iter()
-            .map(|(((_, memory), (_, algorithm)), (bytes, links))| {
-                let mut bars: Vec<Bar<'_>> = links
-                    .values()
-                    .map(|r| (r.link.as_str(), r.class.as_str(), r.utilisation * 100.0))
-                    .collect();
-                // Busiest first; the sort is stable and links were in name order.
-                bars.sort_by(|a, b| b.2.total_cmp(&a.2));
-                let total = bars.len();
-                bars.truncate(top_n.max(1));
-                classes.extend(bars.iter().map(|(_, class, _)| *class));
-                let shown = if total > bars.len() {
-                    format!("top {} of {total} links", bars.len())
-                } else {
-                    format!("{total} links")
-                };
-                Panel {
-                    caption: format!(
-                        "{algorithm}, {memory}, {} per rank ({shown})",
-                        size_label(*bytes)
-                    ),
-                    bars,
-                }
-            })
+            .map(
+                |(((_, collective), (_, memory), (_, algorithm)), (bytes, links))| {
+                    let mut bars: Vec<Bar<'_>> = links
+                        .values()
+                        .map(|r| (r.link.as_str(), r.class.as_str(), r.utilisation * 100.0))
+                        .collect();
+                    // Busiest first; the sort is stable and links were in name order.
+                    bars.sort_by(|a, b| b.2.total_cmp(&a.2));
+                    let total = bars.len();
+                    bars.truncate(top_n.max(1));
+                    classes.extend(bars.iter().map(|(_, class, _)| *class));
+                    let shown = if total > bars.len() {
+                        format!("top {} of {total} links", bars.len())
+                    } else {
+                        format!("{total} links")
+                    };
+                    Panel {
+                        caption: format!(
+                            "{collective}: {algorithm}, {memory}, {} per rank ({shown})",
+                            size_label(*bytes)
+                        ),
+                        bars,
+                    }
+                },
+            )
             .collect();
         let slots = panels.iter().map(|p| p.bars.len()).max().unwrap_or(1);
         let figure = LinkFigure {

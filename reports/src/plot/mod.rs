@@ -173,6 +173,7 @@ mod tests {
         (0..12)
             .map(|i| LinkUsage {
                 topology: "ring8".into(),
+                collective: "all-reduce".into(),
                 memory: "hbm".into(),
                 algorithm: "ring".into(),
                 bytes: 1 << 20,
@@ -243,6 +244,26 @@ mod tests {
             !svg.contains("c0.s11.hub"),
             "only the top 5 links are drawn"
         );
+    }
+
+    #[test]
+    fn link_panels_of_two_collectives_are_kept_apart_and_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rows = usage();
+        rows.extend(usage().into_iter().map(|r| LinkUsage {
+            collective: "all-gather".into(),
+            utilisation: r.utilisation / 2.0,
+            ..r
+        }));
+        let links = plot_link_utilisation(&rows, 5, dir.path(), &PlotOptions::default()).unwrap();
+        let svg = std::fs::read_to_string(&links[0]).unwrap();
+        assert!(
+            svg.contains("all-reduce: ring, hbm, 1M per rank")
+                && svg.contains("all-gather: ring, hbm, 1M per rank"),
+            "each panel names its collective"
+        );
+        // all-reduce's busiest link is 90%, all-gather's 45%: neither replaced the other.
+        assert!(svg.contains("90.0%") && svg.contains("45.0%"));
     }
 
     #[test]
