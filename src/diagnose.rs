@@ -5,7 +5,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use kernbench_algorithms::{CollectiveError, Diagnosis, Stall, StallKind, diagnose as run};
+use kernbench_algorithms::{
+    CollectiveError, Diagnosis, MAX_IPCQ_DEPTH, MinDepth, Stall, StallKind, diagnose as run,
+    min_ipcq_depth,
+};
 use kernbench_engine::{DeadlockReport, SimTime};
 use kernbench_model::parse_time;
 use serde::Serialize;
@@ -13,11 +16,6 @@ use serde::Serialize;
 use crate::run::failure;
 use crate::scenario::Scenario;
 use crate::{Failure, print};
-
-/// The depths `--min-depth` tries go up to this.
-const MAX_DEPTH: usize = 1024;
-/// The "generous" depth `--min-depth` compares with (or the smallest, if larger).
-const GENEROUS_DEPTH: usize = 64;
 
 /// Flags of `kernbench diagnose`.
 #[derive(Debug, Args)]
@@ -291,7 +289,7 @@ pub(crate) fn dot(name: &str, stall: Option<&Stall>) -> String {
 
 /// The `--min-depth` answer as data.
 #[derive(Serialize)]
-struct MinDepth<'a> {
+struct MinDepthJson<'a> {
     scenario: &'a str,
     min_depth: usize,
     time_ps: u64,
@@ -299,10 +297,7 @@ struct MinDepth<'a> {
     generous_time_ps: u64,
 }
 
-/// `--min-depth`: the smallest depth in `0..=MAX_DEPTH` at which the scenario completes,
-/// assuming a deeper queue never turns a completing run into a stalled one (more room never
-/// blocks a send that fitted before). Depths 0, 1, 2, 4, ... are tried until one completes,
-/// then the gap below it is bisected.
+/// `--min-depth`: the library's search ([`min_ipcq_depth`]) as text or JSON.
 fn min_depth(scenario: &Scenario, args: &DiagnoseArgs) -> Result<(), Failure> {
     if !scenario.config.program.uses_ipcqs() {
         return Err(Failure::BadInput(format!(
@@ -311,71 +306,35 @@ fn min_depth(scenario: &Scenario, args: &DiagnoseArgs) -> Result<(), Failure> {
             scenario.config.program.name()
         )));
     }
-    let at = |depth: usize| -> Result<Diagnosis, Failure> {
-        let config = scenario.at_depth(depth).config;
-        run(scenario.topology.clone(), &config).map_err(|e| refused(&args.scenario, e))
-    };
-    let completed = |d: &Diagnosis| match d {
-        Diagnosis::Completed { time, .. } => Some(*time),
-        Diagnosis::Stalled(_) => None,
-    };
-    // The last stalled depth below the first completing one.
-    let mut stalled: Option<usize> = None;
-    let mut probe = 0;
-    let (mut best, mut best_time) = loop {
-        let diagnosis = at(probe)?;
-        if let Some(time) = completed(&diagnosis) {
-            break (probe, time);
-        }
-        if probe >= MAX_DEPTH {
+    let found = min_ipcq_depth(&scenario.topology, &scenario.config)
+        .map_err(|e| refused(&args.scenario, e))?;
+    let (best, best_time, generous, generous_time) = match found {
+        MinDepth::Found {
+            depth,
+            time,
+            generous_depth,
+            generous_time,
+        } => (depth, time, generous_depth, generous_time),
+        MinDepth::NotFound(diagnosis) => {
             // The report of the depth tried last, headed by that depth, not the file's.
             let text = format!(
-                "no IPCQ depth up to {MAX_DEPTH} lets {} complete; at depth {MAX_DEPTH}:\n{}",
+                "no IPCQ depth up to {MAX_IPCQ_DEPTH} lets {} complete; at depth {MAX_IPCQ_DEPTH}:\n{}",
                 scenario.name,
-                report(&scenario.at_depth(MAX_DEPTH), &diagnosis)
+                report(&scenario.at_depth(MAX_IPCQ_DEPTH), &diagnosis)
             );
-            return match &diagnosis {
+            return match &*diagnosis {
                 Diagnosis::Stalled(stall) if stall.kind != StallKind::Deadlock => {
                     print(&text)?;
                     Err(Failure::Limit(format!(
-                        "the run stalled at every IPCQ depth up to {MAX_DEPTH} (report of depth {MAX_DEPTH} above)"
+                        "the run stalled at every IPCQ depth up to {MAX_IPCQ_DEPTH} (report of depth {MAX_IPCQ_DEPTH} above)"
                     )))
                 }
                 _ => Err(Failure::Deadlock(text)),
             };
         }
-        stalled = Some(probe);
-        probe = if probe == 0 {
-            1
-        } else {
-            (probe * 2).min(MAX_DEPTH)
-        };
-    };
-    if let Some(mut low) = stalled {
-        while best - low > 1 {
-            let mid = low + (best - low) / 2;
-            match completed(&at(mid)?) {
-                Some(time) => (best, best_time) = (mid, time),
-                None => low = mid,
-            }
-        }
-    }
-    let generous = GENEROUS_DEPTH.max(best);
-    let generous_time = if generous == best {
-        best_time
-    } else {
-        match completed(&at(generous)?) {
-            Some(time) => time,
-            None => {
-                return Err(Failure::Internal(format!(
-                    "{} completes at IPCQ depth {best} but not at {generous}",
-                    scenario.name
-                )));
-            }
-        }
     };
     if args.json {
-        return print(&json(&MinDepth {
+        return print(&json(&MinDepthJson {
             scenario: &scenario.name,
             min_depth: best,
             time_ps: best_time.as_ps(),

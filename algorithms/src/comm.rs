@@ -8,7 +8,7 @@ use kernbench_engine::{Name, ProcessHandle, Sim};
 use kernbench_model::{Buffer, Machine, Placement, ReduceOp, TraceTrack};
 
 use crate::error::CollectiveError;
-use crate::world::World;
+use crate::launch::World;
 
 /// A message between ranks: which bytes of the collective's buffer it carries, and their
 /// values on a machine with data.

@@ -3,7 +3,7 @@
 use kernbench_engine::{DeadlockReport, SimTime};
 use kernbench_model::ModelError;
 
-use crate::diagnose_check::ConfigPart;
+use crate::diagnosis::ConfigPart;
 use thiserror::Error;
 
 /// What can go wrong launching or running a collective.

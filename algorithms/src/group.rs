@@ -7,9 +7,9 @@ use kernbench_model::{Buffer, ReduceOp};
 
 use crate::comm::Comm;
 use crate::error::CollectiveError;
+use crate::launch::World;
 use crate::names::Collective;
 use crate::schedule::{IntoSchedule, Schedule};
-use crate::world::World;
 
 /// One rank's handle on the group of all ranks of a launch.
 ///

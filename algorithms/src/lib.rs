@@ -23,37 +23,39 @@
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
 pub mod blocks;
+mod collective_run;
 mod comm;
-mod diagnose;
-mod diagnose_check;
+mod diagnosis;
 mod direct;
 mod double_binary_tree;
 mod error;
 mod group;
 mod halving_doubling;
 mod hierarchical;
-mod kernels;
+mod launch;
 mod mesh;
 mod names;
+mod pe_kernels;
+mod pe_run;
 mod ring;
 mod runner;
 mod schedule;
 mod tree;
 mod verify;
-mod world;
 
+pub use collective_run::{RunConfig, RunReport, run_collective};
 pub use comm::{Chunk, Comm, segment};
-pub use diagnose::{
-    DiagnoseConfig, DiagnoseProgram, Diagnosis, Faults, SLICE_EVENTS, Stall, StallKind,
-    TransferSpan, diagnose,
+pub use diagnosis::{
+    ConfigPart, DiagnoseConfig, DiagnoseProgram, Diagnosis, Faults, GENEROUS_IPCQ_DEPTH,
+    MAX_IPCQ_DEPTH, MinDepth, Stall, TransferSpan, check_diagnosis, diagnose, min_ipcq_depth,
 };
-pub use diagnose_check::{ConfigPart, check_diagnosis};
 pub use error::CollectiveError;
 pub use group::{CollectiveCall, ProcessGroup, Work};
-pub use kernels::{PeKernel, PeKernelReport, PeRunConfig, run_pe_kernel, run_pe_program};
+pub use launch::{Rank, launch};
 pub use names::{Algorithm, Collective};
+pub use pe_kernels::PeKernel;
+pub use pe_run::{PeKernelReport, PeRunConfig, run_pe_kernel, run_pe_program};
 pub use ring::CHUNK_BYTES;
-pub use runner::{RunConfig, RunReport, run_collective};
+pub use runner::{SLICE_EVENTS, StallKind};
 pub use schedule::{IntoSchedule, LocalBoxFuture, Schedule, check};
 pub use verify::{initial_value, reduced_value};
-pub use world::{Rank, launch};

@@ -1,209 +1,208 @@
-//! Running one collective on one topology, end to end: launch, submit on every rank, run,
-//! verify, and measure as nccl-tests does.
+//! The one runner: every program (a collective on every rank, a PE program, a diagnosis
+//! run with faults) runs on a fresh [`Simulation`] and [`Machine`] to completion, a stall or
+//! a limit, through [`Runner`]. The callers ([`run_collective`](crate::run_collective),
+//! [`run_pe_program`](crate::run_pe_program), [`diagnose`](crate::diagnose)) launch their
+//! processes on [`Runner::machine`] and turn [`Ended`] into their own report.
+//!
+//! A livelock watchdog is an option of the run ([`Limits::livelock_events`]): progress (link
+//! packets plus transfers started) is read between slices of [`SLICE_EVENTS`] events, never
+//! per event, so it costs nothing on the engine's hot path and the bound is met to within
+//! one slice.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
-use kernbench_engine::{Outcome, SimError, SimTime, Simulation};
-use kernbench_model::{
-    Bytes, LinkStats, Machine, MachineOptions, MemoryKind, ModelError, ReduceOp, Topology,
-    TraceRecord,
-};
+use kernbench_engine::{DeadlockReport, Limit, Outcome, SimError, SimTime, Simulation};
+use kernbench_model::{Machine, MachineOptions, ModelError, Topology};
 use serde::Serialize;
 
 use crate::error::CollectiveError;
-use crate::group::CollectiveCall;
-use crate::names::Collective;
-use crate::schedule::{IntoSchedule, Schedule};
-use crate::verify;
-use crate::world::launch;
 
-/// What to run.
-#[derive(Clone, Debug)]
-pub struct RunConfig {
-    /// The collective.
-    pub collective: Collective,
-    /// The schedule that runs it: a built-in (`Algorithm::Ring.into()`) or a user's own.
-    pub algorithm: Rc<dyn Schedule>,
-    /// The buffer size per rank, in bytes (a multiple of 4).
-    pub bytes: u64,
-    /// Where every rank's buffer lives.
-    pub memory: MemoryKind,
-    /// Carry real `f32` data and check every rank's result.
-    pub verify: bool,
-    /// The reduction.
-    pub op: ReduceOp,
-    /// The root of broadcast and reduce.
-    pub root: u32,
-    /// Stop (as an error) if the collective has not finished by this simulated time.
-    pub time_limit: Option<SimTime>,
-    /// Record a timeline of transfers per link and phases per rank ([`RunReport::trace`]).
-    pub trace: bool,
+/// Events run between two progress checks of the livelock watchdog.
+pub const SLICE_EVENTS: u64 = 10_000;
+
+/// Why a run stalled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StallKind {
+    /// The calendar emptied while processes still waited.
+    Deadlock,
+    /// Simulated time passed the bound.
+    TimeBound {
+        /// The bound.
+        bound: SimTime,
+    },
+    /// Events kept firing without any transfer or packet moving.
+    Livelock {
+        /// Events run since the last progress.
+        events_without_progress: u64,
+    },
 }
 
-impl RunConfig {
-    /// A sum all-reduce of `bytes` in HBM with `algorithm` (an
-    /// [`Algorithm`](crate::Algorithm) or any `Rc<dyn Schedule>`), unverified.
-    pub fn all_reduce(algorithm: impl IntoSchedule, bytes: u64) -> RunConfig {
-        RunConfig {
-            collective: Collective::AllReduce,
-            algorithm: algorithm.into_schedule(),
-            bytes,
-            memory: MemoryKind::Hbm,
-            verify: false,
-            op: ReduceOp::Sum,
-            root: 0,
-            time_limit: None,
-            trace: false,
+/// How a run may end besides completing.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Limits {
+    /// Stop before any event later than this simulated time.
+    pub(crate) time: Option<SimTime>,
+    /// Stop after this many events in a row in which nothing moved (a livelock).
+    pub(crate) livelock_events: Option<u64>,
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub(crate) enum Ended {
+    /// Every process finished.
+    Completed {
+        /// The time of the last event.
+        time: SimTime,
+        /// Events processed.
+        events: u64,
+    },
+    /// It stopped without finishing.
+    Stalled {
+        /// Why.
+        kind: StallKind,
+        /// Every waiting process, the cycles and the finished processes.
+        report: DeadlockReport,
+        /// Events processed.
+        events: u64,
+    },
+}
+
+impl Ended {
+    /// The end of a run that must complete: a stall is the error (a deadlock with its report,
+    /// a time limit).
+    pub(crate) fn completed(self) -> Result<(SimTime, u64), CollectiveError> {
+        match self {
+            Ended::Completed { time, events } => Ok((time, events)),
+            Ended::Stalled {
+                kind: StallKind::Deadlock,
+                report,
+                ..
+            } => Err(CollectiveError::Deadlock(Box::new(report))),
+            Ended::Stalled {
+                kind: StallKind::TimeBound { bound },
+                events,
+                ..
+            } => Err(CollectiveError::TimeLimit {
+                limit: bound,
+                events,
+            }),
+            Ended::Stalled {
+                kind: StallKind::Livelock { .. },
+                events,
+                report,
+            } => Err(CollectiveError::TimeLimit {
+                limit: report.time,
+                events,
+            }),
         }
     }
 }
 
-/// The measured result of one run, with nccl-tests' metrics.
-#[derive(Clone, Debug, Serialize)]
-pub struct RunReport {
-    /// The topology's name.
-    pub topology: String,
-    /// The collective.
-    pub collective: Collective,
-    /// The schedule's name (`ring`, or a user schedule's own).
-    pub algorithm: String,
-    /// The memory of the buffers (`tcm`, `sram`, `hbm`).
-    pub memory: String,
-    /// Buffer size per rank.
-    pub bytes: u64,
-    /// Ranks (= SIPs).
-    pub world_size: u32,
-    /// Simulated time from the start to the last rank's finish, in picoseconds (exact).
-    pub time_ps: u64,
-    /// The same in nanoseconds.
-    pub time_ns: f64,
-    /// `bytes / time`, in GB/s (1e9 bytes per second).
-    pub algbw_gbps: f64,
-    /// `algbw * factor` (see [`Collective::busbw_factor`]), in GB/s.
-    pub busbw_gbps: f64,
-    /// `Some(true)` when the data was checked and found right (a wrong result is an error,
-    /// not a report); `None` when it was not checked.
-    pub verified: Option<bool>,
-    /// Engine events processed.
-    pub events: u64,
-    /// Per-link counters (bytes, packets, busy time), by edge index; not serialised.
-    #[serde(skip)]
-    pub links: Vec<LinkStats>,
-    /// The timeline, when [`RunConfig::trace`] asked for one; not serialised.
-    #[serde(skip)]
-    pub trace: Vec<TraceRecord>,
+/// A fresh simulation and machine for one program.
+#[derive(Debug)]
+pub(crate) struct Runner {
+    /// The simulation the program's processes run in.
+    pub(crate) simulation: Simulation,
+    /// The machine they run on.
+    pub(crate) machine: Machine,
 }
 
-impl RunReport {
-    /// The simulated time.
-    pub fn time(&self) -> SimTime {
-        SimTime::from_ps(self.time_ps)
-    }
-}
-
-/// Runs `config` on `topology` with one rank per SIP.
-///
-/// # Errors
-/// Bad input ([`CollectiveError::Unsupported`], [`CollectiveError::Model`] for a buffer that
-/// does not fit, ...), a [`CollectiveError::Deadlock`] or [`CollectiveError::TimeLimit`], or a
-/// [`CollectiveError::Verification`] naming the first wrong element.
-pub fn run_collective(
-    topology: Rc<Topology>,
-    config: &RunConfig,
-) -> Result<RunReport, CollectiveError> {
-    if config.bytes % 4 != 0 {
-        return Err(CollectiveError::Misaligned {
-            bytes: config.bytes,
-        });
-    }
-    let call = CollectiveCall {
-        collective: config.collective,
-        op: config.op,
-        root: config.root,
-    };
-    let schedule = config.algorithm.clone();
-    crate::schedule::check(&*schedule, call.collective, &topology)?;
-    let mut simulation = Simulation::new();
-    let machine = Machine::new(
-        &simulation.handle(),
-        topology.clone(),
-        MachineOptions {
-            data: config.verify,
-            trace: config.trace,
-        },
-    );
-    let world_size = topology.sip_count();
-    let results: Rc<RefCell<Vec<Option<Vec<f32>>>>> =
-        Rc::new(RefCell::new(vec![None; world_size as usize]));
-    let (bytes, memory, verify) = (config.bytes, config.memory, config.verify);
-    let sink = results.clone();
-    launch(&machine, world_size, move |rank| {
-        let sink = sink.clone();
-        let schedule = schedule.clone();
-        async move {
-            let buffer = rank.alloc(memory, Bytes(bytes))?;
-            if verify {
-                let r = rank.rank();
-                buffer.fill_with(|i| verify::initial_value(r, i));
-            }
-            let work = rank.process_group().submit(&buffer, call, &schedule)?;
-            work.wait().await;
-            sink.borrow_mut()[rank.rank() as usize] = buffer.data().map(|d| d.clone());
-            Ok(())
+impl Runner {
+    /// A runner for `topology` with `options`, for buffers of `bytes` (checked to be whole
+    /// `f32` elements: the one place that rule is checked).
+    pub(crate) fn new(
+        topology: Rc<Topology>,
+        options: MachineOptions,
+        bytes: u64,
+    ) -> Result<Runner, CollectiveError> {
+        if bytes % 4 != 0 {
+            return Err(CollectiveError::Misaligned { bytes });
         }
-    })?;
-    let outcome = match config.time_limit {
-        Some(limit) => simulation.run_until(limit),
-        None => simulation.run(),
-    };
-    let (time, events) = completed(outcome)?;
-    if verify {
-        verify::check(
-            call,
-            config.algorithm.name(),
-            world_size,
-            bytes,
-            &results.borrow(),
-        )?;
+        let simulation = Simulation::new();
+        let machine = Machine::new(&simulation.handle(), topology, options);
+        Ok(Runner {
+            simulation,
+            machine,
+        })
     }
-    let seconds = time.as_secs_f64();
-    let algbw = if seconds > 0.0 {
-        bytes as f64 / seconds / 1e9
-    } else {
-        0.0
-    };
-    Ok(RunReport {
-        topology: topology.name().to_string(),
-        collective: config.collective,
-        algorithm: config.algorithm.name().to_string(),
-        memory: memory.to_string(),
-        bytes,
-        world_size,
-        time_ps: time.as_ps(),
-        time_ns: time.as_ns_f64(),
-        algbw_gbps: algbw,
-        busbw_gbps: algbw * config.collective.busbw_factor(world_size),
-        verified: verify.then_some(true),
-        events,
-        links: machine.link_stats().into_iter().map(|(_, s)| s).collect(),
-        trace: machine.take_trace(),
-    })
+
+    /// Runs what was launched until it completes, deadlocks or reaches a limit.
+    pub(crate) fn run(&mut self, limits: Limits) -> Result<Ended, CollectiveError> {
+        let Some(idle_limit) = limits.livelock_events else {
+            let outcome = match limits.time {
+                Some(limit) => self.simulation.run_until(limit),
+                None => self.simulation.run(),
+            };
+            return Ok(match outcome.map_err(from_sim_error)? {
+                Outcome::Completed { time, events } => Ended::Completed { time, events },
+                Outcome::Deadlock(report) => Ended::Stalled {
+                    kind: StallKind::Deadlock,
+                    events: report.events,
+                    report,
+                },
+                Outcome::LimitReached { time, events, .. } => Ended::Stalled {
+                    kind: StallKind::TimeBound { bound: time },
+                    report: self.simulation.blocked_report(),
+                    events,
+                },
+            });
+        };
+        let until = limits.time.unwrap_or(SimTime::MAX);
+        let mut progress = progress_of(&self.machine);
+        let mut progress_at = self.simulation.events();
+        loop {
+            let target = self.simulation.events().saturating_add(SLICE_EVENTS);
+            let outcome = self
+                .simulation
+                .run_with(until, target)
+                .map_err(from_sim_error)?;
+            let events = self.simulation.events();
+            let (kind, report) = match outcome {
+                Outcome::Completed { time, events } => {
+                    return Ok(Ended::Completed { time, events });
+                }
+                Outcome::Deadlock(report) => (StallKind::Deadlock, report),
+                Outcome::LimitReached {
+                    limit: Limit::Time(bound),
+                    ..
+                } => (
+                    StallKind::TimeBound { bound },
+                    self.simulation.blocked_report(),
+                ),
+                Outcome::LimitReached { .. } => {
+                    let now = progress_of(&self.machine);
+                    let idle = events - progress_at;
+                    if now != progress {
+                        (progress, progress_at) = (now, events);
+                        continue;
+                    }
+                    if idle < idle_limit {
+                        continue;
+                    }
+                    let kind = StallKind::Livelock {
+                        events_without_progress: idle,
+                    };
+                    (kind, self.simulation.blocked_report())
+                }
+            };
+            return Ok(Ended::Stalled {
+                kind,
+                report,
+                events,
+            });
+        }
+    }
 }
 
-/// The end time and events of a run that completed; a deadlock, a limit or a failed process
-/// as the collective's error.
-pub(crate) fn completed(
-    outcome: Result<Outcome, SimError>,
-) -> Result<(SimTime, u64), CollectiveError> {
-    match outcome.map_err(from_sim_error)? {
-        Outcome::Completed { time, events } => Ok((time, events)),
-        Outcome::Deadlock(report) => Err(CollectiveError::Deadlock(Box::new(report))),
-        Outcome::LimitReached { time, events, .. } => Err(CollectiveError::TimeLimit {
-            limit: time,
-            events,
-        }),
-    }
+/// Transfers started plus packets carried by all links: grows whenever anything moves.
+fn progress_of(machine: &Machine) -> u64 {
+    let packets: u64 = machine
+        .link_stats()
+        .iter()
+        .map(|(_, s)| s.packets)
+        .fold(0, u64::wrapping_add);
+    packets.wrapping_add(machine.transfer_count())
 }
 
 /// A process failure back to the error that caused it: the collective's or the model's own

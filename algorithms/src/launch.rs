@@ -10,7 +10,7 @@ use kernbench_model::{Buffer, Bytes, Machine, MemoryKind, Placement, SipId};
 use rustc_hash::FxHashMap;
 
 use crate::comm::Chunk;
-use crate::diagnose::Faults;
+use crate::diagnosis::Faults;
 use crate::error::CollectiveError;
 use crate::group::ProcessGroup;
 

@@ -25,7 +25,7 @@ use std::rc::Rc;
 use kernbench_engine::Simulation;
 use kernbench_model::{Bytes, Machine, MachineOptions, Placement, ReduceOp, Topology};
 
-use crate::diagnose::{DiagnoseConfig, DiagnoseProgram, SIP};
+use super::{DiagnoseConfig, DiagnoseProgram, SIP};
 use crate::error::CollectiveError;
 use crate::group::CollectiveCall;
 use crate::names::{Algorithm, Collective};
@@ -332,8 +332,9 @@ mod tests {
     use kernbench_model::{KernelConfig, MemoryKind, ModelError};
 
     use super::*;
-    use crate::diagnose::Faults;
-    use crate::kernels::{PeKernel, PeRunConfig, run_pe_kernel};
+    use crate::diagnosis::Faults;
+    use crate::pe_kernels::PeKernel;
+    use crate::pe_run::{PeRunConfig, run_pe_kernel};
 
     /// ring8 with `pes` PEs per SIP and a TCM of `tcm` bytes per PE.
     fn topology(pes: u32, tcm: u64) -> Rc<Topology> {

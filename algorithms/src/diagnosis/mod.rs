@@ -20,66 +20,31 @@
 //! [`run_pe_kernel`](crate::run_pe_kernel)) inject no faults and record no timeline; the
 //! fault hooks are a rank list checked once per message.
 
-use std::cell::Cell;
 use std::rc::Rc;
 
-use kernbench_engine::{DeadlockReport, Limit, Outcome, SimTime, Simulation};
-use kernbench_model::{
-    Bytes, KernelConfig, Machine, MachineOptions, MemoryKind, ModelError, Node, PeContext,
-    ReduceOp, SipId, Topology, TraceTrack,
-};
+use kernbench_engine::{DeadlockReport, SimTime};
+use kernbench_model::{Bytes, Machine, MachineOptions, MemoryKind, Topology, TraceTrack};
 use serde::Serialize;
 
-use crate::diagnose_check::{check_diagnosis, collective_call, pe_count};
+mod check;
+mod faults;
+mod min_depth;
+mod programs;
+
+pub use check::{ConfigPart, check_diagnosis};
+pub use faults::Faults;
+pub use min_depth::{GENEROUS_IPCQ_DEPTH, MAX_IPCQ_DEPTH, MinDepth, min_ipcq_depth};
+
 use crate::error::CollectiveError;
-use crate::kernels::{PeKernel, PeResult, pe_all_reduce};
+use crate::launch::launch_with_faults;
 use crate::names::{Algorithm, Collective};
-use crate::runner::from_sim_error;
-use crate::world::launch_with_faults;
+use crate::pe_kernels::PeKernel;
+use crate::runner::{Ended, Limits, Runner, StallKind};
+use check::collective_call;
+use programs::launch_pe_program;
 
-/// Events run between two progress checks of the livelock detector.
-pub const SLICE_EVENTS: u64 = 10_000;
-
-/// The SIP every PE program of a diagnosis runs on.
-pub(crate) const SIP: SipId = SipId { cube: 0, sip: 0 };
-
-/// How often the polling program looks at its flag.
-const POLL_INTERVAL: SimTime = SimTime::from_ns(50);
-
-/// Faults injected on purpose to reproduce a hang. Rank numbers are ranks (SIPs) for a
-/// collective and program ids for a PE program.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Faults {
-    /// Ranks that never join: their process finishes at once without taking part.
-    pub never_joins: Vec<u32>,
-    /// Ranks whose peer is off by one (collectives): every message they address to rank `r`
-    /// goes to rank `r + 1 mod n` instead.
-    pub peer_off_by_one: Vec<u32>,
-    /// PEs whose `program_id` is mapped wrongly (PE programs): `(program, runs_as)`, the PE
-    /// launched as `program` acts as program `runs_as` (see [`PeContext::as_program`]).
-    pub wrong_program_id: Vec<(u32, u32)>,
-    /// Directed links that are cut: routes do not change, packets that reach them are lost
-    /// (see [`Machine::cut_link`]).
-    #[serde(serialize_with = "links_as_strings")]
-    pub cut_links: Vec<(Node, Node)>,
-    /// Ranks whose buffer has another size than the scenario's (collectives): a count
-    /// mismatch, as when one rank passes the wrong length.
-    pub size_overrides: Vec<(u32, u64)>,
-    /// Ranks whose buffer lives in another memory than the scenario's (collectives).
-    #[serde(serialize_with = "memories_as_strings")]
-    pub memory_overrides: Vec<(u32, MemoryKind)>,
-}
-
-fn links_as_strings<S: serde::Serializer>(links: &[(Node, Node)], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(links.iter().map(|(a, b)| format!("{a} -> {b}")))
-}
-
-fn memories_as_strings<S: serde::Serializer>(
-    overrides: &[(u32, MemoryKind)],
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    s.collect_seq(overrides.iter().map(|(r, m)| (r, m.to_string())))
-}
+/// The SIP every PE program of a diagnosis runs on (as every PE kernel does).
+pub(crate) use crate::pe_kernels::SIP;
 
 /// What a diagnosis runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -177,24 +142,6 @@ pub enum Diagnosis {
     Stalled(Box<Stall>),
 }
 
-/// Why a run stalled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum StallKind {
-    /// The calendar emptied while processes still waited.
-    Deadlock,
-    /// Simulated time passed the bound.
-    TimeBound {
-        /// The bound.
-        bound: SimTime,
-    },
-    /// Events kept firing without any transfer or packet moving.
-    Livelock {
-        /// Events run since the last progress.
-        events_without_progress: u64,
-    },
-}
-
 /// A stalled run: why, the state of every waiting process, and what moved last.
 #[derive(Clone, Debug, Serialize)]
 pub struct Stall {
@@ -231,16 +178,13 @@ pub fn diagnose(
     config: &DiagnoseConfig,
 ) -> Result<Diagnosis, CollectiveError> {
     check_diagnosis(&topology, config)?;
-    let mut simulation = Simulation::new();
-    simulation.record_finished();
-    let machine = Machine::new(
-        &simulation.handle(),
-        topology.clone(),
-        MachineOptions {
-            data: false,
-            trace: true,
-        },
-    );
+    let options = MachineOptions {
+        data: false,
+        trace: true,
+    };
+    let mut runner = Runner::new(topology, options, config.bytes)?;
+    runner.simulation.record_finished();
+    let machine = runner.machine.clone();
     for &(from, to) in &config.faults.cut_links {
         machine.cut_link(from, to)?;
     }
@@ -251,54 +195,18 @@ pub fn diagnose(
         } => launch_collective(&machine, collective, algorithm, config)?,
         program => launch_pe_program(&machine, program, config)?,
     }
-    let mut progress = progress_of(&machine);
-    let mut progress_at = simulation.events();
-    loop {
-        let target = simulation.events().saturating_add(SLICE_EVENTS);
-        let outcome = simulation
-            .run_with(config.time_bound, target)
-            .map_err(from_sim_error)?;
-        let (kind, report) = match outcome {
-            Outcome::Completed { time, events } => {
-                return Ok(Diagnosis::Completed { time, events });
-            }
-            Outcome::Deadlock(report) => (StallKind::Deadlock, report),
-            Outcome::LimitReached {
-                limit: Limit::Time(bound),
-                ..
-            } => (StallKind::TimeBound { bound }, simulation.blocked_report()),
-            Outcome::LimitReached { .. } => {
-                let now = progress_of(&machine);
-                let idle = simulation.events() - progress_at;
-                if now != progress {
-                    (progress, progress_at) = (now, simulation.events());
-                    continue;
-                }
-                if idle < config.livelock_events {
-                    continue;
-                }
-                let kind = StallKind::Livelock {
-                    events_without_progress: idle,
-                };
-                (kind, simulation.blocked_report())
-            }
-        };
-        return Ok(Diagnosis::Stalled(Box::new(Stall {
+    let limits = Limits {
+        time: Some(config.time_bound),
+        livelock_events: Some(config.livelock_events),
+    };
+    Ok(match runner.run(limits)? {
+        Ended::Completed { time, events } => Diagnosis::Completed { time, events },
+        Ended::Stalled { kind, report, .. } => Diagnosis::Stalled(Box::new(Stall {
             kind,
             report,
             last_transfers: last_transfers(&machine, config.last_transfers),
-        })));
-    }
-}
-
-/// Transfers started plus packets carried by all links: grows whenever anything moves.
-fn progress_of(machine: &Machine) -> u64 {
-    let packets: u64 = machine
-        .link_stats()
-        .iter()
-        .map(|(_, s)| s.packets)
-        .fold(0, u64::wrapping_add);
-    packets.wrapping_add(machine.transfer_count())
+        })),
+    })
 }
 
 /// The last `count` transfers of the machine's timeline, oldest first. A transfer records one
@@ -365,90 +273,10 @@ fn launch_collective(
     Ok(())
 }
 
-/// Starts a PE program on the first PEs of `c0.s0`, with the faults (checked by
-/// [`check_diagnosis`]).
-fn launch_pe_program(
-    machine: &Machine,
-    program: DiagnoseProgram,
-    config: &DiagnoseConfig,
-) -> Result<(), CollectiveError> {
-    let pes = pe_count(machine.topology(), program, config)?;
-    let faults = Rc::new(config.faults.clone());
-    let bytes = config.bytes;
-    let flag = Rc::new(Cell::new(false));
-    let launch: Vec<_> = (0..pes).map(|p| SIP.pe(p)).collect();
-    let depth = KernelConfig {
-        ipcq_depth: config.ipcq_depth,
-    };
-    machine.launch_kernel(&program.name(), launch, depth, move |k| {
-        let faults = faults.clone();
-        let flag = flag.clone();
-        async move {
-            let launched = k.program_id();
-            if faults.never_joins.contains(&launched) {
-                return Ok(());
-            }
-            let k = match faults.wrong_program_id.iter().find(|(p, _)| *p == launched) {
-                Some(&(_, runs_as)) => k.as_program(runs_as)?,
-                None => k,
-            };
-            run_pe(program, k, bytes, flag).await.map(|_| ())
-        }
-    });
-    Ok(())
-}
-
-/// One PE's part of a PE program.
-async fn run_pe(
-    program: DiagnoseProgram,
-    k: PeContext,
-    bytes: u64,
-    flag: Rc<Cell<bool>>,
-) -> Result<PeResult, ModelError> {
-    let (n, p) = (k.num_programs(), k.program_id());
-    let (left, right) = ((p + n - 1) % n, (p + 1) % n);
-    match program {
-        DiagnoseProgram::Kernel(kernel) => pe_all_reduce(kernel, k, bytes, ReduceOp::Sum).await,
-        DiagnoseProgram::RecvBeforeSend => {
-            let buffer = k.alloc(Bytes(bytes))?;
-            k.recv(left, &buffer).await?;
-            k.send(right, &buffer).await?;
-            Ok(None)
-        }
-        DiagnoseProgram::SendThenRecv => {
-            let (out, into) = (k.alloc(Bytes(bytes))?, k.alloc(Bytes(bytes))?);
-            k.send(right, &out).await?;
-            k.recv(left, &into).await?;
-            Ok(None)
-        }
-        DiagnoseProgram::PollFlag => {
-            let buffer = k.alloc(Bytes(bytes))?;
-            match p {
-                0 => {
-                    let sim = k.machine().sim().clone();
-                    let label = format!("poll {} for a flag set by {}", k.pe(), SIP.pe(1));
-                    while !flag.get() {
-                        sim.labelled(label.clone(), sim.timeout(POLL_INTERVAL))
-                            .await;
-                    }
-                    k.send(1, &buffer).await?;
-                }
-                1 => {
-                    k.recv(0, &buffer).await?;
-                    flag.set(true);
-                }
-                _ => {}
-            }
-            Ok(None)
-        }
-        // Launched by `launch_collective`, never here.
-        DiagnoseProgram::Collective { .. } => Ok(None),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runner::SLICE_EVENTS;
 
     fn ring8() -> Rc<Topology> {
         // ok: a bundled file, checked by its own tests.

@@ -1,0 +1,184 @@
+//! Running one collective on one topology, end to end: launch, submit on every rank, run,
+//! verify, and measure as nccl-tests does.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use kernbench_engine::SimTime;
+use kernbench_model::{
+    Bytes, LinkStats, MachineOptions, MemoryKind, ReduceOp, Topology, TraceRecord,
+};
+use serde::Serialize;
+
+use crate::error::CollectiveError;
+use crate::group::CollectiveCall;
+use crate::launch::launch;
+use crate::names::Collective;
+use crate::runner::{Limits, Runner};
+use crate::schedule::{IntoSchedule, Schedule};
+use crate::verify;
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    /// The collective.
+    pub collective: Collective,
+    /// The schedule that runs it: a built-in (`Algorithm::Ring.into()`) or a user's own.
+    pub algorithm: Rc<dyn Schedule>,
+    /// The buffer size per rank, in bytes (a multiple of 4).
+    pub bytes: u64,
+    /// Where every rank's buffer lives.
+    pub memory: MemoryKind,
+    /// Carry real `f32` data and check every rank's result.
+    pub verify: bool,
+    /// The reduction.
+    pub op: ReduceOp,
+    /// The root of broadcast and reduce.
+    pub root: u32,
+    /// Stop (as an error) if the collective has not finished by this simulated time.
+    pub time_limit: Option<SimTime>,
+    /// Record a timeline of transfers per link and phases per rank ([`RunReport::trace`]).
+    pub trace: bool,
+}
+
+impl RunConfig {
+    /// A sum all-reduce of `bytes` in HBM with `algorithm` (an
+    /// [`Algorithm`](crate::Algorithm) or any `Rc<dyn Schedule>`), unverified.
+    pub fn all_reduce(algorithm: impl IntoSchedule, bytes: u64) -> RunConfig {
+        RunConfig {
+            collective: Collective::AllReduce,
+            algorithm: algorithm.into_schedule(),
+            bytes,
+            memory: MemoryKind::Hbm,
+            verify: false,
+            op: ReduceOp::Sum,
+            root: 0,
+            time_limit: None,
+            trace: false,
+        }
+    }
+}
+
+/// The measured result of one run, with nccl-tests' metrics.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    /// The topology's name.
+    pub topology: String,
+    /// The collective.
+    pub collective: Collective,
+    /// The schedule's name (`ring`, or a user schedule's own).
+    pub algorithm: String,
+    /// The memory of the buffers (`tcm`, `sram`, `hbm`).
+    pub memory: String,
+    /// Buffer size per rank.
+    pub bytes: u64,
+    /// Ranks (= SIPs).
+    pub world_size: u32,
+    /// Simulated time from the start to the last rank's finish, in picoseconds (exact).
+    pub time_ps: u64,
+    /// The same in nanoseconds.
+    pub time_ns: f64,
+    /// `bytes / time`, in GB/s (1e9 bytes per second).
+    pub algbw_gbps: f64,
+    /// `algbw * factor` (see [`Collective::busbw_factor`]), in GB/s.
+    pub busbw_gbps: f64,
+    /// `Some(true)` when the data was checked and found right (a wrong result is an error,
+    /// not a report); `None` when it was not checked.
+    pub verified: Option<bool>,
+    /// Engine events processed.
+    pub events: u64,
+    /// Per-link counters (bytes, packets, busy time), by edge index; not serialised.
+    #[serde(skip)]
+    pub links: Vec<LinkStats>,
+    /// The timeline, when [`RunConfig::trace`] asked for one; not serialised.
+    #[serde(skip)]
+    pub trace: Vec<TraceRecord>,
+}
+
+impl RunReport {
+    /// The simulated time.
+    pub fn time(&self) -> SimTime {
+        SimTime::from_ps(self.time_ps)
+    }
+}
+
+/// Runs `config` on `topology` with one rank per SIP.
+///
+/// # Errors
+/// Bad input ([`CollectiveError::Unsupported`], [`CollectiveError::Model`] for a buffer that
+/// does not fit, ...), a [`CollectiveError::Deadlock`] or [`CollectiveError::TimeLimit`], or a
+/// [`CollectiveError::Verification`] naming the first wrong element.
+pub fn run_collective(
+    topology: Rc<Topology>,
+    config: &RunConfig,
+) -> Result<RunReport, CollectiveError> {
+    let call = CollectiveCall {
+        collective: config.collective,
+        op: config.op,
+        root: config.root,
+    };
+    let schedule = config.algorithm.clone();
+    crate::schedule::check(&*schedule, call.collective, &topology)?;
+    let options = MachineOptions {
+        data: config.verify,
+        trace: config.trace,
+    };
+    let mut runner = Runner::new(topology.clone(), options, config.bytes)?;
+    let machine = runner.machine.clone();
+    let world_size = topology.sip_count();
+    let results: Rc<RefCell<Vec<Option<Vec<f32>>>>> =
+        Rc::new(RefCell::new(vec![None; world_size as usize]));
+    let (bytes, memory, verify) = (config.bytes, config.memory, config.verify);
+    let sink = results.clone();
+    launch(&machine, world_size, move |rank| {
+        let sink = sink.clone();
+        let schedule = schedule.clone();
+        async move {
+            let buffer = rank.alloc(memory, Bytes(bytes))?;
+            if verify {
+                let r = rank.rank();
+                buffer.fill_with(|i| verify::initial_value(r, i));
+            }
+            let work = rank.process_group().submit(&buffer, call, &schedule)?;
+            work.wait().await;
+            sink.borrow_mut()[rank.rank() as usize] = buffer.data().map(|d| d.clone());
+            Ok(())
+        }
+    })?;
+    let limits = Limits {
+        time: config.time_limit,
+        livelock_events: None,
+    };
+    let (time, events) = runner.run(limits)?.completed()?;
+    if verify {
+        verify::check(
+            call,
+            config.algorithm.name(),
+            world_size,
+            bytes,
+            &results.borrow(),
+        )?;
+    }
+    let seconds = time.as_secs_f64();
+    let algbw = if seconds > 0.0 {
+        bytes as f64 / seconds / 1e9
+    } else {
+        0.0
+    };
+    Ok(RunReport {
+        topology: topology.name().to_string(),
+        collective: config.collective,
+        algorithm: config.algorithm.name().to_string(),
+        memory: memory.to_string(),
+        bytes,
+        world_size,
+        time_ps: time.as_ps(),
+        time_ns: time.as_ns_f64(),
+        algbw_gbps: algbw,
+        busbw_gbps: algbw * config.collective.busbw_factor(world_size),
+        verified: verify.then_some(true),
+        events,
+        links: machine.link_stats().into_iter().map(|(_, s)| s).collect(),
+        trace: machine.take_trace(),
+    })
+}
