@@ -112,7 +112,7 @@ fn run_case(case: &str, form: &str, algorithm: Algorithm) -> Result<(), String> 
         topology.sip_count(),
         built.as_secs_f64(),
         ran.as_secs_f64(),
-        report.time_ps,
+        report.time.as_ps(),
         report.events,
         report.events as f64 / ran.as_secs_f64().max(1e-9),
         kernbench::host::peak_memory_label(),

@@ -16,7 +16,7 @@
 //!
 //! let topology = Rc::new(Topology::load("topologies/default.ron")?);
 //! let report = run_collective(topology, &RunConfig::all_reduce(Algorithm::Ring, 1 << 20))?;
-//! println!("{} us, busbw {:.1} GB/s", report.time_ns / 1e3, report.busbw_gbps);
+//! println!("{} us, busbw {:.1} GB/s", report.time_ns() / 1e3, report.busbw_gbps);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

@@ -24,6 +24,7 @@ mod diagnose;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod result;
 mod ron_file;
 mod run;
 mod scenario;

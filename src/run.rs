@@ -88,7 +88,7 @@ impl RunArgs {
                 .parse::<Algorithm>()
                 .map_err(bad("algorithm"))?
                 .into(),
-            bytes: self.size.parse::<Bytes>().map_err(bad("size"))?.0,
+            bytes: self.size.parse::<Bytes>().map_err(bad("size"))?,
             memory: self.memory.parse::<MemoryKind>().map_err(bad("memory"))?,
             verify: self.verify,
             op: parse_op(&self.op)?,
@@ -131,7 +131,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
         write_trace(path, &topology, &report)?;
     }
     if args.json {
-        let json = serde_json::to_string(&report)
+        let json = serde_json::to_string(&crate::result::RunJson::of(&report))
             .map_err(|e| Failure::Internal(format!("cannot write JSON: {e}")))?;
         print(&format!("{json}\n"))
     } else {
@@ -165,11 +165,11 @@ fn table(report: &RunReport, config: &RunConfig) -> String {
     ));
     out.push_str(&format!(
         " {:>12} {:>12} {:>6} {:>6} {:>14.3} {:>10.2} {:>10.2} {:>9} {:>10}\n",
-        report.bytes,
-        report.bytes / 4,
+        report.bytes.0,
+        report.bytes.0 / 4,
         "float",
         config.op.to_string(),
-        report.time_ns / 1e3,
+        report.time_ns() / 1e3,
         report.algbw_gbps,
         report.busbw_gbps,
         if report.verified.is_some() {

@@ -12,7 +12,7 @@ use std::time::Instant;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use kernbench_algorithms::{CollectiveError, RunConfig, RunReport, run_collective};
-use kernbench_model::{ReduceOp, Topology};
+use kernbench_model::{Bytes, ReduceOp, Topology};
 use kernbench_reports::{
     CsvWriter, JsonlWriter, LinkUsage, PlotOptions, ReportError, ResultRow, RowKey, RowStatus,
     merge, plot_busbw, plot_latency, plot_link_utilisation, read_jsonl, write_csv, write_jsonl,
@@ -358,7 +358,7 @@ fn run_point(sweep: &Sweep, point: &Point, largest: u64) -> (ResultRow, Vec<Link
     let config = RunConfig {
         collective: point.collective,
         algorithm: point.algorithm.into(),
-        bytes: point.bytes,
+        bytes: Bytes(point.bytes),
         memory: point.memory,
         verify: sweep.verify,
         op: ReduceOp::Sum,
@@ -375,12 +375,7 @@ fn run_point(sweep: &Sweep, point: &Point, largest: u64) -> (ResultRow, Vec<Link
     let mut row = ResultRow::for_point(key_of(point));
     match result {
         Ok((report, topology)) => {
-            row.time_ns = Some(report.time_ns);
-            row.algbw_gbps = Some(report.algbw_gbps);
-            row.busbw_gbps = Some(report.busbw_gbps);
-            // `None` when not checked: "false" would read as "checked and wrong".
-            row.verified = report.verified;
-            row.events = Some(report.events);
+            crate::result::fill(&mut row, &report);
             let links = if point.bytes == largest {
                 link_usage(&topology, point, &report)
             } else {
@@ -405,7 +400,7 @@ fn run_point(sweep: &Sweep, point: &Point, largest: u64) -> (ResultRow, Vec<Link
 
 /// Per-link utilisation of a run, for the links that carried anything.
 fn link_usage(topology: &Topology, point: &Point, report: &RunReport) -> Vec<LinkUsage> {
-    let time_ns = report.time_ns.max(f64::MIN_POSITIVE);
+    let time_ns = report.time_ns().max(f64::MIN_POSITIVE);
     report
         .links
         .iter()

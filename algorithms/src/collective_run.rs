@@ -8,7 +8,6 @@ use kernbench_engine::SimTime;
 use kernbench_model::{
     Bytes, LinkStats, MachineOptions, MemoryKind, ReduceOp, Topology, TraceRecord,
 };
-use serde::Serialize;
 
 use crate::error::CollectiveError;
 use crate::group::CollectiveCall;
@@ -25,8 +24,8 @@ pub struct RunConfig {
     pub collective: Collective,
     /// The schedule that runs it: a built-in (`Algorithm::Ring.into()`) or a user's own.
     pub algorithm: Rc<dyn Schedule>,
-    /// The buffer size per rank, in bytes (a multiple of 4).
-    pub bytes: u64,
+    /// The buffer size per rank (a multiple of 4 bytes).
+    pub bytes: Bytes,
     /// Where every rank's buffer lives.
     pub memory: MemoryKind,
     /// Carry real `f32` data and check every rank's result.
@@ -44,11 +43,11 @@ pub struct RunConfig {
 impl RunConfig {
     /// A sum all-reduce of `bytes` in HBM with `algorithm` (an
     /// [`Algorithm`](crate::Algorithm) or any `Rc<dyn Schedule>`), unverified.
-    pub fn all_reduce(algorithm: impl IntoSchedule, bytes: u64) -> RunConfig {
+    pub fn all_reduce(algorithm: impl IntoSchedule, bytes: impl Into<Bytes>) -> RunConfig {
         RunConfig {
             collective: Collective::AllReduce,
             algorithm: algorithm.into_schedule(),
-            bytes,
+            bytes: bytes.into(),
             memory: MemoryKind::Hbm,
             verify: false,
             op: ReduceOp::Sum,
@@ -59,8 +58,11 @@ impl RunConfig {
     }
 }
 
-/// The measured result of one run, with nccl-tests' metrics.
-#[derive(Clone, Debug, Serialize)]
+/// The measured result of one run, with nccl-tests' metrics, in unit types.
+///
+/// The command line and the sweep print it as one row (`kernbench::result_row`), so a
+/// single run and a sweep point print the same fields with the same digits.
+#[derive(Clone, Debug)]
 pub struct RunReport {
     /// The topology's name.
     pub topology: String,
@@ -68,16 +70,14 @@ pub struct RunReport {
     pub collective: Collective,
     /// The schedule's name (`ring`, or a user schedule's own).
     pub algorithm: String,
-    /// The memory of the buffers (`tcm`, `sram`, `hbm`).
-    pub memory: String,
+    /// The memory of the buffers.
+    pub memory: MemoryKind,
     /// Buffer size per rank.
-    pub bytes: u64,
+    pub bytes: Bytes,
     /// Ranks (= SIPs).
     pub world_size: u32,
-    /// Simulated time from the start to the last rank's finish, in picoseconds (exact).
-    pub time_ps: u64,
-    /// The same in nanoseconds.
-    pub time_ns: f64,
+    /// Simulated time from the start to the last rank's finish (exact, in picoseconds).
+    pub time: SimTime,
     /// `bytes / time`, in GB/s (1e9 bytes per second).
     pub algbw_gbps: f64,
     /// `algbw * factor` (see [`Collective::busbw_factor`]), in GB/s.
@@ -87,18 +87,16 @@ pub struct RunReport {
     pub verified: Option<bool>,
     /// Engine events processed.
     pub events: u64,
-    /// Per-link counters (bytes, packets, busy time), by edge index; not serialised.
-    #[serde(skip)]
+    /// Per-link counters (bytes, packets, busy time), by edge index.
     pub links: Vec<LinkStats>,
-    /// The timeline, when [`RunConfig::trace`] asked for one; not serialised.
-    #[serde(skip)]
+    /// The timeline, when [`RunConfig::trace`] asked for one.
     pub trace: Vec<TraceRecord>,
 }
 
 impl RunReport {
-    /// The simulated time.
-    pub fn time(&self) -> SimTime {
-        SimTime::from_ps(self.time_ps)
+    /// The simulated time in nanoseconds, as the tables print it.
+    pub fn time_ns(&self) -> f64 {
+        self.time.as_ns_f64()
     }
 }
 
@@ -123,12 +121,12 @@ pub fn run_collective(
         data: config.verify,
         trace: config.trace,
     };
-    let mut runner = Runner::new(topology.clone(), options, config.bytes)?;
+    let mut runner = Runner::new(topology.clone(), options, config.bytes.0)?;
     let machine = runner.machine.clone();
     let world_size = topology.sip_count();
     let results: Rc<RefCell<Vec<Option<Vec<f32>>>>> =
         Rc::new(RefCell::new(vec![None; world_size as usize]));
-    let (bytes, memory, verify) = (config.bytes, config.memory, config.verify);
+    let (bytes, memory, verify) = (config.bytes.0, config.memory, config.verify);
     let sink = results.clone();
     launch(&machine, world_size, move |rank| {
         let sink = sink.clone();
@@ -169,11 +167,10 @@ pub fn run_collective(
         topology: topology.name().to_string(),
         collective: config.collective,
         algorithm: config.algorithm.name().to_string(),
-        memory: memory.to_string(),
-        bytes,
+        memory,
+        bytes: config.bytes,
         world_size,
-        time_ps: time.as_ps(),
-        time_ns: time.as_ns_f64(),
+        time,
         algbw_gbps: algbw,
         busbw_gbps: algbw * config.collective.busbw_factor(world_size),
         verified: verify.then_some(true),

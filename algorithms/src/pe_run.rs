@@ -36,23 +36,14 @@ pub struct PeKernelReport {
     pub pes: u32,
     /// The vector per PE, in bytes.
     pub bytes: u64,
-    /// Simulated time from launch to the last PE's finish, in picoseconds (exact).
-    pub time_ps: u64,
-    /// The same in nanoseconds.
-    pub time_ns: f64,
-    /// Whether the data was checked (and, since the run succeeded, found right).
-    pub verified: bool,
+    /// Simulated time from launch to the last PE's finish (exact, in picoseconds).
+    pub time: SimTime,
+    /// `Some(true)` when the data was checked and found right; `None` when not checked.
+    pub verified: Option<bool>,
     /// Engine events processed.
     pub events: u64,
     /// Every PE's final vector by program id; `None` without data.
     pub results: Vec<PeResult>,
-}
-
-impl PeKernelReport {
-    /// The simulated time.
-    pub fn time(&self) -> SimTime {
-        SimTime::from_ps(self.time_ps)
-    }
 }
 
 /// Runs `kernel` on SIP `c0.s0` of `topology`: all-reduce of `config.bytes` per PE.
@@ -142,9 +133,8 @@ where
         topology: topology.name().to_string(),
         pes,
         bytes: config.bytes,
-        time_ps: time.as_ps(),
-        time_ns: time.as_ns_f64(),
-        verified: config.verify,
+        time,
+        verified: config.verify.then_some(true),
         events,
         results,
     })

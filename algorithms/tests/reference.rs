@@ -787,7 +787,7 @@ fn reference_runs_keep_their_times_to_the_picosecond_and_their_event_counts() {
             algorithm,
             bytes,
             memory,
-            report.time_ps,
+            report.time.as_ps(),
             report.events,
         ));
     }

@@ -30,6 +30,12 @@ use crate::error::{ModelError, QuantityKind};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Bytes(pub u64);
 
+impl From<u64> for Bytes {
+    fn from(bytes: u64) -> Bytes {
+        Bytes(bytes)
+    }
+}
+
 /// A data rate, in whole bytes per second.
 ///
 /// Parses from `"100GB/s"`, `"1.6TB/s"`, `"512 MiB/s"`; prints in the largest decimal unit

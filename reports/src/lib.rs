@@ -17,8 +17,7 @@
 //! - [`synthetic`]: made-up alpha-beta rows for examples and tests, never results; see
 //!   `cargo run -p kernbench-reports --example synthetic_report -- OUT_DIR`.
 //!
-//! Output is deterministic: the same rows give the same bytes, except the `wall_ms` field,
-//! which is the host's wall-clock time. Whole files are written to a temporary sibling and
+//! Output is deterministic: the same rows give the same bytes. Whole files are written to a temporary sibling and
 //! renamed, so no partial file is left behind as if it were complete.
 //!
 //! ```
@@ -39,7 +38,6 @@
 //!     busbw_gbps: Some(148.6),
 //!     verified: Some(true),
 //!     events: Some(4_096),
-//!     wall_ms: Some(3.2),
 //! };
 //! let path = dir.path().join("results.jsonl");
 //! JsonlWriter::open_append(&path)?.append(&row)?;

@@ -33,10 +33,9 @@ impl RowStatus {
 /// The result of one sweep point: one collective, one algorithm, one buffer placement, one
 /// message size, on one topology.
 ///
-/// Metrics follow nccl-tests: `algbw = bytes / time`, `busbw = algbw * factor`. Everything but
-/// `wall_ms` is a deterministic function of the inputs; `wall_ms` is the host's wall-clock time
-/// for the simulation and differs between runs, so leave it out of byte-for-byte comparisons
-/// (see [`ResultRow::without_wall_time`]).
+/// Metrics follow nccl-tests: `algbw = bytes / time`, `busbw = algbw * factor`. Every field is
+/// a deterministic function of the inputs, so the same sweep writes the same bytes. `kernbench
+/// run --json` prints the same row (plus `time_ps`), with the same digits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResultRow {
     /// Topology name, e.g. `"ring8"`.
@@ -66,8 +65,6 @@ pub struct ResultRow {
     pub verified: Option<bool>,
     /// Number of simulation events processed.
     pub events: Option<u64>,
-    /// Host wall-clock time of the simulation in milliseconds. Not deterministic.
-    pub wall_ms: Option<f64>,
 }
 
 impl ResultRow {
@@ -96,7 +93,6 @@ impl ResultRow {
             busbw_gbps: None,
             verified: None,
             events: None,
-            wall_ms: None,
         }
     }
 
@@ -109,14 +105,6 @@ impl ResultRow {
             algorithm: self.algorithm.clone(),
             bytes: self.bytes,
             world_size: self.world_size,
-        }
-    }
-
-    /// A copy with `wall_ms` cleared: what two runs of the same sweep must agree on exactly.
-    pub fn without_wall_time(&self) -> Self {
-        Self {
-            wall_ms: None,
-            ..self.clone()
         }
     }
 
@@ -213,7 +201,6 @@ impl Record for ResultRow {
         "busbw_gbps",
         "verified",
         "events",
-        "wall_ms",
     ];
 }
 
@@ -259,7 +246,6 @@ pub(crate) mod tests {
             busbw_gbps: Some(algbw * 2.0 * 7.0 / 8.0),
             verified: Some(true),
             events: Some(1234),
-            wall_ms: Some(0.5),
         }
     }
 
@@ -280,7 +266,6 @@ pub(crate) mod tests {
             busbw_gbps: None,
             verified: None,
             events: None,
-            wall_ms: None,
             ..ok_row(topology, algorithm, memory, bytes, 1.0)
         }
     }
@@ -331,13 +316,5 @@ pub(crate) mod tests {
         assert_eq!(merged.len(), 2);
         assert_eq!(merged[0].bytes, 1024);
         assert_eq!(merged[1].time_ns, Some(20.0));
-    }
-
-    #[test]
-    fn without_wall_time_clears_only_wall_time() {
-        let row = ok_row("ring8", "ring", "hbm", 1024, 10.0);
-        let cleared = row.without_wall_time();
-        assert_eq!(cleared.wall_ms, None);
-        assert_eq!(cleared.time_ns, row.time_ns);
     }
 }

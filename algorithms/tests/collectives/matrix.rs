@@ -21,7 +21,7 @@ fn verify_all(
                     let config = RunConfig {
                         collective,
                         algorithm: algorithm.into(),
-                        bytes,
+                        bytes: bytes.into(),
                         memory,
                         verify: true,
                         op: ReduceOp::Sum,

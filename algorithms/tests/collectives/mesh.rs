@@ -51,9 +51,9 @@ fn mesh_all_reduce_time_matches_its_alpha_beta_formula_on_tori() {
             let report = run(&topology, &RunConfig::all_reduce(Algorithm::Mesh, bytes));
             let expected = formula(&topology, rows as u64, cols as u64, bytes);
             assert!(
-                within(report.time(), expected, 0.02),
+                within(report.time, expected, 0.02),
                 "{rows}x{cols}, {bytes} bytes: simulated {} vs formula {expected}",
-                report.time()
+                report.time
             );
         }
     }
@@ -66,10 +66,10 @@ fn mesh_beats_a_flat_ring_on_a_torus_for_small_messages() {
     let mesh = run(&topology, &RunConfig::all_reduce(Algorithm::Mesh, 4096));
     let ring = run(&topology, &RunConfig::all_reduce(Algorithm::Ring, 4096));
     assert!(
-        mesh.time() < ring.time(),
+        mesh.time < ring.time,
         "mesh {} vs ring {}",
-        mesh.time(),
-        ring.time()
+        mesh.time,
+        ring.time
     );
 }
 

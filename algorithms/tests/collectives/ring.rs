@@ -36,9 +36,9 @@ fn ring_all_reduce_time_matches_its_alpha_beta_formula() {
             let seg = bytes / n as u64; // balanced segments differ by at most one element
             let formula = SimTime::from_ps(2 * (n as u64 - 1) * t(seg) + (n as u64 - 1) * c(seg));
             assert!(
-                within(report.time(), formula, 0.02),
+                within(report.time, formula, 0.02),
                 "n={n} bytes={bytes}: simulated {} vs formula {formula}",
-                report.time()
+                report.time
             );
         }
     }
@@ -60,9 +60,9 @@ fn ring_reduce_scatter_and_all_gather_match_their_formulas() {
     );
     let rs_formula = SimTime::from_ps((n as u64 - 1) * (t(seg) + c(seg)));
     assert!(
-        within(rs.time(), rs_formula, 0.02),
+        within(rs.time, rs_formula, 0.02),
         "{} vs {rs_formula}",
-        rs.time()
+        rs.time
     );
     let ag = run(
         &topology,
@@ -73,9 +73,9 @@ fn ring_reduce_scatter_and_all_gather_match_their_formulas() {
     );
     let ag_formula = SimTime::from_ps((n as u64 - 1) * t(seg));
     assert!(
-        within(ag.time(), ag_formula, 0.02),
+        within(ag.time, ag_formula, 0.02),
         "{} vs {ag_formula}",
-        ag.time()
+        ag.time
     );
 }
 
@@ -99,7 +99,7 @@ fn ring_all_reduce_busbw_approaches_link_bandwidth_and_never_exceeds_it() {
     );
     // Large messages: T -> 2(n-1)/n * S / beta.
     let asymptote = 2.0 * 3.0 / 4.0 * (256u64 << 20) as f64 / 100e9;
-    assert!((report.time().as_secs_f64() - asymptote).abs() / asymptote < 0.03);
+    assert!((report.time.as_secs_f64() - asymptote).abs() / asymptote < 0.03);
 }
 
 #[test]
@@ -109,11 +109,11 @@ fn tiny_ring_all_reduce_is_dominated_by_2_n_minus_1_latencies() {
     let report = run(&topology, &RunConfig::all_reduce(Algorithm::Ring, 4 * 8));
     // Each step's message crosses HBM (200 ns), a SIP link (500 ns) and HBM (200 ns).
     let latencies = SimTime::from_ns(2 * (n as u64 - 1) * 900);
-    assert!(report.time() >= latencies);
+    assert!(report.time >= latencies);
     assert!(
-        within(report.time(), latencies, 0.01),
+        within(report.time, latencies, 0.01),
         "{} vs {latencies}",
-        report.time()
+        report.time
     );
 }
 
@@ -217,5 +217,5 @@ fn the_same_run_twice_gives_the_same_report() {
         ..RunConfig::all_reduce(Algorithm::Ring, 3 << 20)
     };
     let (a, b) = (run(&topology, &config), run(&topology, &config));
-    assert_eq!((a.time_ps, a.events), (b.time_ps, b.events));
+    assert_eq!((a.time.as_ps(), a.events), (b.time.as_ps(), b.events));
 }

@@ -113,11 +113,11 @@ pub fn alpha_beta(topology: &Rc<Topology>) -> (impl Fn(u64) -> u64, impl Fn(u64)
 }
 
 pub fn assert_within_2_percent(report: &RunReport, formula_ps: u64, what: &str) {
-    let (got, want) = (report.time().as_ps() as f64, formula_ps as f64);
+    let (got, want) = (report.time.as_ps() as f64, formula_ps as f64);
     assert!(
         (got - want).abs() <= 0.02 * want,
         "{what}: simulated {} vs formula {}",
-        report.time(),
+        report.time,
         SimTime::from_ps(formula_ps)
     );
 }
