@@ -1,8 +1,9 @@
 //! Helpers shared by the end-to-end tests of the binary.
-#![allow(dead_code)] // each test binary uses its own subset
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use std::sync::Mutex;
 
 /// Runs the binary from the workspace root.
 pub fn kernbench(args: &[&str]) -> Output {
@@ -32,7 +33,23 @@ pub fn stderr(output: &Output) -> String {
 }
 
 /// Writes `text` to a file in the temp dir unique to this test process and name.
+///
+/// All the test files share one process, and their tests run on parallel threads, so two
+/// tests that pick the same `name` would overwrite each other's file: the first test to use
+/// a name owns it, and another test that uses it panics (a test may reuse its own names).
 pub fn temp_file(name: &str, text: &str) -> PathBuf {
+    static OWNERS: Mutex<BTreeMap<String, String>> = Mutex::new(BTreeMap::new());
+    // libtest runs each test on a thread named after it.
+    let test = std::thread::current().name().unwrap_or("?").to_owned();
+    let mut owners = OWNERS.lock().unwrap_or_else(|e| e.into_inner());
+    let owner = owners
+        .entry(name.to_owned())
+        .or_insert_with(|| test.clone());
+    assert_eq!(
+        *owner, test,
+        "temp_file({name:?}) is already used by another test"
+    );
+    drop(owners);
     let path = std::env::temp_dir().join(format!("kernbench-cli-{}-{name}", std::process::id()));
     std::fs::write(&path, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
     path

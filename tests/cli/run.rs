@@ -1,8 +1,6 @@
 //! End-to-end tests of `kernbench run`.
 
-mod common;
-
-use common::{kernbench, stderr, stdout};
+use crate::common::{kernbench, stderr, stdout};
 
 #[test]
 fn run_json_has_the_documented_fields_and_busbw_is_algbw_times_the_factor() {

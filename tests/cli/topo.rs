@@ -1,13 +1,11 @@
 //! End-to-end tests of `kernbench validate` and `kernbench topo`: the binary on the bundled
 //! files and on bad files written to a temporary directory.
 
-mod common;
-
 use std::path::PathBuf;
 
-use common::{kernbench, stderr, stdout, temp_file};
+use crate::common::{kernbench, stderr, stdout, temp_file};
 
-const DEFAULT: &str = include_str!("../topologies/default.ron");
+const DEFAULT: &str = include_str!("../../topologies/default.ron");
 
 /// default.ron with the first `old` replaced by `new`, written to a temp file.
 fn bad_default(name: &str, old: &str, new: &str) -> PathBuf {

@@ -1,9 +1,7 @@
 //! End-to-end tests of generated topologies (`ring:N`, `mesh:RxC`, `torus:RxC`, `cubes:CxS`)
 //! on the command line and in sweep files.
 
-mod common;
-
-use common::{kernbench, stderr, stdout, temp_file};
+use crate::common::{kernbench, stderr, stdout, temp_file};
 
 fn run_json(topology: &str) -> serde_json::Value {
     let out = kernbench(&[

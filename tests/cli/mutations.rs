@@ -3,8 +3,6 @@
 //! stays within bounded time and memory. Runs in CI in seconds; raise `MUTANTS` (or the
 //! `KERNBENCH_MUTANTS` environment variable) for a longer campaign.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

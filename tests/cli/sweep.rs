@@ -1,10 +1,8 @@
 //! End-to-end tests of `kernbench sweep` and `kernbench merge`.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{kernbench, kernbench_with_env, stderr, stdout};
+use crate::common::{kernbench, kernbench_with_env, stderr, stdout};
 
 /// A fresh folder for one test, holding a small sweep file that names bundled topologies.
 fn setup(name: &str, body: &str) -> (PathBuf, PathBuf) {

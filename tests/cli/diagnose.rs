@@ -1,8 +1,6 @@
 //! End-to-end tests of `kernbench diagnose` on the bundled scenarios.
 
-mod common;
-
-use common::{kernbench, stderr, stdout, temp_file};
+use crate::common::{kernbench, stderr, stdout, temp_file};
 
 const DIR: &str = "topologies/scenarios";
 
@@ -543,7 +541,7 @@ fn faults_and_fields_for_the_other_kind_of_program_are_refused_not_ignored() {
 #[test]
 fn validate_and_diagnose_give_the_same_message_for_the_same_bad_file() {
     let path = temp_file(
-        "same.scenario.ron",
+        "same-message.scenario.ron",
         &format!(
             r#"Scenario(name: "same", topology: "{}/topologies/ring8.ron", {RING}, faults: [PeerOffByOne(rank: 8)])"#,
             env!("CARGO_MANIFEST_DIR")

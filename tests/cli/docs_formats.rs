@@ -1,12 +1,10 @@
 //! Keeps docs/formats.md honest: every example in it validates, and every field of the file
 //! formats is named in it.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::{stderr, stdout};
+use crate::common::{stderr, stdout};
 
 fn doc() -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/formats.md");

@@ -1,13 +1,11 @@
 //! Fault injection through the binary: what a user types or pipes must never crash it,
 //! clobber a file or lose a row (closed pipes, special files as outputs, oversized inputs).
 
-mod common;
-
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{kernbench, stderr, temp_file};
+use crate::common::{self, kernbench, stderr, temp_file};
 
 /// Runs the binary with standard output and standard error as pipes whose read ends are
 /// closed at once, so every write fails with a broken pipe. Returns the exit code.
