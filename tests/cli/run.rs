@@ -51,6 +51,61 @@ fn run_json_has_the_documented_fields_and_busbw_is_algbw_times_the_factor() {
 }
 
 #[test]
+fn run_json_is_the_sweep_row_plus_time_ps_and_verified_is_null_when_unchecked() {
+    let out = kernbench(&[
+        "run",
+        "--topology",
+        "topologies/ring8.ron",
+        "--size",
+        "64KiB",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value =
+        serde_json::from_str(stdout(&out).trim()).expect("one JSON object");
+    let mut keys: Vec<&str> = json
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    // The sweep row's columns (results.csv's header), then what only a single run has; in the
+    // row's order on the line.
+    let mut expected = [
+        "topology",
+        "collective",
+        "algorithm",
+        "memory",
+        "bytes",
+        "world_size",
+        "status",
+        "error",
+        "time_ns",
+        "algbw_gbps",
+        "busbw_gbps",
+        "verified",
+        "events",
+        "time_ps",
+    ];
+    let line = stdout(&out);
+    let positions: Vec<usize> = expected
+        .iter()
+        .map(|k| line.find(&format!("\"{k}\":")).expect("every field"))
+        .collect();
+    assert!(positions.is_sorted(), "{line}");
+    expected.sort_unstable();
+    assert_eq!(keys, expected);
+    assert_eq!(
+        json["verified"],
+        serde_json::Value::Null,
+        "not checked: null"
+    );
+    assert_eq!(json["status"], "ok");
+    assert_eq!(json["time_ps"], 13_810_720);
+}
+
+#[test]
 fn run_prints_a_table_with_units() {
     let out = kernbench(&[
         "run",
