@@ -30,8 +30,7 @@ pub(crate) struct RunArgs {
     /// all-reduce, reduce-scatter, all-gather, broadcast or reduce.
     #[arg(long, default_value = "all-reduce")]
     collective: String,
-    /// ring, mesh, tree, double-binary-tree, halving-doubling, direct or hierarchical.
-    #[arg(long, default_value = "ring")]
+    #[arg(long, default_value = "ring", help = algorithm_help())]
     algorithm: String,
     /// Buffer size per rank, with a unit: 4KiB, 64MiB, 1GiB (KiB = 1024 B, KB = 1000 B).
     #[arg(long, default_value = "64MiB")]
@@ -114,6 +113,12 @@ pub(crate) fn failure(error: CollectiveError) -> Failure {
         CollectiveError::Internal(message) => Failure::Internal(message),
         other => Failure::BadInput(other.to_string()),
     }
+}
+
+/// The `--algorithm` help, from the registry of built-ins (so a new one is listed by itself).
+fn algorithm_help() -> String {
+    let names: Vec<&str> = Algorithm::ALL.iter().map(|a| a.name()).collect();
+    format!("The algorithm: one of {}.", names.join(", "))
 }
 
 /// `kernbench run`.
