@@ -58,6 +58,14 @@ pub(crate) struct RunArgs {
     /// (e.g. 10ms).
     #[arg(long, value_name = "TIME")]
     time_limit: Option<String>,
+    /// The largest message of chunking algorithms (ring, mesh, tree, hierarchical): segments
+    /// move in chunks of at most this size, forwarded as they arrive, so steps pipeline.
+    #[arg(long, value_name = "SIZE", default_value = "1MiB")]
+    chunk_size: String,
+    /// Split the data over this many channels (rings or dimension orders on other links or
+    /// directions, run at once), or `auto`: as many as the wiring gives.
+    #[arg(long, value_name = "N|auto", default_value = "auto")]
+    channels: String,
 }
 
 fn bad<E: std::fmt::Display>(flag: &str) -> impl FnOnce(E) -> Failure + '_ {
@@ -73,6 +81,17 @@ fn parse_op(text: &str) -> Result<ReduceOp, Failure> {
             "--op: unknown reduction \"{other}\"; use sum, max or min"
         ))),
     }
+}
+
+/// A chunk size: a size of at least 4 bytes (one `f32`), a whole number of them.
+pub(crate) fn parse_chunk(text: &str) -> Result<Bytes, String> {
+    let chunk = text.parse::<Bytes>().map_err(|e| e.to_string())?;
+    if chunk.0 < 4 || chunk.0 % 4 != 0 {
+        return Err(format!(
+            "{chunk} is not a chunk size; use a multiple of 4 bytes (one f32), at least 4B, e.g. 256KiB"
+        ));
+    }
+    Ok(chunk)
 }
 
 impl RunArgs {
@@ -92,6 +111,8 @@ impl RunArgs {
             verify: self.verify,
             op: parse_op(&self.op)?,
             root: self.root,
+            chunk: parse_chunk(&self.chunk_size).map_err(bad("chunk-size"))?,
+            channels: self.channels.parse().map_err(bad("channels"))?,
             time_limit: self
                 .time_limit
                 .as_deref()

@@ -363,6 +363,8 @@ fn run_point(sweep: &Sweep, point: &Point, largest: u64) -> (ResultRow, Vec<Link
         verify: sweep.verify,
         op: ReduceOp::Sum,
         root: 0,
+        chunk: kernbench_algorithms::DEFAULT_CHUNK,
+        channels: kernbench_algorithms::Channels::Auto,
         time_limit: sweep.time_limit,
         trace: false,
     };

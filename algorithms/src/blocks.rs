@@ -5,7 +5,8 @@
 //!   of the buffer, for all-reduce, reduce-scatter or all-gather; the built-in ring, mesh and
 //!   hierarchical schedules are this block over different rank lists.
 //! - [`tree`]: the pipelined binary tree over a [`Tree`] of ranks, reduce up and/or
-//!   broadcast down ([`Phases`]), in chunks of at most [`CHUNK_BYTES`].
+//!   broadcast down ([`Phases`]), in chunks of at most the call's chunk size
+//!   ([`DEFAULT_CHUNK`] unless the call sets another).
 //! - [`mesh`]: all-reduce over a `rows x cols` grid of ranks (rows, then columns, then rows).
 //! - [`segment`], [`chunks`], [`chunk_count`]: how a buffer is cut into balanced whole-`f32`
 //!   segments and those into chunks.
@@ -15,6 +16,7 @@
 //! mailbox channels that do not overlap (each block's docs say which it uses).
 
 pub use crate::comm::segment;
+pub use crate::group::DEFAULT_CHUNK;
 pub use crate::mesh::rows_then_columns as mesh;
-pub use crate::ring::{CHUNK_BYTES, chunk_count, chunks, run_over as ring};
+pub use crate::ring::{chunk_count, chunks, run_over as ring};
 pub use crate::tree::{Phases, Tree, pipelined as tree};

@@ -10,7 +10,7 @@ use kernbench_model::{
 };
 
 use crate::error::CollectiveError;
-use crate::group::CollectiveCall;
+use crate::group::{Channels, CollectiveCall};
 use crate::launch::launch;
 use crate::names::Collective;
 use crate::runner::{Limits, Runner};
@@ -34,6 +34,10 @@ pub struct RunConfig {
     pub op: ReduceOp,
     /// The root of broadcast and reduce.
     pub root: u32,
+    /// The largest message of chunking schedules ([`DEFAULT_CHUNK`](crate::DEFAULT_CHUNK)).
+    pub chunk: Bytes,
+    /// How many channels to split the data over ([`Channels::Auto`]: as the wiring allows).
+    pub channels: Channels,
     /// Stop (as an error) if the collective has not finished by this simulated time.
     pub time_limit: Option<SimTime>,
     /// Record a timeline of transfers per link and phases per rank ([`RunReport::trace`]).
@@ -52,6 +56,8 @@ impl RunConfig {
             verify: false,
             op: ReduceOp::Sum,
             root: 0,
+            chunk: crate::group::DEFAULT_CHUNK,
+            channels: Channels::Auto,
             time_limit: None,
             trace: false,
         }
@@ -114,6 +120,8 @@ pub fn run_collective(
         collective: config.collective,
         op: config.op,
         root: config.root,
+        chunk: config.chunk,
+        channels: config.channels,
     };
     let schedule = config.algorithm.clone();
     crate::schedule::check(&*schedule, call.collective, &topology)?;

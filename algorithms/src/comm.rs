@@ -8,6 +8,7 @@ use kernbench_engine::{Name, ProcessHandle, Sim};
 use kernbench_model::{Buffer, Machine, Placement, ReduceOp, TraceTrack};
 
 use crate::error::CollectiveError;
+use crate::group::CollectiveCall;
 use crate::launch::World;
 
 /// A message between ranks: which bytes of the collective's buffer it carries, and their
@@ -38,7 +39,7 @@ struct CommInner {
     rank: u32,
     instance: u64,
     buffer: Buffer,
-    what: &'static str,
+    call: CollectiveCall,
 }
 
 impl fmt::Debug for Comm {
@@ -51,14 +52,13 @@ impl fmt::Debug for Comm {
 }
 
 impl Comm {
-    /// The view of `rank` on call number `instance` of a launch, over `buffer`; `what` names
-    /// the collective in process names and wait labels.
+    /// The view of `rank` on call number `instance` of a launch, over `buffer`.
     pub(crate) fn new(
         world: Rc<World>,
         rank: u32,
         instance: u64,
         buffer: Buffer,
-        what: &'static str,
+        call: CollectiveCall,
     ) -> Comm {
         Comm {
             inner: Rc::new(CommInner {
@@ -66,9 +66,19 @@ impl Comm {
                 rank,
                 instance,
                 buffer,
-                what,
+                call,
             }),
         }
+    }
+
+    /// The call this rank is running: collective, op, root, chunk size, channels.
+    pub fn call(&self) -> CollectiveCall {
+        self.inner.call
+    }
+
+    /// The largest message a chunking schedule sends, in bytes ([`CollectiveCall::chunk`]).
+    pub fn chunk_bytes(&self) -> u64 {
+        self.inner.call.chunk.0
     }
 
     /// This rank.
@@ -174,7 +184,7 @@ impl Comm {
         // A process per message: its name is formatted only if a report shows it.
         let name = Name::lazy(SendName {
             rank: self.inner.rank,
-            what: self.inner.what,
+            what: self.inner.call.collective.name(),
             instance: self.inner.instance,
             to,
         });
@@ -198,7 +208,7 @@ impl Comm {
                 let label = Name::lazy(RecvLabel {
                     rank: self.inner.rank,
                     from,
-                    what: self.inner.what,
+                    what: self.inner.call.collective.name(),
                     instance: self.inner.instance,
                     channel,
                 });

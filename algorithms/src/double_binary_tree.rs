@@ -18,7 +18,7 @@
 //! equal chunks of `C` bytes, the trees run side by side:
 //!
 //! ```text
-//! all-reduce  T = (K - 1 + 2D) * t(C) + 2D * c(C)        K = ceil((S/2) / CHUNK_BYTES)
+//! all-reduce  T = (K - 1 + 2D) * t(C) + 2D * c(C)        K = ceil((S/2) / chunk)
 //! ```
 //!
 //! exact (up to packets meeting in a memory) for complete trees (`n = 2^(D+1) - 1`) whose

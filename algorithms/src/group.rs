@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use kernbench_engine::ProcessHandle;
-use kernbench_model::{Buffer, ReduceOp};
+use kernbench_model::{Buffer, Bytes, ReduceOp};
 
 use crate::comm::Comm;
 use crate::error::CollectiveError;
@@ -41,8 +41,8 @@ impl Work {
     }
 }
 
-/// What to compute: the collective and its parameters (the schedule that computes it is
-/// given beside it).
+/// What to compute (the collective and its parameters) and how finely the schedule may cut
+/// and spread it; the schedule that computes it is given beside it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CollectiveCall {
     /// Which collective.
@@ -51,6 +51,63 @@ pub struct CollectiveCall {
     pub op: ReduceOp,
     /// The root rank of broadcast and reduce.
     pub root: u32,
+    /// The largest message a chunking schedule sends: segments are cut into chunks of at most
+    /// this size and forwarded chunk by chunk, so steps pipeline ([`DEFAULT_CHUNK`]).
+    pub chunk: Bytes,
+    /// Into how many independent parts (rings, trees, dimension orders) the data is split,
+    /// each on other links or directions, run at once.
+    pub channels: Channels,
+}
+
+/// The chunk size of a call that does not choose one: 1 MiB.
+pub const DEFAULT_CHUNK: Bytes = Bytes(1 << 20);
+
+/// How many channels a call asks for: as many as the wiring gives (`auto`), or a number.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channels {
+    /// As many as the schedule finds disjoint paths for on this topology (a full-duplex
+    /// ring: 2, one per direction; a 2D torus: 4).
+    #[default]
+    Auto,
+    /// Exactly this many (at least 1); a schedule that cannot use that many says so.
+    Fixed(u32),
+}
+
+impl std::fmt::Display for Channels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Channels::Auto => f.write_str("auto"),
+            Channels::Fixed(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+impl std::str::FromStr for Channels {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Channels, String> {
+        match text {
+            "auto" => Ok(Channels::Auto),
+            _ => match text.parse::<u32>() {
+                Ok(n) if (1..=64).contains(&n) => Ok(Channels::Fixed(n)),
+                _ => Err(format!(
+                    "\"{text}\" is not a channel count; write auto or a number from 1 to 64"
+                )),
+            },
+        }
+    }
+}
+
+impl CollectiveCall {
+    /// `collective` with a sum, root 0, [`DEFAULT_CHUNK`] and `auto` channels.
+    pub fn new(collective: Collective) -> CollectiveCall {
+        CollectiveCall {
+            collective,
+            op: ReduceOp::Sum,
+            root: 0,
+            chunk: DEFAULT_CHUNK,
+            channels: Channels::Auto,
+        }
+    }
 }
 
 impl ProcessGroup {
@@ -64,9 +121,9 @@ impl ProcessGroup {
         self.submit(
             buffer,
             CollectiveCall {
-                collective: Collective::AllReduce,
                 op,
                 root: 0,
+                ..CollectiveCall::new(Collective::AllReduce)
             },
             &schedule.into_schedule(),
         )
@@ -82,9 +139,9 @@ impl ProcessGroup {
         self.submit(
             buffer,
             CollectiveCall {
-                collective: Collective::ReduceScatter,
                 op,
                 root: 0,
+                ..CollectiveCall::new(Collective::ReduceScatter)
             },
             &schedule.into_schedule(),
         )
@@ -99,9 +156,9 @@ impl ProcessGroup {
         self.submit(
             buffer,
             CollectiveCall {
-                collective: Collective::AllGather,
                 op: ReduceOp::Sum,
                 root: 0,
+                ..CollectiveCall::new(Collective::AllGather)
             },
             &schedule.into_schedule(),
         )
@@ -117,9 +174,9 @@ impl ProcessGroup {
         self.submit(
             buffer,
             CollectiveCall {
-                collective: Collective::Broadcast,
                 op: ReduceOp::Sum,
                 root,
+                ..CollectiveCall::new(Collective::Broadcast)
             },
             &schedule.into_schedule(),
         )
@@ -136,9 +193,9 @@ impl ProcessGroup {
         self.submit(
             buffer,
             CollectiveCall {
-                collective: Collective::Reduce,
                 op,
                 root,
+                ..CollectiveCall::new(Collective::Reduce)
             },
             &schedule.into_schedule(),
         )
@@ -181,7 +238,7 @@ impl ProcessGroup {
             self.rank,
             instance,
             buffer.clone(),
-            call.collective.name(),
+            call,
         );
         let name = format!(
             "rank{} {}#{instance} {}",

@@ -16,7 +16,7 @@
 //! ## Cost
 //! With `t_in(m)` the time to move `m` bytes between SIPs of a cube, `t_x(m)` between the
 //! same SIP index of neighbouring cubes (one cube link), `c(m)` the time for a SIP's PEs to
-//! reduce `m` bytes, `S` the buffer, one chunk per segment (`S/s <= CHUNK_BYTES`):
+//! reduce `m` bytes, `S` the buffer, one chunk per segment (`S/s <= chunk`):
 //!
 //! ```text
 //! all-reduce  T = 2(s-1) * t_in(S/s) + (s-1) * c(S/s)           inside: reduce-scatter + all-gather

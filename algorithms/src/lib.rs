@@ -50,12 +50,11 @@ pub use diagnosis::{
     MAX_IPCQ_DEPTH, MinDepth, Stall, TransferSpan, check_diagnosis, diagnose, min_ipcq_depth,
 };
 pub use error::CollectiveError;
-pub use group::{CollectiveCall, ProcessGroup, Work};
+pub use group::{Channels, CollectiveCall, DEFAULT_CHUNK, ProcessGroup, Work};
 pub use launch::{Rank, launch};
 pub use names::{Algorithm, Collective};
 pub use pe_kernels::PeKernel;
 pub use pe_run::{PeKernelReport, PeRunConfig, run_pe_kernel, run_pe_program};
-pub use ring::CHUNK_BYTES;
 pub use runner::{SLICE_EVENTS, StallKind};
 pub use schedule::{IntoSchedule, LocalBoxFuture, Schedule, check};
 pub use verify::{initial_value, reduced_value};

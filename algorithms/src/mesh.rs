@@ -16,7 +16,7 @@
 //! ## Cost
 //! With `t(m)` the time to move `m` bytes between grid neighbours and `c(m)` the time for a
 //! SIP's PEs to reduce `m` bytes, `S` the buffer, `R = rows`, `C = cols`, one chunk per
-//! segment (`S/C <= CHUNK_BYTES`):
+//! segment (`S/C <= chunk`):
 //!
 //! ```text
 //! all-reduce  T = 2(C-1) * t(S/C) + (C-1) * c(S/C)            row reduce-scatter + all-gather

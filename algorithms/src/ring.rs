@@ -6,7 +6,7 @@
 //! `s` rank `r` receives segment `(r - s - 2) mod n`, reduces it into its own copy and passes
 //! the partial sum on, so after step `n - 2` it holds segment `r` fully reduced. All-gather
 //! takes `n - 1` more steps passing finished segments around. All-reduce is the two in a row.
-//! Each segment moves in chunks of at most [`CHUNK_BYTES`]; a chunk is forwarded as soon as it
+//! Each segment moves in chunks of at most the call's chunk size ([`DEFAULT_CHUNK`](crate::DEFAULT_CHUNK) by default); a chunk is forwarded as soon as it
 //! has been reduced, so reductions overlap the transfers of later chunks, and the packets of a
 //! chunk pipeline across the hops of its route. The same schedule runs over any list of ranks
 //! on any byte range of the buffer (`run_over`): mesh and hierarchical are built from it.
@@ -40,9 +40,6 @@ use crate::error::CollectiveError;
 use crate::group::CollectiveCall;
 use crate::names::Collective;
 
-/// Largest message of the ring: segments are sent in chunks of at most this many bytes.
-pub const CHUNK_BYTES: u64 = 1 << 20;
-
 /// The ring schedule: see the module docs for its schedule, cost and topologies.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Ring;
@@ -59,15 +56,15 @@ pub(crate) fn supports(collective: Collective, _topology: &Topology) -> Result<(
     }
 }
 
-/// How many chunks [`chunks`] cuts `len` bytes into.
-pub fn chunk_count(len: u64) -> u64 {
-    len.div_ceil(CHUNK_BYTES).max(1)
+/// How many chunks [`chunks`] cuts `len` bytes into, with chunks of at most `chunk` bytes.
+pub fn chunk_count(len: u64, chunk: u64) -> u64 {
+    len.div_ceil(chunk.max(4)).max(1)
 }
 
-/// `(offset, len)` chunks of at most `CHUNK_BYTES` covering a segment, in whole `f32`s. An
+/// `(offset, len)` chunks of at most `chunk` bytes covering a segment, in whole `f32`s. An
 /// empty segment is one empty chunk, so every step still exchanges a message.
-pub fn chunks(offset: u64, len: u64) -> Vec<(u64, u64)> {
-    let count = chunk_count(len);
+pub fn chunks(offset: u64, len: u64, chunk: u64) -> Vec<(u64, u64)> {
+    let count = chunk_count(len, chunk);
     (0..count)
         .map(|i| {
             let (o, l) = crate::comm::segment(len, i as u32, count as u32);
@@ -135,13 +132,13 @@ pub async fn run_over(
         sends.push_back(send);
     };
     let (offset, len) = segment(first);
-    for (o, l) in chunks(offset, len) {
+    for (o, l) in chunks(offset, len, comm.chunk_bytes()) {
         keep(&mut sends, comm.spawn_send(right, first_channel, o, l));
     }
     for step in 0..steps {
         let channel = first_channel + step;
         let (_, len) = segment(received(step));
-        for _ in 0..chunk_count(len) {
+        for _ in 0..chunk_count(len, comm.chunk_bytes()) {
             let (o, l) = if step < reduce_steps {
                 comm.recv_reduce(left, channel, op).await?
             } else {

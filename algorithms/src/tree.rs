@@ -5,7 +5,7 @@
 //! position `v` has the ranks at positions `2v + 1` and `2v + 2` as children, so the tree is
 //! found by re-numbering the ranks relative to the root (`v = (rank - root) mod n`). The root
 //! is `call.root` for broadcast and reduce and rank 0 for all-reduce. The buffer moves in
-//! chunks of at most [`CHUNK_BYTES`](crate::ring::CHUNK_BYTES):
+//! chunks of at most the call's chunk size ([`DEFAULT_CHUNK`](crate::DEFAULT_CHUNK) by default):
 //!
 //! - **reduce**: a rank reduces chunk `k` from each of its children in turn, then sends it up
 //!   to its parent;
@@ -230,7 +230,7 @@ pub async fn pipelined(
     let me = comm.rank();
     let parent = tree.parent(me);
     let children = tree.children(me);
-    let pieces = chunks(offset, len);
+    let pieces = chunks(offset, len, comm.chunk_bytes());
     let down_channel = channel + 1;
     // A non-root rank forwards chunks down as they come, in a process of its own so that it
     // keeps reducing later chunks on their way up meanwhile.

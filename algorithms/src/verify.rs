@@ -87,11 +87,7 @@ mod tests {
     #[test]
     fn the_owner_formula_matches_the_segments() {
         for (bytes, n) in [(40u64, 3u32), (4, 4), (4 * 1001, 7), (4 * 16, 16), (0, 5)] {
-            let call = CollectiveCall {
-                collective: Collective::AllGather,
-                op: ReduceOp::Sum,
-                root: 0,
-            };
+            let call = CollectiveCall::new(Collective::AllGather);
             for s in 0..n {
                 let (offset, len) = segment(bytes, s, n);
                 for i in (offset / 4)..((offset + len) / 4) {

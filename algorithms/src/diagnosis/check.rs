@@ -23,7 +23,7 @@ use std::fmt;
 use std::rc::Rc;
 
 use kernbench_engine::Simulation;
-use kernbench_model::{Bytes, Machine, MachineOptions, Placement, ReduceOp, Topology};
+use kernbench_model::{Bytes, Machine, MachineOptions, Placement, Topology};
 
 use super::{DiagnoseConfig, DiagnoseProgram, SIP};
 use crate::error::CollectiveError;
@@ -81,11 +81,7 @@ fn at(part: ConfigPart) -> impl Fn(CollectiveError) -> CollectiveError {
 
 /// The call a diagnosis's collective makes on every rank.
 pub(crate) fn collective_call(collective: Collective) -> CollectiveCall {
-    CollectiveCall {
-        collective,
-        op: ReduceOp::Sum,
-        root: 0,
-    }
+    CollectiveCall::new(collective)
 }
 
 /// Whether [`diagnose`](crate::diagnose) accepts `config` on `topology`; see the module docs

@@ -1,7 +1,7 @@
 //! The double binary tree: timing against its pipelined alpha-beta formula, byte
 //! conservation and its refusal of everything but all-reduce.
 
-use kernbench_algorithms::{Algorithm, CHUNK_BYTES, Collective, RunConfig};
+use kernbench_algorithms::{Algorithm, Collective, DEFAULT_CHUNK, RunConfig};
 
 use crate::support::{self, alpha_beta, assert_within_2_percent, fully_connected, run, try_run};
 
@@ -18,7 +18,7 @@ fn double_binary_tree_all_reduce_matches_the_formula_of_two_half_trees() {
     let d = 2;
     for bytes in [4u64 << 10, 64 << 20] {
         let half = bytes / 2;
-        let k = half.div_ceil(CHUNK_BYTES);
+        let k = half.div_ceil(DEFAULT_CHUNK.0);
         let chunk = half / k;
         let formula = (k - 1 + 2 * d) * t(chunk) + 2 * d * c(chunk);
         let report = run(&topology, &config(Collective::AllReduce, bytes));

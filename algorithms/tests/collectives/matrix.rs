@@ -26,6 +26,8 @@ fn verify_all(
                         verify: true,
                         op: ReduceOp::Sum,
                         root: topology.sip_count() / 2,
+                        chunk: kernbench_algorithms::DEFAULT_CHUNK,
+                        channels: kernbench_algorithms::Channels::Auto,
                         time_limit: None,
                         trace: false,
                     };

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use kernbench_algorithms::{Algorithm, CHUNK_BYTES, Collective, CollectiveError, RunConfig};
+use kernbench_algorithms::{Algorithm, Collective, CollectiveError, DEFAULT_CHUNK, RunConfig};
 use kernbench_engine::{SimTime, Simulation};
 use kernbench_model::{Bytes, Machine, MachineOptions, Node, SipId, Topology};
 
@@ -47,7 +47,7 @@ fn mesh_all_reduce_time_matches_its_alpha_beta_formula_on_tori() {
     // On a torus every ring step is one hop on a link of its own: nothing is shared.
     for (rows, cols) in [(2u32, 3u32), (3, 3), (4, 4)] {
         let topology = torus(rows, cols);
-        for bytes in [4096, 4 * 10_007, 256 << 10, cols as u64 * CHUNK_BYTES] {
+        for bytes in [4096, 4 * 10_007, 256 << 10, cols as u64 * DEFAULT_CHUNK.0] {
             let report = run(&topology, &RunConfig::all_reduce(Algorithm::Mesh, bytes));
             let expected = formula(&topology, rows as u64, cols as u64, bytes);
             assert!(

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use kernbench_algorithms::{
-    Algorithm, CHUNK_BYTES, Collective, CollectiveError, RunConfig, initial_value, launch,
+    Algorithm, Collective, CollectiveError, DEFAULT_CHUNK, RunConfig, initial_value, launch,
     reduced_value,
 };
 use kernbench_engine::{SimTime, Simulation};
@@ -30,7 +30,7 @@ fn ring_all_reduce_time_matches_its_alpha_beta_formula() {
             4096,
             4 * 10_007,
             256 << 10,
-            n as u64 * CHUNK_BYTES,
+            n as u64 * DEFAULT_CHUNK.0,
         ] {
             let report = run(&topology, &RunConfig::all_reduce(Algorithm::Ring, bytes));
             let seg = bytes / n as u64; // balanced segments differ by at most one element

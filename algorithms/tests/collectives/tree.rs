@@ -1,7 +1,7 @@
 //! The binary tree: timing against its pipelined alpha-beta formula, byte conservation and
 //! its refusal of reduce-scatter.
 
-use kernbench_algorithms::{Algorithm, CHUNK_BYTES, Collective, RunConfig};
+use kernbench_algorithms::{Algorithm, Collective, DEFAULT_CHUNK, RunConfig};
 
 use crate::support::{self, alpha_beta, assert_within_2_percent, fully_connected, run, try_run};
 
@@ -16,7 +16,7 @@ fn tree_times_match_the_pipelined_formula_on_a_complete_tree() {
     let (t, c) = alpha_beta(&topology);
     let d = 2;
     for bytes in [4u64 << 10, 64 << 20] {
-        let k = bytes.div_ceil(CHUNK_BYTES);
+        let k = bytes.div_ceil(DEFAULT_CHUNK.0);
         let chunk = bytes / k;
         let all_reduce = (k - 1 + 2 * d) * t(chunk) + 2 * d * c(chunk);
         let reduce = (k - 1 + d) * t(chunk) + 2 * d * c(chunk);
