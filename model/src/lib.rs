@@ -42,6 +42,7 @@
 
 mod compute;
 mod coords;
+pub mod cycles;
 mod error;
 mod generated;
 mod generators;

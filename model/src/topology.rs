@@ -46,6 +46,8 @@ pub struct Topology {
     graph: TopologyGraph,
     nodes_per_sip: u32,
     router: Router,
+    /// Cycles of neighbouring SIPs, found on first use ([`Topology::sip_cycles`]).
+    cycles: std::sync::OnceLock<Vec<crate::cycles::SipCycle>>,
 }
 
 /// Refuses a machine whose routes would not fit [`crate::limits::MAX_ROUTE_MEMORY`].
@@ -136,7 +138,15 @@ impl Topology {
             graph,
             nodes_per_sip,
             router,
+            cycles: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Cycles through every SIP along the wiring, edge-disjoint, found once on first use
+    /// (see [`crate::cycles`]): the orders a wiring-aware ring walks. Empty when the search
+    /// found none (a ring then walks rank order).
+    pub fn sip_cycles(&self) -> &[crate::cycles::SipCycle] {
+        self.cycles.get_or_init(|| crate::cycles::find(self))
     }
 
     /// The topology's name, from the file.
