@@ -23,12 +23,34 @@ pub struct Chunk {
     pub values: Option<Vec<f32>>,
 }
 
-/// One rank's point-to-point view of one collective: what algorithms are written in.
+/// One rank's point-to-point view of one collective: what schedules are written in.
 ///
-/// `send` is a one-sided put: it moves bytes of this rank's buffer into the same kind of
-/// buffer on the peer (timed over the network) and then posts a message in the FIFO mailbox
-/// from this rank to the peer on a channel; `recv` takes the next message. Cloning shares it,
-/// so an algorithm can send from a spawned process while it receives.
+/// Time and data travel apart. A send times its bytes over the network, but writes nothing
+/// on the peer: the values, read from this rank's buffer when the send starts, ride in a
+/// [`Chunk`] in a mailbox and land in the peer's buffer only when the peer receives them.
+/// What each call costs in simulated time:
+///
+/// - [`send`](Comm::send), [`put`](Comm::put): a transfer of the bytes from this rank's buffer
+///   over the route to the same offset of the peer's memory of the same kind (HBM to HBM, ...),
+///   packet by packet through FIFO links shared with every other transfer. Returns when the
+///   last packet has arrived; the message is then in the mailbox.
+/// - [`spawn_send`](Comm::spawn_send): the same in a process of its own; returns at once with
+///   a handle to await, so a rank can send while it receives.
+/// - [`recv`](Comm::recv): no time of its own; waits until the message is in the mailbox.
+/// - [`recv_reduce`](Comm::recv_reduce): `recv`, then the reduction into this rank's buffer,
+///   by this SIP's PEs in parallel: `ceil(len / PEs)` bytes each at the `reduce_throughput`.
+/// - [`recv_store`](Comm::recv_store): `recv`, then the values are written, at no cost: the
+///   send already timed their arrival.
+/// - [`segment`](Comm::segment): no time; the balanced split of the buffer.
+///
+/// Mailboxes are unbounded FIFOs, one per (collective instance, channel, from, to): posting
+/// never waits, and a receive takes messages in the order their sends finished. Give steps
+/// whose sends may be in flight at once channels of their own (the built-in ring uses one per
+/// step). A receive that no send matches (a wrong peer, channel or count) waits forever: the
+/// run ends in a [`CollectiveError::Deadlock`] whose report names it, as `recv rank1 <- rank0
+/// (all-reduce#0, channel 0)`; a message nobody receives is dropped silently at the end.
+///
+/// Cloning shares it, so a schedule can send from a spawned process while it receives.
 #[derive(Clone)]
 pub struct Comm {
     inner: Rc<CommInner>,
@@ -124,8 +146,13 @@ impl Comm {
         segment(self.bytes(), i, parts)
     }
 
-    /// Sends bytes `[offset, offset + len)` of this rank's buffer to the same place in rank
-    /// `to`'s buffer, on `channel`; returns when they have arrived there.
+    /// Sends bytes `[offset, offset + len)` of this rank's buffer to rank `to` on `channel`:
+    /// reads their values now, times their transfer to the same offset of `to`'s memory (see
+    /// [`Comm`]), then posts them; returns when they have arrived. `to`'s buffer changes only
+    /// when it receives them.
+    ///
+    /// # Panics
+    /// If `to` is not a rank (`>= world_size`).
     pub async fn send(
         &self,
         to: u32,
@@ -138,7 +165,11 @@ impl Comm {
     }
 
     /// Sends `values` (already computed, for example a partial reduction held in a message)
-    /// as bytes `[offset, offset + len)`, timed as a transfer from this rank's buffer.
+    /// as bytes `[offset, offset + len)`: timed as [`send`](Comm::send) times those bytes of
+    /// this rank's buffer, whatever they hold; `values` is what the receiver gets.
+    ///
+    /// # Panics
+    /// If `to` is not a rank (`>= world_size`).
     pub async fn put(
         &self,
         to: u32,
@@ -177,8 +208,10 @@ impl Comm {
         Ok(())
     }
 
-    /// Starts [`send`](Comm::send) in a process of its own and returns its handle, so the
-    /// caller can receive (or send elsewhere) meanwhile.
+    /// Starts [`send`](Comm::send) in a process of its own and returns its handle at once, so
+    /// the caller can receive (or send elsewhere) meanwhile; awaiting the handle returns when
+    /// the bytes have arrived. The values are read when the process starts: now, but only
+    /// once the caller next blocks, so the caller must not change those bytes before then.
     pub fn spawn_send(&self, to: u32, channel: u32, offset: u64, len: u64) -> ProcessHandle<()> {
         let comm = self.clone();
         // A process per message: its name is formatted only if a report shows it.
@@ -194,7 +227,9 @@ impl Comm {
         )
     }
 
-    /// The next message from rank `from` on `channel`.
+    /// The next message from rank `from` on `channel`, waiting until there is one (no time of
+    /// its own). Its values are not written anywhere: [`recv_store`](Comm::recv_store) and
+    /// [`recv_reduce`](Comm::recv_reduce) do that.
     pub async fn recv(&self, from: u32, channel: u32) -> Chunk {
         let mailbox = self
             .inner
@@ -226,8 +261,9 @@ impl Comm {
         chunk
     }
 
-    /// Receives the next message from `from` and reduces it into this rank's buffer (timed as
-    /// a reduction by this SIP's PEs). Returns the message's `(offset, len)`.
+    /// Receives the next message from `from` and reduces it into this rank's buffer at its
+    /// offset, costing the reduction of `len` bytes by this SIP's PEs (`ceil(len / PEs)` bytes
+    /// each at the topology's `reduce_throughput`). Returns the message's `(offset, len)`.
     pub async fn recv_reduce(
         &self,
         from: u32,
@@ -259,8 +295,9 @@ impl Comm {
             .trace_span(TraceTrack::Rank(rank), name, started, now, bytes);
     }
 
-    /// Receives the next message from `from` and stores it in this rank's buffer (no compute:
-    /// the data landed there). Returns the message's `(offset, len)`.
+    /// Receives the next message from `from` and writes its values into this rank's buffer at
+    /// its offset, at no cost (the send timed their arrival). Returns the message's
+    /// `(offset, len)`.
     pub async fn recv_store(&self, from: u32, channel: u32) -> (u64, u64) {
         let started = self.sim().now();
         let chunk = self.recv(from, channel).await;

@@ -3,8 +3,9 @@
 //! Collectives as processes that emit timed transfers and reductions. The launcher starts one
 //! process per rank, rank = SIP; each rank's [`ProcessGroup`] submits collectives that run as
 //! processes of their own and are awaited through a [`Work`]. Algorithms are written against
-//! [`Comm`], a point-to-point layer of one-sided puts into peers' buffers plus FIFO mailboxes,
-//! and each file documents its schedule, its alpha-beta cost and the topologies it accepts.
+//! [`Comm`], a point-to-point layer of timed sends over FIFO mailboxes (the data lands in the
+//! peer's buffer when the peer receives it), and each file documents its schedule, its
+//! alpha-beta cost and the topologies it accepts.
 //!
 //! This crate knows collectives, not file formats or reports.
 //!
