@@ -18,5 +18,7 @@
 pub use crate::comm::segment;
 pub use crate::group::DEFAULT_CHUNK;
 pub use crate::mesh::rows_then_columns as mesh;
-pub use crate::ring::{chunk_count, chunks, run_over as ring};
+pub use crate::ring::{
+    chunk_count, chunks, ring_orders, run_channels as ring_channels, run_over as ring,
+};
 pub use crate::tree::{Phases, Tree, pipelined as tree};

@@ -10,7 +10,10 @@
 //! 3. all-gather along each row: every rank ends with every row-segment.
 //!
 //! The phases use disjoint channel ranges, so a fast neighbour's next phase never mixes with
-//! the current one. [`rows_then_columns`] is shared with [hierarchical](crate::hierarchical),
+//! the current one. With channels (`auto` = 4) the buffer is split in parts that run at once:
+//! rows first and columns first, each forward and backward along every line, so the four
+//! directed link classes of a torus each carry one part; the formula below then holds with
+//! `S/4` for `S`, and busbw approaches four links' bandwidth. [`rows_then_columns`] is shared with [hierarchical](crate::hierarchical),
 //! which is the same schedule with cubes as rows.
 //!
 //! ## Cost
@@ -41,7 +44,7 @@ use kernbench_model::{ReduceOp, Shape, Topology};
 
 use crate::comm::Comm;
 use crate::error::CollectiveError;
-use crate::group::CollectiveCall;
+use crate::group::{Channels, CollectiveCall};
 use crate::names::Collective;
 
 /// First channel of each phase: phases of one collective must not share a mailbox. A ring
@@ -86,7 +89,11 @@ fn grid(topology: &Topology) -> Result<(u32, u32), String> {
     Ok((rows, cols))
 }
 
-/// Runs this rank's part of the mesh schedule.
+/// Runs this rank's part of the mesh schedule: one grid all-reduce per channel, each on its
+/// part of the buffer, channel `c` taking the dimensions in order `c mod 2` (rows first, or
+/// columns first) and the direction `c / 2 mod 2` (forward, or backward along both), so that
+/// at once the four channels load the four directed link classes of the grid. `auto` is 4
+/// (1 on a grid with a single row or column, where there is one dimension).
 pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), CollectiveError> {
     let (rows, cols) =
         grid(comm.machine().topology()).map_err(|reason| CollectiveError::Unsupported {
@@ -95,7 +102,32 @@ pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), Collecti
             topology: comm.machine().topology().name().to_string(),
             reason,
         })?;
-    rows_then_columns(&comm, rows, cols, call.op).await
+    let channels = match call.channels {
+        Channels::Auto if rows > 1 && cols > 1 => 4,
+        Channels::Auto => 1,
+        Channels::Fixed(k) => k,
+    };
+    let bytes = comm.bytes();
+    let mut others = Vec::new();
+    for c in 1..channels {
+        let comm = comm.clone();
+        let name = format!("rank{} mesh channel {c}", comm.rank());
+        let range = crate::comm::segment(bytes, c, channels);
+        others.push(comm.sim().clone().spawn(name, async move {
+            grid_all_reduce(&comm, rows, cols, range, orientation(c), call.op, c).await
+        }));
+    }
+    let range = crate::comm::segment(bytes, 0, channels);
+    let result = grid_all_reduce(&comm, rows, cols, range, orientation(0), call.op, 0).await;
+    for other in others {
+        other.await;
+    }
+    result
+}
+
+/// Channel `c`'s dimension order and direction: `(columns first, backward)`.
+fn orientation(c: u32) -> (bool, bool) {
+    (c % 2 == 1, (c / 2) % 2 == 1)
 }
 
 /// All-reduce over a `rows x cols` grid of ranks (rank `row * cols + col`): reduce-scatter
@@ -107,31 +139,54 @@ pub async fn rows_then_columns(
     cols: u32,
     op: ReduceOp,
 ) -> Result<(), CollectiveError> {
+    grid_all_reduce(comm, rows, cols, (0, comm.bytes()), (false, false), op, 0).await
+}
+
+/// The grid all-reduce on bytes `range`, the first dimension rows (or columns when
+/// `columns_first`), every line walked forward (or backward), on mailbox channels of channel
+/// `channel`'s own range.
+async fn grid_all_reduce(
+    comm: &Comm,
+    rows: u32,
+    cols: u32,
+    range: (u64, u64),
+    (columns_first, backward): (bool, bool),
+    op: ReduceOp,
+    channel: u32,
+) -> Result<(), CollectiveError> {
     let cols = cols.max(1);
     let (row, col) = (comm.rank() / cols, comm.rank() % cols);
-    let row_ranks: Vec<u32> = (0..cols).map(|j| row * cols + j).collect();
-    let col_ranks: Vec<u32> = (0..rows).map(|i| i * cols + col).collect();
-    let whole = (0, comm.bytes());
+    let walk = |k: u32, len: u32| if backward { (len - k) % len } else { k };
+    let row_ranks: Vec<u32> = (0..cols).map(|j| row * cols + walk(j, cols)).collect();
+    let col_ranks: Vec<u32> = (0..rows).map(|i| walk(i, rows) * cols + col).collect();
+    let (first, second) = if columns_first {
+        (col_ranks, row_ranks)
+    } else {
+        (row_ranks, col_ranks)
+    };
+    let base = channel * 3 * PHASE_CHANNELS;
     let ring = crate::ring::run_over;
-    ring(comm, &row_ranks, whole, Collective::ReduceScatter, op, 0).await?;
-    // The ring's reduce-scatter leaves segment `col` of the row at position `col`.
-    let mine = comm.segment(col, cols);
+    ring(comm, &first, range, Collective::ReduceScatter, op, base).await?;
+    // The ring's reduce-scatter leaves segment `q` of the line at position `q`.
+    let position = first.iter().position(|&r| r == comm.rank()).unwrap_or(0) as u32;
+    let (o, l) = crate::comm::segment(range.1, position, first.len() as u32);
+    let mine = (range.0 + o, l);
     ring(
         comm,
-        &col_ranks,
+        &second,
         mine,
         Collective::AllReduce,
         op,
-        PHASE_CHANNELS,
+        base + PHASE_CHANNELS,
     )
     .await?;
     ring(
         comm,
-        &row_ranks,
-        whole,
+        &first,
+        range,
         Collective::AllGather,
         op,
-        2 * PHASE_CHANNELS,
+        base + 2 * PHASE_CHANNELS,
     )
     .await
 }

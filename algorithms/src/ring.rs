@@ -1,8 +1,12 @@
 //! # Ring
 //!
 //! ## Schedule
-//! The ranks form a logical ring, rank `r` sending to `r + 1` and receiving from `r - 1`
-//! (mod `n`). The buffer is cut into `n` segments. Reduce-scatter takes `n - 1` steps: in step
+//! The ranks form a ring along the wiring: a cycle of neighbouring SIPs
+//! ([`Topology::sip_cycles`]), or rank order where there is none, each rank sending to the
+//! next on the cycle and receiving from the one before. With `C` channels ([`ring_orders`]:
+//! `auto` is every cycle found, and each also reversed where its links are full duplex: 2 on
+//! a bidirectional ring) the schedule runs `C` such rings at once, ring `c` on piece `c` of
+//! every segment, so each direction of each link carries one ring. The buffer is cut into `n` segments. Reduce-scatter takes `n - 1` steps: in step
 //! `s` rank `r` receives segment `(r - s - 2) mod n`, reduces it into its own copy and passes
 //! the partial sum on, so after step `n - 2` it holds segment `r` fully reduced. All-gather
 //! takes `n - 1` more steps passing finished segments around. All-reduce is the two in a row.
@@ -23,21 +27,26 @@
 //! all-gather      T = (n-1) * t(S/n)
 //! ```
 //!
-//! Each rank sends `2(n-1)/n * S` bytes in an all-reduce: the bandwidth-optimal amount.
+//! Each rank sends `2(n-1)/n * S` bytes in an all-reduce: the bandwidth-optimal amount. With
+//! `C` channels on links of their own the formulas hold with `S/C` for `S` (each ring carries
+//! a `C`-th of the buffer), so busbw approaches `C` links' bandwidth.
 //!
 //! ## Topologies
-//! Any: the ring is logical, mapped in rank order. It is at its best where rank `r` and
-//! `r + 1` are neighbours (ring and torus topologies); elsewhere its messages take longer
-//! routes. Broadcast and reduce are refused: use tree or direct.
+//! Any. Along a cycle of neighbours (rings, tori, meshes with an even side, fully connected,
+//! cubes of those) every step is one hop; where the search finds no cycle (an odd mesh) it
+//! walks rank order and its messages take longer routes. Broadcast and reduce are refused:
+//! use tree or direct.
 
 use std::collections::VecDeque;
 
 use kernbench_engine::ProcessHandle;
+use std::sync::Arc;
+
 use kernbench_model::{ReduceOp, Topology};
 
 use crate::comm::Comm;
 use crate::error::CollectiveError;
-use crate::group::CollectiveCall;
+use crate::group::{Channels, CollectiveCall};
 use crate::names::Collective;
 
 /// The ring schedule: see the module docs for its schedule, cost and topologies.
@@ -73,11 +82,85 @@ pub fn chunks(offset: u64, len: u64, chunk: u64) -> Vec<(u64, u64)> {
         .collect()
 }
 
-/// Runs `call` with the ring schedule over all ranks and the whole buffer.
+/// The directed rings the ring schedule spreads `channels` over on `topology`: each cycle of
+/// neighbouring SIPs ([`Topology::sip_cycles`]) and, where its links are full duplex, the
+/// same cycle the other way. `auto` takes them all; `N` takes the first `N`, reusing them in
+/// turn when `N` is larger. Without a cycle (none found, or a user asks for more than rank
+/// order gives), rank order and its reverse.
+pub fn ring_orders(topology: &Topology, channels: Channels) -> Vec<Arc<[u32]>> {
+    let mut rings: Vec<Arc<[u32]>> = Vec::new();
+    for cycle in topology.sip_cycles() {
+        rings.push(cycle.order.clone());
+        if cycle.duplex {
+            rings.push(cycle.reversed.clone());
+        }
+    }
+    if rings.is_empty() {
+        let order: Arc<[u32]> = (0..topology.sip_count()).collect();
+        let reversed: Arc<[u32]> = order[..1.min(order.len())]
+            .iter()
+            .chain(order.iter().skip(1).rev())
+            .copied()
+            .collect();
+        rings.push(order);
+        rings.push(reversed);
+        // Where the wiring is unknown, one channel unless asked for more.
+        if channels == Channels::Auto {
+            rings.truncate(1);
+        }
+    }
+    match channels {
+        Channels::Auto => rings,
+        Channels::Fixed(k) => (0..k as usize)
+            .map(|c| rings[c % rings.len()].clone())
+            .collect(),
+    }
+}
+
+/// Runs `call` with the ring schedule over all ranks and the whole buffer: one ring per
+/// channel along [`ring_orders`], each on its share of every segment.
 pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), CollectiveError> {
-    let ranks: Vec<u32> = (0..comm.world_size()).collect();
-    let range = (0, comm.bytes());
-    run_over(&comm, &ranks, range, call.collective, call.op, 0).await
+    let orders = ring_orders(comm.machine().topology(), call.channels);
+    run_channels(&comm, &orders, call.collective, call.op).await
+}
+
+/// The whole-buffer ring over `orders`, one channel per order, at once: segment `r` (of `n`,
+/// owned by rank `r` whatever its place in a ring) is cut into one piece per channel, and
+/// channel `c` runs the ring over `orders[c]` on pieces `c`. Channel `c` uses mailbox
+/// channels from `c * 2n` on.
+pub async fn run_channels(
+    comm: &Comm,
+    orders: &[Arc<[u32]>],
+    collective: Collective,
+    op: ReduceOp,
+) -> Result<(), CollectiveError> {
+    let n = comm.world_size();
+    let parts = orders.len().max(1) as u32;
+    let bytes = comm.bytes();
+    let piece = move |c: u32| {
+        move |rank: u32| {
+            let (o, l) = crate::comm::segment(bytes, rank, n);
+            let (po, pl) = crate::comm::segment(l, c, parts);
+            (o + po, pl)
+        }
+    };
+    let mut others = Vec::new();
+    for (c, order) in orders.iter().enumerate().skip(1) {
+        let (comm, order) = (comm.clone(), order.clone());
+        let first = c as u32 * 2 * n;
+        let name = format!("rank{} ring channel {c}", comm.rank());
+        others.push(comm.sim().clone().spawn(name, async move {
+            ring_steps(&comm, &order, &piece(c as u32), collective, op, first).await
+        }));
+    }
+    let result = match orders.first() {
+        Some(order) => ring_steps(comm, order, &piece(0), collective, op, 0).await,
+        None => Ok(()),
+    };
+    for other in others {
+        other.await;
+    }
+    result
 }
 
 /// Runs `collective` with the ring schedule over `ranks` (in ring order; this rank must be
@@ -93,6 +176,43 @@ pub async fn run_over(
     comm: &Comm,
     ranks: &[u32],
     range: (u64, u64),
+    collective: Collective,
+    op: ReduceOp,
+    first_channel: u32,
+) -> Result<(), CollectiveError> {
+    let n = ranks.len() as u32;
+    let segment = |p: u32| {
+        let (o, l) = crate::comm::segment(range.1, p, n);
+        (range.0 + o, l)
+    };
+    ring_steps(
+        comm,
+        ranks,
+        &segment_of_position(ranks, &segment),
+        collective,
+        op,
+        first_channel,
+    )
+    .await
+}
+
+/// Maps a rank to its position's segment, for [`run_over`]'s positional ownership.
+fn segment_of_position<'a>(
+    ranks: &'a [u32],
+    segment: &'a dyn Fn(u32) -> (u64, u64),
+) -> impl Fn(u32) -> (u64, u64) + 'a {
+    move |rank: u32| {
+        let p = ranks.iter().position(|&x| x == rank).unwrap_or(0);
+        segment(p as u32)
+    }
+}
+
+/// The ring's steps over `ranks` (in ring order), where `segment_of(rank)` is the byte range
+/// rank `rank` ends owning after a reduce-scatter (and starts from in an all-gather).
+async fn ring_steps(
+    comm: &Comm,
+    ranks: &[u32],
+    segment_of: &dyn Fn(u32) -> (u64, u64),
     collective: Collective,
     op: ReduceOp,
     first_channel: u32,
@@ -117,10 +237,8 @@ pub async fn run_over(
     let received = |s: u32| seg(r64 - s as i64 - shift);
     let right = ranks[(p + 1) % n as usize];
     let left = ranks[(p + n as usize - 1) % n as usize];
-    let segment = |i: u32| {
-        let (o, l) = crate::comm::segment(range.1, i, n);
-        (range.0 + o, l)
-    };
+    // Segments are numbered by position in the ring; position `q` owns `segment_of(ranks[q])`.
+    let segment = |q: u32| segment_of(ranks[q as usize]);
     // Sends in flight, oldest first. A finished send is dropped as soon as it reaches the
     // front (joining it would return at once), so a long ring holds a few handles, not one
     // per step: each handle keeps its finished process's memory.

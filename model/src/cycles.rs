@@ -120,11 +120,12 @@ fn is_used(used: &[(u32, u32)], a: u32, b: u32) -> bool {
 pub(crate) fn find(topology: &Topology) -> Vec<SipCycle> {
     let n = topology.sip_count();
     if n < 3 {
+        // One or two SIPs: the ring and its reverse are the same ring, on the same links.
         let order: Arc<[u32]> = (0..n).collect();
         return vec![SipCycle {
             reversed: order.clone(),
             order,
-            duplex: true,
+            duplex: false,
         }];
     }
     let graph = SipGraph::of(topology);
@@ -135,7 +136,7 @@ pub(crate) fn find(topology: &Topology) -> Vec<SipCycle> {
         return vec![SipCycle {
             order,
             reversed,
-            duplex: true,
+            duplex: false,
         }];
     }
     let mut used: Vec<(u32, u32)> = Vec::new();
@@ -148,10 +149,12 @@ pub(crate) fn find(topology: &Topology) -> Vec<SipCycle> {
             let (a, b) = (order[i], order[(i + 1) % n as usize]);
             !graph.has_direct(a, b)
         });
-        let duplex = (0..n as usize).all(|i| {
-            let (a, b) = (order[i], order[(i + 1) % n as usize]);
-            graph.next_to(b, a, &[])
-        });
+        // Through a switch the reversed ring shares the switch ports: no links of its own.
+        let duplex = !through_switch
+            && (0..n as usize).all(|i| {
+                let (a, b) = (order[i], order[(i + 1) % n as usize]);
+                graph.next_to(b, a, &[])
+            });
         for i in 0..n as usize {
             let (a, b) = (order[i], order[(i + 1) % n as usize]);
             used.push((a.min(b), a.max(b)));

@@ -102,7 +102,7 @@ fn run_json_is_the_sweep_row_plus_time_ps_and_verified_is_null_when_unchecked() 
         "not checked: null"
     );
     assert_eq!(json["status"], "ok");
-    assert_eq!(json["time_ps"], 13_810_720);
+    assert_eq!(json["time_ps"], 13_224_560);
 }
 
 #[test]

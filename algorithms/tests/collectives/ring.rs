@@ -4,14 +4,23 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use kernbench_algorithms::blocks::ring_orders;
 use kernbench_algorithms::{
-    Algorithm, Collective, CollectiveError, DEFAULT_CHUNK, RunConfig, initial_value, launch,
-    reduced_value,
+    Algorithm, Channels, Collective, CollectiveError, DEFAULT_CHUNK, RunConfig, initial_value,
+    launch, reduced_value,
 };
 use kernbench_engine::{SimTime, Simulation};
 use kernbench_model::{Bytes, Machine, MachineOptions, MemoryKind, ReduceOp};
 
 use crate::support::{alpha_beta, fully_connected, ring, run, try_run};
+
+/// One channel: the schedule's formula for a single ring.
+fn one_channel(algorithm: Algorithm, bytes: u64) -> RunConfig {
+    RunConfig {
+        channels: Channels::Fixed(1),
+        ..RunConfig::all_reduce(algorithm, bytes)
+    }
+}
 
 fn within(actual: SimTime, expected: SimTime, tolerance: f64) -> bool {
     let (a, e) = (actual.as_ps() as f64, expected.as_ps() as f64);
@@ -32,7 +41,7 @@ fn ring_all_reduce_time_matches_its_alpha_beta_formula() {
             256 << 10,
             n as u64 * DEFAULT_CHUNK.0,
         ] {
-            let report = run(&topology, &RunConfig::all_reduce(Algorithm::Ring, bytes));
+            let report = run(&topology, &one_channel(Algorithm::Ring, bytes));
             let seg = bytes / n as u64; // balanced segments differ by at most one element
             let formula = SimTime::from_ps(2 * (n as u64 - 1) * t(seg) + (n as u64 - 1) * c(seg));
             assert!(
@@ -55,7 +64,7 @@ fn ring_reduce_scatter_and_all_gather_match_their_formulas() {
         &topology,
         &RunConfig {
             collective: Collective::ReduceScatter,
-            ..RunConfig::all_reduce(Algorithm::Ring, bytes)
+            ..one_channel(Algorithm::Ring, bytes)
         },
     );
     let rs_formula = SimTime::from_ps((n as u64 - 1) * (t(seg) + c(seg)));
@@ -68,7 +77,7 @@ fn ring_reduce_scatter_and_all_gather_match_their_formulas() {
         &topology,
         &RunConfig {
             collective: Collective::AllGather,
-            ..RunConfig::all_reduce(Algorithm::Ring, bytes)
+            ..one_channel(Algorithm::Ring, bytes)
         },
     );
     let ag_formula = SimTime::from_ps((n as u64 - 1) * t(seg));
@@ -83,10 +92,7 @@ fn ring_reduce_scatter_and_all_gather_match_their_formulas() {
 fn ring_all_reduce_busbw_approaches_link_bandwidth_and_never_exceeds_it() {
     // 100 GB/s SIP links are the bottleneck (HBM is 3.2 TB/s).
     let topology = ring(4);
-    let report = run(
-        &topology,
-        &RunConfig::all_reduce(Algorithm::Ring, 256 << 20),
-    );
+    let report = run(&topology, &one_channel(Algorithm::Ring, 256 << 20));
     assert!(
         report.busbw_gbps <= 100.0,
         "busbw {} exceeds the link",
@@ -103,10 +109,38 @@ fn ring_all_reduce_busbw_approaches_link_bandwidth_and_never_exceeds_it() {
 }
 
 #[test]
+fn two_channels_run_the_ring_both_ways_at_the_formula_of_half_the_buffer() {
+    // auto on a bidirectional ring: the cycle and its reverse, each on links of its own, each
+    // carrying half of every segment: T(S) = 2(n-1) t(S/2n) + (n-1) c(S/2n).
+    for n in [3, 5, 8] {
+        let topology = ring(n);
+        assert_eq!(ring_orders(&topology, Channels::Auto).len(), 2, "n={n}");
+        let (t, c) = alpha_beta(&topology);
+        for bytes in [4096 * n as u64, 256 << 10, 2 * n as u64 * DEFAULT_CHUNK.0] {
+            let report = run(&topology, &RunConfig::all_reduce(Algorithm::Ring, bytes));
+            let seg = bytes / (2 * n as u64);
+            let formula = SimTime::from_ps(2 * (n as u64 - 1) * t(seg) + (n as u64 - 1) * c(seg));
+            assert!(
+                within(report.time, formula, 0.02),
+                "n={n} bytes={bytes}: simulated {} vs formula {formula}",
+                report.time
+            );
+        }
+    }
+    // Large messages: both directions of every link, busbw -> twice the link.
+    let report = run(&ring(4), &RunConfig::all_reduce(Algorithm::Ring, 256 << 20));
+    assert!(
+        (194.0..=200.0).contains(&report.busbw_gbps),
+        "busbw {}",
+        report.busbw_gbps
+    );
+}
+
+#[test]
 fn tiny_ring_all_reduce_is_dominated_by_2_n_minus_1_latencies() {
     let n = 8;
     let topology = ring(n);
-    let report = run(&topology, &RunConfig::all_reduce(Algorithm::Ring, 4 * 8));
+    let report = run(&topology, &one_channel(Algorithm::Ring, 4 * 8));
     // Each step's message crosses HBM (200 ns), a SIP link (500 ns) and HBM (200 ns).
     let latencies = SimTime::from_ns(2 * (n as u64 - 1) * 900);
     assert!(report.time >= latencies);
