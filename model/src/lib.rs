@@ -45,6 +45,7 @@ mod coords;
 mod error;
 mod generated;
 mod generators;
+mod injection;
 pub mod limits;
 mod link;
 mod machine;
