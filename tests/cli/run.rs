@@ -277,3 +277,25 @@ fn run_trace_writes_a_perfetto_timeline_of_links_and_ranks() {
             .any(|e| e["ph"] == "M" && e["args"]["name"] == "c0.s0.hub -> c0.s1.hub")
     );
 }
+
+#[test]
+fn a_large_all_reduce_on_two_sips_comes_within_2_percent_of_the_bound() {
+    // default: one 100 GB/s link each way; 16 MiB takes 168 us on the link alone (of 170 us).
+    let out = kernbench(&[
+        "run",
+        "--topology",
+        "topologies/default.ron",
+        "--size",
+        "16MiB",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value =
+        serde_json::from_str(stdout(&out).trim()).expect("one JSON object");
+    assert_eq!(json["bound_gbps"], 100.0);
+    let busbw = json["busbw_gbps"].as_f64().expect("a number");
+    let efficiency = json["efficiency"].as_f64().expect("a number");
+    assert_eq!(efficiency, busbw / 100.0);
+    // 16 MiB / 169,802.56 ns = 98.80 GB/s; the factor 2(n-1)/n is 1 for two ranks.
+    assert!((0.98..=1.0).contains(&efficiency), "{json}");
+}
