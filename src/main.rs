@@ -63,7 +63,8 @@ enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
-    /// Summarise a topology (counts, link classes, bisection bandwidth), or print it as Graphviz.
+    /// Summarise a topology (counts, link classes, bisection bandwidth, injection bound), or print
+    /// it as Graphviz.
     #[command(after_help = "Examples:\n  kernbench topo topologies/torus4x4.ron\n  \
                             kernbench topo topologies/default.ron --dot | dot -Tsvg -o default.svg")]
     Topo {

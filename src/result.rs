@@ -22,6 +22,8 @@ pub(crate) fn fill(row: &mut ResultRow, report: &RunReport) {
     row.time_ns = Some(report.time_ns());
     row.algbw_gbps = Some(report.algbw_gbps);
     row.busbw_gbps = Some(report.busbw_gbps);
+    row.bound_gbps = report.bound_gbps;
+    row.efficiency = report.efficiency();
     // `None` when not checked: "false" would read as "checked and wrong".
     row.verified = report.verified;
     row.events = Some(report.events);

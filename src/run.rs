@@ -181,16 +181,34 @@ fn table(report: &RunReport, config: &RunConfig) -> String {
             "off"
         },
     );
+    // The bound and the efficiency beside busbw, so a figure is read against its ceiling;
+    // `-` for one SIP, which has no bound.
+    let bound = report
+        .bound_gbps
+        .map_or_else(|| "-".to_owned(), |b| format!("{b:.2}"));
+    let efficiency = report
+        .efficiency()
+        .map_or_else(|| "-".to_owned(), |e| format!("{:.1}", e * 100.0));
     out.push_str(&format!(
-        "#{:>12} {:>12} {:>6} {:>6} {:>14} {:>10} {:>10} {:>9} {:>10}\n",
-        "size", "count", "type", "redop", "time", "algbw", "busbw", "verified", "events"
+        "#{:>12} {:>12} {:>6} {:>6} {:>14} {:>10} {:>10} {:>10} {:>6} {:>9} {:>10}\n",
+        "size",
+        "count",
+        "type",
+        "redop",
+        "time",
+        "algbw",
+        "busbw",
+        "bound",
+        "eff",
+        "verified",
+        "events"
     ));
     out.push_str(&format!(
-        "#{:>12} {:>12} {:>6} {:>6} {:>14} {:>10} {:>10} {:>9} {:>10}\n",
-        "(B)", "(elements)", "", "", "(us)", "(GB/s)", "(GB/s)", "", ""
+        "#{:>12} {:>12} {:>6} {:>6} {:>14} {:>10} {:>10} {:>10} {:>6} {:>9} {:>10}\n",
+        "(B)", "(elements)", "", "", "(us)", "(GB/s)", "(GB/s)", "(GB/s)", "(%)", "", ""
     ));
     out.push_str(&format!(
-        " {:>12} {:>12} {:>6} {:>6} {:>14.3} {:>10.2} {:>10.2} {:>9} {:>10}\n",
+        " {:>12} {:>12} {:>6} {:>6} {:>14.3} {:>10.2} {:>10.2} {:>10} {:>6} {:>9} {:>10}\n",
         report.bytes.0,
         report.bytes.0 / 4,
         "float",
@@ -198,6 +216,8 @@ fn table(report: &RunReport, config: &RunConfig) -> String {
         report.time_ns() / 1e3,
         report.algbw_gbps,
         report.busbw_gbps,
+        bound,
+        efficiency,
         if report.verified.is_some() {
             "yes"
         } else {

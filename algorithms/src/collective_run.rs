@@ -88,6 +88,9 @@ pub struct RunReport {
     pub algbw_gbps: f64,
     /// `algbw * factor` (see [`Collective::busbw_factor`]), in GB/s.
     pub busbw_gbps: f64,
+    /// The topology's injection bound ([`Topology::injection_bandwidth`]), in GB/s: the
+    /// ceiling of `busbw_gbps`. `None` for one SIP, which has no links to inject into.
+    pub bound_gbps: Option<f64>,
     /// `Some(true)` when the data was checked and found right (a wrong result is an error,
     /// not a report); `None` when it was not checked.
     pub verified: Option<bool>,
@@ -103,6 +106,14 @@ impl RunReport {
     /// The simulated time in nanoseconds, as the tables print it.
     pub fn time_ns(&self) -> f64 {
         self.time.as_ns_f64()
+    }
+
+    /// `busbw / bound`: the fraction of the injection bound the run reached, in `0..=1` for
+    /// a correct model. `None` without a bound (one SIP).
+    pub fn efficiency(&self) -> Option<f64> {
+        self.bound_gbps
+            .filter(|bound| *bound > 0.0)
+            .map(|bound| self.busbw_gbps / bound)
     }
 }
 
@@ -181,6 +192,9 @@ pub fn run_collective(
         time,
         algbw_gbps: algbw,
         busbw_gbps: algbw * config.collective.busbw_factor(world_size),
+        bound_gbps: topology
+            .injection_bandwidth()
+            .map(|bound| bound.bytes_per_second() as f64 / 1e9),
         verified: verify.then_some(true),
         events,
         links: machine.link_stats().into_iter().map(|(_, s)| s).collect(),

@@ -46,6 +46,7 @@ pub mod cycles;
 mod error;
 mod generated;
 mod generators;
+mod injection;
 pub mod limits;
 mod link;
 mod machine;

@@ -1,5 +1,5 @@
-//! What `kernbench topo` prints: counts, link classes and bisection bandwidth
-//! ([`TopologySummary`]), or the graph in Graphviz form ([`Topology::to_dot`]).
+//! What `kernbench topo` prints: counts, link classes, bisection bandwidth and the injection
+//! bound ([`TopologySummary`]), or the graph in Graphviz form ([`Topology::to_dot`]).
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
@@ -41,6 +41,9 @@ pub struct TopologySummary {
     /// cross the cut between SIP ranks `0..n/2` and `n/2..n`; a switch counts as in the first
     /// half. Zero for one SIP.
     pub bisection: Bandwidth,
+    /// The injection bound ([`Topology::injection_bandwidth`]): the least total bandwidth of
+    /// the links leaving a SIP; `None` for one SIP.
+    pub injection: Option<Bandwidth>,
 }
 
 /// The links of one class with one bandwidth and latency.
@@ -57,7 +60,7 @@ pub struct LinkClassSummary {
 }
 
 impl Topology {
-    /// Counts, link classes and bisection bandwidth.
+    /// Counts, link classes, bisection bandwidth and the injection bound.
     pub fn summary(&self) -> TopologySummary {
         let graph = self.graph();
         let mut classes: BTreeMap<(LinkClass, Bandwidth, SimTime), usize> = BTreeMap::new();
@@ -107,6 +110,7 @@ impl Topology {
                 })
                 .collect(),
             bisection,
+            injection: self.injection_bandwidth(),
         }
     }
 
@@ -231,9 +235,17 @@ impl fmt::Display for TopologySummary {
                 "bisection bandwidth: {} (sum of directed SIP-level links crossing the cut between \
                  SIP ranks 0..{half} and {half}..{}; switches count in the first half)",
                 self.bisection, self.sips
-            )
+            )?;
         } else {
-            writeln!(f, "bisection bandwidth: none (one SIP)")
+            writeln!(f, "bisection bandwidth: none (one SIP)")?;
+        }
+        match self.injection {
+            Some(bound) => writeln!(
+                f,
+                "injection bound: {bound} (least sum, over the SIPs, of the directed SIP-level \
+                 links leaving a SIP; no busbw can exceed it)"
+            ),
+            None => writeln!(f, "injection bound: none (one SIP)"),
         }
     }
 }
@@ -284,6 +296,13 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("bisection bandwidth: 200 GB/s (sum of directed SIP-level links crossing the cut between SIP ranks 0..1 and 1..2"), "{text}");
+        assert!(
+            text.ends_with(
+                "\ninjection bound: 100 GB/s (least sum, over the SIPs, of the directed SIP-level \
+                 links leaving a SIP; no busbw can exceed it)\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

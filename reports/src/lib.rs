@@ -36,6 +36,8 @@
 //!     time_ns: Some(12_345.0),
 //!     algbw_gbps: Some(84.9),
 //!     busbw_gbps: Some(148.6),
+//!     bound_gbps: Some(200.0),
+//!     efficiency: Some(0.743),
 //!     verified: Some(true),
 //!     events: Some(4_096),
 //! };

@@ -33,7 +33,8 @@ impl RowStatus {
 /// The result of one sweep point: one collective, one algorithm, one buffer placement, one
 /// message size, on one topology.
 ///
-/// Metrics follow nccl-tests: `algbw = bytes / time`, `busbw = algbw * factor`. Every field is
+/// Metrics follow nccl-tests: `algbw = bytes / time`, `busbw = algbw * factor`; beside busbw
+/// stand the topology's injection bound and `efficiency = busbw / bound`. Every field is
 /// a deterministic function of the inputs, so the same sweep writes the same bytes. `kernbench
 /// run --json` prints the same row (plus `time_ps`), with the same digits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,6 +62,12 @@ pub struct ResultRow {
     pub algbw_gbps: Option<f64>,
     /// Bus bandwidth `algbw * factor` (nccl-tests), in GB/s.
     pub busbw_gbps: Option<f64>,
+    /// The topology's injection bound, in GB/s: the least total bandwidth of the links
+    /// leaving a SIP, which no busbw can exceed. `None` when the point did not run, or for one
+    /// SIP (no links, no bound).
+    pub bound_gbps: Option<f64>,
+    /// `busbw / bound`, a fraction (`0.93` is 93 % of the bound); `None` without both.
+    pub efficiency: Option<f64>,
     /// Whether the result data was checked and correct; `None` when verification was off.
     pub verified: Option<bool>,
     /// Number of simulation events processed.
@@ -91,6 +98,8 @@ impl ResultRow {
             time_ns: None,
             algbw_gbps: None,
             busbw_gbps: None,
+            bound_gbps: None,
+            efficiency: None,
             verified: None,
             events: None,
         }
@@ -199,6 +208,8 @@ impl Record for ResultRow {
         "time_ns",
         "algbw_gbps",
         "busbw_gbps",
+        "bound_gbps",
+        "efficiency",
         "verified",
         "events",
     ];
@@ -244,6 +255,8 @@ pub(crate) mod tests {
             time_ns: Some(time_ns),
             algbw_gbps: Some(algbw),
             busbw_gbps: Some(algbw * 2.0 * 7.0 / 8.0),
+            bound_gbps: Some(200.0),
+            efficiency: Some(algbw * 2.0 * 7.0 / 8.0 / 200.0),
             verified: Some(true),
             events: Some(1234),
         }
@@ -264,6 +277,8 @@ pub(crate) mod tests {
             time_ns: None,
             algbw_gbps: None,
             busbw_gbps: None,
+            bound_gbps: None,
+            efficiency: None,
             verified: None,
             events: None,
             ..ok_row(topology, algorithm, memory, bytes, 1.0)
@@ -294,6 +309,15 @@ pub(crate) mod tests {
             utilisation: 0.5,
         };
         assert_eq!(csv_header_of(&usage), LinkUsage::FIELDS.join(","));
+    }
+
+    #[test]
+    fn the_bound_and_efficiency_stand_right_after_busbw_in_the_csv_header() {
+        assert_eq!(
+            ResultRow::FIELDS.join(","),
+            "topology,collective,algorithm,memory,bytes,world_size,status,error,time_ns,\
+             algbw_gbps,busbw_gbps,bound_gbps,efficiency,verified,events"
+        );
     }
 
     #[test]

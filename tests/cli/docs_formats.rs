@@ -155,3 +155,25 @@ fn every_field_is_named_in_the_doc() {
         "docs/formats.md does not mention {missing:?}"
     );
 }
+
+/// The first-column names of the Markdown table that follows `heading` in the doc.
+fn table_after(doc: &str, heading: &str) -> Vec<String> {
+    let Some(start) = doc.find(heading) else {
+        panic!("docs/formats.md has no {heading:?}")
+    };
+    doc[start..]
+        .lines()
+        .skip_while(|line| !line.starts_with('|'))
+        .take_while(|line| line.starts_with('|'))
+        .skip(2) // the header and the `| --- |` line
+        .filter_map(|line| line.split('|').nth(1))
+        .map(|cell| cell.trim().trim_matches('`').to_string())
+        .collect()
+}
+
+#[test]
+fn the_results_columns_are_documented_in_file_order() {
+    use kernbench::reports::{Record, ResultRow};
+    let documented = table_after(&doc(), "Columns of `results.csv`");
+    assert_eq!(documented, ResultRow::FIELDS);
+}

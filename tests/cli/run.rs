@@ -32,6 +32,8 @@ fn run_json_has_the_documented_fields_and_busbw_is_algbw_times_the_factor() {
         "time_ns",
         "algbw_gbps",
         "busbw_gbps",
+        "bound_gbps",
+        "efficiency",
         "verified",
         "events",
     ] {
@@ -48,6 +50,9 @@ fn run_json_has_the_documented_fields_and_busbw_is_algbw_times_the_factor() {
     let busbw = json["busbw_gbps"].as_f64().expect("a number");
     assert!((algbw - (1 << 20) as f64 / time_ns).abs() < 1e-9 * algbw);
     assert!((busbw - algbw * 2.0 * 7.0 / 8.0).abs() < 1e-9 * busbw);
+    // ring8: two 100 GB/s links leave each SIP.
+    assert_eq!(json["bound_gbps"], 200.0);
+    assert_eq!(json["efficiency"].as_f64(), Some(busbw / 200.0));
 }
 
 #[test]
@@ -84,6 +89,8 @@ fn run_json_is_the_sweep_row_plus_time_ps_and_verified_is_null_when_unchecked() 
         "time_ns",
         "algbw_gbps",
         "busbw_gbps",
+        "bound_gbps",
+        "efficiency",
         "verified",
         "events",
         "time_ps",
@@ -118,6 +125,26 @@ fn run_prints_a_table_with_units() {
     let text = stdout(&out);
     assert!(text.starts_with("# kernbench run: all-reduce ring on default (2 ranks = 2 SIPs), buffers in hbm, verify off\n"), "{text}");
     assert!(text.contains("(us)") && text.contains("(GB/s)"), "{text}");
+    // The bound and the efficiency beside busbw: default has one 100 GB/s link per SIP.
+    let header = text.lines().nth(1).unwrap_or_default();
+    assert!(header.contains(" busbw      bound    eff "), "{text}");
+    let figures = text.lines().nth(3).unwrap_or_default();
+    assert!(figures.contains("     100.00 "), "{text}");
+}
+
+#[test]
+fn run_on_one_sip_has_no_bound() {
+    let out = kernbench(&["run", "--topology", "ring:1", "--size", "64KiB"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let figures = stdout(&out).lines().nth(3).unwrap_or_default().to_owned();
+    let columns: Vec<&str> = figures.split_whitespace().collect();
+    // size count type redop time algbw busbw bound eff verified events
+    assert_eq!(columns.get(7..9), Some(&["-", "-"][..]), "{figures}");
+    let out = kernbench(&["run", "--topology", "ring:1", "--size", "64KiB", "--json"]);
+    let json: serde_json::Value =
+        serde_json::from_str(stdout(&out).trim()).expect("one JSON object");
+    assert_eq!(json["bound_gbps"], serde_json::Value::Null);
+    assert_eq!(json["efficiency"], serde_json::Value::Null);
 }
 
 #[test]
@@ -249,4 +276,26 @@ fn run_trace_writes_a_perfetto_timeline_of_links_and_ranks() {
             .iter()
             .any(|e| e["ph"] == "M" && e["args"]["name"] == "c0.s0.hub -> c0.s1.hub")
     );
+}
+
+#[test]
+fn a_large_all_reduce_on_two_sips_comes_within_2_percent_of_the_bound() {
+    // default: one 100 GB/s link each way; 16 MiB takes 168 us on the link alone (of 170 us).
+    let out = kernbench(&[
+        "run",
+        "--topology",
+        "topologies/default.ron",
+        "--size",
+        "16MiB",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value =
+        serde_json::from_str(stdout(&out).trim()).expect("one JSON object");
+    assert_eq!(json["bound_gbps"], 100.0);
+    let busbw = json["busbw_gbps"].as_f64().expect("a number");
+    let efficiency = json["efficiency"].as_f64().expect("a number");
+    assert_eq!(efficiency, busbw / 100.0);
+    // 16 MiB / 169,802.56 ns = 98.80 GB/s; the factor 2(n-1)/n is 1 for two ranks.
+    assert!((0.98..=1.0).contains(&efficiency), "{json}");
 }

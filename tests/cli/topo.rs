@@ -192,7 +192,7 @@ fn a_missing_file_is_bad_input() {
 }
 
 #[test]
-fn topo_prints_a_summary_with_bisection_bandwidth() {
+fn topo_prints_a_summary_with_bisection_bandwidth_and_injection_bound() {
     let output = kernbench(&["topo", "topologies/torus4x4.ron"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let out = stdout(&output);
@@ -205,6 +205,8 @@ fn topo_prints_a_summary_with_bisection_bandwidth() {
         "{out}"
     );
     assert!(out.contains("bisection bandwidth: 800 GB/s (sum of directed SIP-level links crossing the cut between SIP ranks 0..8 and 8..16"), "{out}");
+    // 4 torus links of 50 GB/s leave each SIP.
+    assert!(out.contains("\ninjection bound: 200 GB/s ("), "{out}");
 }
 
 #[test]

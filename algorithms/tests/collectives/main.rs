@@ -2,6 +2,7 @@
 
 mod support;
 
+mod bound;
 mod conservation;
 mod direct;
 mod double_binary_tree;

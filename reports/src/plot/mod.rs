@@ -218,12 +218,17 @@ mod tests {
         // Only Ok rows are plotted: "mesh" failed everywhere, so it is not in the legend.
         assert!(!svg.contains("\nmesh\n"));
 
+        assert!(!svg.contains("injection bound"), "busbw plots only");
+
         let busbw = plot_busbw(&small_sweep(), dir.path()).unwrap();
         assert_written(&busbw, "all-reduce: bus bandwidth vs message size");
-        assert!(
-            std::fs::read_to_string(&busbw[0])
-                .unwrap()
-                .contains("bus bandwidth (GB/s)")
+        let svg = std::fs::read_to_string(&busbw[0]).unwrap();
+        assert!(svg.contains("bus bandwidth (GB/s)"));
+        // The rows' bound, once per panel: 2 topologies x 2 memories.
+        assert_eq!(
+            svg.matches(">\ninjection bound 200 GB/s\n<").count(),
+            4,
+            "{svg}"
         );
 
         let options = PlotOptions {

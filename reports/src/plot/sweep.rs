@@ -1,5 +1,6 @@
 //! Latency and bus-bandwidth charts of a sweep: one figure per collective, one panel per
-//! (topology, memory), one line per algorithm.
+//! (topology, memory), one line per algorithm; busbw panels show the topology's injection
+//! bound as a dashed line.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -70,6 +71,8 @@ type Series<'a> = (&'a str, SeriesLook, Vec<(f64, f64)>);
 struct Panel<'a> {
     caption: String,
     series: Vec<Series<'a>>,
+    /// The topology's injection bound in GB/s, drawn on busbw panels only.
+    bound_gbps: Option<f64>,
 }
 
 /// A figure for one collective.
@@ -105,7 +108,10 @@ pub fn plot_latency_with(
 
 /// Writes `busbw-<collective>.svg` and `.png` into `out_dir`: bus bandwidth (GB/s, linear
 /// from 0) vs message size per rank (log), laid out as [`plot_latency`]. Only
-/// [`RowStatus::Ok`] rows with a bus bandwidth are plotted.
+/// [`RowStatus::Ok`] rows with a bus bandwidth are plotted. Each panel draws its topology's
+/// injection bound ([`ResultRow::bound_gbps`] of the topology's first ok row with one; every
+/// row of a topology carries the same) as a dashed grey line labelled `injection bound 200
+/// GB/s`, and its y axis reaches above the bound.
 pub fn plot_busbw(rows: &[ResultRow], out_dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     plot_busbw_with(rows, out_dir, &PlotOptions::default())
 }
@@ -130,7 +136,15 @@ fn plot_metric(
     type Panels<'a> = BTreeMap<(&'a str, (usize, &'a str)), Points<'a>>;
     let mut figures: BTreeMap<(usize, &str), Panels<'_>> = BTreeMap::new();
     let mut ranks: BTreeMap<(&str, &str), BTreeSet<u32>> = BTreeMap::new();
+    // topology -> bound: from the first ok row that has one.
+    let mut bounds: BTreeMap<&str, f64> = BTreeMap::new();
     for row in rows {
+        if let Some(bound) = row
+            .bound_gbps
+            .filter(|b| row.status == RowStatus::Ok && b.is_finite() && *b > 0.0)
+        {
+            bounds.entry(row.topology.as_str()).or_insert(bound);
+        }
         if let Some(value) = metric.value(row) {
             figures
                 .entry(collective_key(&row.collective))
@@ -214,6 +228,10 @@ fn plot_metric(
                         Panel {
                             caption: format!("{topology}, {memory} ({world} ranks)"),
                             series,
+                            bound_gbps: match metric {
+                                Metric::Busbw => bounds.get(topology).copied(),
+                                Metric::Latency => None,
+                            },
                         }
                     })
             })
@@ -290,6 +308,8 @@ impl SweepFigure<'_> {
                 (range, decade_ticks(range.0, range.1), 0)
             }
             Metric::Busbw => {
+                // Room above the bound too, so its line and label show.
+                let hi = hi.max(panel.bound_gbps.unwrap_or(0.0));
                 let top = if hi > 0.0 { hi * 1.08 } else { 1.0 };
                 let (ticks, decimals) = linear_ticks(top, 6);
                 ((0.0, top), ticks, decimals)
@@ -331,6 +351,29 @@ impl SweepFigure<'_> {
             .draw()
             .map_err(plot_err)?;
 
+        if let Some(bound) = panel.bound_gbps {
+            let grey = RGBColor(110, 110, 110);
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(self.x_range.0, bound), (self.x_range.1, bound)],
+                    8,
+                    5,
+                    grey.stroke_width(2),
+                ))
+                .map_err(plot_err)?;
+            // Above the line at the left, where busbw is lowest and the label covers no point.
+            let label = format!("injection bound {}", bound_label(bound));
+            chart
+                .draw_series(std::iter::once(
+                    EmptyElement::at((self.x_range.0, bound))
+                        + Text::new(
+                            label,
+                            (6, -(LABEL_PX as i32) - 4),
+                            font(LABEL_PX).color(&grey),
+                        ),
+                ))
+                .map_err(plot_err)?;
+        }
         for (_, look, points) in &panel.series {
             chart
                 .draw_series(LineSeries::new(
@@ -370,6 +413,13 @@ impl SweepFigure<'_> {
     }
 }
 
+/// A bound in GB/s as its label prints it: `200 GB/s`, `12.5 GB/s`.
+fn bound_label(gbps: f64) -> String {
+    let text = format!("{gbps:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text} GB/s")
+}
+
 /// Round ticks from 0 to `top`: a step of 1, 2, 2.5 or 5 times a power of ten giving at most
 /// `max_ticks` ticks past zero, and the decimals its labels need.
 fn linear_ticks(top: f64, max_ticks: usize) -> (Vec<f64>, usize) {
@@ -393,6 +443,13 @@ fn linear_ticks(top: f64, max_ticks: usize) -> (Vec<f64>, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bound_labels_drop_trailing_zeros() {
+        assert_eq!(bound_label(200.0), "200 GB/s");
+        assert_eq!(bound_label(12.5), "12.5 GB/s");
+        assert_eq!(bound_label(0.126), "0.13 GB/s");
+    }
 
     #[test]
     fn linear_ticks_are_round() {
