@@ -82,6 +82,90 @@ pub fn chunks(offset: u64, len: u64, chunk: u64) -> Vec<(u64, u64)> {
         .collect()
 }
 
+/// The ring schedule in an order a user gives (`--ring-order 0,2,3,1`): a permutation of the
+/// ranks, walked as given (and, with `auto` channels, also in reverse: 2 channels).
+#[derive(Clone, Debug)]
+pub struct RingInOrder {
+    order: Arc<[u32]>,
+}
+
+impl RingInOrder {
+    /// The ring over `order` (checked against the topology when the run is planned).
+    pub fn new(order: Vec<u32>) -> RingInOrder {
+        RingInOrder {
+            order: order.into(),
+        }
+    }
+
+    /// The order.
+    pub fn order(&self) -> &[u32] {
+        &self.order
+    }
+
+    /// The channel rings: the order, then its reverse, in turn.
+    fn orders(&self, channels: Channels) -> Vec<Arc<[u32]>> {
+        let reversed: Arc<[u32]> = self.order[..1.min(self.order.len())]
+            .iter()
+            .chain(self.order.iter().skip(1).rev())
+            .copied()
+            .collect();
+        let both = [self.order.clone(), reversed];
+        let count = match channels {
+            Channels::Auto => 2,
+            Channels::Fixed(k) => k as usize,
+        };
+        (0..count).map(|c| both[c % 2].clone()).collect()
+    }
+}
+
+impl crate::schedule::Schedule for RingInOrder {
+    fn name(&self) -> &str {
+        "ring"
+    }
+
+    fn supports(&self, collective: Collective, topology: &Topology) -> Result<(), String> {
+        supports(collective, topology)?;
+        let n = topology.sip_count();
+        let mut seen = vec![false; n as usize];
+        for &r in self.order.iter() {
+            match seen.get_mut(r as usize) {
+                Some(s) if !*s => *s = true,
+                Some(_) => {
+                    return Err(format!(
+                        "the ring order names rank {r} twice; name each of the {n} ranks once"
+                    ));
+                }
+                None => {
+                    return Err(format!(
+                        "the ring order names rank {r}, but {} has {n} ranks (0 to {}); name each once",
+                        topology.name(),
+                        n.saturating_sub(1)
+                    ));
+                }
+            }
+        }
+        if self.order.len() != n as usize {
+            return Err(format!(
+                "the ring order names {} ranks, but {} has {n}; name each rank once",
+                self.order.len(),
+                topology.name()
+            ));
+        }
+        Ok(())
+    }
+
+    fn run<'a>(
+        &'a self,
+        call: CollectiveCall,
+        comm: Comm,
+    ) -> crate::schedule::LocalBoxFuture<'a, Result<(), CollectiveError>> {
+        Box::pin(async move {
+            let orders = self.orders(call.channels);
+            run_channels(&comm, &orders, call.collective, call.op).await
+        })
+    }
+}
+
 /// The directed rings the ring schedule spreads `channels` over on `topology`: each cycle of
 /// neighbouring SIPs ([`Topology::sip_cycles`]) and, where its links are full duplex, the
 /// same cycle the other way. `auto` takes them all; `N` takes the first `N`, reusing them in
