@@ -266,7 +266,8 @@ impl Topology {
     }
 
     /// The deterministic shortest route from `from` to `to` (see [`crate::routing`] for the
-    /// tie-break). Allocates the returned list: route once per transfer, not per packet.
+    /// choice among tied paths). Allocates the returned list: route once per transfer, not per
+    /// packet.
     ///
     /// # Errors
     /// [`ModelError::NoSuchNode`] if either index is not in this topology.
