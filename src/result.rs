@@ -36,6 +36,9 @@ pub(crate) struct RunJson {
     row: ResultRow,
     /// The exact simulated time, in picoseconds.
     time_ps: u64,
+    /// The ring's order (ranks), for the ring algorithm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) ring_order: Option<Vec<u32>>,
 }
 
 impl RunJson {
@@ -46,6 +49,7 @@ impl RunJson {
         RunJson {
             row,
             time_ps: report.time.as_ps(),
+            ring_order: None,
         }
     }
 }

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use clap::Args;
+use kernbench_algorithms::blocks::ring_orders;
 use kernbench_algorithms::{
-    Algorithm, Collective, CollectiveError, RunConfig, RunReport, run_collective,
+    Algorithm, Collective, CollectiveError, RingInOrder, RunConfig, RunReport, run_collective,
 };
 use kernbench_model::{
     Bytes, MemoryKind, ModelError, ReduceOp, Topology, TopologySource, TraceTrack, parse_time,
@@ -62,6 +63,10 @@ pub(crate) struct RunArgs {
     /// move in chunks of at most this size, forwarded as they arrive, so steps pipeline.
     #[arg(long, value_name = "SIZE", default_value = "1MiB")]
     chunk_size: String,
+    /// The ring's order, as ranks separated by commas (`0,1,3,2`): every rank once. By
+    /// default the ring walks a cycle of neighbouring SIPs (rank order where there is none).
+    #[arg(long, value_name = "RANKS")]
+    ring_order: Option<String>,
     /// Split the data over this many channels (rings or dimension orders on other links or
     /// directions, run at once), or `auto`: as many as the wiring gives.
     #[arg(long, value_name = "N|auto", default_value = "auto")]
@@ -144,8 +149,34 @@ fn algorithm_help() -> String {
 
 /// `kernbench run`.
 pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
-    let config = args.config()?;
+    let mut config = args.config()?;
     let topology = Rc::new(TopologySource::parse(&args.topology)?.load()?);
+    let ring_order = match &args.ring_order {
+        Some(text) => {
+            if config.algorithm.name() != Algorithm::Ring.name() {
+                return Err(Failure::BadInput(format!(
+                    "--ring-order: the {} algorithm has no ring order; use it with --algorithm ring",
+                    config.algorithm.name()
+                )));
+            }
+            let order = parse_ranks(text).map_err(bad("ring-order"))?;
+            config.algorithm = Rc::new(RingInOrder::new(order.clone()));
+            Some((order, "as given"))
+        }
+        None if config.algorithm.name() == Algorithm::Ring.name() => {
+            let orders = ring_orders(&topology, config.channels);
+            let wired = !topology.sip_cycles().is_empty();
+            orders.first().map(|o| {
+                let how = if wired {
+                    "along the wiring"
+                } else {
+                    "rank order"
+                };
+                (o.to_vec(), how)
+            })
+        }
+        None => None,
+    };
     let report = run_collective(topology.clone(), &config).map_err(|e| match e {
         // The topology file sets the capacity: name it, as every other value error does.
         CollectiveError::Model(model) if matches!(*model, ModelError::DoesNotFit { .. }) => {
@@ -157,11 +188,55 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
         write_trace(path, &topology, &report)?;
     }
     if args.json {
-        let json = serde_json::to_string(&crate::result::RunJson::of(&report))
+        let mut record = crate::result::RunJson::of(&report);
+        record.ring_order = ring_order.map(|(order, _)| order);
+        let json = serde_json::to_string(&record)
             .map_err(|e| Failure::Internal(format!("cannot write JSON: {e}")))?;
         print(&format!("{json}\n"))
     } else {
-        print(&table(&report, &config))
+        let mut text = table(&report, &config);
+        if let Some((order, how)) = &ring_order {
+            text.insert_str(
+                text.find('\n').map_or(0, |i| i + 1),
+                &format!("# ring order ({how}): {}\n", order_text(order)),
+            );
+        }
+        print(&text)
+    }
+}
+
+/// Ranks as written on the command line: `0,1,3,2`.
+fn parse_ranks(text: &str) -> Result<Vec<u32>, String> {
+    text.split(',')
+        .map(|r| {
+            r.trim().parse::<u32>().map_err(|_| {
+                format!(
+                    "\"{}\" is not a rank; write ranks separated by commas, e.g. 0,1,3,2",
+                    r.trim()
+                )
+            })
+        })
+        .collect()
+}
+
+/// An order for a table line: every rank up to 32, else the first 16 and the last 4.
+fn order_text(order: &[u32]) -> String {
+    let show = |ranks: &[u32]| {
+        ranks
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    if order.len() <= 32 {
+        show(order)
+    } else {
+        format!(
+            "{} ... {} ({} ranks)",
+            show(&order[..16]),
+            show(&order[order.len() - 4..]),
+            order.len()
+        )
     }
 }
 

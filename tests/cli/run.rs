@@ -299,3 +299,68 @@ fn a_large_all_reduce_on_two_sips_comes_within_2_percent_of_the_bound() {
     // 16 MiB / 169,802.56 ns = 98.80 GB/s; the factor 2(n-1)/n is 1 for two ranks.
     assert!((0.98..=1.0).contains(&efficiency), "{json}");
 }
+
+#[test]
+fn run_shows_the_ring_order_along_the_wiring_and_takes_one_given() {
+    let out = kernbench(&[
+        "run",
+        "--topology",
+        "topologies/torus4x4.ron",
+        "--size",
+        "1MiB",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Each step is one hop of the 4x4 torus (rows wrap: 3 -> 7 -> 4 are neighbours).
+    assert!(
+        stdout(&out)
+            .contains("\n# ring order (along the wiring): 0 1 2 3 7 4 5 6 10 9 8 11 15 14 13 12\n"),
+        "{}",
+        stdout(&out)
+    );
+    let out = kernbench(&[
+        "run",
+        "--topology",
+        "topologies/ring8.ron",
+        "--size",
+        "1MiB",
+        "--ring-order",
+        "0,2,4,6,7,5,3,1",
+        "--verify",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(stdout(&out).trim()).expect("JSON");
+    assert_eq!(
+        json["ring_order"],
+        serde_json::json!([0, 2, 4, 6, 7, 5, 3, 1])
+    );
+    assert_eq!(json["verified"], true);
+}
+
+#[test]
+fn a_ring_order_that_is_not_a_permutation_is_bad_input() {
+    for (order, message) in [
+        (
+            "0,2,4",
+            "error: ring all-reduce does not run on topology ring8: the ring order names 3 ranks, but ring8 has 8; name each rank once\n",
+        ),
+        (
+            "0,1,2,3,4,5,6,6",
+            "error: ring all-reduce does not run on topology ring8: the ring order names rank 6 twice; name each of the 8 ranks once\n",
+        ),
+        (
+            "0,x",
+            "error: --ring-order: \"x\" is not a rank; write ranks separated by commas, e.g. 0,1,3,2\n",
+        ),
+    ] {
+        let out = kernbench(&[
+            "run",
+            "--topology",
+            "topologies/ring8.ron",
+            "--ring-order",
+            order,
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{order}");
+        assert_eq!(stderr(&out), message, "{order}");
+    }
+}
