@@ -196,10 +196,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
     } else {
         let mut text = table(&report, &config);
         if let Some((order, how)) = &ring_order {
-            text.insert_str(
-                text.find('\n').map_or(0, |i| i + 1),
-                &format!("# ring order ({how}): {}\n", order_text(order)),
-            );
+            text.push_str(&format!("# ring order ({how}): {}\n", order_text(order)));
         }
         print(&text)
     }

@@ -46,9 +46,15 @@
 //! reduction does not overlap its transfer. The participants move `2(p-1) * S` bytes over the
 //! network in an all-reduce, plus `2q * S` for the fold.
 //!
+//! The all-reduce on a machine with a cycle of neighbouring SIPs (rings, tori, ...) runs the
+//! steps nearest first (distance doubling with vector halving): participant `j` takes the
+//! part of `bitrev(j)`, so the largest exchange is with `j xor 1`, the next with `j xor 2`,
+//! and the farthest partner gets the smallest block. Same bytes, fewer of them far away.
+//!
 //! ## Topologies
 //! Any: the schedule is logical. Partners at distance `d` are best neighbours, as on a
-//! hypercube or a fully connected machine; on a ring the far steps cross many links.
+//! hypercube or a fully connected machine; on a ring the far steps cross many links (which
+//! is why the all-reduce sends its largest blocks to the nearest partners there).
 //! Broadcast and reduce are refused: halving-doubling spreads the result over all ranks; use
 //! tree or direct.
 
@@ -176,6 +182,21 @@ pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), Collecti
             comm.recv_store(r - 1, FOLD).await;
         }
     }
+    // All-reduce on a wired machine runs nearest first: participant `j` plays the part of
+    // `bitrev(j)`, so the first (largest) exchange, at distance p/2 in the roles, is with
+    // `j xor 1`, a neighbour. Reduce-scatter and all-gather keep their roles: rank r must own
+    // segment r.
+    let nearest_first = call.collective == Collective::AllReduce
+        && !comm.machine().topology().sip_cycles().is_empty();
+    let role = |j: u32| {
+        if nearest_first && plan.steps > 0 {
+            j.reverse_bits() >> (32 - plan.steps)
+        } else {
+            j
+        }
+    };
+    let partner_of = |d: u32| plan.rank_of(role(role(j) ^ d));
+    let j = role(j);
     let (mut lo, mut hi) = if reduce { (0, plan.p) } else { (j, j + 1) };
     let mut channel = STEPS;
     if reduce {
@@ -187,7 +208,7 @@ pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), Collecti
             } else {
                 ((mid, hi), (lo, mid))
             };
-            let partner = plan.rank_of(j ^ d);
+            let partner = partner_of(d);
             let (o, l) = plan.range(give.0, give.1);
             let send = comm.spawn_send(partner, channel, o, l);
             comm.recv_reduce(partner, channel, call.op).await?;
@@ -202,7 +223,7 @@ pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), Collecti
     if gather {
         let mut d = 1;
         while d < plan.p {
-            let partner = plan.rank_of(j ^ d);
+            let partner = partner_of(d);
             let (o, l) = plan.range(lo, hi);
             let send = comm.spawn_send(partner, channel, o, l);
             comm.recv_store(partner, channel).await;

@@ -245,7 +245,7 @@ const REFERENCES: &[Reference] = &[
         "halving-doubling",
         4096,
         "hbm",
-        9621270,
+        9529110,
         352,
     ),
     (
@@ -254,8 +254,8 @@ const REFERENCES: &[Reference] = &[
         "halving-doubling",
         1048588,
         "hbm",
-        41024262,
-        24152,
+        33159816,
+        18123,
     ),
     (
         "ring8.ron",
@@ -263,8 +263,8 @@ const REFERENCES: &[Reference] = &[
         "halving-doubling",
         6291456,
         "hbm",
-        213657600,
-        140880,
+        166471680,
+        102780,
     ),
     (
         "ring8.ron",
@@ -515,7 +515,7 @@ const REFERENCES: &[Reference] = &[
         "halving-doubling",
         4096,
         "hbm",
-        15470683,
+        15419483,
         816,
     ),
     (
@@ -524,8 +524,8 @@ const REFERENCES: &[Reference] = &[
         "halving-doubling",
         1048588,
         "hbm",
-        74191942,
-        40628,
+        55841622,
+        34454,
     ),
     (
         "torus4x4.ron",
@@ -533,8 +533,8 @@ const REFERENCES: &[Reference] = &[
         "halving-doubling",
         6291456,
         "hbm",
-        378057184,
-        239824,
+        267956704,
+        202960,
     ),
     (
         "torus4x4.ron",
@@ -623,8 +623,8 @@ const REFERENCES: &[Reference] = &[
         "halving-doubling",
         4194304,
         "hbm",
-        2878459840,
-        394942,
+        2758518880,
+        338483,
     ),
     (
         "ring64.ron",

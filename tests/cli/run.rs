@@ -94,6 +94,7 @@ fn run_json_is_the_sweep_row_plus_time_ps_and_verified_is_null_when_unchecked() 
         "verified",
         "events",
         "time_ps",
+        "ring_order",
     ];
     let line = stdout(&out);
     let positions: Vec<usize> = expected
