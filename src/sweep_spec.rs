@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use kernbench_algorithms::{Algorithm, Collective};
+use kernbench_algorithms::{Algorithm, Channels, Collective};
 use kernbench_engine::SimTime;
 use kernbench_model::{
     Bytes, Generated, MemoryKind, Topology, TopologySource, TopologySpec, parse_time,
@@ -87,6 +87,10 @@ pub(crate) struct Point {
     pub(crate) algorithm: Algorithm,
     pub(crate) memory: MemoryKind,
     pub(crate) bytes: u64,
+    /// The channels asked for (`RunConfig::channels`).
+    pub(crate) channels: Channels,
+    /// The largest message of chunking algorithms (`RunConfig::chunk`).
+    pub(crate) chunk: Bytes,
 }
 
 /// The most points one sweep may hold; a typo such as factor 1 is caught before anything runs.
@@ -136,6 +140,8 @@ impl Sweep {
                                 algorithm,
                                 memory,
                                 bytes,
+                                channels: Channels::Auto,
+                                chunk: kernbench_algorithms::DEFAULT_CHUNK,
                             });
                         }
                     }

@@ -177,6 +177,8 @@ mod tests {
                 memory: "hbm".into(),
                 algorithm: "ring".into(),
                 bytes: 1 << 20,
+                channels: "auto".into(),
+                chunk_bytes: 1 << 20,
                 link: format!("c0.s{i}.hub->c0.s{}.hub", (i + 1) % 12),
                 class: if i % 3 == 0 {
                     "noc".into()
