@@ -59,6 +59,7 @@ mod jsonl;
 mod order;
 mod plot;
 mod row;
+mod series;
 mod summary;
 pub mod synthetic;
 mod trace;

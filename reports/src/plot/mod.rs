@@ -274,6 +274,45 @@ mod tests {
     }
 
     #[test]
+    fn runs_with_other_channels_are_lines_and_link_panels_of_their_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let auto = small_sweep();
+        let mut rows = auto.clone();
+        rows.extend(auto.into_iter().map(|r| ResultRow {
+            channels: "1".into(),
+            time_ns: r.time_ns.map(|t| t * 2.0),
+            busbw_gbps: r.busbw_gbps.map(|b| b / 2.0),
+            ..r
+        }));
+        let written = plot_busbw(&rows, dir.path()).unwrap();
+        let svg = std::fs::read_to_string(&written[0]).unwrap();
+        assert!(
+            svg.contains("ring (1 ch)") && svg.contains("ring (auto ch)"),
+            "both channel counts are in the legend"
+        );
+        assert!(
+            !svg.contains(">ring<"),
+            "no line is labelled by its algorithm alone"
+        );
+
+        let mut links = usage();
+        links.extend(usage().into_iter().map(|r| LinkUsage {
+            channels: "1".into(),
+            utilisation: r.utilisation / 2.0,
+            ..r
+        }));
+        let written =
+            plot_link_utilisation(&links, 5, dir.path(), &PlotOptions::default()).unwrap();
+        let svg = std::fs::read_to_string(&written[0]).unwrap();
+        assert!(
+            svg.contains("all-reduce: ring (1 ch), hbm, 1M per rank")
+                && svg.contains("all-reduce: ring (auto ch), hbm, 1M per rank"),
+            "each panel names its channels"
+        );
+        assert!(svg.contains("90.0%") && svg.contains("45.0%"));
+    }
+
+    #[test]
     fn the_same_rows_give_the_same_bytes() {
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let rows = small_sweep();
