@@ -11,7 +11,9 @@ use std::time::Instant;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use kernbench_algorithms::{CollectiveError, RunConfig, RunReport, run_collective};
+use kernbench_algorithms::{
+    Channels, CollectiveError, DEFAULT_CHUNK, RunConfig, RunReport, run_collective,
+};
 use kernbench_model::{Bytes, ReduceOp, Topology};
 use kernbench_reports::{
     CsvWriter, JsonlWriter, LinkUsage, PlotOptions, ReportError, ResultRow, RowKey, RowStatus,
@@ -478,8 +480,16 @@ impl Progress {
             row.events.unwrap_or(0),
             std::sync::atomic::Ordering::Relaxed,
         );
+        // Channels and chunk size only where they are not the defaults, as most sweeps run.
+        let mut settings = String::new();
+        if row.channels != Channels::Auto.to_string() {
+            settings.push_str(&format!(" {} ch", row.channels));
+        }
+        if row.chunk_bytes != DEFAULT_CHUNK.0 {
+            settings.push_str(&format!(" chunk {}", Bytes(row.chunk_bytes)));
+        }
         let line = format!(
-            "{} {} {} {} {} B: {}",
+            "{} {} {} {} {} B{settings}: {}",
             row.topology,
             row.collective,
             row.algorithm,
