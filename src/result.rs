@@ -14,6 +14,8 @@ pub(crate) fn key_of_report(report: &RunReport) -> RowKey {
         algorithm: report.algorithm.clone(),
         bytes: report.bytes.0,
         world_size: report.world_size,
+        channels: report.channels.to_string(),
+        chunk_bytes: report.chunk.0,
     }
 }
 

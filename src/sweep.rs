@@ -11,7 +11,9 @@ use std::time::Instant;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use kernbench_algorithms::{CollectiveError, RunConfig, RunReport, run_collective};
+use kernbench_algorithms::{
+    Channels, CollectiveError, DEFAULT_CHUNK, RunConfig, RunReport, run_collective,
+};
 use kernbench_model::{Bytes, ReduceOp, Topology};
 use kernbench_reports::{
     CsvWriter, JsonlWriter, LinkUsage, PlotOptions, ReportError, ResultRow, RowKey, RowStatus,
@@ -80,6 +82,8 @@ fn key_of(point: &Point) -> RowKey {
         algorithm: point.algorithm.to_string(),
         bytes: point.bytes,
         world_size: point.world_size,
+        channels: point.channels.to_string(),
+        chunk_bytes: point.chunk.0,
     }
 }
 
@@ -294,6 +298,8 @@ fn finish(out: &Path, dirs: &[PathBuf], inputs: Folder) -> Result<(), Failure> {
                         r.memory.as_str(),
                         r.algorithm.as_str(),
                         r.bytes,
+                        r.channels.as_str(),
+                        r.chunk_bytes,
                     )
                 })
                 .collect();
@@ -338,16 +344,26 @@ fn finish(out: &Path, dirs: &[PathBuf], inputs: Folder) -> Result<(), Failure> {
     ))
 }
 
-/// The point a link row belongs to, as [`RowKey`] orders points: topology, collective,
-/// memory, algorithm, size (a topology name fixes the world size).
-type LinkPoint<'a> = (&'a str, &'a str, &'a str, &'a str, u64);
+/// The point a link row belongs to: topology, collective, memory, algorithm, size,
+/// channels, chunk size (a topology name fixes the world size). Channels sort as text here:
+/// this key only finds and deduplicates, the link file's order is by it but no reader
+/// depends on that order.
+type LinkPoint<'a> = (&'a str, &'a str, &'a str, &'a str, u64, &'a str, u64);
 
 /// The identity of a link row: its point and the link. The collective is in it so that the
 /// all-gather rows of a point do not replace the all-reduce rows of the same algorithm,
 /// memory and size.
 fn link_key(l: &LinkUsage) -> (LinkPoint<'_>, &str) {
     (
-        (&l.topology, &l.collective, &l.memory, &l.algorithm, l.bytes),
+        (
+            &l.topology,
+            &l.collective,
+            &l.memory,
+            &l.algorithm,
+            l.bytes,
+            &l.channels,
+            l.chunk_bytes,
+        ),
         &l.link,
     )
 }
@@ -363,8 +379,8 @@ fn run_point(sweep: &Sweep, point: &Point, largest: u64) -> (ResultRow, Vec<Link
         verify: sweep.verify,
         op: ReduceOp::Sum,
         root: 0,
-        chunk: kernbench_algorithms::DEFAULT_CHUNK,
-        channels: kernbench_algorithms::Channels::Auto,
+        chunk: point.chunk,
+        channels: point.channels,
         time_limit: sweep.time_limit,
         trace: false,
     };
@@ -419,6 +435,8 @@ fn link_usage(topology: &Topology, point: &Point, report: &RunReport) -> Vec<Lin
                 memory: point.memory.to_string(),
                 algorithm: point.algorithm.to_string(),
                 bytes: point.bytes,
+                channels: point.channels.to_string(),
+                chunk_bytes: point.chunk.0,
                 link: format!("{}->{}", topology.node(a), topology.node(b)),
                 class: link.class.to_string(),
                 bytes_carried: s.bytes,
@@ -462,8 +480,16 @@ impl Progress {
             row.events.unwrap_or(0),
             std::sync::atomic::Ordering::Relaxed,
         );
+        // Channels and chunk size only where they are not the defaults, as most sweeps run.
+        let mut settings = String::new();
+        if row.channels != Channels::Auto.to_string() {
+            settings.push_str(&format!(" {} ch", row.channels));
+        }
+        if row.chunk_bytes != DEFAULT_CHUNK.0 {
+            settings.push_str(&format!(" chunk {}", Bytes(row.chunk_bytes)));
+        }
         let line = format!(
-            "{} {} {} {} {} B: {}",
+            "{} {} {} {} {} B{settings}: {}",
             row.topology,
             row.collective,
             row.algorithm,

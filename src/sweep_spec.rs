@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use kernbench_algorithms::{Algorithm, Collective};
+use kernbench_algorithms::{Algorithm, Channels, Collective, DEFAULT_CHUNK};
 use kernbench_engine::SimTime;
 use kernbench_model::{
     Bytes, Generated, MemoryKind, Topology, TopologySource, TopologySpec, parse_time,
@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::Failure;
 use crate::ron_file::{self, bad};
+use crate::run::parse_chunk;
 
 /// A sweep file as written (RON). Every list is crossed with every other.
 ///
@@ -23,6 +24,8 @@ use crate::ron_file::{self, bad};
 ///     algorithms: ["ring", "tree"],
 ///     sizes: Range(from: "1KiB", to: "1GiB", factor: 4),   // or List(["4KiB", "1MiB"])
 ///     memories: ["tcm", "sram", "hbm"],
+///     channels: ["auto", "1", "2"],             // optional, default ["auto"]
+///     chunk_sizes: ["1MiB", "256KiB"],          // optional, default ["1MiB"]
 ///     verify: false,
 ///     time_limit: "1s",                         // optional: a point still running is failed
 /// )
@@ -38,6 +41,12 @@ pub(crate) struct SweepFile {
     sizes: Sizes,
     #[serde(default = "all_memories")]
     memories: Vec<String>,
+    /// `RunConfig::channels` of the points: `auto` or a count from 1 to 64.
+    #[serde(default = "auto_channels")]
+    channels: Vec<String>,
+    /// `RunConfig::chunk` of the points: sizes, multiples of 4 bytes.
+    #[serde(default = "default_chunk")]
+    chunk_sizes: Vec<String>,
     #[serde(default)]
     verify: bool,
     #[serde(default)]
@@ -50,6 +59,14 @@ fn all_reduce() -> Vec<String> {
 
 fn all_memories() -> Vec<String> {
     ["tcm", "sram", "hbm"].map(String::from).to_vec()
+}
+
+fn auto_channels() -> Vec<String> {
+    vec![Channels::Auto.to_string()]
+}
+
+fn default_chunk() -> Vec<String> {
+    vec![DEFAULT_CHUNK.to_string()]
 }
 
 /// Message sizes per rank.
@@ -87,6 +104,10 @@ pub(crate) struct Point {
     pub(crate) algorithm: Algorithm,
     pub(crate) memory: MemoryKind,
     pub(crate) bytes: u64,
+    /// The channels asked for (`RunConfig::channels`).
+    pub(crate) channels: Channels,
+    /// The largest message of chunking algorithms (`RunConfig::chunk`).
+    pub(crate) chunk: Bytes,
 }
 
 /// The most points one sweep may hold; a typo such as factor 1 is caught before anything runs.
@@ -106,14 +127,27 @@ impl Sweep {
         let algorithms: Vec<Algorithm> = parse_all(file, "algorithms", &spec.algorithms)?;
         let memories: Vec<MemoryKind> = parse_all(file, "memories", &spec.memories)?;
         let sizes = expand_sizes(file, &spec.sizes)?;
+        let channels = parse_entries(file, "channels", &spec.channels, |text| {
+            text.parse::<Channels>()
+        })?;
+        let chunks = parse_entries(file, "chunk_sizes", &spec.chunk_sizes, parse_chunk)?;
         let time_limit = spec
             .time_limit
             .as_deref()
             .map(parse_time)
             .transpose()
             .map_err(|e| bad(file, "time_limit", e))?;
-        let count =
-            topologies.len() * collectives.len() * algorithms.len() * memories.len() * sizes.len();
+        let count = [
+            topologies.len(),
+            collectives.len(),
+            algorithms.len(),
+            memories.len(),
+            sizes.len(),
+            channels.len(),
+            chunks.len(),
+        ]
+        .iter()
+        .fold(1usize, |count, n| count.saturating_mul(*n));
         if count > MAX_POINTS {
             return Err(bad(
                 file,
@@ -128,15 +162,21 @@ impl Sweep {
                 for &algorithm in &algorithms {
                     for &memory in &memories {
                         for &bytes in &sizes {
-                            points.push(Point {
-                                topology: t,
-                                topology_name: topology.name.clone(),
-                                world_size,
-                                collective,
-                                algorithm,
-                                memory,
-                                bytes,
-                            });
+                            for &channels in &channels {
+                                for &chunk in &chunks {
+                                    points.push(Point {
+                                        topology: t,
+                                        topology_name: topology.name.clone(),
+                                        world_size,
+                                        collective,
+                                        algorithm,
+                                        memory,
+                                        bytes,
+                                        channels,
+                                        chunk,
+                                    });
+                                }
+                            }
                         }
                     }
                 }
@@ -166,6 +206,24 @@ where
     names
         .iter()
         .map(|n| n.parse::<T>().map_err(|e| bad(file, field, e)))
+        .collect()
+}
+
+/// Parses every entry of list `field` with `parse`; an error names the entry, `field[i]`
+/// (0-based), and an empty list is refused.
+fn parse_entries<T, E: std::fmt::Display>(
+    file: &Path,
+    field: &str,
+    entries: &[String],
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<Vec<T>, Failure> {
+    if entries.is_empty() {
+        return Err(bad(file, field, "the list is empty; name at least one"));
+    }
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, text)| parse(text).map_err(|e| bad(file, &format!("{field}[{i}]"), e)))
         .collect()
 }
 

@@ -82,6 +82,11 @@ pub struct RunReport {
     pub bytes: Bytes,
     /// Ranks (= SIPs).
     pub world_size: u32,
+    /// The channels asked for ([`RunConfig::channels`]): `auto` stays `auto`, not the count
+    /// the schedule chose, so the report names the point as it was requested.
+    pub channels: Channels,
+    /// The largest message asked for ([`RunConfig::chunk`]).
+    pub chunk: Bytes,
     /// Simulated time from the start to the last rank's finish (exact, in picoseconds).
     pub time: SimTime,
     /// `bytes / time`, in GB/s (1e9 bytes per second).
@@ -189,6 +194,8 @@ pub fn run_collective(
         memory,
         bytes: config.bytes,
         world_size,
+        channels: config.channels,
+        chunk: config.chunk,
         time,
         algbw_gbps: algbw,
         busbw_gbps: algbw * config.collective.busbw_factor(world_size),

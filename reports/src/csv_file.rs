@@ -254,7 +254,7 @@ mod tests {
         let text = fs::read_to_string(&path).unwrap();
         assert_eq!(text.matches("topology,collective").count(), 1, "{text}");
         assert!(
-            text.starts_with("topology,collective,algorithm,memory,bytes,world_size,status,error,")
+            text.starts_with("topology,collective,algorithm,memory,bytes,world_size,channels,chunk_bytes,status,error,")
         );
         assert_eq!(read_csv::<ResultRow>(&path).unwrap(), rows);
     }
@@ -299,6 +299,8 @@ mod tests {
             memory: "hbm".into(),
             algorithm: "ring".into(),
             bytes: 1 << 20,
+            channels: "auto".into(),
+            chunk_bytes: 1 << 20,
             link: "c0.s0.hub->c0.s1.hub".into(),
             class: "sip".into(),
             bytes_carried: 917_504,

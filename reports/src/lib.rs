@@ -31,6 +31,8 @@
 //!     memory: "hbm".into(),
 //!     bytes: 1 << 20,
 //!     world_size: 8,
+//!     channels: "auto".into(),
+//!     chunk_bytes: 1 << 20,
 //!     status: RowStatus::Ok,
 //!     error: None,
 //!     time_ns: Some(12_345.0),
@@ -57,6 +59,7 @@ mod jsonl;
 mod order;
 mod plot;
 mod row;
+mod series;
 mod summary;
 pub mod synthetic;
 mod trace;

@@ -45,12 +45,10 @@ pub(crate) fn memory_key(name: &str) -> (usize, &str) {
     key(MEMORIES, name)
 }
 
-/// Sorts and deduplicates algorithm names into their display order.
-pub(crate) fn sorted_algorithms<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
-    let mut names: Vec<&str> = names.into_iter().collect();
-    names.sort_by(|a, b| algorithm_key(a).cmp(&algorithm_key(b)));
-    names.dedup();
-    names
+/// Sort key of a channels value: counts by value (`2` before `16`), then `auto` (as many as
+/// the wiring gives, so at least any count) and anything else, by name.
+pub(crate) fn channels_key(channels: &str) -> (u32, &str) {
+    (channels.parse::<u32>().unwrap_or(u32::MAX), channels)
 }
 
 #[cfg(test)]
@@ -59,9 +57,17 @@ mod tests {
 
     #[test]
     fn known_names_come_first_in_domain_order_then_others_alphabetically() {
-        let names = sorted_algorithms(["zeta", "tree", "ring", "alpha", "ring"]);
+        let mut names = ["zeta", "tree", "ring", "alpha"];
+        names.sort_by_key(|name| algorithm_key(name));
         assert_eq!(names, ["ring", "tree", "alpha", "zeta"]);
         assert!(memory_key("tcm") < memory_key("hbm"));
         assert!(collective_key("all-reduce") < collective_key("all-gather"));
+    }
+
+    #[test]
+    fn channel_counts_sort_by_value_and_auto_after_them() {
+        let mut channels = ["auto", "16", "2", "1"];
+        channels.sort_by_key(|c| channels_key(c));
+        assert_eq!(channels, ["1", "2", "16", "auto"]);
     }
 }

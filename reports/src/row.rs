@@ -1,9 +1,12 @@
 //! The plain rows the reports room consumes: one [`ResultRow`] per sweep point and one
 //! [`LinkUsage`] per link of a run.
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+use crate::order::channels_key;
 
 /// How a sweep point ended.
 ///
@@ -52,6 +55,14 @@ pub struct ResultRow {
     pub bytes: u64,
     /// Number of ranks (SIPs).
     pub world_size: u32,
+    /// The channels the point asked for: `"auto"` (as many as the wiring gives) or a count,
+    /// `"2"`. A row written before this column existed reads as `"auto"`, what it ran.
+    #[serde(default = "auto_channels")]
+    pub channels: String,
+    /// The chunk size the point asked for, in bytes: the largest message of chunking
+    /// algorithms. A row written before this column existed reads as 1048576, what it ran.
+    #[serde(default = "default_chunk_bytes")]
+    pub chunk_bytes: u64,
     /// How the point ended.
     pub status: RowStatus,
     /// Why the point is not [`RowStatus::Ok`]; `None` when it is.
@@ -85,6 +96,8 @@ impl ResultRow {
             algorithm,
             bytes,
             world_size,
+            channels,
+            chunk_bytes,
         } = key;
         ResultRow {
             topology,
@@ -93,6 +106,8 @@ impl ResultRow {
             memory,
             bytes,
             world_size,
+            channels,
+            chunk_bytes,
             status: RowStatus::Ok,
             error: None,
             time_ns: None,
@@ -114,6 +129,8 @@ impl ResultRow {
             algorithm: self.algorithm.clone(),
             bytes: self.bytes,
             world_size: self.world_size,
+            channels: self.channels.clone(),
+            chunk_bytes: self.chunk_bytes,
         }
     }
 
@@ -127,9 +144,20 @@ impl ResultRow {
     }
 }
 
+/// The `channels` of rows written before the column existed: those versions ran `auto`.
+fn auto_channels() -> String {
+    "auto".to_string()
+}
+
+/// The `chunk_bytes` of rows written before the column existed: those versions ran 1 MiB.
+fn default_chunk_bytes() -> u64 {
+    1 << 20
+}
+
 /// The identity of a sweep point. Orders by topology, collective, memory, algorithm, size,
-/// world size, which is the order [`merge`] returns rows in.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// world size, channels (counts by value, then `auto`), chunk size, which is the order
+/// [`merge`] returns rows in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RowKey {
     /// Topology name.
     pub topology: String,
@@ -143,6 +171,38 @@ pub struct RowKey {
     pub bytes: u64,
     /// Number of ranks.
     pub world_size: u32,
+    /// Channels asked for: `"auto"` or a count.
+    pub channels: String,
+    /// Chunk size asked for, in bytes.
+    pub chunk_bytes: u64,
+}
+
+impl RowKey {
+    /// The fields in sort order, channels by [`channels_key`](crate::order::channels_key) so that 2 comes before 16.
+    fn order(&self) -> (&str, &str, &str, &str, u64, u32, (u32, &str), u64) {
+        (
+            &self.topology,
+            &self.collective,
+            &self.memory,
+            &self.algorithm,
+            self.bytes,
+            self.world_size,
+            channels_key(&self.channels),
+            self.chunk_bytes,
+        )
+    }
+}
+
+impl PartialOrd for RowKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for RowKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.order().cmp(&other.order())
+    }
 }
 
 /// Joins shards of results into one list, one row per sweep point, sorted by [`RowKey`].
@@ -177,6 +237,12 @@ pub struct LinkUsage {
     pub algorithm: String,
     /// Message size per rank of the run, in bytes.
     pub bytes: u64,
+    /// Channels of the run, as [`ResultRow::channels`] (and read the same way when missing).
+    #[serde(default = "auto_channels")]
+    pub channels: String,
+    /// Chunk size of the run in bytes, as [`ResultRow::chunk_bytes`].
+    #[serde(default = "default_chunk_bytes")]
+    pub chunk_bytes: u64,
     /// The directed link, e.g. `"c0.s0.hub->c0.s1.hub"`.
     pub link: String,
     /// The link's class, e.g. `"noc"`, `"sip"`, `"cube"`.
@@ -203,6 +269,8 @@ impl Record for ResultRow {
         "memory",
         "bytes",
         "world_size",
+        "channels",
+        "chunk_bytes",
         "status",
         "error",
         "time_ns",
@@ -222,6 +290,8 @@ impl Record for LinkUsage {
         "memory",
         "algorithm",
         "bytes",
+        "channels",
+        "chunk_bytes",
         "link",
         "class",
         "bytes_carried",
@@ -250,6 +320,8 @@ pub(crate) mod tests {
             memory: memory.into(),
             bytes,
             world_size: 8,
+            channels: "auto".into(),
+            chunk_bytes: 1 << 20,
             status: RowStatus::Ok,
             error: None,
             time_ns: Some(time_ns),
@@ -302,6 +374,8 @@ pub(crate) mod tests {
             memory: "hbm".into(),
             algorithm: "ring".into(),
             bytes: 1024,
+            channels: "2".into(),
+            chunk_bytes: 1 << 18,
             link: "a->b".into(),
             class: "sip".into(),
             bytes_carried: 10,
@@ -315,9 +389,35 @@ pub(crate) mod tests {
     fn the_bound_and_efficiency_stand_right_after_busbw_in_the_csv_header() {
         assert_eq!(
             ResultRow::FIELDS.join(","),
-            "topology,collective,algorithm,memory,bytes,world_size,status,error,time_ns,\
-             algbw_gbps,busbw_gbps,bound_gbps,efficiency,verified,events"
+            "topology,collective,algorithm,memory,bytes,world_size,channels,chunk_bytes,status,\
+             error,time_ns,algbw_gbps,busbw_gbps,bound_gbps,efficiency,verified,events"
         );
+    }
+
+    #[test]
+    fn a_row_written_before_channels_and_chunk_existed_reads_as_what_it_ran() {
+        let mut line = serde_json::to_value(ok_row("ring8", "ring", "hbm", 1024, 10.0)).unwrap();
+        let object = line.as_object_mut().unwrap();
+        object.remove("channels");
+        object.remove("chunk_bytes");
+        let row: ResultRow = serde_json::from_value(line).unwrap();
+        assert_eq!((row.channels.as_str(), row.chunk_bytes), ("auto", 1 << 20));
+    }
+
+    #[test]
+    fn keys_order_channel_counts_by_value_then_auto_then_chunk_sizes() {
+        let key = |channels: &str, chunk_bytes: u64| RowKey {
+            channels: channels.into(),
+            chunk_bytes,
+            ..ok_row("ring8", "ring", "hbm", 1024, 10.0).key()
+        };
+        let mut keys = [key("auto", 1), key("16", 1), key("2", 8), key("2", 4)];
+        keys.sort();
+        let order: Vec<(&str, u64)> = keys
+            .iter()
+            .map(|k| (k.channels.as_str(), k.chunk_bytes))
+            .collect();
+        assert_eq!(order, [("2", 4), ("2", 8), ("16", 1), ("auto", 1)]);
     }
 
     #[test]

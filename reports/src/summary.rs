@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use crate::ReportError;
 use crate::atomic::{ensure_dir, write_file};
-use crate::order::{collective_key, memory_key, sorted_algorithms};
+use crate::order::{collective_key, memory_key};
 use crate::row::{ResultRow, RowStatus};
+use crate::series::{Series, Varies};
 use crate::units::{human_bandwidth_gbps, human_time_ns, size_label};
 
 /// The file name [`write_summary`] writes.
@@ -22,9 +23,12 @@ struct GroupKey<'a> {
     memory: (usize, &'a str),
 }
 
-/// Groups rows into summary tables; within a table, the last row for a (size, algorithm) wins.
-fn groups(rows: &[ResultRow]) -> BTreeMap<GroupKey<'_>, BTreeMap<(u64, &str), &ResultRow>> {
-    let mut groups: BTreeMap<GroupKey<'_>, BTreeMap<(u64, &str), &ResultRow>> = BTreeMap::new();
+/// The cells of one table by (size, column).
+type Cells<'a> = BTreeMap<(u64, Series<'a>), &'a ResultRow>;
+
+/// Groups rows into summary tables; within a table, the last row for a (size, series) wins.
+fn groups(rows: &[ResultRow]) -> BTreeMap<GroupKey<'_>, Cells<'_>> {
+    let mut groups: BTreeMap<GroupKey<'_>, Cells<'_>> = BTreeMap::new();
     for row in rows {
         let key = GroupKey {
             collective: collective_key(&row.collective),
@@ -34,7 +38,7 @@ fn groups(rows: &[ResultRow]) -> BTreeMap<GroupKey<'_>, BTreeMap<(u64, &str), &R
         groups
             .entry(key)
             .or_default()
-            .insert((row.bytes, row.algorithm.as_str()), row);
+            .insert((row.bytes, Series::of_row(row)), row);
     }
     groups
 }
@@ -48,7 +52,8 @@ fn cell_text(text: &str) -> String {
 ///
 /// One table per (collective, topology, memory), in the usual order of collectives and
 /// memories and by topology name. Rows are message sizes (labelled `1K`, `4M`, ...), columns
-/// are algorithms; a cell is the simulated time with the bus bandwidth in brackets. The
+/// are algorithms (`ring (2 ch, 256 KiB)` when the rows hold several channel counts or chunk
+/// sizes, see [`crate::series`]); a cell is the simulated time with the bus bandwidth in brackets. The
 /// **best** column names the fastest algorithm at that size (ties go to the column further
 /// left). Failed and unsupported points show as such with a numbered note; each table is
 /// followed by its notes, one per distinct reason. A point with no row shows `-`.
@@ -65,8 +70,13 @@ pub fn summary_markdown(rows: &[ResultRow]) -> String {
         "Simulated time per collective, with bus bandwidth (nccl-tests definition) in brackets, \
          by message size per rank. **best** is the fastest algorithm at that size.\n",
     );
+    let varies = Varies::of_rows(rows);
     for (key, cells) in groups(rows) {
-        let algorithms = sorted_algorithms(cells.keys().map(|(_, algorithm)| *algorithm));
+        let columns: BTreeSet<Series<'_>> = cells.keys().map(|(_, series)| *series).collect();
+        let columns: Vec<(Series<'_>, String)> = columns
+            .into_iter()
+            .map(|series| (series, series.label(varies)))
+            .collect();
         let sizes: BTreeSet<u64> = cells.keys().map(|(bytes, _)| *bytes).collect();
         let ranks: BTreeSet<u32> = cells.values().map(|row| row.world_size).collect();
         let ranks = ranks
@@ -81,11 +91,11 @@ pub fn summary_markdown(rows: &[ResultRow]) -> String {
             "\n## {} on {}, {} ({ranks} ranks)\n\n| size |",
             key.collective.1, key.topology, key.memory.1
         );
-        for algorithm in &algorithms {
-            let _ = write!(out, " {} |", cell_text(algorithm));
+        for (_, label) in &columns {
+            let _ = write!(out, " {} |", cell_text(label));
         }
         out.push_str(" best |\n| ---: |");
-        out.push_str(&" --- |".repeat(algorithms.len()));
+        out.push_str(&" --- |".repeat(columns.len()));
         out.push_str(" --- |\n");
 
         // Distinct reasons in order of first appearance, with the points that gave them.
@@ -106,13 +116,13 @@ pub fn summary_markdown(rows: &[ResultRow]) -> String {
             let label = size_label(*bytes);
             let _ = write!(out, "| {label} |");
             let mut best: Option<(f64, &str)> = None;
-            for algorithm in &algorithms {
-                let text = match cells.get(&(*bytes, *algorithm)) {
+            for (series, algorithm) in &columns {
+                let text = match cells.get(&(*bytes, *series)) {
                     None => "-".to_string(),
                     Some(row) => match (row.status, row.ok_time_ns()) {
                         (RowStatus::Ok, Some(time_ns)) => {
                             if best.is_none_or(|(t, _)| time_ns < t) {
-                                best = Some((time_ns, algorithm));
+                                best = Some((time_ns, algorithm.as_str()));
                             }
                             let mut text = human_time_ns(time_ns);
                             if let Some(busbw) = row.busbw_gbps {
@@ -316,6 +326,24 @@ Simulated time per collective, with bus bandwidth (nccl-tests definition) in bra
 1. mesh at all sizes: mesh needs a 2D topology \\| ring8 is 1D
 ";
         assert_eq!(summary_markdown(&fixed_rows()), expected);
+    }
+
+    #[test]
+    fn points_that_differ_in_channels_or_chunk_size_are_columns_of_their_own() {
+        let mut one = ok_row("ring8", "ring", "hbm", 1 << 20, 20_000.0);
+        one.channels = "1".into();
+        let auto = ok_row("ring8", "ring", "hbm", 1 << 20, 12_000.0);
+        let mut small = ok_row("ring8", "ring", "hbm", 1 << 20, 15_000.0);
+        small.chunk_bytes = 256 << 10;
+        let text = summary_markdown(&[one, auto, small]);
+        assert!(
+            text.contains(
+                "| size | ring (1 ch, 1 MiB) | ring (auto ch, 256 KiB) | ring (auto ch, 1 MiB) \
+                 | best |\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains(" | ring (auto ch, 1 MiB) |\n"), "{text}");
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub fn synthetic_rows() -> Vec<ResultRow> {
                         algorithm: (*algorithm).into(),
                         bytes,
                         world_size: n,
+                        channels: "auto".into(),
+                        chunk_bytes: 1 << 20,
                     });
                     let refusal = match *algorithm {
                         "mesh" if !is_2d => Some(format!(
@@ -108,6 +110,8 @@ pub fn synthetic_link_usage() -> Vec<LinkUsage> {
                             memory: (*memory).into(),
                             algorithm: algorithm.into(),
                             bytes: 1 << 30,
+                            channels: "auto".into(),
+                            chunk_bytes: 1 << 20,
                             link: format!("c0.s{s}.hub->c0.s{to}.hub"),
                             class: "sip".into(),
                             bytes_carried: (busy * 1e9) as u64,
@@ -121,6 +125,8 @@ pub fn synthetic_link_usage() -> Vec<LinkUsage> {
                         memory: (*memory).into(),
                         algorithm: algorithm.into(),
                         bytes: 1 << 30,
+                        channels: "auto".into(),
+                        chunk_bytes: 1 << 20,
                         link: format!("c0.s{s}.p0->c0.s{s}.hub"),
                         class: "noc".into(),
                         bytes_carried: 1 << 28,

@@ -113,6 +113,8 @@ const NAMED: &[&str] = &[
     "`algorithms`",
     "`sizes`",
     "`memories`",
+    "`channels`",
+    "`chunk_sizes`",
     "`verify`",
     "`time_limit`",
     "`List(",

@@ -84,6 +84,8 @@ fn run_json_is_the_sweep_row_plus_time_ps_and_verified_is_null_when_unchecked() 
         "memory",
         "bytes",
         "world_size",
+        "channels",
+        "chunk_bytes",
         "status",
         "error",
         "time_ns",
@@ -111,6 +113,32 @@ fn run_json_is_the_sweep_row_plus_time_ps_and_verified_is_null_when_unchecked() 
     );
     assert_eq!(json["status"], "ok");
     assert_eq!(json["time_ps"], 13_224_560);
+}
+
+#[test]
+fn run_json_names_the_channels_and_chunk_size_asked_for() {
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--topology",
+            "topologies/ring8.ron",
+            "--size",
+            "64KiB",
+        ];
+        args.extend_from_slice(extra);
+        args.push("--json");
+        let out = kernbench(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let json: serde_json::Value =
+            serde_json::from_str(stdout(&out).trim()).expect("one JSON object");
+        (json["channels"].clone(), json["chunk_bytes"].clone())
+    };
+    // auto is printed as asked, not as the count the ring chose.
+    assert_eq!(run(&[]), ("auto".into(), (1 << 20).into()));
+    assert_eq!(
+        run(&["--channels", "1", "--chunk-size", "256KiB"]),
+        ("1".into(), (256 << 10).into())
+    );
 }
 
 #[test]

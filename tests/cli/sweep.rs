@@ -68,20 +68,20 @@ fn a_small_sweep_writes_every_table_and_plot_and_records_failures() {
     // 2 topologies x 2 algorithms x 2 memories x 2 sizes, plus the header.
     assert_eq!(csv.lines().count(), 1 + 16, "{csv}");
     assert!(
-        csv.starts_with("topology,collective,algorithm,memory,bytes,world_size,status,error,"),
+        csv.starts_with("topology,collective,algorithm,memory,bytes,world_size,channels,chunk_bytes,status,error,"),
         "{csv}"
     );
     // The mesh refuses rings, and 32 MiB does not fit in the default's 4 x 4 MiB of TCM
     // (the reason has a comma, so CSV quotes it).
     assert!(
         csv.contains(
-            "ring8,all-reduce,mesh,hbm,4096,8,unsupported,mesh needs a Mesh2D or Torus2D SIP shape"
+            "ring8,all-reduce,mesh,hbm,4096,8,auto,1048576,unsupported,mesh needs a Mesh2D or Torus2D SIP shape"
         ),
         "{csv}"
     );
-    assert!(csv.contains("default,all-reduce,ring,tcm,33554432,2,failed,\"a buffer of 32 MiB does not fit in tcm of c0.s0"), "{csv}");
+    assert!(csv.contains("default,all-reduce,ring,tcm,33554432,2,auto,1048576,failed,\"a buffer of 32 MiB does not fit in tcm of c0.s0"), "{csv}");
     assert!(
-        csv.contains("ring8,all-reduce,ring,hbm,33554432,8,ok,"),
+        csv.contains("ring8,all-reduce,ring,hbm,33554432,8,auto,1048576,ok,"),
         "{csv}"
     );
     let summary = read(&out.join("summary.md"));
@@ -230,6 +230,163 @@ fn validate_checks_sweep_files_too() {
             "{name}: the message names the file"
         );
     }
+}
+
+/// The rows of a results.jsonl whose `name` field is `value` (as written, quotes included).
+fn rows_with<'a>(jsonl: &'a str, name: &str, value: &str) -> Vec<&'a str> {
+    jsonl
+        .lines()
+        .filter(|l| json_field(l, name) == value)
+        .collect()
+}
+
+/// The busbw of the one row at `bytes` among `rows`.
+fn busbw_at(rows: &[&str], bytes: u64) -> f64 {
+    let at: Vec<&&str> = rows
+        .iter()
+        .filter(|l| json_field(l, "bytes") == bytes.to_string())
+        .collect();
+    assert_eq!(at.len(), 1, "one row at {bytes} B: {rows:?}");
+    json_field(at[0], "busbw_gbps")
+        .parse()
+        .unwrap_or_else(|e| panic!("busbw of {}: {e}", at[0]))
+}
+
+#[test]
+fn a_sweep_over_channel_counts_writes_a_row_per_count_and_auto_is_faster_at_4_mib() {
+    let (dir, file) = setup(
+        "channels",
+        r#"Sweep(
+    name: "channels",
+    topologies: ["TOPOLOGIES/ring8.ron"],
+    algorithms: ["ring"],
+    sizes: List(["64KiB", "4MiB"]),
+    memories: ["hbm"],
+    channels: ["1", "auto"],
+)"#,
+    );
+    let out = dir.join("out");
+    let run = sweep(&file, &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let jsonl = read(&out.join("results.jsonl"));
+    assert_eq!(jsonl.lines().count(), 4, "{jsonl}");
+    let one = rows_with(&jsonl, "channels", "\"1\"");
+    let auto = rows_with(&jsonl, "channels", "\"auto\"");
+    assert_eq!((one.len(), auto.len()), (2, 2), "{jsonl}");
+    assert!(
+        jsonl
+            .lines()
+            .all(|l| json_field(l, "status") == "\"ok\""
+                && json_field(l, "chunk_bytes") == "1048576"),
+        "{jsonl}"
+    );
+    // ring8's links are full duplex: auto runs a ring each way, twice one ring's bandwidth
+    // once the message is large enough for bandwidth to count.
+    let (one_busbw, auto_busbw) = (busbw_at(&one, 4 << 20), busbw_at(&auto, 4 << 20));
+    assert!(auto_busbw > 1.5 * one_busbw, "{auto_busbw} vs {one_busbw}");
+    let summary = read(&out.join("summary.md"));
+    assert!(
+        summary.contains("| size | ring (1 ch) | ring (auto ch) | best |"),
+        "{summary}"
+    );
+    let links = read(&out.join("links.jsonl"));
+    for channels in ["\"1\"", "\"auto\""] {
+        assert!(
+            !rows_with(&links, "channels", channels).is_empty(),
+            "link rows of {channels}: {links}"
+        );
+    }
+    // A second run finds every point done, each channel count by its own key.
+    let again = sweep(&file, &out, &[]);
+    assert!(
+        stderr(&again).contains("4 already done") && stderr(&again).contains(", 0 to run"),
+        "{}",
+        stderr(&again)
+    );
+}
+
+#[test]
+fn a_sweep_over_chunk_sizes_writes_both_and_the_chunk_reaches_the_schedule() {
+    let (dir, file) = setup(
+        "chunks",
+        r#"Sweep(
+    name: "chunks",
+    topologies: ["TOPOLOGIES/ring8.ron"],
+    algorithms: ["ring"],
+    sizes: List(["64KiB", "4MiB"]),
+    memories: ["hbm"],
+    channels: ["1"],
+    chunk_sizes: ["1MiB", "256KiB"],
+)"#,
+    );
+    let out = dir.join("out");
+    let run = sweep(&file, &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let jsonl = read(&out.join("results.jsonl"));
+    assert_eq!(jsonl.lines().count(), 4, "{jsonl}");
+    let large = rows_with(&jsonl, "chunk_bytes", "1048576");
+    let small = rows_with(&jsonl, "chunk_bytes", "262144");
+    assert_eq!((large.len(), small.len()), (2, 2), "{jsonl}");
+    // One ring moves 4 MiB / 8 = 512 KiB segments: 256 KiB chunks pipeline them, 1 MiB ones
+    // cannot, so the two points are two runs and not one copied.
+    assert_ne!(
+        busbw_at(&large, 4 << 20),
+        busbw_at(&small, 4 << 20),
+        "{jsonl}"
+    );
+    assert!(
+        read(&out.join("summary.md")).contains("| size | ring (256 KiB) | ring (1 MiB) | best |"),
+        "{}",
+        read(&out.join("summary.md"))
+    );
+}
+
+#[test]
+fn a_bad_channel_count_or_chunk_size_is_bad_input_naming_the_file_and_entry() {
+    for (name, edit, message) in [
+        (
+            "badchannels",
+            r#"channels: ["auto", "0"],"#,
+            r#"channels[1]: "0" is not a channel count; write auto or a number from 1 to 64"#,
+        ),
+        (
+            "badchunk",
+            r#"chunk_sizes: ["1MiB", "6B"],"#,
+            "chunk_sizes[1]: 6 B is not a chunk size; use a multiple of 4 bytes (one f32), at \
+             least 4B, e.g. 256KiB",
+        ),
+    ] {
+        let (dir, file) = setup(
+            name,
+            &TINY.replace("memories:", &format!("{edit}\n    memories:")),
+        );
+        let out = dir.join("out");
+        for run in [
+            sweep(&file, &out, &[]),
+            kernbench(&["validate", file.to_str().unwrap_or("")]),
+        ] {
+            assert_eq!(run.status.code(), Some(2), "{name}: {}", stderr(&run));
+            assert_eq!(
+                stderr(&run).trim_end(),
+                format!("error: {}: {message}", file.display()),
+                "{name}"
+            );
+        }
+        assert!(!out.exists(), "{name}: nothing is written for a bad sweep");
+    }
+}
+
+#[test]
+fn the_bundled_sweep_still_validates_with_the_same_points() {
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("topologies/default.sweep.ron");
+    let run = kernbench(&["validate", bundled.to_str().unwrap_or("")]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    // 6 topologies x 7 algorithms x 5 sizes x 3 memories, one channels and chunk size each.
+    assert!(
+        stdout(&run).contains("(sweep default: 630 points, 6 topologies)"),
+        "{}",
+        stdout(&run)
+    );
 }
 
 #[test]
@@ -655,6 +812,59 @@ fn a_corrupt_or_foreign_output_folder_is_bad_input_with_the_fix() {
         "{}",
         stderr(&merge)
     );
+}
+
+#[test]
+fn a_folder_from_before_the_channels_and_chunk_columns_merges_but_is_not_resumed() {
+    let (dir, file) = setup("oldfolder", TINY);
+    let new = dir.join("new");
+    assert_eq!(sweep(&file, &new, &[]).status.code(), Some(0));
+    // The folder an older version wrote: the same rows without the two columns.
+    let old = dir.join("old");
+    std::fs::create_dir_all(&old).unwrap_or_else(|e| panic!("{e}"));
+    for name in ["results.jsonl", "results.csv", "links.jsonl"] {
+        let text = read(&new.join(name))
+            .replace("\"channels\":\"auto\",\"chunk_bytes\":1048576,", "")
+            .replace(",channels,chunk_bytes,", ",")
+            .replace(",auto,1048576,", ",");
+        assert!(
+            !text.contains("chunk_bytes") && !text.contains("1048576"),
+            "{text}"
+        );
+        std::fs::write(old.join(name), text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let before = read(&old.join("results.jsonl"));
+    let run = sweep(&file, &old, &[]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains(&format!(
+            "{}: the header is `topology,collective,algorithm,memory,bytes,world_size,status,",
+            old.join("results.csv").display()
+        )) && stderr(&run).contains(
+            "world_size,channels,chunk_bytes,status,error,time_ns,algbw_gbps,busbw_gbps,\
+             bound_gbps,efficiency,verified,events` this version writes; move the folder away \
+             or choose another --out"
+        ),
+        "{}",
+        stderr(&run)
+    );
+    assert_eq!(
+        read(&old.join("results.jsonl")),
+        before,
+        "nothing is written"
+    );
+    // Its rows read as what that version ran, auto and 1 MiB: merging gives today's files.
+    let merged = dir.join("merged");
+    let merge = kernbench(&[
+        "merge",
+        old.to_str().unwrap_or(""),
+        "--out",
+        merged.to_str().unwrap_or(""),
+    ]);
+    assert_eq!(merge.status.code(), Some(0), "{}", stderr(&merge));
+    for name in ["results.jsonl", "results.csv", "links.jsonl", "summary.md"] {
+        assert_eq!(read(&merged.join(name)), read(&new.join(name)), "{name}");
+    }
 }
 
 /// A folder this process cannot write to: a fresh one made read-only, or, where that does not

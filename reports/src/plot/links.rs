@@ -12,8 +12,9 @@ use super::style::{
 };
 use super::{Figure, PlotOptions, plot_err, render};
 use crate::ReportError;
-use crate::order::{algorithm_key, collective_key, memory_key};
+use crate::order::{collective_key, memory_key};
 use crate::row::LinkUsage;
+use crate::series::{Series, Varies};
 use crate::units::size_label;
 
 const PANEL_W: u32 = 640;
@@ -24,8 +25,9 @@ const AXIS_H: u32 = 70;
 /// One bar: link name, class, utilisation in %.
 type Bar<'a> = (&'a str, &'a str, f64);
 
-/// A run within a topology: (collective, memory, algorithm) in display order.
-type RunKey<'a> = ((usize, &'a str), (usize, &'a str), (usize, &'a str));
+/// A run within a topology: (collective, memory, algorithm with its channels and chunk size)
+/// in display order.
+type RunKey<'a> = ((usize, &'a str), (usize, &'a str), Series<'a>);
 /// A run's largest message size and its links at that size, by link name.
 type Run<'a> = (u64, BTreeMap<&'a str, &'a LinkUsage>);
 
@@ -46,19 +48,22 @@ struct LinkFigure<'a> {
 }
 
 /// Writes `links-<topology>.svg` and `.png` into `out_dir`, one figure per topology: for
-/// each (collective, memory, algorithm), a panel captioned with all three, of horizontal bars for the `top_n` links with the highest
-/// utilisation at the largest message size of that run, busiest at the top, in % of the run
-/// time, coloured by link class. Ties are broken by link name. With no rows nothing is
-/// written and the list is empty.
+/// each (collective, memory, algorithm), a panel captioned with all three, of horizontal
+/// bars for the `top_n` links with the highest utilisation at the largest message size of
+/// that run, busiest at the top, in % of the run time, coloured by link class. Ties are
+/// broken by link name. Where the rows hold several channel counts or chunk sizes, each
+/// algorithm's run with its own is a panel, captioned `ring (2 ch, 256 KiB)` (see
+/// [`crate::series`]). With no rows nothing is written and the list is empty.
 pub fn plot_link_utilisation(
     usage: &[LinkUsage],
     top_n: usize,
     out_dir: &Path,
     options: &PlotOptions,
 ) -> Result<Vec<PathBuf>, ReportError> {
-    // topology -> (collective, memory, algorithm) -> largest bytes -> link -> row (the last
-    // row wins). The collective is part of the key: the links of an all-gather run must not
-    // replace those of the all-reduce run of the same algorithm, memory and size.
+    // topology -> (collective, memory, series) -> largest bytes -> link -> row (the last
+    // row wins). The collective, channels and chunk size are part of the key: the links of
+    // an all-gather run must not replace those of the all-reduce run of the same algorithm,
+    // memory and size, nor those of a 1-channel run the auto run's.
     let mut runs: BTreeMap<&str, BTreeMap<RunKey<'_>, Run<'_>>> = BTreeMap::new();
     for row in usage.iter().filter(|r| r.utilisation.is_finite()) {
         let run = runs
@@ -67,7 +72,7 @@ pub fn plot_link_utilisation(
             .entry((
                 collective_key(&row.collective),
                 memory_key(&row.memory),
-                algorithm_key(&row.algorithm),
+                Series::of_link(row),
             ))
             .or_insert((row.bytes, BTreeMap::new()));
         if row.bytes > run.0 {
@@ -78,36 +83,36 @@ pub fn plot_link_utilisation(
         }
     }
 
+    let varies = Varies::of_links(usage);
     let mut written = Vec::new();
     for (topology, by_run) in runs {
         let mut classes = BTreeSet::new();
         let panels: Vec<Panel<'_>> = by_run
             .iter()
-            .map(
-                |(((_, collective), (_, memory), (_, algorithm)), (bytes, links))| {
-                    let mut bars: Vec<Bar<'_>> = links
-                        .values()
-                        .map(|r| (r.link.as_str(), r.class.as_str(), r.utilisation * 100.0))
-                        .collect();
-                    // Busiest first; the sort is stable and links were in name order.
-                    bars.sort_by(|a, b| b.2.total_cmp(&a.2));
-                    let total = bars.len();
-                    bars.truncate(top_n.max(1));
-                    classes.extend(bars.iter().map(|(_, class, _)| *class));
-                    let shown = if total > bars.len() {
-                        format!("top {} of {total} links", bars.len())
-                    } else {
-                        format!("{total} links")
-                    };
-                    Panel {
-                        caption: format!(
-                            "{collective}: {algorithm}, {memory}, {} per rank ({shown})",
-                            size_label(*bytes)
-                        ),
-                        bars,
-                    }
-                },
-            )
+            .map(|(((_, collective), (_, memory), series), (bytes, links))| {
+                let mut bars: Vec<Bar<'_>> = links
+                    .values()
+                    .map(|r| (r.link.as_str(), r.class.as_str(), r.utilisation * 100.0))
+                    .collect();
+                // Busiest first; the sort is stable and links were in name order.
+                bars.sort_by(|a, b| b.2.total_cmp(&a.2));
+                let total = bars.len();
+                bars.truncate(top_n.max(1));
+                classes.extend(bars.iter().map(|(_, class, _)| *class));
+                let shown = if total > bars.len() {
+                    format!("top {} of {total} links", bars.len())
+                } else {
+                    format!("{total} links")
+                };
+                Panel {
+                    caption: format!(
+                        "{collective}: {}, {memory}, {} per rank ({shown})",
+                        series.label(varies),
+                        size_label(*bytes)
+                    ),
+                    bars,
+                }
+            })
             .collect();
         let slots = panels.iter().map(|p| p.bars.len()).max().unwrap_or(1);
         let figure = LinkFigure {

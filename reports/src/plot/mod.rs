@@ -177,6 +177,8 @@ mod tests {
                 memory: "hbm".into(),
                 algorithm: "ring".into(),
                 bytes: 1 << 20,
+                channels: "auto".into(),
+                chunk_bytes: 1 << 20,
                 link: format!("c0.s{i}.hub->c0.s{}.hub", (i + 1) % 12),
                 class: if i % 3 == 0 {
                     "noc".into()
@@ -268,6 +270,45 @@ mod tests {
             "each panel names its collective"
         );
         // all-reduce's busiest link is 90%, all-gather's 45%: neither replaced the other.
+        assert!(svg.contains("90.0%") && svg.contains("45.0%"));
+    }
+
+    #[test]
+    fn runs_with_other_channels_are_lines_and_link_panels_of_their_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let auto = small_sweep();
+        let mut rows = auto.clone();
+        rows.extend(auto.into_iter().map(|r| ResultRow {
+            channels: "1".into(),
+            time_ns: r.time_ns.map(|t| t * 2.0),
+            busbw_gbps: r.busbw_gbps.map(|b| b / 2.0),
+            ..r
+        }));
+        let written = plot_busbw(&rows, dir.path()).unwrap();
+        let svg = std::fs::read_to_string(&written[0]).unwrap();
+        assert!(
+            svg.contains("ring (1 ch)") && svg.contains("ring (auto ch)"),
+            "both channel counts are in the legend"
+        );
+        assert!(
+            !svg.contains(">ring<"),
+            "no line is labelled by its algorithm alone"
+        );
+
+        let mut links = usage();
+        links.extend(usage().into_iter().map(|r| LinkUsage {
+            channels: "1".into(),
+            utilisation: r.utilisation / 2.0,
+            ..r
+        }));
+        let written =
+            plot_link_utilisation(&links, 5, dir.path(), &PlotOptions::default()).unwrap();
+        let svg = std::fs::read_to_string(&written[0]).unwrap();
+        assert!(
+            svg.contains("all-reduce: ring (1 ch), hbm, 1M per rank")
+                && svg.contains("all-reduce: ring (auto ch), hbm, 1M per rank"),
+            "each panel names its channels"
+        );
         assert!(svg.contains("90.0%") && svg.contains("45.0%"));
     }
 

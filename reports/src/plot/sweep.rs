@@ -1,5 +1,6 @@
 //! Latency and bus-bandwidth charts of a sweep: one figure per collective, one panel per
-//! (topology, memory), one line per algorithm; busbw panels show the topology's injection
+//! (topology, memory), one line per algorithm (per algorithm, channels and chunk size when the
+//! rows vary those, see [`crate::series`]); busbw panels show the topology's injection
 //! bound as a dashed line.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,8 +15,9 @@ use super::style::{
 };
 use super::{Figure, PlotOptions, plot_err, render};
 use crate::ReportError;
-use crate::order::{collective_key, memory_key, sorted_algorithms};
+use crate::order::{collective_key, memory_key};
 use crate::row::{ResultRow, RowStatus};
+use crate::series::{Series, Varies};
 
 const PANEL_W: u32 = 560;
 const PANEL_H: u32 = 400;
@@ -64,13 +66,13 @@ impl Metric {
     }
 }
 
-/// One line: an algorithm's (log2 bytes, value) points by size.
-type Series<'a> = (&'a str, SeriesLook, Vec<(f64, f64)>);
+/// One line: its label, look and (log2 bytes, value) points by size.
+type Line<'a> = (&'a str, SeriesLook, Vec<(f64, f64)>);
 
 /// One panel: a topology with one memory placement.
 struct Panel<'a> {
     caption: String,
-    series: Vec<Series<'a>>,
+    series: Vec<Line<'a>>,
     /// The topology's injection bound in GB/s, drawn on busbw panels only.
     bound_gbps: Option<f64>,
 }
@@ -91,7 +93,10 @@ struct SweepFigure<'a> {
 /// Writes `latency-<collective>.svg` and `.png` into `out_dir`, one figure per collective:
 /// simulated time vs message size per rank, log-log, one panel per (topology, memory) laid
 /// out with topologies down and memories across, one line per algorithm with markers, a
-/// shared legend above the panels. Only [`RowStatus::Ok`] rows with a positive time are
+/// shared legend above the panels. Where the rows hold several channel counts or chunk
+/// sizes, a line is an algorithm with its channels and chunk size, labelled as
+/// `ring (2 ch, 256 KiB)`; labels other than a built-in algorithm's name take the looks after
+/// the built-ins'. Only [`RowStatus::Ok`] rows with a positive time are
 /// plotted; with none, nothing is written and the list is empty.
 pub fn plot_latency(rows: &[ResultRow], out_dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     plot_latency_with(rows, out_dir, &PlotOptions::default())
@@ -131,8 +136,8 @@ fn plot_metric(
     out_dir: &Path,
     options: &PlotOptions,
 ) -> Result<Vec<PathBuf>, ReportError> {
-    // collective -> (topology, memory) -> algorithm -> bytes -> value; the last row wins.
-    type Points<'a> = BTreeMap<&'a str, BTreeMap<u64, f64>>;
+    // collective -> (topology, memory) -> series -> bytes -> value; the last row wins.
+    type Points<'a> = BTreeMap<Series<'a>, BTreeMap<u64, f64>>;
     type Panels<'a> = BTreeMap<(&'a str, (usize, &'a str)), Points<'a>>;
     let mut figures: BTreeMap<(usize, &str), Panels<'_>> = BTreeMap::new();
     let mut ranks: BTreeMap<(&str, &str), BTreeSet<u32>> = BTreeMap::new();
@@ -151,7 +156,7 @@ fn plot_metric(
                 .or_default()
                 .entry((row.topology.as_str(), memory_key(&row.memory)))
                 .or_default()
-                .entry(row.algorithm.as_str())
+                .entry(Series::of_row(row))
                 .or_default()
                 .insert(row.bytes, value);
             ranks
@@ -161,14 +166,24 @@ fn plot_metric(
         }
     }
 
+    let varies = Varies::of_rows(rows);
+    let labels: BTreeMap<Series<'_>, String> = figures
+        .values()
+        .flat_map(|panels| panels.values().flat_map(|by_series| by_series.keys()))
+        .map(|series| (*series, series.label(varies)))
+        .collect();
+
     let mut written = Vec::new();
     for ((_, collective), panels) in figures {
-        let algorithms = sorted_algorithms(
-            panels
-                .values()
-                .flat_map(|by_algorithm| by_algorithm.keys().copied()),
-        );
-        let legend = looks(&algorithms);
+        let in_figure: BTreeSet<Series<'_>> = panels
+            .values()
+            .flat_map(|by_series| by_series.keys().copied())
+            .collect();
+        let names: Vec<&str> = in_figure
+            .iter()
+            .filter_map(|series| labels.get(series).map(String::as_str))
+            .collect();
+        let legend = looks(&names);
         let look_of = |algorithm: &str| {
             legend
                 .iter()
@@ -214,15 +229,16 @@ fn plot_metric(
                             .get(&(topology, memory))
                             .map(|r| r.iter().map(u32::to_string).collect::<Vec<_>>().join("/"))
                             .unwrap_or_default();
-                        let series = sorted_algorithms(by_algorithm.keys().copied())
-                            .into_iter()
-                            .filter_map(|algorithm| {
-                                let points = by_algorithm
-                                    .get(algorithm)?
+                        // In `Series` order, as the legend.
+                        let series = by_algorithm
+                            .iter()
+                            .filter_map(|(series, points)| {
+                                let label = labels.get(series)?.as_str();
+                                let points = points
                                     .iter()
                                     .map(|(b, v)| ((*b.max(&1) as f64).log2(), *v))
                                     .collect();
-                                Some((algorithm, look_of(algorithm)?, points))
+                                Some((label, look_of(label)?, points))
                             })
                             .collect();
                         Panel {
