@@ -93,6 +93,33 @@ impl Comm {
         }
     }
 
+    /// Runs `part(comm, c)` for `c` in `0..count` at once, part 0 in this process and each
+    /// other in a process of its own (`rank3 LABEL part 1`), and returns when all have; the
+    /// result is part 0's (another part's error ends the run as that process's failure).
+    /// Channels are built with it: each part on its own piece and mailbox channels.
+    pub async fn in_parts<F, Fut>(
+        &self,
+        count: u32,
+        label: &str,
+        part: F,
+    ) -> Result<(), CollectiveError>
+    where
+        F: Fn(Comm, u32) -> Fut,
+        Fut: std::future::Future<Output = Result<(), CollectiveError>> + 'static,
+    {
+        let others: Vec<ProcessHandle<()>> = (1..count)
+            .map(|c| {
+                let name = format!("rank{} {label} part {c}", self.rank());
+                self.sim().spawn(name, part(self.clone(), c))
+            })
+            .collect();
+        let result = part(self.clone(), 0).await;
+        for other in others {
+            other.await;
+        }
+        result
+    }
+
     /// The call this rank is running: collective, op, root, chunk size, channels.
     pub fn call(&self) -> CollectiveCall {
         self.inner.call

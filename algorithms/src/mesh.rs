@@ -108,21 +108,11 @@ pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), Collecti
         Channels::Fixed(k) => k,
     };
     let bytes = comm.bytes();
-    let mut others = Vec::new();
-    for c in 1..channels {
-        let comm = comm.clone();
-        let name = format!("rank{} mesh channel {c}", comm.rank());
+    comm.in_parts(channels, "mesh channel", |comm, c| async move {
         let range = crate::comm::segment(bytes, c, channels);
-        others.push(comm.sim().clone().spawn(name, async move {
-            grid_all_reduce(&comm, rows, cols, range, orientation(c), call.op, c).await
-        }));
-    }
-    let range = crate::comm::segment(bytes, 0, channels);
-    let result = grid_all_reduce(&comm, rows, cols, range, orientation(0), call.op, 0).await;
-    for other in others {
-        other.await;
-    }
-    result
+        grid_all_reduce(&comm, rows, cols, range, orientation(c), call.op, c).await
+    })
+    .await
 }
 
 /// Channel `c`'s dimension order and direction: `(columns first, backward)`.

@@ -42,6 +42,7 @@ use std::collections::VecDeque;
 use kernbench_engine::ProcessHandle;
 use std::sync::Arc;
 
+use kernbench_model::cycles::reversed;
 use kernbench_model::{ReduceOp, Topology};
 
 use crate::comm::Comm;
@@ -104,12 +105,7 @@ impl RingInOrder {
 
     /// The channel rings: the order, then its reverse, in turn.
     fn orders(&self, channels: Channels) -> Vec<Arc<[u32]>> {
-        let reversed: Arc<[u32]> = self.order[..1.min(self.order.len())]
-            .iter()
-            .chain(self.order.iter().skip(1).rev())
-            .copied()
-            .collect();
-        let both = [self.order.clone(), reversed];
+        let both = [self.order.clone(), reversed(&self.order)];
         let count = match channels {
             Channels::Auto => 2,
             Channels::Fixed(k) => k as usize,
@@ -181,13 +177,8 @@ pub fn ring_orders(topology: &Topology, channels: Channels) -> Vec<Arc<[u32]>> {
     }
     if rings.is_empty() {
         let order: Arc<[u32]> = (0..topology.sip_count()).collect();
-        let reversed: Arc<[u32]> = order[..1.min(order.len())]
-            .iter()
-            .chain(order.iter().skip(1).rev())
-            .copied()
-            .collect();
-        rings.push(order);
-        rings.push(reversed);
+        rings.push(reversed(&order));
+        rings.insert(0, order);
         // Where the wiring is unknown, one channel unless asked for more.
         if channels == Channels::Auto {
             rings.truncate(1);
@@ -228,23 +219,15 @@ pub async fn run_channels(
             (o + po, pl)
         }
     };
-    let mut others = Vec::new();
-    for (c, order) in orders.iter().enumerate().skip(1) {
-        let (comm, order) = (comm.clone(), order.clone());
-        let first = c as u32 * 2 * n;
-        let name = format!("rank{} ring channel {c}", comm.rank());
-        others.push(comm.sim().clone().spawn(name, async move {
-            ring_steps(&comm, &order, &piece(c as u32), collective, op, first).await
-        }));
-    }
-    let result = match orders.first() {
-        Some(order) => ring_steps(comm, order, &piece(0), collective, op, 0).await,
-        None => Ok(()),
-    };
-    for other in others {
-        other.await;
-    }
-    result
+    let orders: Arc<[Arc<[u32]>]> = orders.into();
+    comm.in_parts(parts, "ring channel", |comm, c| {
+        let orders = orders.clone();
+        async move {
+            let order = &orders[c as usize];
+            ring_steps(&comm, order, &piece(c), collective, op, c * 2 * n).await
+        }
+    })
+    .await
 }
 
 /// Runs `collective` with the ring schedule over `ranks` (in ring order; this rank must be

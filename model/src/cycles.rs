@@ -132,7 +132,7 @@ pub(crate) fn find(topology: &Topology) -> Vec<SipCycle> {
     if graph.out.iter().all(Vec::is_empty) {
         // Only switches: every order is a ring of two-hop paths.
         let order: Arc<[u32]> = (0..n).collect();
-        let reversed = reverse(&order);
+        let reversed = reversed(&order);
         return vec![SipCycle {
             order,
             reversed,
@@ -162,7 +162,7 @@ pub(crate) fn find(topology: &Topology) -> Vec<SipCycle> {
         used.sort_unstable();
         let order: Arc<[u32]> = order.into();
         cycles.push(SipCycle {
-            reversed: reverse(&order),
+            reversed: reversed(&order),
             order,
             duplex,
         });
@@ -174,11 +174,11 @@ pub(crate) fn find(topology: &Topology) -> Vec<SipCycle> {
     cycles
 }
 
-/// `order` walked the other way, still starting at its first rank.
-fn reverse(order: &[u32]) -> Arc<[u32]> {
-    order[..1]
+/// `order` walked the other way, still starting at its first rank (`0 1 2 3` -> `0 3 2 1`).
+pub fn reversed(order: &[u32]) -> Arc<[u32]> {
+    order[..1.min(order.len())]
         .iter()
-        .chain(order[1..].iter().rev())
+        .chain(order.iter().skip(1).rev())
         .copied()
         .collect()
 }
