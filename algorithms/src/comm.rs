@@ -178,8 +178,9 @@ impl Comm {
     /// [`Comm`]), then posts them; returns when they have arrived. `to`'s buffer changes only
     /// when it receives them.
     ///
-    /// # Panics
-    /// If `to` is not a rank (`>= world_size`).
+    /// # Errors
+    /// [`CollectiveError::PeerOutOfRange`] if `to` is not a rank (`>= world_size`); a model
+    /// error if the range is outside the buffer.
     pub async fn send(
         &self,
         to: u32,
@@ -195,8 +196,8 @@ impl Comm {
     /// as bytes `[offset, offset + len)`: timed as [`send`](Comm::send) times those bytes of
     /// this rank's buffer, whatever they hold; `values` is what the receiver gets.
     ///
-    /// # Panics
-    /// If `to` is not a rank (`>= world_size`).
+    /// # Errors
+    /// As [`send`](Comm::send).
     pub async fn put(
         &self,
         to: u32,
@@ -208,7 +209,13 @@ impl Comm {
         let world = &self.inner.world;
         let to = world.peer(self.inner.rank, to);
         let started = self.sim().now();
-        let peer = world.sips[to as usize];
+        let Some(&peer) = world.sips.get(to as usize) else {
+            return Err(CollectiveError::PeerOutOfRange {
+                rank: self.inner.rank,
+                peer: to,
+                world_size: world.world_size(),
+            });
+        };
         let kind = self.inner.buffer.placement().memory();
         world
             .machine

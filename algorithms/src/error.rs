@@ -65,6 +65,19 @@ pub enum CollectiveError {
         world_size: u32,
     },
 
+    /// A schedule addressed a message to a rank that does not exist.
+    #[error(
+        "rank {rank} sent to rank {peer}, but the world has {world_size} ranks (0..{world_size}); fix the schedule's peer"
+    )]
+    PeerOutOfRange {
+        /// The sender.
+        rank: u32,
+        /// The rank it named.
+        peer: u32,
+        /// The world size.
+        world_size: u32,
+    },
+
     /// A fault or override names a rank outside the world.
     #[error(
         "a fault or override names rank {rank}, but the world has {world_size} ranks; use 0..{world_size}"

@@ -253,3 +253,37 @@ fn the_same_run_twice_gives_the_same_report() {
     let (a, b) = (run(&topology, &config), run(&topology, &config));
     assert_eq!((a.time.as_ps(), a.events), (b.time.as_ps(), b.events));
 }
+
+/// A user schedule whose rank 0 sends to a rank past the end of the world.
+#[derive(Debug)]
+struct SendsPastTheEnd;
+
+impl kernbench_algorithms::Schedule for SendsPastTheEnd {
+    fn name(&self) -> &str {
+        "past-the-end"
+    }
+    fn supports(&self, _: Collective, _: &kernbench_model::Topology) -> Result<(), String> {
+        Ok(())
+    }
+    fn run<'a>(
+        &'a self,
+        _call: kernbench_algorithms::CollectiveCall,
+        comm: kernbench_algorithms::Comm,
+    ) -> kernbench_algorithms::LocalBoxFuture<'a, Result<(), CollectiveError>> {
+        Box::pin(async move {
+            if comm.rank() == 0 {
+                comm.send(comm.world_size(), 0, 0, 4).await?;
+            }
+            Ok(())
+        })
+    }
+}
+
+#[test]
+fn a_user_schedule_sending_to_a_rank_that_does_not_exist_is_an_error_not_a_panic() {
+    let error = try_run(&ring(4), &RunConfig::all_reduce(SendsPastTheEnd, 64)).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "rank 0 sent to rank 4, but the world has 4 ranks (0..4); fix the schedule's peer"
+    );
+}
