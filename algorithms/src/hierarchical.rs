@@ -29,8 +29,11 @@
 //! flat ring that crosses it with the whole buffer.
 //!
 //! ## Topologies
-//! Several cubes (any SIP shape inside a cube: the inner ring is logical, best where SIPs
-//! `i` and `i + 1` are linked; cube links are rail-style by construction). A single cube is
+//! Several cubes (any SIP shape inside a cube: the inner ring walks a cycle of the cube's
+//! links where there is one ([`Topology::cube_cycle`]), SIP order elsewhere; cube links are
+//! rail-style by construction). With `auto` channels it runs two parts at once, the inner
+//! and outer rings of one walked forward and of the other backward, where the cube's cycle
+//! has full-duplex links: the formulas then hold with `S/2` for `S`. A single cube is
 //! refused (use ring or mesh). All-reduce only: reduce-scatter and all-gather would leave
 //! segments in cube-major order of pieces rather than rank order (use ring); broadcast and
 //! reduce are refused (use tree or direct).
@@ -39,7 +42,7 @@ use kernbench_model::Topology;
 
 use crate::comm::Comm;
 use crate::error::CollectiveError;
-use crate::group::CollectiveCall;
+use crate::group::{Channels, CollectiveCall};
 use crate::names::Collective;
 
 /// The hierarchical schedule (inside cubes, across, inside): see the module docs for its schedule, cost and topologies.
@@ -68,5 +71,34 @@ pub(crate) fn supports(collective: Collective, topology: &Topology) -> Result<()
 /// Runs this rank's part of the hierarchical schedule.
 pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), CollectiveError> {
     let (cubes, sips) = comm.cube_shape();
-    crate::mesh::rows_then_columns(&comm, cubes, sips, call.op).await
+    let topology = comm.machine().topology();
+    // Inside a cube, the ring walks the cube's wiring (SIP order where no cycle is found);
+    // `auto` runs it both ways at once where those links are full duplex.
+    let cycle = topology.cube_cycle();
+    let order: Option<std::sync::Arc<[u32]>> = cycle.map(|c| c.order.clone());
+    let channels = match call.channels {
+        Channels::Auto if cycle.is_some_and(|c| c.duplex) => 2,
+        Channels::Auto => 1,
+        Channels::Fixed(k) => k,
+    };
+    let bytes = comm.bytes();
+    comm.in_parts(channels, "hierarchical channel", |comm, c| {
+        let order = order.clone();
+        async move {
+            let range = crate::comm::segment(bytes, c, channels);
+            let backward = c % 2 == 1;
+            crate::mesh::grid_all_reduce(
+                &comm,
+                cubes,
+                sips,
+                order.as_deref(),
+                range,
+                (false, backward),
+                call.op,
+                c,
+            )
+            .await
+        }
+    })
+    .await
 }

@@ -110,7 +110,7 @@ pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), Collecti
     let bytes = comm.bytes();
     comm.in_parts(channels, "mesh channel", |comm, c| async move {
         let range = crate::comm::segment(bytes, c, channels);
-        grid_all_reduce(&comm, rows, cols, range, orientation(c), call.op, c).await
+        grid_all_reduce(&comm, rows, cols, None, range, orientation(c), call.op, c).await
     })
     .await
 }
@@ -129,16 +129,29 @@ pub async fn rows_then_columns(
     cols: u32,
     op: ReduceOp,
 ) -> Result<(), CollectiveError> {
-    grid_all_reduce(comm, rows, cols, (0, comm.bytes()), (false, false), op, 0).await
+    grid_all_reduce(
+        comm,
+        rows,
+        cols,
+        None,
+        (0, comm.bytes()),
+        (false, false),
+        op,
+        0,
+    )
+    .await
 }
 
 /// The grid all-reduce on bytes `range`, the first dimension rows (or columns when
 /// `columns_first`), every line walked forward (or backward), on mailbox channels of channel
-/// `channel`'s own range.
-async fn grid_all_reduce(
+/// `channel`'s own range. A row is walked in `row_order` (column indices, e.g. a cycle of
+/// neighbours inside a cube) where given, else in column order.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn grid_all_reduce(
     comm: &Comm,
     rows: u32,
     cols: u32,
+    row_order: Option<&[u32]>,
     range: (u64, u64),
     (columns_first, backward): (bool, bool),
     op: ReduceOp,
@@ -147,7 +160,10 @@ async fn grid_all_reduce(
     let cols = cols.max(1);
     let (row, col) = (comm.rank() / cols, comm.rank() % cols);
     let walk = |k: u32, len: u32| if backward { (len - k) % len } else { k };
-    let row_ranks: Vec<u32> = (0..cols).map(|j| row * cols + walk(j, cols)).collect();
+    let column = |j: u32| row_order.map_or(j, |order| order[j as usize]);
+    let row_ranks: Vec<u32> = (0..cols)
+        .map(|j| row * cols + column(walk(j, cols)))
+        .collect();
     let col_ranks: Vec<u32> = (0..rows).map(|i| walk(i, rows) * cols + col).collect();
     let (first, second) = if columns_first {
         (col_ranks, row_ranks)

@@ -596,8 +596,8 @@ const REFERENCES: &[Reference] = &[
         "hierarchical",
         8388608,
         "hbm",
-        178566080,
-        114368,
+        115896000,
+        113816,
     ),
     (
         "multicube2x4.ron",

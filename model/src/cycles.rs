@@ -183,6 +183,37 @@ pub fn reversed(order: &[u32]) -> Arc<[u32]> {
         .collect()
 }
 
+/// A cycle through the SIPs of one cube along the wiring inside it (all cubes are alike, so
+/// cube 0's), as SIP indices `0..sips_per_cube`; `None` if the search finds none or the cube
+/// has fewer than 3 SIPs.
+pub(crate) fn find_in_cube(topology: &Topology) -> Option<SipCycle> {
+    let s = topology.sips_per_cube();
+    if s < 3 {
+        return None;
+    }
+    let mut graph = SipGraph::of(topology);
+    graph.out.truncate(s as usize);
+    graph.switches.truncate(s as usize);
+    for list in &mut graph.out {
+        list.retain(|&b| b < s);
+    }
+    // Only a switch inside the cube joins its SIPs (a rail switch joins other cubes).
+    for list in &mut graph.members {
+        list.retain(|&b| b < s);
+    }
+    let order = search(&graph, s, &[])?;
+    let duplex = (0..s as usize).all(|i| {
+        let (a, b) = (order[i], order[(i + 1) % s as usize]);
+        graph.has_direct(a, b) && graph.has_direct(b, a)
+    });
+    let order: Arc<[u32]> = order.into();
+    Some(SipCycle {
+        reversed: reversed(&order),
+        order,
+        duplex,
+    })
+}
+
 /// One Hamiltonian cycle from rank 0 avoiding the `used` links, if found within the budget.
 fn search(graph: &SipGraph, n: u32, used: &[(u32, u32)]) -> Option<Vec<u32>> {
     let mut visited = vec![false; n as usize];
@@ -316,6 +347,25 @@ mod tests {
         let cycles = find(&topology);
         assert!(!cycles.is_empty());
         assert!(is_cycle_of_neighbours(&topology, &cycles[0].order));
+    }
+
+    #[test]
+    fn a_cube_of_a_2x4_torus_is_walked_along_its_links() {
+        let text = std::fs::read_to_string("../topologies/multicube2x4.ron").unwrap();
+        let text = text.replace(
+            "per_cube: 4, links: (shape: FullyConnected",
+            "per_cube: 8, links: (shape: Torus2D(2, 4)",
+        );
+        let topology = Topology::from_ron_str(&text, "torus cubes").unwrap();
+        let cycle = find_in_cube(&topology).expect("a cycle inside the cube");
+        let graph = SipGraph::of(&topology);
+        let order = &cycle.order;
+        assert_eq!(order.len(), 4 * 2);
+        assert!(
+            (0..8).all(|i| graph.has_direct(order[i], order[(i + 1) % 8])),
+            "{order:?}"
+        );
+        assert!(cycle.duplex);
     }
 
     #[test]

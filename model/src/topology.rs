@@ -48,6 +48,8 @@ pub struct Topology {
     router: Router,
     /// Cycles of neighbouring SIPs, found on first use ([`Topology::sip_cycles`]).
     cycles: std::sync::OnceLock<Vec<crate::cycles::SipCycle>>,
+    /// A cycle inside a cube, found on first use ([`Topology::cube_cycle`]).
+    cube_cycle: std::sync::OnceLock<Option<crate::cycles::SipCycle>>,
 }
 
 /// Refuses a machine whose routes would not fit [`crate::limits::MAX_ROUTE_MEMORY`].
@@ -139,6 +141,7 @@ impl Topology {
             nodes_per_sip,
             router,
             cycles: std::sync::OnceLock::new(),
+            cube_cycle: std::sync::OnceLock::new(),
         })
     }
 
@@ -147,6 +150,15 @@ impl Topology {
     /// found none (a ring then walks rank order).
     pub fn sip_cycles(&self) -> &[crate::cycles::SipCycle] {
         self.cycles.get_or_init(|| crate::cycles::find(self))
+    }
+
+    /// A cycle through the SIPs of a cube along the links inside it, as SIP indices (every
+    /// cube is alike), found once on first use; `None` where there is none (or fewer than 3
+    /// SIPs per cube). Hierarchical schedules walk it inside each cube.
+    pub fn cube_cycle(&self) -> Option<&crate::cycles::SipCycle> {
+        self.cube_cycle
+            .get_or_init(|| crate::cycles::find_in_cube(self))
+            .as_ref()
     }
 
     /// The topology's name, from the file.

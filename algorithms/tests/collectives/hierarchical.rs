@@ -1,7 +1,7 @@
 //! Hierarchical (inside cubes, across, inside again): timing against its alpha-beta formula
 //! and its refusals. Results on real data are checked on multi-cube machines in `matrix.rs`.
 
-use kernbench_algorithms::{Algorithm, CollectiveError, RunConfig};
+use kernbench_algorithms::{Algorithm, Channels, CollectiveError, RunConfig};
 use kernbench_engine::{SimTime, Simulation};
 use kernbench_model::{Bytes, Machine, MachineOptions, Node, SipId};
 
@@ -42,10 +42,11 @@ fn hierarchical_all_reduce_time_matches_its_alpha_beta_formula() {
         };
         let red = |m: u64| machine.reduce_time_on_sip(m).as_ps();
         for bytes in [4096u64, 4 * 10_007, 1 << 20] {
-            let report = run(
-                &topology,
-                &RunConfig::all_reduce(Algorithm::Hierarchical, bytes),
-            );
+            let one = RunConfig {
+                channels: Channels::Fixed(1),
+                ..RunConfig::all_reduce(Algorithm::Hierarchical, bytes)
+            };
+            let report = run(&topology, &one);
             let (inner, rail) = (bytes / s, bytes / (s * c));
             let expected = SimTime::from_ps(
                 2 * (s - 1) * t_in(inner)
@@ -60,6 +61,30 @@ fn hierarchical_all_reduce_time_matches_its_alpha_beta_formula() {
             );
         }
     }
+}
+
+#[test]
+fn two_channels_walk_the_cubes_both_ways_and_are_faster_than_one() {
+    // Fully connected cubes of 4: the cube's cycle is full duplex, so auto runs 2 channels.
+    let topology = cubes(2, 4);
+    let bytes = 8 << 20;
+    let auto = run(
+        &topology,
+        &RunConfig::all_reduce(Algorithm::Hierarchical, bytes),
+    );
+    let one = run(
+        &topology,
+        &RunConfig {
+            channels: Channels::Fixed(1),
+            ..RunConfig::all_reduce(Algorithm::Hierarchical, bytes)
+        },
+    );
+    assert!(
+        auto.time.as_ps() * 10 < one.time.as_ps() * 7,
+        "auto {} vs one channel {}",
+        auto.time,
+        one.time
+    );
 }
 
 #[test]
