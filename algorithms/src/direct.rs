@@ -50,7 +50,8 @@ const SCATTER: u32 = 0;
 /// Mailbox channel of the all-gather step.
 const GATHER: u32 = 1;
 
-/// The one-shot direct schedule: see the module docs for its schedule, cost and topologies.
+/// The one-shot direct schedule, a built-in: its module docs give its schedule, cost and
+/// topologies.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Direct;
 

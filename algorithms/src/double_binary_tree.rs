@@ -43,7 +43,8 @@ use crate::group::CollectiveCall;
 use crate::names::Collective;
 use crate::tree::{Phases, Tree, pipelined};
 
-/// The double-binary-tree schedule: see the module docs for its schedule, cost and topologies.
+/// The double-binary-tree schedule, a built-in: its module docs give its schedule, cost and
+/// topologies.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct DoubleBinaryTree;
 

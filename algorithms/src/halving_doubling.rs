@@ -72,7 +72,8 @@ const UNFOLD: u32 = 1;
 /// First channel of the halving and doubling steps (one channel per step).
 const STEPS: u32 = 2;
 
-/// The recursive halving-doubling schedule: see the module docs for its schedule, cost and topologies.
+/// The recursive halving-doubling schedule, a built-in: its module docs give its schedule, cost and
+/// topologies.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct HalvingDoubling;
 

@@ -45,7 +45,8 @@ use crate::error::CollectiveError;
 use crate::group::{Channels, CollectiveCall};
 use crate::names::Collective;
 
-/// The hierarchical schedule (inside cubes, across, inside): see the module docs for its schedule, cost and topologies.
+/// The hierarchical schedule, a built-in: its module docs give its schedule, cost and
+/// topologies.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Hierarchical;
 

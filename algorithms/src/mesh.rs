@@ -51,7 +51,8 @@ use crate::names::Collective;
 /// over `n` ranks uses `2(n - 1)` channels, far fewer than this stride.
 const PHASE_CHANNELS: u32 = 1 << 20;
 
-/// The mesh schedule (rows, then columns): see the module docs for its schedule, cost and topologies.
+/// The mesh schedule, a built-in: its module docs give its schedule, cost and
+/// topologies.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Mesh;
 

@@ -20,8 +20,9 @@ pub struct PeRunConfig {
     pub bytes: u64,
     /// The IPCQ depth of the launch.
     pub ipcq: KernelConfig,
-    /// Carry real `f32` data (PE `p` starts with [`initial_value`](crate::initial_value)`(p, i)`) and check that
-    /// every PE ends with the sum.
+    /// Carry real `f32` data (PE `p` starts with
+    /// [`initial_value`](crate::initial_value)`(p, i)`) and check that every PE ends with the
+    /// sum.
     pub verify: bool,
 }
 
@@ -74,8 +75,9 @@ pub fn run_pe_kernel(
 
 /// Runs the SPMD `body` on PEs `0..pes` of SIP `c0.s0` as kernel `name` and, with
 /// `config.verify`, checks that every PE's returned vector is the sum over the PEs of
-/// [`initial_value`](crate::initial_value). `body` gets each PE's [`PeContext`] and returns its final vector (`None`
-/// on a machine without data); the machine carries data exactly when `config.verify` is set.
+/// [`initial_value`](crate::initial_value). `body` gets each PE's [`PeContext`] and returns its
+/// final vector (`None` on a machine without data); the machine carries data exactly when
+/// `config.verify` is set.
 ///
 /// # Errors
 /// [`CollectiveError::Unsupported`] if the SIP has fewer than `pes` PEs (or `pes` is 0),

@@ -6,11 +6,14 @@
 //! next on the cycle and receiving from the one before. With `C` channels ([`ring_orders`]:
 //! `auto` is every cycle found, and each also reversed where its links are full duplex: 2 on
 //! a bidirectional ring) the schedule runs `C` such rings at once, ring `c` on piece `c` of
-//! every segment, so each direction of each link carries one ring. The buffer is cut into `n` segments. Reduce-scatter takes `n - 1` steps: in step
+//! every segment, so each direction of each link carries one ring.
+//!
+//! The buffer is cut into `n` segments. Reduce-scatter takes `n - 1` steps: in step
 //! `s` rank `r` receives segment `(r - s - 2) mod n`, reduces it into its own copy and passes
 //! the partial sum on, so after step `n - 2` it holds segment `r` fully reduced. All-gather
 //! takes `n - 1` more steps passing finished segments around. All-reduce is the two in a row.
-//! Each segment moves in chunks of at most the call's chunk size ([`DEFAULT_CHUNK`](crate::DEFAULT_CHUNK) by default); a chunk is forwarded as soon as it
+//! Each segment moves in chunks of at most the call's chunk size
+//! ([`DEFAULT_CHUNK`](crate::DEFAULT_CHUNK) by default); a chunk is forwarded as soon as it
 //! has been reduced, so reductions overlap the transfers of later chunks, and the packets of a
 //! chunk pipeline across the hops of its route. The same schedule runs over any list of ranks
 //! on any byte range of the buffer (`run_over`): mesh and hierarchical are built from it.
@@ -39,9 +42,9 @@
 
 use std::collections::VecDeque;
 
-use kernbench_engine::ProcessHandle;
 use std::sync::Arc;
 
+use kernbench_engine::ProcessHandle;
 use kernbench_model::cycles::reversed;
 use kernbench_model::{ReduceOp, Topology};
 
@@ -50,7 +53,8 @@ use crate::error::CollectiveError;
 use crate::group::{Channels, CollectiveCall};
 use crate::names::Collective;
 
-/// The ring schedule: see the module docs for its schedule, cost and topologies.
+/// The ring schedule, a built-in: its module docs give its schedule, cost and
+/// topologies.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Ring;
 
@@ -177,8 +181,8 @@ pub fn ring_orders(topology: &Topology, channels: Channels) -> Vec<Arc<[u32]>> {
     }
     if rings.is_empty() {
         let order: Arc<[u32]> = (0..topology.sip_count()).collect();
-        rings.push(reversed(&order));
-        rings.insert(0, order);
+        let back = reversed(&order);
+        rings = vec![order, back];
         // Where the wiring is unknown, one channel unless asked for more.
         if channels == Channels::Auto {
             rings.truncate(1);
@@ -224,7 +228,10 @@ pub async fn run_channels(
         let orders = orders.clone();
         async move {
             let order = &orders[c as usize];
-            ring_steps(&comm, order, &piece(c), collective, op, c * 2 * n).await
+            // Position `q` of the ring owns rank `order[q]`'s piece.
+            let piece = piece(c);
+            let segment = |q: u32| piece(order[q as usize]);
+            ring_steps(&comm, order, &segment, collective, op, c * 2 * n).await
         }
     })
     .await
@@ -252,34 +259,15 @@ pub async fn run_over(
         let (o, l) = crate::comm::segment(range.1, p, n);
         (range.0 + o, l)
     };
-    ring_steps(
-        comm,
-        ranks,
-        &segment_of_position(ranks, &segment),
-        collective,
-        op,
-        first_channel,
-    )
-    .await
+    ring_steps(comm, ranks, &segment, collective, op, first_channel).await
 }
 
-/// Maps a rank to its position's segment, for [`run_over`]'s positional ownership.
-fn segment_of_position<'a>(
-    ranks: &'a [u32],
-    segment: &'a dyn Fn(u32) -> (u64, u64),
-) -> impl Fn(u32) -> (u64, u64) + 'a {
-    move |rank: u32| {
-        let p = ranks.iter().position(|&x| x == rank).unwrap_or(0);
-        segment(p as u32)
-    }
-}
-
-/// The ring's steps over `ranks` (in ring order), where `segment_of(rank)` is the byte range
-/// rank `rank` ends owning after a reduce-scatter (and starts from in an all-gather).
+/// The ring's steps over `ranks` (in ring order), where `segment(q)` is the byte range the rank
+/// at position `q` ends owning after a reduce-scatter (and starts from in an all-gather).
 async fn ring_steps(
     comm: &Comm,
     ranks: &[u32],
-    segment_of: &dyn Fn(u32) -> (u64, u64),
+    segment: &dyn Fn(u32) -> (u64, u64),
     collective: Collective,
     op: ReduceOp,
     first_channel: u32,
@@ -304,8 +292,6 @@ async fn ring_steps(
     let received = |s: u32| seg(r64 - s as i64 - shift);
     let right = ranks[(p + 1) % n as usize];
     let left = ranks[(p + n as usize - 1) % n as usize];
-    // Segments are numbered by position in the ring; position `q` owns `segment_of(ranks[q])`.
-    let segment = |q: u32| segment_of(ranks[q as usize]);
     // Sends in flight, oldest first. A finished send is dropped as soon as it reaches the
     // front (joining it would return at once), so a long ring holds a few handles, not one
     // per step: each handle keeps its finished process's memory.

@@ -5,7 +5,8 @@
 //! position `v` has the ranks at positions `2v + 1` and `2v + 2` as children, so the tree is
 //! found by re-numbering the ranks relative to the root (`v = (rank - root) mod n`). The root
 //! is `call.root` for broadcast and reduce and rank 0 for all-reduce. The buffer moves in
-//! chunks of at most the call's chunk size ([`DEFAULT_CHUNK`](crate::DEFAULT_CHUNK) by default):
+//! chunks of at most the call's chunk size ([`DEFAULT_CHUNK`](crate::DEFAULT_CHUNK) by
+//! default):
 //!
 //! - **reduce**: a rank reduces chunk `k` from each of its children in turn, then sends it up
 //!   to its parent;
@@ -57,7 +58,8 @@ use crate::ring::chunks;
 /// Mailbox channel of chunks going up (child to parent); chunks going down use the next one.
 const UP: u32 = 0;
 
-/// The binary-tree schedule: see the module docs for its schedule, cost and topologies.
+/// The binary-tree schedule, a built-in: its module docs give its schedule, cost and
+/// topologies.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct BinaryTree;
 

@@ -16,7 +16,8 @@ pub struct Faults {
     /// goes to rank `r + 1 mod n` instead.
     pub peer_off_by_one: Vec<u32>,
     /// PEs whose `program_id` is mapped wrongly (PE programs): `(program, runs_as)`, the PE
-    /// launched as `program` acts as program `runs_as` (see [`PeContext::as_program`](kernbench_model::PeContext::as_program)).
+    /// launched as `program` acts as program `runs_as` (see
+    /// [`PeContext::as_program`](kernbench_model::PeContext::as_program)).
     pub wrong_program_id: Vec<(u32, u32)>,
     /// Directed links that are cut: routes do not change, packets that reach them are lost
     /// (see [`Machine::cut_link`](kernbench_model::Machine::cut_link)).
