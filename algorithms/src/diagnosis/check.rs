@@ -28,7 +28,7 @@ use kernbench_model::{Bytes, Machine, MachineOptions, Placement, Topology};
 use super::{DiagnoseConfig, DiagnoseProgram, SIP};
 use crate::error::CollectiveError;
 use crate::group::CollectiveCall;
-use crate::names::{Algorithm, Collective};
+use crate::names::Algorithm;
 
 /// A part of a [`DiagnoseConfig`] a refusal is about. Index `i` of a fault is its place in
 /// its own list of [`Faults`](crate::Faults) (the `i`-th rank that never joins, ...).
@@ -79,11 +79,6 @@ fn at(part: ConfigPart) -> impl Fn(CollectiveError) -> CollectiveError {
     }
 }
 
-/// The call a diagnosis's collective makes on every rank.
-pub(crate) fn collective_call(collective: Collective) -> CollectiveCall {
-    CollectiveCall::new(collective)
-}
-
 /// Whether [`diagnose`](crate::diagnose) accepts `config` on `topology`; see the module docs
 /// for what is checked.
 ///
@@ -124,7 +119,7 @@ pub fn check_diagnosis(
         DiagnoseProgram::Collective {
             collective,
             algorithm,
-        } => check_collective(&machine, algorithm, collective_call(collective), config),
+        } => check_collective(&machine, algorithm, CollectiveCall::new(collective), config),
         program => check_pe_program(&machine, program, config),
     }
 }

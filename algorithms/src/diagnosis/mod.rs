@@ -36,11 +36,11 @@ pub use faults::Faults;
 pub use min_depth::{GENEROUS_IPCQ_DEPTH, MAX_IPCQ_DEPTH, MinDepth, min_ipcq_depth};
 
 use crate::error::CollectiveError;
+use crate::group::CollectiveCall;
 use crate::launch::launch_with_faults;
 use crate::names::{Algorithm, Collective};
 use crate::pe_kernels::PeKernel;
 use crate::runner::{Ended, Limits, Runner, StallKind};
-use check::collective_call;
 use programs::launch_pe_program;
 
 /// The SIP every PE program of a diagnosis runs on (as every PE kernel does).
@@ -249,7 +249,7 @@ fn launch_collective(
     algorithm: Algorithm,
     config: &DiagnoseConfig,
 ) -> Result<(), CollectiveError> {
-    let call = collective_call(collective);
+    let call = CollectiveCall::new(collective);
     let schedule = algorithm.shared();
     let world_size = machine.topology().sip_count();
     let faults = &config.faults;
