@@ -50,7 +50,14 @@ pub fn temp_file(name: &str, text: &str) -> PathBuf {
         "temp_file({name:?}) is already used by another test"
     );
     drop(owners);
-    let path = std::env::temp_dir().join(format!("kernbench-cli-{}-{name}", std::process::id()));
+    let path = scratch(name);
     std::fs::write(&path, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
     path
+}
+
+/// A path for test file `name` in Cargo's scratch folder for integration tests
+/// (`target/tmp`): the same path on every run, so runs overwrite rather than pile up in the
+/// system's temp folder, and two checkouts never share one.
+pub fn scratch(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("kernbench-cli-{name}"))
 }

@@ -82,10 +82,7 @@ fn sweep_files_take_generated_forms() {
             memories: ["hbm"],
         )"#,
     );
-    let out_dir = std::env::temp_dir().join(format!(
-        "kernbench-cli-{}-generated-out",
-        std::process::id()
-    ));
+    let out_dir = crate::common::scratch("generated-out");
     let _ = std::fs::remove_dir_all(&out_dir);
     let out = kernbench(&[
         "sweep",

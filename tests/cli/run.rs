@@ -262,7 +262,7 @@ fn a_missing_topology_file_is_bad_input() {
 
 #[test]
 fn run_trace_writes_a_perfetto_timeline_of_links_and_ranks() {
-    let path = std::env::temp_dir().join(format!("kernbench-trace-{}.json", std::process::id()));
+    let path = crate::common::scratch("trace.json");
     let out = kernbench(&[
         "run",
         "--topology",
