@@ -12,7 +12,7 @@ use std::time::Instant;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use kernbench_algorithms::{
-    Channels, CollectiveError, DEFAULT_CHUNK, RunConfig, RunReport, run_collective,
+    Channels, CollectiveError, DEFAULT_CHUNK, RingInOrder, RunConfig, RunReport, run_collective,
 };
 use kernbench_model::{Bytes, ReduceOp, Topology};
 use kernbench_reports::{
@@ -373,7 +373,10 @@ fn run_point(sweep: &Sweep, point: &Point, largest: u64) -> (ResultRow, Vec<Link
     let (path, spec) = &sweep.topologies[point.topology];
     let config = RunConfig {
         collective: point.collective,
-        algorithm: point.algorithm.into(),
+        algorithm: match &point.ring_order {
+            Some(order) => Rc::new(RingInOrder::new(order.to_vec())),
+            None => point.algorithm.into(),
+        },
         bytes: Bytes(point.bytes),
         memory: point.memory,
         verify: sweep.verify,

@@ -1,8 +1,10 @@
 //! Sweep files: which topologies, collectives, algorithms, sizes and memories to run.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use kernbench_algorithms::{Algorithm, Channels, Collective, DEFAULT_CHUNK};
+use kernbench_algorithms::{Algorithm, Channels, Collective, DEFAULT_CHUNK, check_order};
 use kernbench_engine::SimTime;
 use kernbench_model::{
     Bytes, Generated, MemoryKind, Topology, TopologySource, TopologySpec, parse_time,
@@ -26,6 +28,8 @@ use crate::run::parse_chunk;
 ///     memories: ["tcm", "sram", "hbm"],
 ///     channels: ["auto", "1", "2"],             // optional, default ["auto"]
 ///     chunk_sizes: ["1MiB", "256KiB"],          // optional, default ["1MiB"]
+///     ring_orders: {"ring8": [0, 2, 4, 6, 7, 5, 3, 1]},   // optional: the ring algorithm's
+///                                               // order on the topology of that name
 ///     verify: false,
 ///     time_limit: "1s",                         // optional: a point still running is failed
 /// )
@@ -47,6 +51,10 @@ pub(crate) struct SweepFile {
     /// `RunConfig::chunk` of the points: sizes, multiples of 4 bytes.
     #[serde(default = "default_chunk")]
     chunk_sizes: Vec<String>,
+    /// The order the ring algorithm walks, by topology name (`--ring-order` of each point);
+    /// topologies not named keep the order along their wiring.
+    #[serde(default)]
+    ring_orders: BTreeMap<String, Vec<u32>>,
     #[serde(default)]
     verify: bool,
     #[serde(default)]
@@ -108,6 +116,8 @@ pub(crate) struct Point {
     pub(crate) channels: Channels,
     /// The largest message of chunking algorithms (`RunConfig::chunk`).
     pub(crate) chunk: Bytes,
+    /// The ring's order where the sweep gives one (ring points only).
+    pub(crate) ring_order: Option<Arc<[u32]>>,
 }
 
 /// The most points one sweep may hold; a typo such as factor 1 is caught before anything runs.
@@ -155,11 +165,16 @@ impl Sweep {
                 format!("{count} points is more than {MAX_POINTS}; narrow the lists"),
             ));
         }
+        let ring_orders = check_ring_orders(file, &spec.ring_orders, &topologies, &algorithms)?;
         let mut points = Vec::with_capacity(count);
         for (t, (_, topology)) in topologies.iter().enumerate() {
             let world_size = topology.cubes.count * topology.sips.per_cube;
             for &collective in &collectives {
                 for &algorithm in &algorithms {
+                    let ring_order = match algorithm {
+                        Algorithm::Ring => ring_orders.get(&topology.name).cloned(),
+                        _ => None,
+                    };
                     for &memory in &memories {
                         for &bytes in &sizes {
                             for &channels in &channels {
@@ -174,6 +189,7 @@ impl Sweep {
                                         bytes,
                                         channels,
                                         chunk,
+                                        ring_order: ring_order.clone(),
                                     });
                                 }
                             }
@@ -190,6 +206,43 @@ impl Sweep {
             time_limit,
         })
     }
+}
+
+/// Checks a sweep's `ring_orders`: each names a topology of the sweep and each of its ranks
+/// once, and the sweep runs the ring algorithm.
+fn check_ring_orders(
+    file: &Path,
+    orders: &BTreeMap<String, Vec<u32>>,
+    topologies: &[(PathBuf, TopologySpec)],
+    algorithms: &[Algorithm],
+) -> Result<BTreeMap<String, Arc<[u32]>>, Failure> {
+    if !orders.is_empty() && !algorithms.contains(&Algorithm::Ring) {
+        return Err(bad(
+            file,
+            "ring_orders",
+            "only the ring algorithm has a ring order; add \"ring\" to algorithms or remove \
+             ring_orders",
+        ));
+    }
+    let mut checked = BTreeMap::new();
+    for (name, order) in orders {
+        let field = format!("ring_orders[\"{name}\"]");
+        let Some((_, topology)) = topologies.iter().find(|(_, t)| &t.name == name) else {
+            let names: Vec<&str> = topologies.iter().map(|(_, t)| t.name.as_str()).collect();
+            return Err(bad(
+                file,
+                &field,
+                format!(
+                    "no topology of this sweep is named \"{name}\"; its topologies are {}",
+                    names.join(", ")
+                ),
+            ));
+        };
+        let world_size = topology.cubes.count.saturating_mul(topology.sips.per_cube);
+        check_order(order, world_size, name).map_err(|e| bad(file, &field, e))?;
+        checked.insert(name.clone(), Arc::from(order.as_slice()));
+    }
+    Ok(checked)
 }
 
 fn parse_all<T: std::str::FromStr>(

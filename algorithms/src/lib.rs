@@ -56,7 +56,7 @@ pub use launch::{Rank, launch};
 pub use names::{Algorithm, Collective};
 pub use pe_kernels::PeKernel;
 pub use pe_run::{PeKernelReport, PeRunConfig, run_pe_kernel, run_pe_program};
-pub use ring::RingInOrder;
+pub use ring::{RingInOrder, check_order};
 pub use runner::{SLICE_EVENTS, StallKind};
 pub use schedule::{IntoSchedule, LocalBoxFuture, Schedule, check};
 pub use verify::{initial_value, reduced_value};

@@ -118,6 +118,35 @@ impl RingInOrder {
     }
 }
 
+/// Checks that `order` names each of the `n` ranks of topology `name` once: the rule for a
+/// ring order a user gives (`--ring-order`, a sweep's `ring_orders`), with the fix in the text.
+pub fn check_order(order: &[u32], n: u32, name: &str) -> Result<(), String> {
+    let mut seen = vec![false; n as usize];
+    for &r in order {
+        match seen.get_mut(r as usize) {
+            Some(s) if !*s => *s = true,
+            Some(_) => {
+                return Err(format!(
+                    "the ring order names rank {r} twice; name each of the {n} ranks once"
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "the ring order names rank {r}, but {name} has {n} ranks (0 to {}); name each once",
+                    n.saturating_sub(1)
+                ));
+            }
+        }
+    }
+    if order.len() != n as usize {
+        return Err(format!(
+            "the ring order names {} ranks, but {name} has {n}; name each rank once",
+            order.len()
+        ));
+    }
+    Ok(())
+}
+
 impl crate::schedule::Schedule for RingInOrder {
     fn name(&self) -> &str {
         "ring"
@@ -125,33 +154,7 @@ impl crate::schedule::Schedule for RingInOrder {
 
     fn supports(&self, collective: Collective, topology: &Topology) -> Result<(), String> {
         supports(collective, topology)?;
-        let n = topology.sip_count();
-        let mut seen = vec![false; n as usize];
-        for &r in self.order.iter() {
-            match seen.get_mut(r as usize) {
-                Some(s) if !*s => *s = true,
-                Some(_) => {
-                    return Err(format!(
-                        "the ring order names rank {r} twice; name each of the {n} ranks once"
-                    ));
-                }
-                None => {
-                    return Err(format!(
-                        "the ring order names rank {r}, but {} has {n} ranks (0 to {}); name each once",
-                        topology.name(),
-                        n.saturating_sub(1)
-                    ));
-                }
-            }
-        }
-        if self.order.len() != n as usize {
-            return Err(format!(
-                "the ring order names {} ranks, but {} has {n}; name each rank once",
-                self.order.len(),
-                topology.name()
-            ));
-        }
-        Ok(())
+        check_order(&self.order, topology.sip_count(), topology.name())
     }
 
     fn run<'a>(

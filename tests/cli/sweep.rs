@@ -6,7 +6,7 @@ use crate::common::{kernbench, kernbench_with_env, stderr, stdout};
 
 /// A fresh folder for one test, holding a small sweep file that names bundled topologies.
 fn setup(name: &str, body: &str) -> (PathBuf, PathBuf) {
-    let dir = std::env::temp_dir().join(format!("kernbench-sweep-{}-{name}", std::process::id()));
+    let dir = crate::common::scratch(&format!("sweep-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)
         .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
@@ -339,6 +339,104 @@ fn a_sweep_over_chunk_sizes_writes_both_and_the_chunk_reaches_the_schedule() {
         "{}",
         read(&out.join("summary.md"))
     );
+}
+
+#[test]
+fn a_ring_order_in_the_sweep_file_reaches_the_ring_points_of_that_topology() {
+    let body = |orders: &str| {
+        format!(
+            r#"Sweep(
+    name: "orders",
+    topologies: ["TOPOLOGIES/ring8.ron", "TOPOLOGIES/default.ron"],
+    algorithms: ["ring", "tree"],
+    sizes: List(["4MiB"]),
+    memories: ["hbm"],
+    channels: ["1"],
+    {orders}
+)"#
+        )
+    };
+    let (dir, wired) = setup("orders-wired", &body(""));
+    let (_, skipping) = setup(
+        "orders-skipping",
+        &body(r#"ring_orders: {"ring8": [0, 2, 4, 6, 1, 3, 5, 7]},"#),
+    );
+    let rows = |file: &Path, name: &str| {
+        let out = dir.join(name);
+        let run = sweep(file, &out, &[]);
+        assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+        read(&out.join("results.jsonl"))
+    };
+    let (wired, skipping) = (rows(&wired, "wired"), rows(&skipping, "skipping"));
+    let point = |jsonl: &str, topology: &str, algorithm: &str| {
+        let rows: Vec<&str> = rows_with(jsonl, "topology", &format!("\"{topology}\""))
+            .into_iter()
+            .filter(|l| json_field(l, "algorithm") == format!("\"{algorithm}\""))
+            .collect();
+        busbw_at(&rows, 4 << 20)
+    };
+    // Every hop of 0,2,4,6,1,3,5,7 skips a SIP, so each message crosses two links and two
+    // hops share each link: half the busbw of the ring along the wiring.
+    let (along, given) = (
+        point(&wired, "ring8", "ring"),
+        point(&skipping, "ring8", "ring"),
+    );
+    assert!(given < 0.55 * along, "{given} vs {along}");
+    // The tree on ring8 and the ring on the other topology keep their own order.
+    assert_eq!(
+        point(&wired, "ring8", "tree"),
+        point(&skipping, "ring8", "tree")
+    );
+    assert_eq!(
+        point(&wired, "default", "ring"),
+        point(&skipping, "default", "ring")
+    );
+}
+
+#[test]
+fn a_bad_ring_order_in_a_sweep_is_bad_input_naming_the_entry() {
+    for (name, edit, message) in [
+        (
+            "order-unknown",
+            r#"ring_orders: {"ring9": [0, 1]},"#,
+            r#"ring_orders["ring9"]: no topology of this sweep is named "ring9"; its topologies are ring8"#,
+        ),
+        (
+            "order-twice",
+            r#"ring_orders: {"ring8": [0, 1, 2, 3, 4, 5, 6, 6]},"#,
+            r#"ring_orders["ring8"]: the ring order names rank 6 twice; name each of the 8 ranks once"#,
+        ),
+        (
+            "order-short",
+            r#"ring_orders: {"ring8": [0, 1, 2]},"#,
+            r#"ring_orders["ring8"]: the ring order names 3 ranks, but ring8 has 8; name each rank once"#,
+        ),
+        (
+            "order-no-ring",
+            r#"ring_orders: {"ring8": [0, 1, 2, 3, 4, 5, 6, 7]}, algorithms: ["tree"],"#,
+            r#"ring_orders: only the ring algorithm has a ring order; add "ring" to algorithms or remove ring_orders"#,
+        ),
+    ] {
+        let text = TINY.replace("memories:", &format!("{edit}\n    memories:"));
+        let text = if name == "order-no-ring" {
+            text.replace("    algorithms: [\"ring\"],\n", "")
+        } else {
+            text
+        };
+        let (dir, file) = setup(name, &text);
+        let out = dir.join("out");
+        for run in [
+            sweep(&file, &out, &[]),
+            kernbench(&["validate", file.to_str().unwrap_or("")]),
+        ] {
+            assert_eq!(run.status.code(), Some(2), "{name}: {}", stderr(&run));
+            assert_eq!(
+                stderr(&run).trim_end(),
+                format!("error: {}: {message}", file.display()),
+                "{name}"
+            );
+        }
+    }
 }
 
 #[test]
