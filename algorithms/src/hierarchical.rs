@@ -25,6 +25,11 @@
 //!               + 2(c-1) * (alpha_x + (S/(sc))/beta_x)          many chunks: reductions hide
 //! ```
 //!
+//! With several chunks per segment (`S/s > chunk`) each of the three rings pipelines its
+//! chunks across its steps as the ring does (its `max(link, last chunk)` formula in
+//! `ring.rs`, with `n = s`, then `n = c` on `S/s`), and a fast cube's next phase starts on
+//! the chunks it already has.
+//!
 //! Each cube link carries `2(c-1)/(sc) * S` bytes per direction, a factor `s` less than a
 //! flat ring that crosses it with the whole buffer.
 //!

@@ -28,6 +28,11 @@
 //!               + 2(R-1) * (alpha + (S/(RC))/beta)             many chunks: reductions hide
 //! ```
 //!
+//! With `P` channels each grid all-reduce carries `S/P`: the formulas hold with `S/P` for
+//! `S` where the channels' links are their own (the four of a torus's `auto`: each directed
+//! link class carries one). With several chunks per segment each row and column ring
+//! pipelines as the ring does (`ring.rs`'s `max(link, last chunk)` formula).
+//!
 //! Against a ring over all `RC` ranks it pays `2(R + C - 2)` latencies instead of
 //! `2(RC - 1)`, for `2(C-1)/C * S + 2(R-1)/(RC) * S` bytes sent per rank (slightly more than
 //! the ring's `2(RC-1)/(RC) * S`).
