@@ -78,8 +78,8 @@ enum Command {
     /// Run one collective on one topology, one rank per SIP, and print its time and bandwidth
     /// as nccl-tests does.
     ///
-    /// algbw = size / time; busbw = algbw x 2(n-1)/n for all-reduce, (n-1)/n for reduce-scatter
-    /// and all-gather, 1 for broadcast and reduce. With --verify, buffers carry real f32 data
+    /// algbw = size / time; busbw = algbw x 2(n-1)/n for all-reduce, (n-1)/n for reduce-scatter,
+    /// all-gather and all-to-all, 1 for broadcast and reduce. With --verify, buffers carry real f32 data
     /// and every rank's result is checked. A deadlock prints its report and exits with 3.
     #[command(
         after_help = "Examples:\n  kernbench run --topology topologies/ring8.ron --collective all-reduce --algorithm ring --size 64MiB --memory hbm\n  \

@@ -28,7 +28,7 @@ pub(crate) struct RunArgs {
         default_value = "topologies/default.ron"
     )]
     topology: String,
-    /// all-reduce, reduce-scatter, all-gather, broadcast or reduce.
+    /// all-reduce, reduce-scatter, all-gather, broadcast, reduce or all-to-all.
     #[arg(long, default_value = "all-reduce")]
     collective: String,
     #[arg(long, default_value = "ring", help = algorithm_help())]

@@ -151,12 +151,17 @@ pub fn run_collective(
     let results: Rc<RefCell<Vec<Option<Vec<f32>>>>> =
         Rc::new(RefCell::new(vec![None; world_size as usize]));
     let (bytes, memory, verify) = (config.bytes.0, config.memory, config.verify);
+    // An all-to-all sends from one half of its buffer and receives into the other.
+    let buffer_bytes = match config.collective {
+        Collective::AllToAll => crate::exchange::buffer_bytes(bytes),
+        _ => bytes,
+    };
     let sink = results.clone();
     launch(&machine, world_size, move |rank| {
         let sink = sink.clone();
         let schedule = schedule.clone();
         async move {
-            let buffer = rank.alloc(memory, Bytes(bytes))?;
+            let buffer = rank.alloc(memory, Bytes(buffer_bytes))?;
             if verify {
                 let r = rank.rank();
                 buffer.fill_with(|i| verify::initial_value(r, i));

@@ -192,6 +192,54 @@ impl Comm {
         self.put(to, channel, offset, len, values).await
     }
 
+    /// Sends bytes `[offset, offset + len)` of this rank's buffer to bytes `[at, at + len)` of
+    /// `to`'s buffer (of the same size): as [`send`](Comm::send), but landing elsewhere, as an
+    /// all-to-all's blocks do.
+    ///
+    /// # Errors
+    /// As [`send`](Comm::send).
+    pub async fn send_to(
+        &self,
+        to: u32,
+        channel: u32,
+        offset: u64,
+        len: u64,
+        at: u64,
+    ) -> Result<(), CollectiveError> {
+        let values = self.inner.buffer.read(offset, len);
+        self.put_at(to, channel, offset, len, at, values).await
+    }
+
+    /// [`send_to`](Comm::send_to) in a process of its own, as [`spawn_send`](Comm::spawn_send).
+    pub fn spawn_send_to(
+        &self,
+        to: u32,
+        channel: u32,
+        offset: u64,
+        len: u64,
+        at: u64,
+    ) -> ProcessHandle<()> {
+        let comm = self.clone();
+        let name = Name::lazy(SendName {
+            rank: self.inner.rank,
+            what: self.inner.call.collective.name(),
+            instance: self.inner.instance,
+            to,
+        });
+        self.sim().spawn(name, async move {
+            comm.send_to(to, channel, offset, len, at).await
+        })
+    }
+
+    /// Copies bytes `[offset, offset + len)` of this rank's buffer to `[at, at + len)` of the
+    /// same buffer, at no cost: a rank's block for itself in an all-to-all (the model times
+    /// network transfers, not copies inside one memory).
+    pub fn copy_local(&self, offset: u64, len: u64, at: u64) {
+        if let Some(values) = self.inner.buffer.read(offset, len) {
+            self.inner.buffer.write(at, &values);
+        }
+    }
+
     /// Sends `values` (already computed, for example a partial reduction held in a message)
     /// as bytes `[offset, offset + len)`: timed as [`send`](Comm::send) times those bytes of
     /// this rank's buffer, whatever they hold; `values` is what the receiver gets.
@@ -204,6 +252,19 @@ impl Comm {
         channel: u32,
         offset: u64,
         len: u64,
+        values: Option<Vec<f32>>,
+    ) -> Result<(), CollectiveError> {
+        self.put_at(to, channel, offset, len, offset, values).await
+    }
+
+    /// [`put`](Comm::put) landing at `at` in the peer's buffer rather than at `offset`.
+    async fn put_at(
+        &self,
+        to: u32,
+        channel: u32,
+        offset: u64,
+        len: u64,
+        at: u64,
         values: Option<Vec<f32>>,
     ) -> Result<(), CollectiveError> {
         let world = &self.inner.world;
@@ -224,14 +285,14 @@ impl Comm {
                 offset,
                 Placement::on_sip(peer, kind),
                 self.inner.buffer.bytes(),
-                offset,
+                at,
                 len,
             )
             .await?;
         let mailbox = world.mailbox(self.inner.instance, channel, self.inner.rank, to);
         mailbox
             .put(Chunk {
-                offset,
+                offset: at,
                 len,
                 values,
             })

@@ -10,7 +10,9 @@
 //! - **all-reduce**: the direct reduce-scatter, then the direct all-gather;
 //! - **broadcast**: the root sends the whole buffer to every other rank;
 //! - **reduce**: every other rank sends the whole buffer to the root, which reduces the
-//!   copies one after another, in rank order.
+//!   copies one after another, in rank order;
+//! - **all-to-all**: rank `r` sends block `j` to every rank `j != r` at once and stores the
+//!   blocks it receives (blocks as in [`crate::exchange`]; its own is copied at no cost).
 //!
 //! ## Cost
 //! With `t(m)` the time to move `m` bytes between two ranks (latency `alpha` plus `m` over
@@ -23,6 +25,7 @@
 //! all-gather      T = t(S/n)
 //! broadcast       T = t(S)
 //! reduce          T = t(S) + (n-1) c(S)
+//! all-to-all      T = t(S/n)
 //! ```
 //!
 //! These hold where every pair of ranks has a link of its own and the memories at both ends
@@ -57,14 +60,14 @@ pub(crate) struct Direct;
 
 crate::schedule::builtin_schedule!(Direct, "direct");
 
-/// Whether direct runs `collective`: it runs all five.
+/// Whether direct runs `collective`: it runs all of them.
 pub(crate) fn supports(_collective: Collective, _topology: &Topology) -> Result<(), String> {
     Ok(())
 }
 
 /// Runs `call` with the one-shot schedule.
 pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), CollectiveError> {
-    if comm.world_size() == 1 {
+    if comm.world_size() == 1 && call.collective != Collective::AllToAll {
         return Ok(());
     }
     match call.collective {
@@ -76,6 +79,7 @@ pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), Collecti
         Collective::AllGather => all_gather(&comm).await,
         Collective::Broadcast => broadcast(&comm, call.root).await,
         Collective::Reduce => reduce(&comm, call.root, call.op).await?,
+        Collective::AllToAll => all_to_all(&comm).await,
     }
     Ok(())
 }
@@ -115,6 +119,24 @@ async fn all_gather(comm: &Comm) {
         .collect();
     for q in peers(comm) {
         comm.recv_store(q, GATHER).await;
+    }
+    join(sends).await;
+}
+
+async fn all_to_all(comm: &Comm) {
+    let (n, me) = (comm.world_size(), comm.rank());
+    let bytes = crate::exchange::send_bytes(comm.bytes());
+    let (o, l) = crate::exchange::send_block(bytes, me, me, n);
+    comm.copy_local(o, l, crate::exchange::recv_block(bytes, me, me, n).0);
+    let sends: Vec<_> = peers(comm)
+        .map(|q| {
+            let (o, l) = crate::exchange::send_block(bytes, me, q, n);
+            let (at, _) = crate::exchange::recv_block(bytes, me, q, n);
+            comm.spawn_send_to(q, SCATTER, o, l, at)
+        })
+        .collect();
+    for q in peers(comm) {
+        comm.recv_store(q, SCATTER).await;
     }
     join(sends).await;
 }

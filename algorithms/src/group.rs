@@ -201,6 +201,21 @@ impl ProcessGroup {
         )
     }
 
+    /// Sends block `j` of the first half of `buffer` to rank `j`; the second half receives the
+    /// block from each rank in rank order (the layout in [`crate::exchange`]: `buffer` is
+    /// [`exchange::buffer_bytes`](crate::exchange::buffer_bytes) of the bytes each rank sends).
+    pub fn all_to_all(
+        &self,
+        buffer: &Buffer,
+        schedule: impl IntoSchedule,
+    ) -> Result<Work, CollectiveError> {
+        self.submit(
+            buffer,
+            CollectiveCall::new(Collective::AllToAll),
+            &schedule.into_schedule(),
+        )
+    }
+
     /// Submits `call` on `buffer` with `schedule`: checks it can run, then starts this
     /// rank's part as a process (`rank3 all-reduce#0 ring`).
     ///

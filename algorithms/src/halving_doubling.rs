@@ -86,6 +86,9 @@ pub(crate) fn supports(collective: Collective, _topology: &Topology) -> Result<(
         Collective::Broadcast | Collective::Reduce => Err(
             "halving-doubling runs all-reduce, reduce-scatter and all-gather; use tree or direct for broadcast and reduce".to_string(),
         ),
+        Collective::AllToAll => Err(
+            "halving-doubling runs all-reduce, reduce-scatter and all-gather; use pairwise or direct for all-to-all".to_string(),
+        ),
     }
 }
 
@@ -162,7 +165,7 @@ pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), Collecti
         Collective::ReduceScatter => (true, false),
         Collective::AllGather => (false, true),
         // Refused by `supports`.
-        Collective::Broadcast | Collective::Reduce => return Ok(()),
+        Collective::Broadcast | Collective::Reduce | Collective::AllToAll => return Ok(()),
     };
     let plan = Plan::new(&comm, call.collective);
     let Some(j) = plan.participant(r) else {

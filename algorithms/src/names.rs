@@ -24,16 +24,19 @@ pub enum Collective {
     Broadcast,
     /// The root ends with the reduction.
     Reduce,
+    /// Rank `r` sends block `j` of its buffer to rank `j` (see [`crate::exchange`]).
+    AllToAll,
 }
 
 impl Collective {
     /// Every collective, in a stable order.
-    pub const ALL: [Collective; 5] = [
+    pub const ALL: [Collective; 6] = [
         Collective::AllReduce,
         Collective::ReduceScatter,
         Collective::AllGather,
         Collective::Broadcast,
         Collective::Reduce,
+        Collective::AllToAll,
     ];
 
     /// The name used in files and on the command line.
@@ -44,6 +47,7 @@ impl Collective {
             Collective::AllGather => "all-gather",
             Collective::Broadcast => "broadcast",
             Collective::Reduce => "reduce",
+            Collective::AllToAll => "all-to-all",
         }
     }
 
@@ -53,7 +57,9 @@ impl Collective {
         let n = world_size.max(1) as f64;
         match self {
             Collective::AllReduce => 2.0 * (n - 1.0) / n,
-            Collective::ReduceScatter | Collective::AllGather => (n - 1.0) / n,
+            Collective::ReduceScatter | Collective::AllGather | Collective::AllToAll => {
+                (n - 1.0) / n
+            }
             Collective::Broadcast | Collective::Reduce => 1.0,
         }
     }
@@ -127,6 +133,8 @@ builtins! {
     Direct => crate::direct::Direct,
     /// Inside each cube, across cubes, inside again.
     Hierarchical => crate::hierarchical::Hierarchical,
+    /// All-to-all in `n - 1` rounds, one partner each.
+    Pairwise => crate::pairwise::Pairwise,
 }
 
 impl Algorithm {
@@ -191,7 +199,7 @@ mod tests {
     fn an_unknown_name_lists_the_known_ones() {
         assert_eq!(
             "rign".parse::<Algorithm>().unwrap_err().to_string(),
-            "unknown algorithm \"rign\"; use one of: ring, mesh, tree, double-binary-tree, halving-doubling, direct, hierarchical"
+            "unknown algorithm \"rign\"; use one of: ring, mesh, tree, double-binary-tree, halving-doubling, direct, hierarchical, pairwise"
         );
     }
 

@@ -72,6 +72,9 @@ pub(crate) fn supports(collective: Collective, _topology: &Topology) -> Result<(
         Collective::ReduceScatter | Collective::AllGather => Err(
             "the tree runs all-reduce, broadcast and reduce; it would funnel every segment through the root, so use ring, halving-doubling or direct for reduce-scatter and all-gather".to_string(),
         ),
+        Collective::AllToAll => Err(
+            "the tree runs all-reduce, broadcast and reduce; use pairwise or direct for all-to-all".to_string(),
+        ),
     }
 }
 
@@ -86,7 +89,7 @@ pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), Collecti
         Collective::Reduce => (call.root, true, false),
         Collective::Broadcast => (call.root, false, true),
         // Refused by `supports`; nothing to do if reached anyway.
-        Collective::ReduceScatter | Collective::AllGather => return Ok(()),
+        Collective::ReduceScatter | Collective::AllGather | Collective::AllToAll => return Ok(()),
     };
     let tree = Rc::new(Tree::rooted_at(n, root));
     let bytes = comm.bytes();

@@ -44,7 +44,23 @@ fn expected(
         Collective::Reduce => {
             (rank == call.root).then(|| reduced_value(call.op, world_size, index))
         }
+        // Checked whole by `check` (`all_to_all_buffer`).
+        Collective::AllToAll => None,
     }
+}
+
+/// `rank`'s whole all-to-all buffer after the exchange (the send half and then the receive
+/// half, see [`crate::exchange`]): the send half unchanged, the receive half the senders'
+/// blocks in rank order. Built block by block: linear in the buffer.
+fn all_to_all_buffer(n: u32, bytes: u64, rank: u32) -> Vec<f32> {
+    let elements = (bytes / 4) as usize;
+    let mut out: Vec<f32> = (0..elements).map(|i| initial_value(rank, i)).collect();
+    for from in 0..n {
+        let (offset, len) = crate::exchange::send_block(bytes, from, rank, n);
+        let first = (offset / 4) as usize;
+        out.extend((first..first + (len / 4) as usize).map(|i| initial_value(from, i)));
+    }
+    out
 }
 
 /// Checks every rank's final buffer for `call`; the first wrong element is the error.
@@ -58,8 +74,14 @@ pub(crate) fn check(
     for (rank, data) in results.iter().enumerate() {
         let rank = rank as u32;
         let Some(data) = data else { continue };
+        let exchanged = (call.collective == Collective::AllToAll)
+            .then(|| all_to_all_buffer(world_size, bytes, rank));
         for (i, &got) in data.iter().enumerate() {
-            let Some(want) = expected(call, world_size, bytes, rank, i) else {
+            let want = match &exchanged {
+                Some(buffer) => buffer.get(i).copied(),
+                None => expected(call, world_size, bytes, rank, i),
+            };
+            let Some(want) = want else {
                 continue;
             };
             // Values are small integers, exact in f32 for any summation order; the tolerance

@@ -182,7 +182,7 @@ fn an_unknown_algorithm_is_bad_input_naming_the_choices() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         stderr(&out),
-        "error: --algorithm: unknown algorithm \"rign\"; use one of: ring, mesh, tree, double-binary-tree, halving-doubling, direct, hierarchical\n"
+        "error: --algorithm: unknown algorithm \"rign\"; use one of: ring, mesh, tree, double-binary-tree, halving-doubling, direct, hierarchical, pairwise\n"
     );
 }
 
@@ -392,4 +392,51 @@ fn a_ring_order_that_is_not_a_permutation_is_bad_input() {
         assert_eq!(out.status.code(), Some(2), "{order}");
         assert_eq!(stderr(&out), message, "{order}");
     }
+}
+
+#[test]
+fn an_all_to_all_runs_verified_with_the_nccl_tests_bus_factor_and_refuses_the_ring() {
+    for algorithm in ["direct", "pairwise"] {
+        let out = kernbench(&[
+            "run",
+            "--topology",
+            "topologies/torus4x4.ron",
+            "--collective",
+            "all-to-all",
+            "--algorithm",
+            algorithm,
+            "--size",
+            "4004B",
+            "--verify",
+            "--json",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let json: serde_json::Value =
+            serde_json::from_str(stdout(&out).trim()).expect("one JSON object");
+        assert_eq!(json["collective"], "all-to-all");
+        assert_eq!(json["verified"], true);
+        let (algbw, busbw) = (
+            json["algbw_gbps"].as_f64().unwrap_or(0.0),
+            json["busbw_gbps"].as_f64().unwrap_or(0.0),
+        );
+        assert!(
+            algbw > 0.0 && (busbw - algbw * 15.0 / 16.0).abs() < 1e-9,
+            "{json}"
+        );
+    }
+    let out = kernbench(&[
+        "run",
+        "--topology",
+        "topologies/ring8.ron",
+        "--collective",
+        "all-to-all",
+        "--algorithm",
+        "ring",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: ring all-to-all does not run on topology ring8: the ring runs all-reduce, \
+         reduce-scatter and all-gather; use pairwise or direct for all-to-all\n"
+    );
 }

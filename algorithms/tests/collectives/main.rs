@@ -2,6 +2,7 @@
 
 mod support;
 
+mod all_to_all;
 mod bound;
 mod conservation;
 mod direct;
