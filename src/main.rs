@@ -85,7 +85,7 @@ enum Command {
         after_help = "Examples:\n  kernbench run --topology topologies/ring8.ron --collective all-reduce --algorithm ring --size 64MiB --memory hbm\n  \
                             kernbench run --topology topologies/default.ron --size 1MiB --verify --json"
     )]
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Run a sweep: topologies x collectives x algorithms x sizes x memories, in parallel.
     ///
     /// Rows stream to DIR/results.csv and DIR/results.jsonl as points finish, so an

@@ -7,7 +7,8 @@ use std::rc::Rc;
 use clap::Args;
 use kernbench_algorithms::blocks::ring_orders;
 use kernbench_algorithms::{
-    Algorithm, Collective, CollectiveError, RingInOrder, RunConfig, RunReport, run_collective,
+    Algorithm, Collective, CollectiveError, Pairs, RingInOrder, RunConfig, RunReport,
+    run_collective,
 };
 use kernbench_model::{
     Bytes, MemoryKind, ModelError, ReduceOp, Topology, TopologySource, TraceTrack, parse_time,
@@ -28,11 +29,19 @@ pub(crate) struct RunArgs {
         default_value = "topologies/default.ron"
     )]
     topology: String,
-    /// all-reduce, reduce-scatter, all-gather, broadcast, reduce or all-to-all.
+    /// all-reduce, reduce-scatter, all-gather, broadcast, reduce, all-to-all or send-recv.
     #[arg(long, default_value = "all-reduce")]
     collective: String,
-    #[arg(long, default_value = "ring", help = algorithm_help())]
-    algorithm: String,
+    #[arg(long, help = algorithm_help())]
+    algorithm: Option<String>,
+    /// Send-recv: forward (rank r to r + 1, the last to 0, as nccl-tests' sendrecv) or
+    /// backward (r to r - 1).
+    #[arg(long, value_name = "forward|backward", default_value = "forward")]
+    direction: String,
+    /// Send-recv between these pairs only, from:to separated by commas (e.g. 0:5,3:1); each
+    /// rank sends at most once and receives at most once.
+    #[arg(long, value_name = "PAIRS")]
+    pairs: Option<String>,
     /// Buffer size per rank, with a unit: 4KiB, 64MiB, 1GiB (KiB = 1024 B, KB = 1000 B).
     #[arg(long, default_value = "64MiB")]
     size: String,
@@ -101,16 +110,40 @@ pub(crate) fn parse_chunk(text: &str) -> Result<Bytes, String> {
 
 impl RunArgs {
     fn config(&self) -> Result<RunConfig, Failure> {
+        let collective = self
+            .collective
+            .parse::<Collective>()
+            .map_err(bad("collective"))?;
+        let algorithm = match &self.algorithm {
+            Some(name) => name.parse::<Algorithm>().map_err(bad("algorithm"))?,
+            None => default_algorithm(collective),
+        };
+        let pairs = match (&self.pairs, self.direction.as_str()) {
+            _ if collective != Collective::SendRecv
+                && (self.pairs.is_some() || self.direction != "forward") =>
+            {
+                return Err(Failure::BadInput(format!(
+                    "--pairs and --direction are for --collective send-recv, not {collective}"
+                )));
+            }
+            (Some(_), "backward") => {
+                return Err(Failure::BadInput(
+                    "--pairs names each pair's direction itself; leave out --direction".to_string(),
+                ));
+            }
+            (Some(text), _) => Pairs::parse(text).map_err(bad("pairs"))?,
+            (None, "forward") => Pairs::Forward,
+            (None, "backward") => Pairs::Backward,
+            (None, other) => {
+                return Err(Failure::BadInput(format!(
+                    "--direction: \"{other}\" is not a direction; use forward or backward"
+                )));
+            }
+        };
         Ok(RunConfig {
-            collective: self
-                .collective
-                .parse::<Collective>()
-                .map_err(bad("collective"))?,
-            algorithm: self
-                .algorithm
-                .parse::<Algorithm>()
-                .map_err(bad("algorithm"))?
-                .into(),
+            collective,
+            algorithm: algorithm.into(),
+            pairs,
             bytes: self.size.parse::<Bytes>().map_err(bad("size"))?,
             memory: self.memory.parse::<MemoryKind>().map_err(bad("memory"))?,
             verify: self.verify,
@@ -144,7 +177,19 @@ pub(crate) fn failure(error: CollectiveError) -> Failure {
 /// The `--algorithm` help, from the registry of built-ins (so a new one is listed by itself).
 fn algorithm_help() -> String {
     let names: Vec<&str> = Algorithm::ALL.iter().map(|a| a.name()).collect();
-    format!("The algorithm: one of {}.", names.join(", "))
+    format!(
+        "The algorithm: one of {} [default: ring; direct for all-to-all and send-recv].",
+        names.join(", ")
+    )
+}
+
+/// The algorithm of a run that names none: the ring for the reduction family, direct for the
+/// collectives the ring does not run.
+fn default_algorithm(collective: Collective) -> Algorithm {
+    match collective {
+        Collective::AllToAll | Collective::SendRecv => Algorithm::Direct,
+        _ => Algorithm::Ring,
+    }
 }
 
 /// `kernbench run`.

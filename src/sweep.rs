@@ -12,7 +12,8 @@ use std::time::Instant;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use kernbench_algorithms::{
-    Channels, CollectiveError, DEFAULT_CHUNK, RingInOrder, RunConfig, RunReport, run_collective,
+    Channels, CollectiveError, DEFAULT_CHUNK, Pairs, RingInOrder, RunConfig, RunReport,
+    run_collective,
 };
 use kernbench_model::{Bytes, ReduceOp, Topology};
 use kernbench_reports::{
@@ -386,6 +387,7 @@ fn run_point(sweep: &Sweep, point: &Point, largest: u64) -> (ResultRow, Vec<Link
         channels: point.channels,
         time_limit: sweep.time_limit,
         trace: false,
+        pairs: Pairs::Forward,
     };
     let topology = Topology::from_spec(spec.clone(), &path.display().to_string()).map(Rc::new);
     let result = match topology {

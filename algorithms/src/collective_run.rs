@@ -13,6 +13,7 @@ use crate::error::CollectiveError;
 use crate::group::{Channels, CollectiveCall};
 use crate::launch::launch;
 use crate::names::Collective;
+use crate::p2p::Pairs;
 use crate::runner::{Limits, Runner};
 use crate::schedule::{IntoSchedule, Schedule};
 use crate::verify;
@@ -42,6 +43,9 @@ pub struct RunConfig {
     pub time_limit: Option<SimTime>,
     /// Record a timeline of transfers per link and phases per rank ([`RunReport::trace`]).
     pub trace: bool,
+    /// Who sends to whom in a send-recv ([`Pairs::Forward`] by default; other collectives
+    /// ignore it).
+    pub pairs: Pairs,
 }
 
 impl RunConfig {
@@ -60,6 +64,7 @@ impl RunConfig {
             channels: Channels::Auto,
             time_limit: None,
             trace: false,
+            pairs: Pairs::Forward,
         }
     }
 }
@@ -138,16 +143,25 @@ pub fn run_collective(
         root: config.root,
         chunk: config.chunk,
         channels: config.channels,
+        send_to: None,
+        recv_from: None,
     };
     let schedule = config.algorithm.clone();
     crate::schedule::check(&*schedule, call.collective, &topology)?;
+    let world_size = topology.sip_count();
+    if call.collective == Collective::SendRecv {
+        config
+            .pairs
+            .check(world_size)
+            .map_err(|reason| CollectiveError::BadPairs { reason })?;
+    }
+    let pairs = config.pairs.clone();
     let options = MachineOptions {
         data: config.verify,
         trace: config.trace,
     };
     let mut runner = Runner::new(topology.clone(), options, config.bytes.0)?;
     let machine = runner.machine.clone();
-    let world_size = topology.sip_count();
     let results: Rc<RefCell<Vec<Option<Vec<f32>>>>> =
         Rc::new(RefCell::new(vec![None; world_size as usize]));
     let (bytes, memory, verify) = (config.bytes.0, config.memory, config.verify);
@@ -157,9 +171,21 @@ pub fn run_collective(
         _ => bytes,
     };
     let sink = results.clone();
+    let launch_pairs = pairs.clone();
     launch(&machine, world_size, move |rank| {
         let sink = sink.clone();
         let schedule = schedule.clone();
+        let call = match call.collective {
+            Collective::SendRecv => {
+                let (send_to, recv_from) = launch_pairs.peers(rank.rank(), world_size);
+                CollectiveCall {
+                    send_to,
+                    recv_from,
+                    ..call
+                }
+            }
+            _ => call,
+        };
         async move {
             let buffer = rank.alloc(memory, Bytes(buffer_bytes))?;
             if verify {
@@ -180,6 +206,7 @@ pub fn run_collective(
     if verify {
         verify::check(
             call,
+            &pairs,
             config.algorithm.name(),
             world_size,
             bytes,

@@ -12,7 +12,9 @@
 //! - **reduce**: every other rank sends the whole buffer to the root, which reduces the
 //!   copies one after another, in rank order;
 //! - **all-to-all**: rank `r` sends block `j` to every rank `j != r` at once and stores the
-//!   blocks it receives (blocks as in [`crate::exchange`]; its own is copied at no cost).
+//!   blocks it receives (blocks as in [`crate::exchange`]; its own is copied at no cost);
+//! - **send-recv**: each rank sends its buffer to its peer while it receives its own
+//!   ([`crate::Pairs`]).
 //!
 //! ## Cost
 //! With `t(m)` the time to move `m` bytes between two ranks (latency `alpha` plus `m` over
@@ -26,6 +28,7 @@
 //! broadcast       T = t(S)
 //! reduce          T = t(S) + (n-1) c(S)
 //! all-to-all      T = t(S/n)
+//! send-recv       T = t(S)                        (pairs on routes of their own)
 //! ```
 //!
 //! These hold where every pair of ranks has a link of its own and the memories at both ends
@@ -80,6 +83,7 @@ pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), Collecti
         Collective::Broadcast => broadcast(&comm, call.root).await,
         Collective::Reduce => reduce(&comm, call.root, call.op).await?,
         Collective::AllToAll => all_to_all(&comm).await,
+        Collective::SendRecv => send_recv(&comm, call.send_to, call.recv_from).await,
     }
     Ok(())
 }
@@ -139,6 +143,16 @@ async fn all_to_all(comm: &Comm) {
         comm.recv_store(q, SCATTER).await;
     }
     join(sends).await;
+}
+
+async fn send_recv(comm: &Comm, to: Option<u32>, from: Option<u32>) {
+    let send = to.map(|to| comm.spawn_send(to, SCATTER, 0, comm.bytes()));
+    if let Some(from) = from {
+        comm.recv_store(from, SCATTER).await;
+    }
+    if let Some(send) = send {
+        send.await;
+    }
 }
 
 async fn broadcast(comm: &Comm, root: u32) {

@@ -56,6 +56,13 @@ pub enum CollectiveError {
         bytes: u64,
     },
 
+    /// Send-recv pairs that name ranks outside the world, or a rank twice.
+    #[error("send-recv pairs: {reason}")]
+    BadPairs {
+        /// What is wrong and the fix.
+        reason: String,
+    },
+
     /// A root rank outside the world.
     #[error("root rank {root} is not in a world of {world_size} ranks; use 0..{world_size}")]
     BadRoot {

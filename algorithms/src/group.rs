@@ -57,6 +57,10 @@ pub struct CollectiveCall {
     /// Into how many independent parts (rings, trees, dimension orders) the data is split,
     /// each on other links or directions, run at once.
     pub channels: Channels,
+    /// The rank this rank sends its buffer to in a send-recv (none: it sends nothing).
+    pub send_to: Option<u32>,
+    /// The rank whose buffer this rank receives in a send-recv (none: it receives nothing).
+    pub recv_from: Option<u32>,
 }
 
 /// The chunk size of a call that does not choose one: 1 MiB.
@@ -106,6 +110,8 @@ impl CollectiveCall {
             root: 0,
             chunk: DEFAULT_CHUNK,
             channels: Channels::Auto,
+            send_to: None,
+            recv_from: None,
         }
     }
 }
@@ -216,6 +222,26 @@ impl ProcessGroup {
         )
     }
 
+    /// Sends `buffer` to rank `to` and receives rank `from`'s buffer into it (either may be
+    /// `None`): this rank's part of a send-recv, whose other ranks name their own peers.
+    pub fn send_recv(
+        &self,
+        buffer: &Buffer,
+        to: Option<u32>,
+        from: Option<u32>,
+        schedule: impl IntoSchedule,
+    ) -> Result<Work, CollectiveError> {
+        self.submit(
+            buffer,
+            CollectiveCall {
+                send_to: to,
+                recv_from: from,
+                ..CollectiveCall::new(Collective::SendRecv)
+            },
+            &schedule.into_schedule(),
+        )
+    }
+
     /// Submits `call` on `buffer` with `schedule`: checks it can run, then starts this
     /// rank's part as a process (`rank3 all-reduce#0 ring`).
     ///
@@ -234,6 +260,16 @@ impl ProcessGroup {
                 root: call.root,
                 world_size,
             });
+        }
+        for peer in [call.send_to, call.recv_from].into_iter().flatten() {
+            if peer >= world_size || peer == self.rank {
+                return Err(CollectiveError::BadPairs {
+                    reason: format!(
+                        "rank {} names peer {peer}; a peer is another rank of 0..{world_size}",
+                        self.rank
+                    ),
+                });
+            }
         }
         if buffer.bytes().0 % 4 != 0 {
             return Err(CollectiveError::Misaligned {

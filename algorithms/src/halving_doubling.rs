@@ -89,6 +89,9 @@ pub(crate) fn supports(collective: Collective, _topology: &Topology) -> Result<(
         Collective::AllToAll => Err(
             "halving-doubling runs all-reduce, reduce-scatter and all-gather; use pairwise or direct for all-to-all".to_string(),
         ),
+        Collective::SendRecv => Err(
+            "halving-doubling runs all-reduce, reduce-scatter and all-gather; use direct for send-recv".to_string(),
+        ),
     }
 }
 
@@ -165,7 +168,10 @@ pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), Collecti
         Collective::ReduceScatter => (true, false),
         Collective::AllGather => (false, true),
         // Refused by `supports`.
-        Collective::Broadcast | Collective::Reduce | Collective::AllToAll => return Ok(()),
+        Collective::Broadcast
+        | Collective::Reduce
+        | Collective::AllToAll
+        | Collective::SendRecv => return Ok(()),
     };
     let plan = Plan::new(&comm, call.collective);
     let Some(j) = plan.participant(r) else {

@@ -26,17 +26,20 @@ pub enum Collective {
     Reduce,
     /// Rank `r` sends block `j` of its buffer to rank `j` (see [`crate::exchange`]).
     AllToAll,
+    /// Each rank sends its buffer to one peer and receives one into it (see [`crate::Pairs`]).
+    SendRecv,
 }
 
 impl Collective {
     /// Every collective, in a stable order.
-    pub const ALL: [Collective; 6] = [
+    pub const ALL: [Collective; 7] = [
         Collective::AllReduce,
         Collective::ReduceScatter,
         Collective::AllGather,
         Collective::Broadcast,
         Collective::Reduce,
         Collective::AllToAll,
+        Collective::SendRecv,
     ];
 
     /// The name used in files and on the command line.
@@ -48,6 +51,7 @@ impl Collective {
             Collective::Broadcast => "broadcast",
             Collective::Reduce => "reduce",
             Collective::AllToAll => "all-to-all",
+            Collective::SendRecv => "send-recv",
         }
     }
 
@@ -60,7 +64,7 @@ impl Collective {
             Collective::ReduceScatter | Collective::AllGather | Collective::AllToAll => {
                 (n - 1.0) / n
             }
-            Collective::Broadcast | Collective::Reduce => 1.0,
+            Collective::Broadcast | Collective::Reduce | Collective::SendRecv => 1.0,
         }
     }
 }

@@ -81,6 +81,9 @@ pub(crate) fn supports(collective: Collective, _topology: &Topology) -> Result<(
         Collective::AllToAll => Err(
             "the ring runs all-reduce, reduce-scatter and all-gather; use pairwise or direct for all-to-all".to_string(),
         ),
+        Collective::SendRecv => Err(
+            "the ring runs all-reduce, reduce-scatter and all-gather; use direct for send-recv".to_string(),
+        ),
     }
 }
 

@@ -75,6 +75,9 @@ pub(crate) fn supports(collective: Collective, _topology: &Topology) -> Result<(
         Collective::AllToAll => Err(
             "the tree runs all-reduce, broadcast and reduce; use pairwise or direct for all-to-all".to_string(),
         ),
+        Collective::SendRecv => Err(
+            "the tree runs all-reduce, broadcast and reduce; use direct for send-recv".to_string(),
+        ),
     }
 }
 
@@ -89,7 +92,10 @@ pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), Collecti
         Collective::Reduce => (call.root, true, false),
         Collective::Broadcast => (call.root, false, true),
         // Refused by `supports`; nothing to do if reached anyway.
-        Collective::ReduceScatter | Collective::AllGather | Collective::AllToAll => return Ok(()),
+        Collective::ReduceScatter
+        | Collective::AllGather
+        | Collective::AllToAll
+        | Collective::SendRecv => return Ok(()),
     };
     let tree = Rc::new(Tree::rooted_at(n, root));
     let bytes = comm.bytes();

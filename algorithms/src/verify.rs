@@ -6,6 +6,7 @@ use kernbench_model::ReduceOp;
 use crate::error::CollectiveError;
 use crate::group::CollectiveCall;
 use crate::names::Collective;
+use crate::p2p::Pairs;
 
 /// Rank `rank`'s starting value at element `index`: a small integer in `-5..=5`, so sums over
 /// thousands of ranks stay exact in `f32` whatever order an algorithm adds them in.
@@ -46,6 +47,8 @@ fn expected(
         }
         // Checked whole by `check` (`all_to_all_buffer`).
         Collective::AllToAll => None,
+        // The sender's buffer, or this rank's own where nobody sends to it.
+        Collective::SendRecv => Some(initial_value(call.recv_from.unwrap_or(rank), index)),
     }
 }
 
@@ -66,6 +69,7 @@ fn all_to_all_buffer(n: u32, bytes: u64, rank: u32) -> Vec<f32> {
 /// Checks every rank's final buffer for `call`; the first wrong element is the error.
 pub(crate) fn check(
     call: CollectiveCall,
+    pairs: &Pairs,
     algorithm: &str,
     world_size: u32,
     bytes: u64,
@@ -74,6 +78,12 @@ pub(crate) fn check(
     for (rank, data) in results.iter().enumerate() {
         let rank = rank as u32;
         let Some(data) = data else { continue };
+        let (send_to, recv_from) = pairs.peers(rank, world_size);
+        let call = CollectiveCall {
+            send_to,
+            recv_from,
+            ..call
+        };
         let exchanged = (call.collective == Collective::AllToAll)
             .then(|| all_to_all_buffer(world_size, bytes, rank));
         for (i, &got) in data.iter().enumerate() {

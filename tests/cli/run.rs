@@ -440,3 +440,66 @@ fn an_all_to_all_runs_verified_with_the_nccl_tests_bus_factor_and_refuses_the_ri
          reduce-scatter and all-gather; use pairwise or direct for all-to-all\n"
     );
 }
+
+#[test]
+fn send_recv_runs_forward_backward_or_given_pairs_and_refuses_bad_ones() {
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--topology",
+            "topologies/ring8.ron",
+            "--collective",
+            "send-recv",
+            "--size",
+            "1MiB",
+            "--verify",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        kernbench(&args)
+    };
+    for extra in [
+        &[][..],
+        &["--direction", "backward"],
+        &["--pairs", "0:4,3:1"],
+    ] {
+        let out = run(extra);
+        assert_eq!(out.status.code(), Some(0), "{extra:?}: {}", stderr(&out));
+        let json: serde_json::Value =
+            serde_json::from_str(stdout(&out).trim()).expect("one JSON object");
+        assert_eq!(
+            (&json["algorithm"], &json["verified"]),
+            (&"direct".into(), &true.into()),
+            "{extra:?}: the default algorithm of send-recv is direct"
+        );
+        assert_eq!(json["algbw_gbps"], json["busbw_gbps"], "{extra:?}");
+    }
+    for (extra, message) in [
+        (
+            &["--pairs", "0:4,0:1"][..],
+            "error: send-recv pairs: rank 0 sends twice; each rank sends its buffer to one peer at most\n",
+        ),
+        (
+            &["--pairs", "0-4"],
+            "error: --pairs: \"0-4\" is not a pair; write from:to ranks separated by commas, e.g. 0:5,3:1\n",
+        ),
+        (
+            &["--direction", "sideways"],
+            "error: --direction: \"sideways\" is not a direction; use forward or backward\n",
+        ),
+        (
+            &["--pairs", "0:1", "--direction", "backward"],
+            "error: --pairs names each pair's direction itself; leave out --direction\n",
+        ),
+    ] {
+        let out = run(extra);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        assert_eq!(stderr(&out), message, "{extra:?}");
+    }
+    let out = kernbench(&["run", "--pairs", "0:1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: --pairs and --direction are for --collective send-recv, not all-reduce\n"
+    );
+}

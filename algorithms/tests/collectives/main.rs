@@ -13,4 +13,5 @@ mod kernels;
 mod matrix;
 mod mesh;
 mod ring;
+mod send_recv;
 mod tree;

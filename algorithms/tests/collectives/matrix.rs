@@ -30,6 +30,7 @@ fn verify_all(
                         channels: kernbench_algorithms::Channels::Auto,
                         time_limit: None,
                         trace: false,
+                        pairs: kernbench_algorithms::Pairs::Forward,
                     };
                     match check(algorithm.schedule(), collective, topology) {
                         Ok(()) => {
