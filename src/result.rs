@@ -1,7 +1,7 @@
 //! One result record: the row a sweep writes for a point and `kernbench run --json` prints,
 //! built from a [`RunReport`] in one place so that both carry the same fields and digits.
 
-use kernbench_algorithms::RunReport;
+use kernbench_algorithms::{Groups, RunReport};
 use kernbench_reports::{ResultRow, RowKey};
 use serde::Serialize;
 
@@ -41,6 +41,12 @@ pub(crate) struct RunJson {
     /// The ring's order (ranks), for the ring algorithm.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) ring_order: Option<Vec<u32>>,
+    /// Ranks per group, where the run split its ranks into groups.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group_size: Option<u32>,
+    /// The distance between a group's consecutive ranks, with `group_size`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group_stride: Option<u32>,
 }
 
 impl RunJson {
@@ -52,6 +58,14 @@ impl RunJson {
             row,
             time_ps: report.time.as_ps(),
             ring_order: None,
+            group_size: match report.groups {
+                Groups::Split { size, .. } => Some(size),
+                Groups::World => None,
+            },
+            group_stride: match report.groups {
+                Groups::Split { stride, .. } => Some(stride),
+                Groups::World => None,
+            },
         }
     }
 }

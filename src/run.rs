@@ -7,7 +7,7 @@ use std::rc::Rc;
 use clap::Args;
 use kernbench_algorithms::blocks::ring_orders;
 use kernbench_algorithms::{
-    Algorithm, Collective, CollectiveError, Pairs, RingInOrder, RunConfig, RunReport,
+    Algorithm, Collective, CollectiveError, Groups, Pairs, RingInOrder, RunConfig, RunReport,
     run_collective,
 };
 use kernbench_model::{
@@ -42,6 +42,15 @@ pub(crate) struct RunArgs {
     /// rank sends at most once and receives at most once.
     #[arg(long, value_name = "PAIRS")]
     pairs: Option<String>,
+    /// Split the ranks into groups of this many that all run the collective at once, as
+    /// tensor- or data-parallel groups do (sharing the machine's links); the time is the
+    /// slowest group's and busbw uses the group's size.
+    #[arg(long, value_name = "G")]
+    group_size: Option<u32>,
+    /// With --group-size: a group's ranks are this far apart (1: consecutive ranks; the SIPs
+    /// per cube: one SIP index across the cubes).
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    group_stride: u32,
     /// Buffer size per rank, with a unit: 4KiB, 64MiB, 1GiB (KiB = 1024 B, KB = 1000 B).
     #[arg(long, default_value = "64MiB")]
     size: String,
@@ -140,10 +149,23 @@ impl RunArgs {
                 )));
             }
         };
+        let groups = match self.group_size {
+            Some(size) => Groups::Split {
+                size,
+                stride: self.group_stride,
+            },
+            None if self.group_stride != 1 => {
+                return Err(Failure::BadInput(
+                    "--group-stride needs --group-size: the ranks per group".to_string(),
+                ));
+            }
+            None => Groups::World,
+        };
         Ok(RunConfig {
             collective,
             algorithm: algorithm.into(),
             pairs,
+            groups,
             bytes: self.size.parse::<Bytes>().map_err(bad("size"))?,
             memory: self.memory.parse::<MemoryKind>().map_err(bad("memory"))?,
             verify: self.verify,
@@ -204,6 +226,12 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
                     config.algorithm.name()
                 )));
             }
+            if config.groups != Groups::World {
+                return Err(Failure::BadInput(
+                    "--ring-order names every rank of the machine, so it runs without --group-size"
+                        .to_string(),
+                ));
+            }
             let order = parse_ranks(text).map_err(bad("ring-order"))?;
             config.algorithm = Rc::new(RingInOrder::new(order.clone()));
             Some((order, "as given"))
@@ -212,10 +240,11 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
             let orders = ring_orders(&topology, config.channels);
             let wired = !topology.sip_cycles().is_empty();
             orders.first().map(|o| {
-                let how = if wired {
-                    "along the wiring"
-                } else {
-                    "rank order"
+                let how = match (wired, config.groups) {
+                    (true, Groups::World) => "along the wiring",
+                    (false, Groups::World) => "rank order",
+                    (true, _) => "along the wiring; each group visits its ranks in this order",
+                    (false, _) => "rank order; each group visits its ranks in this order",
                 };
                 (o.to_vec(), how)
             })
@@ -342,6 +371,12 @@ fn table(report: &RunReport, config: &RunConfig) -> String {
         },
         report.events,
     ));
+    if let Groups::Split { size, stride } = report.groups {
+        out.push_str(&format!(
+            "# groups: {} groups of {size} ranks {stride} apart, run at once; time is the slowest group's, busbw uses {size} ranks\n",
+            report.world_size / size.max(1)
+        ));
+    }
     out
 }
 

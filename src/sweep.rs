@@ -12,7 +12,7 @@ use std::time::Instant;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use kernbench_algorithms::{
-    Channels, CollectiveError, DEFAULT_CHUNK, Pairs, RingInOrder, RunConfig, RunReport,
+    Channels, CollectiveError, DEFAULT_CHUNK, Groups, Pairs, RingInOrder, RunConfig, RunReport,
     run_collective,
 };
 use kernbench_model::{Bytes, ReduceOp, Topology};
@@ -388,6 +388,7 @@ fn run_point(sweep: &Sweep, point: &Point, largest: u64) -> (ResultRow, Vec<Link
         time_limit: sweep.time_limit,
         trace: false,
         pairs: Pairs::Forward,
+        groups: Groups::World,
     };
     let topology = Topology::from_spec(spec.clone(), &path.display().to_string()).map(Rc::new);
     let result = match topology {

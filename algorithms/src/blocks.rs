@@ -19,6 +19,6 @@ pub use crate::comm::segment;
 pub use crate::group::DEFAULT_CHUNK;
 pub use crate::mesh::rows_then_columns as mesh;
 pub use crate::ring::{
-    chunk_count, chunks, ring_orders, run_channels as ring_channels, run_over as ring,
+    chunk_count, chunks, group_orders, ring_orders, run_channels as ring_channels, run_over as ring,
 };
 pub use crate::tree::{Phases, Tree, pipelined as tree};

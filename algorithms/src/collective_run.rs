@@ -10,7 +10,7 @@ use kernbench_model::{
 };
 
 use crate::error::CollectiveError;
-use crate::group::{Channels, CollectiveCall};
+use crate::group::{Channels, CollectiveCall, Groups};
 use crate::launch::launch;
 use crate::names::Collective;
 use crate::p2p::Pairs;
@@ -44,8 +44,10 @@ pub struct RunConfig {
     /// Record a timeline of transfers per link and phases per rank ([`RunReport::trace`]).
     pub trace: bool,
     /// Who sends to whom in a send-recv ([`Pairs::Forward`] by default; other collectives
-    /// ignore it).
+    /// ignore it), within each group.
     pub pairs: Pairs,
+    /// Whether the ranks run the collective as one group or as several at once.
+    pub groups: Groups,
 }
 
 impl RunConfig {
@@ -65,6 +67,7 @@ impl RunConfig {
             time_limit: None,
             trace: false,
             pairs: Pairs::Forward,
+            groups: Groups::World,
         }
     }
 }
@@ -87,6 +90,9 @@ pub struct RunReport {
     pub bytes: Bytes,
     /// Ranks (= SIPs).
     pub world_size: u32,
+    /// How the ranks were split ([`RunConfig::groups`]); busbw uses the ranks of one group,
+    /// and the time is the slowest group's.
+    pub groups: Groups,
     /// The channels asked for ([`RunConfig::channels`]): `auto` stays `auto`, not the count
     /// the schedule chose, so the report names the point as it was requested.
     pub channels: Channels,
@@ -149,10 +155,15 @@ pub fn run_collective(
     let schedule = config.algorithm.clone();
     crate::schedule::check(&*schedule, call.collective, &topology)?;
     let world_size = topology.sip_count();
+    let groups = config.groups;
+    groups
+        .check(world_size)
+        .map_err(|reason| CollectiveError::BadGroup { reason })?;
+    let group_size = groups.size(world_size);
     if call.collective == Collective::SendRecv {
         config
             .pairs
-            .check(world_size)
+            .check(group_size)
             .map_err(|reason| CollectiveError::BadPairs { reason })?;
     }
     let pairs = config.pairs.clone();
@@ -175,9 +186,14 @@ pub fn run_collective(
     launch(&machine, world_size, move |rank| {
         let sink = sink.clone();
         let schedule = schedule.clone();
+        let members = groups.members_of(rank.rank(), world_size);
+        let index = members
+            .iter()
+            .position(|&r| r == rank.rank())
+            .map_or(0, |q| q as u32);
         let call = match call.collective {
             Collective::SendRecv => {
-                let (send_to, recv_from) = launch_pairs.peers(rank.rank(), world_size);
+                let (send_to, recv_from) = launch_pairs.peers(index, group_size);
                 CollectiveCall {
                     send_to,
                     recv_from,
@@ -192,7 +208,11 @@ pub fn run_collective(
                 let r = rank.rank();
                 buffer.fill_with(|i| verify::initial_value(r, i));
             }
-            let work = rank.process_group().submit(&buffer, call, &schedule)?;
+            let group = match groups {
+                Groups::World => rank.process_group(),
+                Groups::Split { .. } => rank.process_group().new_group(&members)?,
+            };
+            let work = group.submit(&buffer, call, &schedule)?;
             work.wait().await;
             sink.borrow_mut()[rank.rank() as usize] = buffer.data().map(|d| d.clone());
             Ok(())
@@ -206,7 +226,7 @@ pub fn run_collective(
     if verify {
         verify::check(
             call,
-            &pairs,
+            (&pairs, groups),
             config.algorithm.name(),
             world_size,
             bytes,
@@ -226,11 +246,12 @@ pub fn run_collective(
         memory,
         bytes: config.bytes,
         world_size,
+        groups,
         channels: config.channels,
         chunk: config.chunk,
         time,
         algbw_gbps: algbw,
-        busbw_gbps: algbw * config.collective.busbw_factor(world_size),
+        busbw_gbps: algbw * config.collective.busbw_factor(group_size),
         bound_gbps: topology
             .injection_bandwidth()
             .map(|bound| bound.bytes_per_second() as f64 / 1e9),

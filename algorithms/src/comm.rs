@@ -58,7 +58,12 @@ pub struct Comm {
 
 struct CommInner {
     world: Rc<World>,
-    rank: u32,
+    /// This rank in the launch (its SIP's rank).
+    launch_rank: u32,
+    /// The group's ranks in the launch, in group order; `None`: every rank of the launch.
+    members: Option<Rc<[u32]>>,
+    /// This rank in the group (`rank` without a group).
+    index: u32,
     instance: u64,
     buffer: Buffer,
     call: CollectiveCall,
@@ -67,7 +72,7 @@ struct CommInner {
 impl fmt::Debug for Comm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Comm")
-            .field("rank", &self.inner.rank)
+            .field("rank", &self.inner.launch_rank)
             .field("instance", &self.inner.instance)
             .finish()
     }
@@ -77,20 +82,44 @@ impl Comm {
     /// The view of `rank` on call number `instance` of a launch, over `buffer`.
     pub(crate) fn new(
         world: Rc<World>,
-        rank: u32,
+        (rank, members): (u32, Option<Rc<[u32]>>),
         instance: u64,
         buffer: Buffer,
         call: CollectiveCall,
     ) -> Comm {
+        let index = members
+            .as_ref()
+            .and_then(|m| m.iter().position(|&r| r == rank))
+            .map_or(rank, |i| i as u32);
         Comm {
             inner: Rc::new(CommInner {
                 world,
-                rank,
+                launch_rank: rank,
+                members,
+                index,
                 instance,
                 buffer,
                 call,
             }),
         }
+    }
+
+    /// The launch rank of group rank `q`, if the group has one.
+    fn global(&self, q: u32) -> Option<u32> {
+        match &self.inner.members {
+            Some(members) => members.get(q as usize).copied(),
+            None => (q < self.inner.world.world_size()).then_some(q),
+        }
+    }
+
+    /// The group's ranks in the launch, in group order (every rank without a group).
+    pub fn members(&self) -> Option<&[u32]> {
+        self.inner.members.as_deref()
+    }
+
+    /// This rank's number in the launch (its SIP's), whatever group it runs in.
+    pub fn launch_rank(&self) -> u32 {
+        self.inner.launch_rank
     }
 
     /// Runs `part(comm, c)` for `c` in `0..count` at once, part 0 in this process and each
@@ -130,14 +159,18 @@ impl Comm {
         self.inner.call.chunk.0
     }
 
-    /// This rank.
+    /// This rank, in the group the collective runs on (`0..world_size()`).
     pub fn rank(&self) -> u32 {
-        self.inner.rank
+        self.inner.index
     }
 
-    /// The number of ranks.
+    /// The number of ranks of the group the collective runs on (all of the launch without a
+    /// group).
     pub fn world_size(&self) -> u32 {
-        self.inner.world.world_size()
+        match &self.inner.members {
+            Some(members) => members.len() as u32,
+            None => self.inner.world.world_size(),
+        }
     }
 
     /// This rank's buffer for the collective.
@@ -221,10 +254,10 @@ impl Comm {
     ) -> ProcessHandle<()> {
         let comm = self.clone();
         let name = Name::lazy(SendName {
-            rank: self.inner.rank,
+            rank: self.inner.launch_rank,
             what: self.inner.call.collective.name(),
             instance: self.inner.instance,
-            to,
+            to: self.global(to).unwrap_or(to),
         });
         self.sim().spawn(name, async move {
             comm.send_to(to, channel, offset, len, at).await
@@ -268,11 +301,18 @@ impl Comm {
         values: Option<Vec<f32>>,
     ) -> Result<(), CollectiveError> {
         let world = &self.inner.world;
-        let to = world.peer(self.inner.rank, to);
+        let Some(to) = self.global(to) else {
+            return Err(CollectiveError::PeerOutOfRange {
+                rank: self.rank(),
+                peer: to,
+                world_size: self.world_size(),
+            });
+        };
+        let to = world.peer(self.inner.launch_rank, to);
         let started = self.sim().now();
         let Some(&peer) = world.sips.get(to as usize) else {
             return Err(CollectiveError::PeerOutOfRange {
-                rank: self.inner.rank,
+                rank: self.rank(),
                 peer: to,
                 world_size: world.world_size(),
             });
@@ -289,7 +329,7 @@ impl Comm {
                 len,
             )
             .await?;
-        let mailbox = world.mailbox(self.inner.instance, channel, self.inner.rank, to);
+        let mailbox = world.mailbox(self.inner.instance, channel, self.inner.launch_rank, to);
         mailbox
             .put(Chunk {
                 offset: at,
@@ -311,10 +351,10 @@ impl Comm {
         let comm = self.clone();
         // A process per message: its name is formatted only if a report shows it.
         let name = Name::lazy(SendName {
-            rank: self.inner.rank,
+            rank: self.inner.launch_rank,
             what: self.inner.call.collective.name(),
             instance: self.inner.instance,
-            to,
+            to: self.global(to).unwrap_or(to),
         });
         self.sim().spawn(
             name,
@@ -326,17 +366,19 @@ impl Comm {
     /// its own). Its values are not written anywhere: [`recv_store`](Comm::recv_store) and
     /// [`recv_reduce`](Comm::recv_reduce) do that.
     pub async fn recv(&self, from: u32, channel: u32) -> Chunk {
+        // A rank outside the group: no message will come, and the wait says from whom.
+        let from = self.global(from).unwrap_or(u32::MAX);
         let mailbox = self
             .inner
             .world
-            .mailbox(self.inner.instance, channel, from, self.inner.rank);
+            .mailbox(self.inner.instance, channel, from, self.inner.launch_rank);
         let chunk = match mailbox.try_get() {
             Some(chunk) => chunk,
             None => {
                 // About to wait: say for what, in the words of the deadlock report (formatted
                 // only if one is made).
                 let label = Name::lazy(RecvLabel {
-                    rank: self.inner.rank,
+                    rank: self.inner.launch_rank,
                     from,
                     what: self.inner.call.collective.name(),
                     instance: self.inner.instance,
@@ -351,7 +393,7 @@ impl Comm {
         if mailbox.is_idle() {
             self.inner
                 .world
-                .forget_mailbox(self.inner.instance, channel, from, self.inner.rank);
+                .forget_mailbox(self.inner.instance, channel, from, self.inner.launch_rank);
         }
         chunk
     }
@@ -377,6 +419,7 @@ impl Comm {
             )
             .await?;
         if self.machine().is_tracing() {
+            let from = self.global(from).unwrap_or(from);
             let name = format!("recv+reduce {} B from rank{from}", chunk.len);
             self.trace(name, started, chunk.len);
         }
@@ -385,7 +428,7 @@ impl Comm {
 
     /// Adds a span from `started` to now on this rank's timeline.
     fn trace(&self, name: String, started: kernbench_engine::SimTime, bytes: u64) {
-        let (rank, now) = (self.inner.rank, self.sim().now());
+        let (rank, now) = (self.inner.launch_rank, self.sim().now());
         self.machine()
             .trace_span(TraceTrack::Rank(rank), name, started, now, bytes);
     }
@@ -401,7 +444,11 @@ impl Comm {
         }
         if self.machine().is_tracing() {
             self.trace(
-                format!("recv {} B from rank{from}", chunk.len),
+                format!(
+                    "recv {} B from rank{}",
+                    chunk.len,
+                    self.global(from).unwrap_or(from)
+                ),
                 started,
                 chunk.len,
             );
@@ -426,7 +473,11 @@ impl fmt::Display for SendName {
             instance,
             to,
         } = self;
-        write!(f, "rank{rank} send {what}#{instance} -> rank{to}")
+        write!(
+            f,
+            "rank{rank} send {what}#{} -> rank{to}",
+            Instance(*instance)
+        )
     }
 }
 
@@ -450,8 +501,26 @@ impl fmt::Display for RecvLabel {
         } = self;
         write!(
             f,
-            "recv rank{rank} <- rank{from} ({what}#{instance}, channel {channel})"
+            "recv rank{rank} <- rank{from} ({what}#{}, channel {channel})",
+            Instance(*instance)
         )
+    }
+}
+
+/// A collective instance as reports print it: the call's number, and its group's if it ran
+/// on a sub-group (`3`, `0 of group 2`).
+struct Instance(u64);
+
+impl fmt::Display for Instance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (group, number) = (
+            self.0 / crate::group::GROUP_INSTANCES,
+            self.0 % crate::group::GROUP_INSTANCES,
+        );
+        match group {
+            0 => write!(f, "{number}"),
+            _ => write!(f, "{number} of group {group}"),
+        }
     }
 }
 

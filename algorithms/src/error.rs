@@ -56,6 +56,14 @@ pub enum CollectiveError {
         bytes: u64,
     },
 
+    /// A process group that names no rank, a rank outside the launch or twice, or is made by
+    /// a rank not in it.
+    #[error("process group: {reason}")]
+    BadGroup {
+        /// What is wrong and the fix.
+        reason: String,
+    },
+
     /// Send-recv pairs that name ranks outside the world, or a rank twice.
     #[error("send-recv pairs: {reason}")]
     BadPairs {

@@ -20,8 +20,17 @@ use crate::schedule::{IntoSchedule, Schedule};
 #[derive(Clone, Debug)]
 pub struct ProcessGroup {
     pub(crate) world: Rc<World>,
+    /// This rank in the launch.
     pub(crate) rank: u32,
+    /// The group's ranks in the launch, in group order; `None`: every rank.
+    pub(crate) members: Option<Rc<[u32]>>,
+    /// The group's number in the launch: 0 for every rank, then in order of first creation.
+    pub(crate) id: u32,
 }
+
+/// Mailbox instances of a sub-group's calls start at its id times this, so no two groups'
+/// calls share a mailbox (a rank makes fewer than 2^40 calls on one group).
+pub(crate) const GROUP_INSTANCES: u64 = 1 << 40;
 
 /// A submitted collective; wait on it with [`Work::wait`].
 #[derive(Debug)]
@@ -61,6 +70,67 @@ pub struct CollectiveCall {
     pub send_to: Option<u32>,
     /// The rank whose buffer this rank receives in a send-recv (none: it receives nothing).
     pub recv_from: Option<u32>,
+}
+
+/// How a run splits its ranks into groups that all run the collective at once (tensor
+/// parallelism inside a cube and data parallelism across cubes, for example).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Groups {
+    /// One group of every rank.
+    #[default]
+    World,
+    /// Groups of `size` ranks `stride` apart: with `block = size * stride`, rank
+    /// `a * block + k * stride + c` (`k < size`, `c < stride`) is rank `k` of group `(a, c)`.
+    /// Stride 1 is consecutive ranks (`0..size`, `size..2 size`, ...); stride `s` on cubes of
+    /// `s` SIPs is the ranks of one SIP index across cubes.
+    Split {
+        /// Ranks per group, at least 1.
+        size: u32,
+        /// Distance between a group's consecutive ranks, at least 1.
+        stride: u32,
+    },
+}
+
+impl Groups {
+    /// Checks the split against `n` ranks: whole groups, and no rank left over.
+    ///
+    /// # Errors
+    /// The rule broken and the fix.
+    pub fn check(self, n: u32) -> Result<(), String> {
+        let Groups::Split { size, stride } = self else {
+            return Ok(());
+        };
+        if size == 0 || stride == 0 {
+            return Err("group size and stride are at least 1".to_string());
+        }
+        let block = u64::from(size) * u64::from(stride);
+        if block > u64::from(n) || u64::from(n) % block != 0 {
+            return Err(format!(
+                "groups of {size} ranks {stride} apart need a multiple of {block} ranks; the topology has {n}"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The ranks in the group of launch rank `rank` of `n`, in group order.
+    pub fn members_of(self, rank: u32, n: u32) -> Vec<u32> {
+        match self {
+            Groups::World => (0..n).collect(),
+            Groups::Split { size, stride } => {
+                let block = size * stride;
+                let (a, c) = (rank / block, rank % stride);
+                (0..size).map(|k| a * block + k * stride + c).collect()
+            }
+        }
+    }
+
+    /// Ranks per group (`n` for the world).
+    pub fn size(self, n: u32) -> u32 {
+        match self {
+            Groups::World => n,
+            Groups::Split { size, .. } => size,
+        }
+    }
 }
 
 /// The chunk size of a call that does not choose one: 1 MiB.
@@ -117,6 +187,72 @@ impl CollectiveCall {
 }
 
 impl ProcessGroup {
+    /// This rank in the group (`0..size()`).
+    pub fn rank(&self) -> u32 {
+        match &self.members {
+            Some(members) => members
+                .iter()
+                .position(|&r| r == self.rank)
+                .map_or(0, |i| i as u32),
+            None => self.rank,
+        }
+    }
+
+    /// The number of ranks in the group.
+    pub fn size(&self) -> u32 {
+        match &self.members {
+            Some(members) => members.len() as u32,
+            None => self.world.world_size(),
+        }
+    }
+
+    /// The group of launch ranks `ranks` (in that order: group rank `i` is `ranks[i]`), which
+    /// this rank must be one of, as `torch.distributed.new_group`: every member that calls it
+    /// with the same ranks gets the same group, and the k-th collective each member submits on
+    /// it forms one collective of the group, in mailboxes of its own. Collectives on different
+    /// groups run at once and share the machine's links.
+    ///
+    /// # Errors
+    /// [`CollectiveError::BadGroup`]: no ranks, a rank outside the launch or named twice, or
+    /// this rank not among them.
+    pub fn new_group(&self, ranks: &[u32]) -> Result<ProcessGroup, CollectiveError> {
+        let n = self.world.world_size();
+        let bad = |reason: String| CollectiveError::BadGroup { reason };
+        if ranks.is_empty() {
+            return Err(bad("a group needs at least one rank".to_string()));
+        }
+        let mut seen = vec![false; n as usize];
+        for &r in ranks {
+            match seen.get_mut(r as usize) {
+                Some(s) if !*s => *s = true,
+                Some(_) => return Err(bad(format!("rank {r} is named twice; name each once"))),
+                None => {
+                    return Err(bad(format!(
+                        "rank {r} is not in the launch of {n} ranks (0 to {})",
+                        n.saturating_sub(1)
+                    )));
+                }
+            }
+        }
+        if !ranks.contains(&self.rank) {
+            return Err(bad(format!(
+                "rank {} makes a group it is not in; each rank makes the groups it belongs to",
+                self.rank
+            )));
+        }
+        let id = {
+            let mut ids = self.world.group_ids.borrow_mut();
+            let next = ids.len() as u32 + 1;
+            *ids.entry(ranks.to_vec()).or_insert(next)
+        };
+        Ok(ProcessGroup {
+            world: self.world.clone(),
+            rank: self.rank,
+            members: Some(ranks.into()),
+            id,
+        })
+    }
+
     /// Sums (or `op`s) `buffer` over all ranks into every rank's `buffer`.
     pub fn all_reduce(
         &self,
@@ -254,7 +390,7 @@ impl ProcessGroup {
         call: CollectiveCall,
         schedule: &Rc<dyn Schedule>,
     ) -> Result<Work, CollectiveError> {
-        let world_size = self.world.world_size();
+        let world_size = self.size();
         if call.root >= world_size {
             return Err(CollectiveError::BadRoot {
                 root: call.root,
@@ -262,11 +398,11 @@ impl ProcessGroup {
             });
         }
         for peer in [call.send_to, call.recv_from].into_iter().flatten() {
-            if peer >= world_size || peer == self.rank {
+            if peer >= world_size || peer == self.rank() {
                 return Err(CollectiveError::BadPairs {
                     reason: format!(
                         "rank {} names peer {peer}; a peer is another rank of 0..{world_size}",
-                        self.rank
+                        self.rank()
                     ),
                 });
             }
@@ -276,23 +412,48 @@ impl ProcessGroup {
                 bytes: buffer.bytes().0,
             });
         }
-        crate::schedule::check(&**schedule, call.collective, self.world.machine.topology())?;
-        let instance = {
+        let topology = self.world.machine.topology();
+        crate::schedule::check(&**schedule, call.collective, topology)?;
+        if self.members.is_some()
+            && world_size < self.world.world_size()
+            && schedule.whole_machine()
+        {
+            return Err(CollectiveError::Unsupported {
+                algorithm: schedule.name().to_string(),
+                collective: call.collective.to_string(),
+                topology: topology.name().to_string(),
+                reason: format!(
+                    "{} takes its shape from the whole machine and runs on all of its ranks, not on a group of {world_size}; use ring or another logical algorithm",
+                    schedule.name()
+                ),
+            });
+        }
+        let (instance, number) = if self.id == 0 {
             let mut calls = self.world.calls.borrow_mut();
             let counter = &mut calls[self.rank as usize];
             let instance = *counter;
             *counter += 1;
-            instance
+            (instance, instance)
+        } else {
+            let mut calls = self.world.group_calls.borrow_mut();
+            let counter = calls.entry((self.id, self.rank)).or_insert(0);
+            let number = *counter;
+            *counter += 1;
+            (u64::from(self.id) * GROUP_INSTANCES + number, number)
         };
         let comm = Comm::new(
             self.world.clone(),
-            self.rank,
+            (self.rank, self.members.clone()),
             instance,
             buffer.clone(),
             call,
         );
+        let group = match self.id {
+            0 => String::new(),
+            id => format!(" (group {id})"),
+        };
         let name = format!(
-            "rank{} {}#{instance} {}",
+            "rank{} {}#{number} {}{group}",
             self.rank,
             call.collective,
             schedule.name()

@@ -55,7 +55,7 @@ use crate::names::Collective;
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Hierarchical;
 
-crate::schedule::builtin_schedule!(Hierarchical, "hierarchical");
+crate::schedule::builtin_schedule!(Hierarchical, "hierarchical", whole_machine);
 
 /// Whether hierarchical runs `collective` on `topology`; the reason if not.
 pub(crate) fn supports(collective: Collective, topology: &Topology) -> Result<(), String> {

@@ -30,6 +30,10 @@ pub(crate) struct World {
     pub(crate) spare_mailboxes: RefCell<Vec<Queue<Chunk>>>,
     /// Collectives submitted so far, per rank: the k-th call of every rank is one collective.
     pub(crate) calls: RefCell<Vec<u64>>,
+    /// Sub-groups by their ranks, numbered from 1 in order of first creation.
+    pub(crate) group_ids: RefCell<std::collections::BTreeMap<Vec<u32>, u32>>,
+    /// Collectives submitted so far per (sub-group, rank).
+    pub(crate) group_calls: RefCell<FxHashMap<(u32, u32), u64>>,
     /// Faults injected on purpose (deadlock diagnosis); none in a normal launch.
     pub(crate) faults: Faults,
 }
@@ -141,6 +145,8 @@ impl Rank {
         ProcessGroup {
             world: self.world.clone(),
             rank: self.rank,
+            members: None,
+            id: 0,
         }
     }
 }
@@ -189,6 +195,8 @@ where
         mailboxes: RefCell::new(FxHashMap::default()),
         spare_mailboxes: RefCell::new(Vec::new()),
         calls: RefCell::new(vec![0; world_size as usize]),
+        group_ids: RefCell::new(std::collections::BTreeMap::new()),
+        group_calls: RefCell::new(FxHashMap::default()),
         faults,
     });
     let handles: Vec<_> = (0..world_size)

@@ -54,7 +54,7 @@ pub use diagnosis::{
     MAX_IPCQ_DEPTH, MinDepth, Stall, TransferSpan, check_diagnosis, diagnose, min_ipcq_depth,
 };
 pub use error::CollectiveError;
-pub use group::{Channels, CollectiveCall, DEFAULT_CHUNK, ProcessGroup, Work};
+pub use group::{Channels, CollectiveCall, DEFAULT_CHUNK, Groups, ProcessGroup, Work};
 pub use launch::{Rank, launch};
 pub use names::{Algorithm, Collective};
 pub use p2p::Pairs;

@@ -61,7 +61,7 @@ const PHASE_CHANNELS: u32 = 1 << 20;
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Mesh;
 
-crate::schedule::builtin_schedule!(Mesh, "mesh");
+crate::schedule::builtin_schedule!(Mesh, "mesh", whole_machine);
 
 /// Whether the mesh runs `collective` on `topology`; the reason if not.
 pub(crate) fn supports(collective: Collective, topology: &Topology) -> Result<(), String> {

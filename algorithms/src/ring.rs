@@ -220,7 +220,32 @@ pub fn ring_orders(topology: &Topology, channels: Channels) -> Vec<Arc<[u32]>> {
 /// channel along [`ring_orders`], each on its share of every segment.
 pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), CollectiveError> {
     let orders = ring_orders(comm.machine().topology(), call.channels);
+    let orders = match comm.members() {
+        Some(members) => group_orders(&orders, members, comm.machine().topology().sip_count()),
+        None => orders,
+    };
     run_channels(&comm, &orders, call.collective, call.op).await
+}
+
+/// The machine's rings restricted to a group of launch ranks `members` (of `n`), in group
+/// ranks: each ring visits the group's ranks in the order the machine's ring passes them, so
+/// a group inside a cube walks its part of the cube's cycle.
+pub fn group_orders(orders: &[Arc<[u32]>], members: &[u32], n: u32) -> Vec<Arc<[u32]>> {
+    let mut position = vec![None; n as usize];
+    for (q, &r) in members.iter().enumerate() {
+        if let Some(p) = position.get_mut(r as usize) {
+            *p = Some(q as u32);
+        }
+    }
+    orders
+        .iter()
+        .map(|order| {
+            order
+                .iter()
+                .filter_map(|&r| position.get(r as usize).copied().flatten())
+                .collect()
+        })
+        .collect()
 }
 
 /// The whole-buffer ring over `orders`, one channel per order, at once: segment `r` (of `n`,

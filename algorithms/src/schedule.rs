@@ -85,6 +85,14 @@ pub trait Schedule: fmt::Debug {
         call: CollectiveCall,
         comm: Comm,
     ) -> LocalBoxFuture<'a, Result<(), CollectiveError>>;
+
+    /// Whether the schedule takes its shape from the whole machine (a grid's rows and
+    /// columns, the cubes), so that it runs on every rank of a launch and never on a
+    /// sub-group ([`ProcessGroup::new_group`](crate::ProcessGroup::new_group)). `false`
+    /// unless a schedule says so: logical schedules run on any group.
+    fn whole_machine(&self) -> bool {
+        false
+    }
 }
 
 /// Anything that names a schedule: a built-in [`Algorithm`](crate::Algorithm), a user's
@@ -131,7 +139,13 @@ pub fn check(
 
 /// Implements [`Schedule`] for a built-in's unit struct from its file's `supports` and `run`.
 macro_rules! builtin_schedule {
+    ($ty:ident, $name:literal, whole_machine) => {
+        $crate::schedule::builtin_schedule!(@impl $ty, $name, true);
+    };
     ($ty:ident, $name:literal) => {
+        $crate::schedule::builtin_schedule!(@impl $ty, $name, false);
+    };
+    (@impl $ty:ident, $name:literal, $whole:literal) => {
         impl $crate::schedule::Schedule for $ty {
             fn name(&self) -> &str {
                 $name
@@ -150,6 +164,9 @@ macro_rules! builtin_schedule {
             ) -> $crate::schedule::LocalBoxFuture<'a, Result<(), $crate::error::CollectiveError>>
             {
                 Box::pin(run(call, comm))
+            }
+            fn whole_machine(&self) -> bool {
+                $whole
             }
         }
     };

@@ -4,7 +4,7 @@
 use kernbench_model::ReduceOp;
 
 use crate::error::CollectiveError;
-use crate::group::CollectiveCall;
+use crate::group::{CollectiveCall, Groups};
 use crate::names::Collective;
 use crate::p2p::Pairs;
 
@@ -21,11 +21,19 @@ pub fn reduced_value(op: ReduceOp, world_size: u32, index: usize) -> f32 {
     })
 }
 
-/// The exact value of element `index` on `rank` after `call`, or `None` where the collective
-/// leaves it unspecified (other ranks' segments after a reduce-scatter, non-roots of reduce).
+/// The exact reduction of element `index` over the ranks `members` (launch ranks).
+fn reduced_over(op: ReduceOp, members: &[u32], index: usize) -> f32 {
+    let mut values = members.iter().map(|&r| initial_value(r, index));
+    let first = values.next().unwrap_or(0.0);
+    values.fold(first, |acc, v| op.apply(acc, v))
+}
+
+/// The exact value of element `index` on group rank `rank` after `call` on the group of
+/// launch ranks `members`, or `None` where the collective leaves it unspecified (other
+/// ranks' segments after a reduce-scatter, non-roots of reduce).
 fn expected(
     call: CollectiveCall,
-    world_size: u32,
+    members: &[u32],
     bytes: u64,
     rank: u32,
     index: usize,
@@ -33,35 +41,38 @@ fn expected(
     // The segment holding element i: the last one starting at or before it. Segment s starts
     // at floor(s * E / n), which is <= i exactly when s <= ((i + 1) n - 1) / E.
     let elements = (bytes / 4).max(1);
-    let n = world_size as u64;
-    let owner = |i: usize| (((i as u64 + 1) * n - 1) / elements).min(n - 1) as u32;
+    let n = members.len().max(1) as u64;
+    let owner = |i: usize| (((i as u64 + 1) * n - 1) / elements).min(n - 1) as usize;
+    let start = |q: usize| initial_value(members[q], index);
     match call.collective {
-        Collective::AllReduce => Some(reduced_value(call.op, world_size, index)),
+        Collective::AllReduce => Some(reduced_over(call.op, members, index)),
         Collective::ReduceScatter => {
-            (owner(index) == rank).then(|| reduced_value(call.op, world_size, index))
+            (owner(index) == rank as usize).then(|| reduced_over(call.op, members, index))
         }
-        Collective::AllGather => Some(initial_value(owner(index), index)),
-        Collective::Broadcast => Some(initial_value(call.root, index)),
-        Collective::Reduce => {
-            (rank == call.root).then(|| reduced_value(call.op, world_size, index))
-        }
+        Collective::AllGather => Some(start(owner(index))),
+        Collective::Broadcast => Some(start(call.root as usize)),
+        Collective::Reduce => (rank == call.root).then(|| reduced_over(call.op, members, index)),
         // Checked whole by `check` (`all_to_all_buffer`).
         Collective::AllToAll => None,
         // The sender's buffer, or this rank's own where nobody sends to it.
-        Collective::SendRecv => Some(initial_value(call.recv_from.unwrap_or(rank), index)),
+        Collective::SendRecv => Some(start(call.recv_from.unwrap_or(rank) as usize)),
     }
 }
 
-/// `rank`'s whole all-to-all buffer after the exchange (the send half and then the receive
-/// half, see [`crate::exchange`]): the send half unchanged, the receive half the senders'
-/// blocks in rank order. Built block by block: linear in the buffer.
-fn all_to_all_buffer(n: u32, bytes: u64, rank: u32) -> Vec<f32> {
+/// Group rank `rank`'s whole all-to-all buffer after the exchange on the group of launch
+/// ranks `members` (the send half and then the receive half, see [`crate::exchange`]): the
+/// send half unchanged, the receive half the senders' blocks in group order. Built block by
+/// block: linear in the buffer.
+fn all_to_all_buffer(members: &[u32], bytes: u64, rank: u32) -> Vec<f32> {
+    let n = members.len() as u32;
     let elements = (bytes / 4) as usize;
-    let mut out: Vec<f32> = (0..elements).map(|i| initial_value(rank, i)).collect();
+    let me = members[rank as usize];
+    let mut out: Vec<f32> = (0..elements).map(|i| initial_value(me, i)).collect();
     for from in 0..n {
         let (offset, len) = crate::exchange::send_block(bytes, from, rank, n);
         let first = (offset / 4) as usize;
-        out.extend((first..first + (len / 4) as usize).map(|i| initial_value(from, i)));
+        let sender = members[from as usize];
+        out.extend((first..first + (len / 4) as usize).map(|i| initial_value(sender, i)));
     }
     out
 }
@@ -69,27 +80,32 @@ fn all_to_all_buffer(n: u32, bytes: u64, rank: u32) -> Vec<f32> {
 /// Checks every rank's final buffer for `call`; the first wrong element is the error.
 pub(crate) fn check(
     call: CollectiveCall,
-    pairs: &Pairs,
+    (pairs, groups): (&Pairs, Groups),
     algorithm: &str,
     world_size: u32,
     bytes: u64,
     results: &[Option<Vec<f32>>],
 ) -> Result<(), CollectiveError> {
-    for (rank, data) in results.iter().enumerate() {
-        let rank = rank as u32;
+    for (launch_rank, data) in results.iter().enumerate() {
+        let launch_rank = launch_rank as u32;
         let Some(data) = data else { continue };
-        let (send_to, recv_from) = pairs.peers(rank, world_size);
+        let members = groups.members_of(launch_rank, world_size);
+        let rank = members
+            .iter()
+            .position(|&r| r == launch_rank)
+            .map_or(0, |q| q as u32);
+        let (send_to, recv_from) = pairs.peers(rank, members.len() as u32);
         let call = CollectiveCall {
             send_to,
             recv_from,
             ..call
         };
         let exchanged = (call.collective == Collective::AllToAll)
-            .then(|| all_to_all_buffer(world_size, bytes, rank));
+            .then(|| all_to_all_buffer(&members, bytes, rank));
         for (i, &got) in data.iter().enumerate() {
             let want = match &exchanged {
                 Some(buffer) => buffer.get(i).copied(),
-                None => expected(call, world_size, bytes, rank, i),
+                None => expected(call, &members, bytes, rank, i),
             };
             let Some(want) = want else {
                 continue;
@@ -100,7 +116,7 @@ pub(crate) fn check(
                 return Err(CollectiveError::Verification {
                     algorithm: algorithm.to_string(),
                     collective: call.collective.to_string(),
-                    rank,
+                    rank: launch_rank,
                     index: i,
                     got,
                     expected: want,
@@ -120,11 +136,12 @@ mod tests {
     fn the_owner_formula_matches_the_segments() {
         for (bytes, n) in [(40u64, 3u32), (4, 4), (4 * 1001, 7), (4 * 16, 16), (0, 5)] {
             let call = CollectiveCall::new(Collective::AllGather);
+            let members: Vec<u32> = (0..n).collect();
             for s in 0..n {
                 let (offset, len) = segment(bytes, s, n);
                 for i in (offset / 4)..((offset + len) / 4) {
                     assert_eq!(
-                        expected(call, n, bytes, 0, i as usize),
+                        expected(call, &members, bytes, 0, i as usize),
                         Some(initial_value(s, i as usize)),
                         "{bytes} bytes, {n} ranks, element {i}"
                     );

@@ -503,3 +503,63 @@ fn send_recv_runs_forward_backward_or_given_pairs_and_refuses_bad_ones() {
         "error: --pairs and --direction are for --collective send-recv, not all-reduce\n"
     );
 }
+
+#[test]
+fn group_flags_split_the_ranks_and_the_report_says_so() {
+    let out = kernbench(&[
+        "run",
+        "--topology",
+        "topologies/multicube2x4.ron",
+        "--size",
+        "16MiB",
+        "--group-size",
+        "2",
+        "--group-stride",
+        "4",
+        "--verify",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(
+            "# groups: 4 groups of 2 ranks 4 apart, run at once; time is the slowest group's, busbw uses 2 ranks\n"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    let out = kernbench(&[
+        "run",
+        "--topology",
+        "topologies/multicube2x4.ron",
+        "--size",
+        "16MiB",
+        "--group-size",
+        "4",
+        "--json",
+    ]);
+    let json: serde_json::Value =
+        serde_json::from_str(stdout(&out).trim()).expect("one JSON object");
+    assert_eq!(
+        (&json["group_size"], &json["group_stride"]),
+        (&4.into(), &1.into())
+    );
+    for (args, message) in [
+        (
+            &["--group-size", "3"][..],
+            "error: process group: groups of 3 ranks 1 apart need a multiple of 3 ranks; the topology has 8\n",
+        ),
+        (
+            &["--group-stride", "4"],
+            "error: --group-stride needs --group-size: the ranks per group\n",
+        ),
+        (
+            &["--group-size", "4", "--ring-order", "0,1,2,3,4,5,6,7"],
+            "error: --ring-order names every rank of the machine, so it runs without --group-size\n",
+        ),
+    ] {
+        let mut all = vec!["run", "--topology", "topologies/multicube2x4.ron"];
+        all.extend_from_slice(args);
+        let out = kernbench(&all);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(stderr(&out), message, "{args:?}");
+    }
+}

@@ -7,6 +7,7 @@ mod bound;
 mod conservation;
 mod direct;
 mod double_binary_tree;
+mod groups;
 mod halving_doubling;
 mod hierarchical;
 mod kernels;

@@ -31,6 +31,7 @@ fn verify_all(
                         time_limit: None,
                         trace: false,
                         pairs: kernbench_algorithms::Pairs::Forward,
+                        groups: kernbench_algorithms::Groups::World,
                     };
                     match check(algorithm.schedule(), collective, topology) {
                         Ok(()) => {
