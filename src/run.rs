@@ -47,8 +47,9 @@ pub(crate) struct RunArgs {
     /// Print one JSON object instead of the table.
     #[arg(long)]
     json: bool,
-    /// Write a Chrome/Perfetto trace (JSON) of transfers per link and phases per rank; open
-    /// it in ui.perfetto.dev.
+    /// Write a Chrome/Perfetto trace (JSON): each link's busy intervals and busy percentage,
+    /// each rank's sends and receives, the ring's order; open it in ui.perfetto.dev. Its size
+    /// grows with the bytes: trace a few MiB.
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
     /// Root rank of broadcast and reduce.
