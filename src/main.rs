@@ -83,7 +83,8 @@ enum Command {
     /// and every rank's result is checked. A deadlock prints its report and exits with 3.
     #[command(
         after_help = "Examples:\n  kernbench run --topology topologies/ring8.ron --collective all-reduce --algorithm ring --size 64MiB --memory hbm\n  \
-                            kernbench run --topology topologies/default.ron --size 1MiB --verify --json"
+                            kernbench run --topology topologies/default.ron --size 1MiB --verify --json\n  \
+                            kernbench run --topology topologies/ring8.ron --size 4MiB --trace ring8.json   # open at ui.perfetto.dev"
     )]
     Run(Box<run::RunArgs>),
     /// Run a sweep: topologies x collectives x algorithms x sizes x memories, in parallel.

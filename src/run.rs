@@ -1,8 +1,9 @@
 //! `kernbench run`: one collective on one topology.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use clap::Args;
 use kernbench_algorithms::blocks::ring_orders;
@@ -10,6 +11,7 @@ use kernbench_algorithms::{
     Algorithm, Collective, CollectiveError, Groups, Pairs, RingInOrder, RunConfig, RunReport,
     run_collective,
 };
+use kernbench_engine::SimTime;
 use kernbench_model::{
     Bytes, MemoryKind, ModelError, ReduceOp, Topology, TopologySource, TraceTrack, parse_time,
 };
@@ -63,8 +65,9 @@ pub(crate) struct RunArgs {
     /// Print one JSON object instead of the table.
     #[arg(long)]
     json: bool,
-    /// Write a Chrome/Perfetto trace (JSON) of transfers per link and phases per rank; open
-    /// it in ui.perfetto.dev.
+    /// Write a Chrome/Perfetto trace (JSON): each link's busy intervals and busy percentage,
+    /// each rank's sends and receives, the ring's order; open it in ui.perfetto.dev. Its size
+    /// grows with the bytes: trace a few MiB.
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
     /// Root rank of broadcast and reduce.
@@ -218,7 +221,8 @@ fn default_algorithm(collective: Collective) -> Algorithm {
 pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
     let mut config = args.config()?;
     let topology = Rc::new(TopologySource::parse(&args.topology)?.load()?);
-    let ring_order = match &args.ring_order {
+    // The ring's order of each channel (for the ring algorithm), and how it was chosen.
+    let rings: Option<(Vec<Arc<[u32]>>, &str)> = match &args.ring_order {
         Some(text) => {
             if config.algorithm.name() != Algorithm::Ring.name() {
                 return Err(Failure::BadInput(format!(
@@ -232,25 +236,26 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
                         .to_string(),
                 ));
             }
-            let order = parse_ranks(text).map_err(bad("ring-order"))?;
-            config.algorithm = Rc::new(RingInOrder::new(order.clone()));
-            Some((order, "as given"))
+            let ring = RingInOrder::new(parse_ranks(text).map_err(bad("ring-order"))?);
+            let orders = ring.orders(config.channels);
+            config.algorithm = Rc::new(ring);
+            Some((orders, "as given"))
         }
         None if config.algorithm.name() == Algorithm::Ring.name() => {
-            let orders = ring_orders(&topology, config.channels);
             let wired = !topology.sip_cycles().is_empty();
-            orders.first().map(|o| {
-                let how = match (wired, config.groups) {
-                    (true, Groups::World) => "along the wiring",
-                    (false, Groups::World) => "rank order",
-                    (true, _) => "along the wiring; each group visits its ranks in this order",
-                    (false, _) => "rank order; each group visits its ranks in this order",
-                };
-                (o.to_vec(), how)
-            })
+            let how = match (wired, config.groups) {
+                (true, Groups::World) => "along the wiring",
+                (false, Groups::World) => "rank order",
+                (true, _) => "along the wiring; each group visits its ranks in this order",
+                (false, _) => "rank order; each group visits its ranks in this order",
+            };
+            Some((ring_orders(&topology, config.channels), how))
         }
         None => None,
     };
+    let ring_order = rings
+        .as_ref()
+        .and_then(|(orders, how)| orders.first().map(|o| (o.to_vec(), *how)));
     let report = run_collective(topology.clone(), &config).map_err(|e| match e {
         // The topology file sets the capacity: name it, as every other value error does.
         CollectiveError::Model(model) if matches!(*model, ModelError::DoesNotFit { .. }) => {
@@ -259,7 +264,10 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
         other => failure(other),
     })?;
     if let Some(path) = &args.trace {
-        write_trace(path, &topology, &report)?;
+        let orders = rings
+            .as_ref()
+            .map_or(&[][..], |(orders, _)| orders.as_slice());
+        write_trace(path, &topology, &report, orders)?;
     }
     if args.json {
         let mut record = crate::result::RunJson::of(&report);
@@ -380,36 +388,93 @@ fn table(report: &RunReport, config: &RunConfig) -> String {
     out
 }
 
-/// Writes the run's timeline as a Chrome/Perfetto trace: a track per link (named by its
-/// ends) and a track per rank.
-fn write_trace(path: &Path, topology: &Topology, report: &RunReport) -> Result<(), Failure> {
+/// Writes the run's timeline as a Chrome/Perfetto trace: each link's busy intervals (named by
+/// the flow they carried, or how many), each rank's sends and receives, and the ring's order
+/// of each channel (`rings`, empty for other algorithms).
+fn write_trace(
+    path: &Path,
+    topology: &Topology,
+    report: &RunReport,
+    rings: &[Arc<[u32]>],
+) -> Result<(), Failure> {
     let mut writer = TraceWriter::new();
-    for record in &report.trace {
-        let (track, category) = match record.track {
-            TraceTrack::Link(edge) => {
-                let edge = EdgeIndex::new(edge as usize);
-                let name = match topology.link_ends(edge) {
-                    Some((a, b)) => format!("{} -> {}", topology.node(a), topology.node(b)),
-                    None => format!("link {}", edge.index()),
-                };
-                (Track::Link(name), "transfer")
-            }
-            TraceTrack::Rank(rank) => (Track::Rank(rank), "rank"),
+    for busy in &report.link_busy {
+        let edge = EdgeIndex::new(busy.edge as usize);
+        let link = match topology.link_ends(edge) {
+            Some((a, b)) => format!("{} -> {}", topology.node(a), topology.node(b)),
+            None => format!("link {}", edge.index()),
         };
-        let mut args = BTreeMap::new();
-        args.insert("bytes".to_string(), record.bytes.to_string());
-        writer
-            .push(TraceSpan {
-                track,
-                name: record.name.to_string(),
-                category: category.to_string(),
-                start_ps: record.start.as_ps(),
-                end_ps: record.end.as_ps(),
-                args,
+        let name = match busy.flows.as_slice() {
+            [one] => format!("{} -> {}", one.from, one.to),
+            many => format!("{} flows", many.len()),
+        };
+        let flows: Vec<String> = busy
+            .flows
+            .iter()
+            .map(|f| {
+                let packets = if f.packets == 1 { "packet" } else { "packets" };
+                format!(
+                    "{} -> {}: {} B in {} {packets}",
+                    f.from, f.to, f.bytes, f.packets
+                )
             })
-            .map_err(|e| Failure::Internal(e.to_string()))?;
+            .collect();
+        let args = vec![
+            ("bytes".into(), serde_json::json!(busy.bytes)),
+            ("packets".into(), serde_json::json!(busy.packets)),
+            ("flows".into(), serde_json::json!(flows)),
+        ];
+        push(
+            &mut writer,
+            Track::Link(link),
+            name,
+            "link",
+            busy.start,
+            busy.end,
+            args,
+        )?;
     }
+    // The per-transfer link records are a transfer's whole time on a link, not the link's
+    // busy time: the link tracks above show that.
+    for record in &report.trace {
+        if let TraceTrack::Rank(rank) = record.track {
+            let args = vec![("bytes".into(), serde_json::json!(record.bytes))];
+            let name = record.name.to_string();
+            push(
+                &mut writer,
+                Track::Rank(rank),
+                name,
+                "rank",
+                record.start,
+                record.end,
+                args,
+            )?;
+        }
+    }
+    writer.set_ring_orders(rings.iter().map(|o| o.to_vec()).collect());
     writer
         .write(path)
         .map_err(|e| Failure::BadInput(format!("--trace: {e}")))
+}
+
+/// Adds one span to `writer`; a span that ends before it starts is a bug in the model.
+fn push(
+    writer: &mut TraceWriter,
+    track: Track,
+    name: String,
+    category: &'static str,
+    start: SimTime,
+    end: SimTime,
+    args: Vec<(Cow<'static, str>, serde_json::Value)>,
+) -> Result<(), Failure> {
+    writer
+        .push(TraceSpan {
+            track,
+            name,
+            category: category.into(),
+            start_ps: start.as_ps(),
+            end_ps: end.as_ps(),
+            args,
+        })
+        .map_err(|e| Failure::Internal(e.to_string()))
 }

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use kernbench_engine::SimTime;
 use kernbench_model::{
-    Bytes, LinkStats, MachineOptions, MemoryKind, ReduceOp, Topology, TraceRecord,
+    Bytes, LinkBusy, LinkStats, MachineOptions, MemoryKind, ReduceOp, Topology, TraceRecord,
 };
 
 use crate::error::CollectiveError;
@@ -41,7 +41,8 @@ pub struct RunConfig {
     pub channels: Channels,
     /// Stop (as an error) if the collective has not finished by this simulated time.
     pub time_limit: Option<SimTime>,
-    /// Record a timeline of transfers per link and phases per rank ([`RunReport::trace`]).
+    /// Record a timeline of transfers per link and phases per rank ([`RunReport::trace`]) and
+    /// the links' busy intervals ([`RunReport::link_busy`]).
     pub trace: bool,
     /// Who sends to whom in a send-recv ([`Pairs::Forward`] by default; other collectives
     /// ignore it), within each group.
@@ -116,6 +117,10 @@ pub struct RunReport {
     pub links: Vec<LinkStats>,
     /// The timeline, when [`RunConfig::trace`] asked for one.
     pub trace: Vec<TraceRecord>,
+    /// Every link's busy intervals, by edge index and then by time, when
+    /// [`RunConfig::trace`] asked for a timeline (see [`LinkBusy`]): a link's add up to its
+    /// [`LinkStats::busy`] in [`links`](RunReport::links).
+    pub link_busy: Vec<LinkBusy>,
 }
 
 impl RunReport {
@@ -259,5 +264,6 @@ pub fn run_collective(
         events,
         links: machine.link_stats().into_iter().map(|(_, s)| s).collect(),
         trace: machine.take_trace(),
+        link_busy: machine.take_link_busy(),
     })
 }

@@ -368,10 +368,10 @@ impl Comm {
     pub async fn recv(&self, from: u32, channel: u32) -> Chunk {
         // A rank outside the group: no message will come, and the wait says from whom.
         let from = self.global(from).unwrap_or(u32::MAX);
-        let mailbox = self
-            .inner
-            .world
-            .mailbox(self.inner.instance, channel, from, self.inner.launch_rank);
+        let mailbox =
+            self.inner
+                .world
+                .mailbox(self.inner.instance, channel, from, self.inner.launch_rank);
         let chunk = match mailbox.try_get() {
             Some(chunk) => chunk,
             None => {
@@ -391,9 +391,12 @@ impl Comm {
         // idle so that memory does not grow with the messages of a long run (a fresh one is
         // made, identical, if another message comes).
         if mailbox.is_idle() {
-            self.inner
-                .world
-                .forget_mailbox(self.inner.instance, channel, from, self.inner.launch_rank);
+            self.inner.world.forget_mailbox(
+                self.inner.instance,
+                channel,
+                from,
+                self.inner.launch_rank,
+            );
         }
         chunk
     }

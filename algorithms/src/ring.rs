@@ -124,8 +124,8 @@ impl RingInOrder {
         &self.order
     }
 
-    /// The channel rings: the order, then its reverse, in turn.
-    fn orders(&self, channels: Channels) -> Vec<Arc<[u32]>> {
+    /// The rings of `channels` channels: the order, then its reverse, in turn (`auto`: both).
+    pub fn orders(&self, channels: Channels) -> Vec<Arc<[u32]>> {
         let both = [self.order.clone(), reversed(&self.order)];
         let count = match channels {
             Channels::Auto => 2,

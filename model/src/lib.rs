@@ -78,7 +78,7 @@ pub use spec::{
 };
 pub use summary::{LinkClassSummary, TopologySummary};
 pub use topology::{Topology, TopologyGraph};
-pub use trace::{TraceRecord, TraceTrack};
+pub use trace::{LinkBusy, LinkFlow, TraceRecord, TraceTrack};
 pub use units::{Bandwidth, Bytes, parse_time};
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use crate::coords::{Node, PeId, SipId};
 use crate::error::ModelError;
 use crate::spec::MemoryKind;
 use crate::topology::Topology;
-use crate::trace::{TraceRecord, TraceTrack};
+use crate::trace::{BusyLog, LinkBusy, TraceRecord, TraceTrack};
 use crate::transfer::TransferScratch;
 use crate::units::{Bandwidth, Bytes};
 
@@ -64,7 +64,8 @@ pub struct MachineOptions {
     /// Buffers carry real `f32` data, moved and reduced for real (for verified runs).
     pub data: bool,
     /// Record a timeline: one span per transfer per link, plus what callers add with
-    /// [`Machine::trace_span`]. Off by default: it costs memory per transfer.
+    /// [`Machine::trace_span`], and every link's busy intervals
+    /// ([`Machine::take_link_busy`]). Off by default: it costs memory per transfer.
     pub trace: bool,
 }
 
@@ -88,6 +89,8 @@ pub(crate) struct MachineInner {
     pub(crate) tcm_used: RefCell<Vec<u64>>,
     pub(crate) transfers: RefCell<u64>,
     trace: RefCell<Vec<TraceRecord>>,
+    /// Every link's busy intervals, when tracing.
+    pub(crate) busy: RefCell<BusyLog>,
     /// Spare per-transfer vectors (hop state, pending arrivals), reused.
     pub(crate) scratch: RefCell<Vec<TransferScratch>>,
 }
@@ -96,6 +99,11 @@ impl Machine {
     /// Brings `topology` to life on the simulation behind `sim`.
     pub fn new(sim: &Sim, topology: Rc<Topology>, options: MachineOptions) -> Machine {
         let links = vec![LinkState::default(); topology.graph().edge_count()];
+        let busy = if options.trace {
+            BusyLog::new(links.len())
+        } else {
+            BusyLog::default()
+        };
         let sips = topology.sip_count() as usize;
         let pes = topology.pe_count() as usize;
         Machine {
@@ -109,6 +117,7 @@ impl Machine {
                 tcm_used: RefCell::new(vec![0; pes]),
                 transfers: RefCell::new(0),
                 trace: RefCell::new(Vec::new()),
+                busy: RefCell::new(busy),
                 scratch: RefCell::new(Vec::new()),
             }),
         }
@@ -168,6 +177,13 @@ impl Machine {
     /// Takes the recorded timeline, in the order spans were recorded.
     pub fn take_trace(&self) -> Vec<TraceRecord> {
         std::mem::take(&mut *self.inner.trace.borrow_mut())
+    }
+
+    /// Takes every link's busy intervals so far, by edge index and then by time (empty unless
+    /// tracing). A link's intervals add up to its [`LinkStats::busy`]; one still growing is
+    /// taken as it is.
+    pub fn take_link_busy(&self) -> Vec<LinkBusy> {
+        self.inner.busy.borrow_mut().take()
     }
 
     /// Cuts the directed link `from -> to` (a fault for diagnosis): routes stay as they were

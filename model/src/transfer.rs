@@ -168,7 +168,7 @@ impl Machine {
             } else {
                 (hop.s_full, full)
             };
-            let Some(start) = self.claim(hop.edge, at, serialise, size) else {
+            let Some(start) = self.claim(hop.edge, at, serialise, size, (from, to)) else {
                 let edge = EdgeIndex::new(hop.edge as usize);
                 return Box::pin(self.lose_packet(edge, from, to)).await;
             };
@@ -248,7 +248,7 @@ impl Machine {
             } else {
                 hop.bandwidth.time_for(size)
             };
-            let Some(start) = self.claim(hop.edge, at, serialise, size) else {
+            let Some(start) = self.claim(hop.edge, at, serialise, size, (from, to)) else {
                 let edge = EdgeIndex::new(hop.edge as usize);
                 return Box::pin(self.lose_packet(edge, from, to)).await;
             };
@@ -260,9 +260,17 @@ impl Machine {
         Ok(())
     }
 
-    /// A packet of `size` bytes reaching link `edge` at `at` takes it first come, first
-    /// served, for `serialise`: returns when it starts, or `None` if the link is cut.
-    fn claim(&self, edge: u32, at: SimTime, serialise: SimTime, size: Bytes) -> Option<SimTime> {
+    /// A packet of `size` bytes of the transfer `flow` (from, to) reaching link `edge` at `at`
+    /// takes it first come, first served, for `serialise`: returns when it starts, or `None`
+    /// if the link is cut. When tracing, the link's busy log records it.
+    fn claim(
+        &self,
+        edge: u32,
+        at: SimTime,
+        serialise: SimTime,
+        size: Bytes,
+        flow: (Node, Node),
+    ) -> Option<SimTime> {
         let mut links = self.inner.links.borrow_mut();
         let link = &mut links[edge as usize];
         if link.cut {
@@ -273,6 +281,12 @@ impl Machine {
         link.stats.bytes += size.0;
         link.stats.packets += 1;
         link.stats.busy += serialise;
+        if self.inner.options.trace {
+            self.inner
+                .busy
+                .borrow_mut()
+                .packet(edge, start, serialise, size.0, flow);
+        }
         Some(start)
     }
 

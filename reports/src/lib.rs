@@ -13,7 +13,8 @@
 //!   the same on every machine; an SVG names the font and a viewer without it substitutes a
 //!   similar face. [`PlotOptions`] adds a subtitle, e.g. where the numbers come from.
 //! - Traces: [`TraceWriter`] writes the Chrome trace event format that ui.perfetto.dev and
-//!   `chrome://tracing` open, one track per link and per rank.
+//!   `chrome://tracing` open: tracks per link and per rank (spread over lanes where spans
+//!   overlap) and a busy-percentage counter per link.
 //! - [`synthetic`]: made-up alpha-beta rows for examples and tests, never results; see
 //!   `cargo run -p kernbench-reports --example synthetic_report -- OUT_DIR`.
 //!
@@ -56,6 +57,7 @@ mod atomic;
 mod csv_file;
 mod error;
 mod jsonl;
+mod lanes;
 mod order;
 mod plot;
 mod row;
@@ -64,6 +66,7 @@ mod summary;
 pub mod synthetic;
 mod trace;
 mod units;
+mod utilisation;
 
 pub use atomic::write_file;
 pub use csv_file::{CsvWriter, read_csv, write_csv};

@@ -261,53 +261,6 @@ fn a_missing_topology_file_is_bad_input() {
 }
 
 #[test]
-fn run_trace_writes_a_perfetto_timeline_of_links_and_ranks() {
-    let path = crate::common::scratch("trace.json");
-    let out = kernbench(&[
-        "run",
-        "--topology",
-        "topologies/ring8.ron",
-        "--size",
-        "1MiB",
-        "--trace",
-        path.to_str().unwrap_or(""),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("no trace: {e}"));
-    let json: serde_json::Value = serde_json::from_str(&text).expect("the trace is JSON");
-    let events = json["traceEvents"].as_array().expect("traceEvents");
-    let spans: Vec<&serde_json::Value> = events.iter().filter(|e| e["ph"] == "X").collect();
-    // Transfers on links (process 1) and phases on ranks (process 2).
-    assert!(
-        spans
-            .iter()
-            .any(|e| e["pid"] == 1 && e["cat"] == "transfer")
-    );
-    assert!(spans.iter().any(|e| {
-        e["pid"] == 2
-            && e["name"]
-                .as_str()
-                .is_some_and(|n| n.starts_with("recv+reduce"))
-    }));
-    // Every rank has a named track.
-    for rank in 0..8 {
-        assert!(
-            events.iter().any(|e| e["ph"] == "M"
-                && e["pid"] == 2
-                && e["tid"] == rank
-                && e["name"] == "thread_name"),
-            "rank {rank} has no named track"
-        );
-    }
-    // A link track is named by its ends.
-    assert!(
-        events
-            .iter()
-            .any(|e| e["ph"] == "M" && e["args"]["name"] == "c0.s0.hub -> c0.s1.hub")
-    );
-}
-
-#[test]
 fn a_large_all_reduce_on_two_sips_comes_within_2_percent_of_the_bound() {
     // default: one 100 GB/s link each way; 16 MiB takes 168 us on the link alone (of 170 us).
     let out = kernbench(&[

@@ -165,6 +165,16 @@ fn crossing_flows(
     flows: &[(&str, &str, u64, u64)],
     trace: bool,
 ) -> (Vec<SimTime>, Vec<kernbench_model::LinkStats>, u64) {
+    let (ends, m, events) = run_crossing_flows(flows, trace);
+    let stats = m.link_stats().into_iter().map(|(_, s)| s).collect();
+    (ends, stats, events)
+}
+
+/// [`crossing_flows`], returning the machine itself after the run.
+fn run_crossing_flows(
+    flows: &[(&str, &str, u64, u64)],
+    trace: bool,
+) -> (Vec<SimTime>, kernbench_model::Machine, u64) {
     let mut simulation = kernbench_engine::Simulation::new();
     let m = kernbench_model::Machine::new(
         &simulation.handle(),
@@ -184,34 +194,102 @@ fn crossing_flows(
         });
     }
     simulation.run().expect("no failure");
-    let stats = m.link_stats().into_iter().map(|(_, s)| s).collect();
     let ends = ends.iter().map(Cell::get).collect();
-    (ends, stats, simulation.events())
+    (ends, m, simulation.events())
 }
+
+/// Single packets (0, 1, 100 and 4096 bytes) queueing behind each other and behind
+/// multi-packet flows on the shared SIP link and HBMs, starting together and staggered.
+const CROSSING: [(&str, &str, u64, u64); 12] = [
+    ("c0.s0.hbm", "c0.s1.hbm", 4096, 0),
+    ("c0.s0.sram", "c0.s1.sram", 20_000, 0),
+    ("c0.s0.hbm", "c0.s1.hbm", 100, 0),
+    ("c0.s0.p0.tcm", "c0.s1.p3.tcm", 1, 0),
+    ("c0.s0.hbm", "c0.s1.sram", 0, 0),
+    ("c0.s1.hbm", "c0.s0.hbm", 4096, 0),
+    ("c0.s0.hbm", "c0.s1.hbm", 4000, 1),
+    ("c0.s0.p2.tcm", "c0.s1.hbm", 3000, 40),
+    ("c0.s0.sram", "c0.s1.p0.tcm", 4096, 41),
+    ("c0.s0.hbm", "c0.s0.sram", 4096, 300),
+    ("c0.s0.hbm", "c0.s1.hbm", 9000, 300),
+    ("c0.s0.p1", "c0.s0.p2", 64, 301),
+];
 
 #[test]
 fn single_packet_transfers_take_the_same_time_as_through_the_packet_loop() {
     // Untraced single-packet transfers skip the packet loop's bookkeeping; a timeline sends
-    // every transfer through the loop. Both must agree to the picosecond, here with single
-    // packets (0, 1, 100 and 4096 bytes) queueing behind each other and behind multi-packet
-    // flows on the shared SIP link and HBMs, starting together and staggered.
-    let flows = [
-        ("c0.s0.hbm", "c0.s1.hbm", 4096, 0),
-        ("c0.s0.sram", "c0.s1.sram", 20_000, 0),
-        ("c0.s0.hbm", "c0.s1.hbm", 100, 0),
-        ("c0.s0.p0.tcm", "c0.s1.p3.tcm", 1, 0),
-        ("c0.s0.hbm", "c0.s1.sram", 0, 0),
-        ("c0.s1.hbm", "c0.s0.hbm", 4096, 0),
-        ("c0.s0.hbm", "c0.s1.hbm", 4000, 1),
-        ("c0.s0.p2.tcm", "c0.s1.hbm", 3000, 40),
-        ("c0.s0.sram", "c0.s1.p0.tcm", 4096, 41),
-        ("c0.s0.hbm", "c0.s0.sram", 4096, 300),
-        ("c0.s0.hbm", "c0.s1.hbm", 9000, 300),
-        ("c0.s0.p1", "c0.s0.p2", 64, 301),
-    ];
-    let fast = crossing_flows(&flows, false);
-    let looped = crossing_flows(&flows, true);
+    // every transfer through the loop. Both must agree to the picosecond.
+    let fast = crossing_flows(&CROSSING, false);
+    let looped = crossing_flows(&CROSSING, true);
     assert_eq!(fast, looped);
     // The flows did queue: the first 4 KiB packet alone would be done at 943.52 ns.
     assert!(fast.0[2] > SimTime::from_ps(943_520), "{:?}", fast.0);
+}
+
+#[test]
+fn a_links_busy_intervals_are_disjoint_and_add_up_to_its_busy_counter() {
+    let (_, m, _) = run_crossing_flows(&CROSSING, true);
+    let busy = m.take_link_busy();
+    let stats = m.link_stats();
+    for (edge, stats) in &stats {
+        let mine: Vec<_> = busy
+            .iter()
+            .filter(|b| b.edge as usize == edge.index())
+            .collect();
+        let total = mine
+            .iter()
+            .fold(SimTime::ZERO, |t, b| t + (b.end - b.start));
+        assert_eq!(total, stats.busy, "link {}", edge.index());
+        assert_eq!(mine.iter().map(|b| b.bytes).sum::<u64>(), stats.bytes);
+        for pair in mine.windows(2) {
+            // Disjoint and not back to back: those would have merged.
+            assert!(pair[0].end < pair[1].start, "{pair:?}");
+        }
+        for b in &mine {
+            assert!(b.start < b.end);
+            assert_eq!(b.flows.iter().map(|f| f.bytes).sum::<u64>(), b.bytes);
+            assert_eq!(b.flows.iter().map(|f| f.packets).sum::<u64>(), b.packets);
+        }
+    }
+    // The shared SIP link c0.s0.hub -> c0.s1.hub (100 GB/s: 10 ps a byte): the 1-byte TCM
+    // packet crosses it alone; from 20.82 ns on the SRAM flow's packets keep it busy while
+    // the flows that come meanwhile queue, 35,292 bytes back to back; the 9,000-byte flow
+    // sent at 300 ns comes after it has gone idle.
+    let topo = m.topology();
+    let hub0 = topo.node_index(node("c0.s0.hub")).expect("hub");
+    let hub1 = topo.node_index(node("c0.s1.hub")).expect("hub");
+    let sip_link = topo.graph().find_edge(hub0, hub1).expect("a SIP link");
+    let on_sip_link: Vec<_> = busy
+        .iter()
+        .filter(|b| b.edge as usize == sip_link.index())
+        .collect();
+    assert_eq!(
+        on_sip_link
+            .iter()
+            .map(|b| (b.start.as_ps(), b.end.as_ps(), b.bytes, b.packets))
+            .collect::<Vec<_>>(),
+        [
+            (12_002, 12_012, 1, 1),
+            (20_820, 373_740, 35_292, 11),
+            (502_560, 592_560, 9000, 3)
+        ]
+    );
+    let flows: Vec<String> = on_sip_link[1]
+        .flows
+        .iter()
+        .map(|f| format!("{} -> {}: {} B in {}", f.from, f.to, f.bytes, f.packets))
+        .collect();
+    assert_eq!(
+        flows,
+        [
+            "c0.s0.sram -> c0.s1.sram: 20000 B in 5",
+            "c0.s0.p2.tcm -> c0.s1.hbm: 3000 B in 1",
+            "c0.s0.sram -> c0.s1.p0.tcm: 4096 B in 1",
+            "c0.s0.hbm -> c0.s1.hbm: 8196 B in 3",
+            "c0.s0.hbm -> c0.s1.sram: 0 B in 1",
+        ]
+    );
+    // Untraced, nothing is recorded.
+    let (_, untraced, _) = run_crossing_flows(&CROSSING, false);
+    assert!(untraced.take_link_busy().is_empty());
 }
