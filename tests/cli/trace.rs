@@ -24,7 +24,7 @@ fn bundled_topologies() -> Vec<String> {
     names
 }
 
-/// A path in the temp dir unique to this test process.
+/// A path for trace test file `name` under target/tmp (see `common::scratch`).
 fn temp_path(name: &str) -> PathBuf {
     crate::common::scratch(&format!("trace-{name}"))
 }
