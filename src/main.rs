@@ -24,6 +24,7 @@ mod diagnose;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod matrix_file;
 mod result;
 mod ron_file;
 mod run;
@@ -52,7 +53,8 @@ enum Command {
     /// Check topology, sweep and scenario files: syntax, units, shapes, links and connectivity.
     ///
     /// A file named `*.sweep.ron` is checked as a sweep (with the topologies it names),
-    /// `*.scenario.ron` as a diagnosis scenario (with its topology), any other as a topology. Prints `ok: FILE (...)` for each good file and an error naming the
+    /// `*.scenario.ron` as a diagnosis scenario (with its topology), `*.a2av.ron` as an
+    /// all-to-allv matrix, any other as a topology. Prints `ok: FILE (...)` for each good file and an error naming the
     /// file and the line and column, or the field, for each bad one. Exits with 2 if any file
     /// is bad.
     #[command(
@@ -223,10 +225,19 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
     let mut bad = 0;
     for file in files {
         // Files are told apart by name: `*.sweep.ron` is a sweep, `*.scenario.ron` a scenario,
-        // anything else a topology.
+        // `*.a2av.ron` an all-to-allv matrix, anything else a topology.
         let is_sweep = file.to_string_lossy().ends_with(".sweep.ron");
         let is_scenario = file.to_string_lossy().ends_with(".scenario.ron");
-        let checked = if is_scenario {
+        let is_matrix = file.to_string_lossy().ends_with(".a2av.ron");
+        let checked = if is_matrix {
+            matrix_file::read(file).map(|m| {
+                format!(
+                    "all-to-allv matrix: {} ranks, {} in all",
+                    m.ranks(),
+                    kernbench_model::Bytes(m.total())
+                )
+            })
+        } else if is_scenario {
             scenario::Scenario::load(file).map(|s| format!("scenario {}: {}", s.name, s.describe()))
         } else if is_sweep {
             sweep_spec::Sweep::load(file).map(|s| {

@@ -31,7 +31,8 @@ pub(crate) struct RunArgs {
         default_value = "topologies/default.ron"
     )]
     topology: String,
-    /// all-reduce, reduce-scatter, all-gather, broadcast, reduce, all-to-all or send-recv.
+    /// all-reduce, reduce-scatter, all-gather, broadcast, reduce, all-to-all, all-to-allv or
+    /// send-recv.
     #[arg(long, default_value = "all-reduce")]
     collective: String,
     #[arg(long, help = algorithm_help())]
@@ -53,6 +54,17 @@ pub(crate) struct RunArgs {
     /// per cube: one SIP index across the cubes).
     #[arg(long, value_name = "S", default_value_t = 1)]
     group_stride: u32,
+    /// All-to-allv: the per-pair sizes from this RON file (`*.a2av.ron`: AllToAllv(sizes:
+    /// [["0B", "4KiB"], ...]), a row per sending rank of a group).
+    #[arg(long, value_name = "FILE")]
+    matrix: Option<PathBuf>,
+    /// All-to-allv: split each rank's --size over the ranks as uniform or zipf:EXPONENT
+    /// (a few hot experts receive most, drawn with --seed) [default: uniform].
+    #[arg(long, value_name = "NAME")]
+    distribution: Option<String>,
+    /// The seed of --distribution's hot experts.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
     /// Buffer size per rank, with a unit: 4KiB, 64MiB, 1GiB (KiB = 1024 B, KB = 1000 B).
     #[arg(long, default_value = "64MiB")]
     size: String,
@@ -169,6 +181,7 @@ impl RunArgs {
             algorithm: algorithm.into(),
             pairs,
             groups,
+            sizes: None,
             bytes: self.size.parse::<Bytes>().map_err(bad("size"))?,
             memory: self.memory.parse::<MemoryKind>().map_err(bad("memory"))?,
             verify: self.verify,
@@ -203,7 +216,7 @@ pub(crate) fn failure(error: CollectiveError) -> Failure {
 fn algorithm_help() -> String {
     let names: Vec<&str> = Algorithm::ALL.iter().map(|a| a.name()).collect();
     format!(
-        "The algorithm: one of {} [default: ring; direct for all-to-all and send-recv].",
+        "The algorithm: one of {} [default: ring; direct for all-to-all, all-to-allv and send-recv].",
         names.join(", ")
     )
 }
@@ -212,7 +225,7 @@ fn algorithm_help() -> String {
 /// collectives the ring does not run.
 fn default_algorithm(collective: Collective) -> Algorithm {
     match collective {
-        Collective::AllToAll | Collective::SendRecv => Algorithm::Direct,
+        Collective::AllToAll | Collective::AllToAllv | Collective::SendRecv => Algorithm::Direct,
         _ => Algorithm::Ring,
     }
 }
@@ -221,6 +234,29 @@ fn default_algorithm(collective: Collective) -> Algorithm {
 pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
     let mut config = args.config()?;
     let topology = Rc::new(TopologySource::parse(&args.topology)?.load()?);
+    config.sizes = match (config.collective, &args.matrix, &args.distribution) {
+        (Collective::AllToAllv, Some(_), Some(_)) => {
+            return Err(Failure::BadInput(
+                "--matrix gives every size itself; leave out --distribution".to_string(),
+            ));
+        }
+        (Collective::AllToAllv, Some(file), None) => Some(crate::matrix_file::read(file)?),
+        (Collective::AllToAllv, None, distribution) => {
+            let n = config.groups.size(topology.sip_count());
+            Some(crate::matrix_file::generate(
+                distribution.as_deref().unwrap_or("uniform"),
+                n,
+                config.bytes.0,
+                args.seed,
+            )?)
+        }
+        (other, Some(_), _) | (other, None, Some(_)) => {
+            return Err(Failure::BadInput(format!(
+                "--matrix and --distribution are for --collective all-to-allv, not {other}"
+            )));
+        }
+        _ => None,
+    };
     // The ring's order of each channel (for the ring algorithm), and how it was chosen.
     let rings: Option<(Vec<Arc<[u32]>>, &str)> = match &args.ring_order {
         Some(text) => {
@@ -379,6 +415,15 @@ fn table(report: &RunReport, config: &RunConfig) -> String {
         },
         report.events,
     ));
+    if let Some(sizes) = &report.sizes {
+        let (from, to, largest) = sizes.largest();
+        out.push_str(&format!(
+            "# all-to-allv: {} in all per group ({} between ranks), largest pair {from} -> {to}: {}; size is the mean per rank, busbw the bytes between ranks\n",
+            Bytes(sizes.total()),
+            Bytes(sizes.moved()),
+            Bytes(largest)
+        ));
+    }
     if let Groups::Split { size, stride } = report.groups {
         out.push_str(&format!(
             "# groups: {} groups of {size} ranks {stride} apart, run at once; time is the slowest group's, busbw uses {size} ranks\n",

@@ -389,6 +389,7 @@ fn run_point(sweep: &Sweep, point: &Point, largest: u64) -> (ResultRow, Vec<Link
         trace: false,
         pairs: Pairs::Forward,
         groups: Groups::World,
+        sizes: None,
     };
     let topology = Topology::from_spec(spec.clone(), &path.display().to_string()).map(Rc::new);
     let result = match topology {

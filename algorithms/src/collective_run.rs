@@ -10,6 +10,7 @@ use kernbench_model::{
 };
 
 use crate::error::CollectiveError;
+use crate::exchange::SizeMatrix;
 use crate::group::{Channels, CollectiveCall, Groups};
 use crate::launch::launch;
 use crate::names::Collective;
@@ -49,6 +50,10 @@ pub struct RunConfig {
     pub pairs: Pairs,
     /// Whether the ranks run the collective as one group or as several at once.
     pub groups: Groups,
+    /// An all-to-allv's per-pair sizes, one row and column per rank of a group (`bytes` is
+    /// then not used); without them an all-to-allv splits each rank's `bytes` evenly
+    /// ([`SizeMatrix::uniform`]). Other collectives ignore it.
+    pub sizes: Option<Rc<SizeMatrix>>,
 }
 
 impl RunConfig {
@@ -69,6 +74,7 @@ impl RunConfig {
             trace: false,
             pairs: Pairs::Forward,
             groups: Groups::World,
+            sizes: None,
         }
     }
 }
@@ -94,6 +100,10 @@ pub struct RunReport {
     /// How the ranks were split ([`RunConfig::groups`]); busbw uses the ranks of one group,
     /// and the time is the slowest group's.
     pub groups: Groups,
+    /// An all-to-allv's sizes: `bytes` is then their total over the ranks of a group, algbw
+    /// that over the time, and busbw the bytes that crossed between ranks
+    /// ([`SizeMatrix::moved`]) per rank over the time.
+    pub sizes: Option<Rc<SizeMatrix>>,
     /// The channels asked for ([`RunConfig::channels`]): `auto` stays `auto`, not the count
     /// the schedule chose, so the report names the point as it was requested.
     pub channels: Channels,
@@ -171,6 +181,23 @@ pub fn run_collective(
             .check(group_size)
             .map_err(|reason| CollectiveError::BadPairs { reason })?;
     }
+    let sizes = match (call.collective, &config.sizes) {
+        // No sizes: each rank's `bytes` split evenly, as `run --distribution uniform`.
+        (Collective::AllToAllv, None) => Some(Rc::new(
+            SizeMatrix::uniform(group_size, config.bytes.0)
+                .map_err(|reason| CollectiveError::BadSizes { reason })?,
+        )),
+        (Collective::AllToAllv, Some(sizes)) if sizes.ranks() != group_size => {
+            return Err(CollectiveError::BadSizes {
+                reason: format!(
+                    "the sizes are for {} ranks, but a group has {group_size}; give one row and column per rank",
+                    sizes.ranks()
+                ),
+            });
+        }
+        (Collective::AllToAllv, Some(sizes)) => Some(sizes.clone()),
+        _ => None,
+    };
     let pairs = config.pairs.clone();
     let options = MachineOptions {
         data: config.verify,
@@ -182,10 +209,17 @@ pub fn run_collective(
         Rc::new(RefCell::new(vec![None; world_size as usize]));
     let (bytes, memory, verify) = (config.bytes.0, config.memory, config.verify);
     // An all-to-all sends from one half of its buffer and receives into the other.
-    let buffer_bytes = match config.collective {
-        Collective::AllToAll => crate::exchange::buffer_bytes(bytes),
+    let buffer_bytes = match (config.collective, &sizes) {
+        (Collective::AllToAll, _) => crate::exchange::buffer_bytes(bytes),
+        (Collective::AllToAllv, Some(sizes)) => sizes.buffer_bytes(),
         _ => bytes,
     };
+    let bytes = match &sizes {
+        // Per rank of a group, on average, whole f32s.
+        Some(sizes) => sizes.total() / u64::from(group_size.max(1)) / 4 * 4,
+        None => bytes,
+    };
+    let launch_sizes = sizes.clone();
     let sink = results.clone();
     let launch_pairs = pairs.clone();
     launch(&machine, world_size, move |rank| {
@@ -196,6 +230,7 @@ pub fn run_collective(
             .iter()
             .position(|&r| r == rank.rank())
             .map_or(0, |q| q as u32);
+        let sizes = launch_sizes.clone();
         let call = match call.collective {
             Collective::SendRecv => {
                 let (send_to, recv_from) = launch_pairs.peers(index, group_size);
@@ -217,7 +252,10 @@ pub fn run_collective(
                 Groups::World => rank.process_group(),
                 Groups::Split { .. } => rank.process_group().new_group(&members)?,
             };
-            let work = group.submit(&buffer, call, &schedule)?;
+            let work = match sizes {
+                Some(sizes) => group.all_to_allv(&buffer, sizes, schedule)?,
+                None => group.submit(&buffer, call, &schedule)?,
+            };
             work.wait().await;
             sink.borrow_mut()[rank.rank() as usize] = buffer.data().map(|d| d.clone());
             Ok(())
@@ -231,7 +269,7 @@ pub fn run_collective(
     if verify {
         verify::check(
             call,
-            (&pairs, groups),
+            (&pairs, groups, sizes.as_ref()),
             config.algorithm.name(),
             world_size,
             bytes,
@@ -249,14 +287,20 @@ pub fn run_collective(
         collective: config.collective,
         algorithm: config.algorithm.name().to_string(),
         memory,
-        bytes: config.bytes,
+        bytes: Bytes(bytes),
         world_size,
         groups,
+        sizes: sizes.clone(),
         channels: config.channels,
         chunk: config.chunk,
         time,
         algbw_gbps: algbw,
-        busbw_gbps: algbw * config.collective.busbw_factor(group_size),
+        busbw_gbps: match &sizes {
+            Some(sizes) if seconds > 0.0 => {
+                sizes.moved() as f64 / f64::from(group_size.max(1)) / seconds / 1e9
+            }
+            _ => algbw * config.collective.busbw_factor(group_size),
+        },
         bound_gbps: topology
             .injection_bandwidth()
             .map(|bound| bound.bytes_per_second() as f64 / 1e9),

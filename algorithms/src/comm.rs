@@ -67,6 +67,8 @@ struct CommInner {
     instance: u64,
     buffer: Buffer,
     call: CollectiveCall,
+    /// An all-to-allv's sizes.
+    sizes: Option<Rc<crate::exchange::SizeMatrix>>,
 }
 
 impl fmt::Debug for Comm {
@@ -84,7 +86,7 @@ impl Comm {
         world: Rc<World>,
         (rank, members): (u32, Option<Rc<[u32]>>),
         instance: u64,
-        buffer: Buffer,
+        (buffer, sizes): (Buffer, Option<Rc<crate::exchange::SizeMatrix>>),
         call: CollectiveCall,
     ) -> Comm {
         let index = members
@@ -100,7 +102,19 @@ impl Comm {
                 instance,
                 buffer,
                 call,
+                sizes,
             }),
+        }
+    }
+
+    /// Where each block of this all-to-all (or all-to-allv) is in the ranks' buffers.
+    pub fn blocks(&self) -> crate::exchange::Blocks {
+        match &self.inner.sizes {
+            Some(sizes) => crate::exchange::Blocks::Sizes(sizes.clone()),
+            None => crate::exchange::Blocks::Even {
+                bytes: crate::exchange::send_bytes(self.bytes()),
+                n: self.world_size(),
+            },
         }
     }
 

@@ -70,7 +70,12 @@ pub(crate) fn supports(_collective: Collective, _topology: &Topology) -> Result<
 
 /// Runs `call` with the one-shot schedule.
 pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), CollectiveError> {
-    if comm.world_size() == 1 && call.collective != Collective::AllToAll {
+    if comm.world_size() == 1
+        && !matches!(
+            call.collective,
+            Collective::AllToAll | Collective::AllToAllv
+        )
+    {
         return Ok(());
     }
     match call.collective {
@@ -82,7 +87,7 @@ pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), Collecti
         Collective::AllGather => all_gather(&comm).await,
         Collective::Broadcast => broadcast(&comm, call.root).await,
         Collective::Reduce => reduce(&comm, call.root, call.op).await?,
-        Collective::AllToAll => all_to_all(&comm).await,
+        Collective::AllToAll | Collective::AllToAllv => all_to_all(&comm).await,
         Collective::SendRecv => send_recv(&comm, call.send_to, call.recv_from).await,
     }
     Ok(())
@@ -128,14 +133,13 @@ async fn all_gather(comm: &Comm) {
 }
 
 async fn all_to_all(comm: &Comm) {
-    let (n, me) = (comm.world_size(), comm.rank());
-    let bytes = crate::exchange::send_bytes(comm.bytes());
-    let (o, l) = crate::exchange::send_block(bytes, me, me, n);
-    comm.copy_local(o, l, crate::exchange::recv_block(bytes, me, me, n).0);
+    let (me, blocks) = (comm.rank(), comm.blocks());
+    let (o, l) = blocks.send_block(me, me);
+    comm.copy_local(o, l, blocks.recv_block(me, me).0);
     let sends: Vec<_> = peers(comm)
         .map(|q| {
-            let (o, l) = crate::exchange::send_block(bytes, me, q, n);
-            let (at, _) = crate::exchange::recv_block(bytes, me, q, n);
+            let (o, l) = blocks.send_block(me, q);
+            let (at, _) = blocks.recv_block(me, q);
             comm.spawn_send_to(q, SCATTER, o, l, at)
         })
         .collect();

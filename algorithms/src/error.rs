@@ -64,6 +64,13 @@ pub enum CollectiveError {
         reason: String,
     },
 
+    /// All-to-allv sizes that are missing or do not fit the group or buffer.
+    #[error("all-to-allv sizes: {reason}")]
+    BadSizes {
+        /// What is wrong and the fix.
+        reason: String,
+    },
+
     /// Send-recv pairs that name ranks outside the world, or a rank twice.
     #[error("send-recv pairs: {reason}")]
     BadPairs {

@@ -390,7 +390,59 @@ impl ProcessGroup {
         call: CollectiveCall,
         schedule: &Rc<dyn Schedule>,
     ) -> Result<Work, CollectiveError> {
+        self.submit_with(buffer, call, schedule, None)
+    }
+
+    /// Sends `sizes.get(me, j)` bytes to each rank `j` and receives `sizes.get(i, me)` from
+    /// each rank `i`: an all-to-allv on a buffer of
+    /// [`sizes.buffer_bytes()`](crate::exchange::SizeMatrix::buffer_bytes), laid out as in
+    /// [`crate::exchange`]. Every member passes the same sizes, one row and column per rank.
+    pub fn all_to_allv(
+        &self,
+        buffer: &Buffer,
+        sizes: Rc<crate::exchange::SizeMatrix>,
+        schedule: impl IntoSchedule,
+    ) -> Result<Work, CollectiveError> {
+        if sizes.ranks() != self.size() {
+            return Err(CollectiveError::BadSizes {
+                reason: format!(
+                    "the sizes are for {} ranks, but the group has {}; give one row and column per rank",
+                    sizes.ranks(),
+                    self.size()
+                ),
+            });
+        }
+        if buffer.bytes().0 < sizes.buffer_bytes() {
+            return Err(CollectiveError::BadSizes {
+                reason: format!(
+                    "the buffer of {} B is smaller than the {} B the sizes need",
+                    buffer.bytes().0,
+                    sizes.buffer_bytes()
+                ),
+            });
+        }
+        self.submit_with(
+            buffer,
+            CollectiveCall::new(Collective::AllToAllv),
+            &schedule.into_schedule(),
+            Some(sizes),
+        )
+    }
+
+    fn submit_with(
+        &self,
+        buffer: &Buffer,
+        call: CollectiveCall,
+        schedule: &Rc<dyn Schedule>,
+        sizes: Option<Rc<crate::exchange::SizeMatrix>>,
+    ) -> Result<Work, CollectiveError> {
         let world_size = self.size();
+        if call.collective == Collective::AllToAllv && sizes.is_none() {
+            return Err(CollectiveError::BadSizes {
+                reason: "an all-to-allv needs its per-pair sizes; submit it with all_to_allv"
+                    .to_string(),
+            });
+        }
         if call.root >= world_size {
             return Err(CollectiveError::BadRoot {
                 root: call.root,
@@ -445,7 +497,7 @@ impl ProcessGroup {
             self.world.clone(),
             (self.rank, self.members.clone()),
             instance,
-            buffer.clone(),
+            (buffer.clone(), sizes),
             call,
         );
         let group = match self.id {

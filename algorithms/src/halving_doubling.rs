@@ -86,8 +86,8 @@ pub(crate) fn supports(collective: Collective, _topology: &Topology) -> Result<(
         Collective::Broadcast | Collective::Reduce => Err(
             "halving-doubling runs all-reduce, reduce-scatter and all-gather; use tree or direct for broadcast and reduce".to_string(),
         ),
-        Collective::AllToAll => Err(
-            "halving-doubling runs all-reduce, reduce-scatter and all-gather; use pairwise or direct for all-to-all".to_string(),
+        Collective::AllToAll | Collective::AllToAllv => Err(
+            "halving-doubling runs all-reduce, reduce-scatter and all-gather; use pairwise or direct for all-to-all and all-to-allv".to_string(),
         ),
         Collective::SendRecv => Err(
             "halving-doubling runs all-reduce, reduce-scatter and all-gather; use direct for send-recv".to_string(),
@@ -171,7 +171,8 @@ pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), Collecti
         Collective::Broadcast
         | Collective::Reduce
         | Collective::AllToAll
-        | Collective::SendRecv => return Ok(()),
+        | Collective::SendRecv
+        | Collective::AllToAllv => return Ok(()),
     };
     let plan = Plan::new(&comm, call.collective);
     let Some(j) = plan.participant(r) else {

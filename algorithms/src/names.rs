@@ -28,11 +28,13 @@ pub enum Collective {
     AllToAll,
     /// Each rank sends its buffer to one peer and receives one into it (see [`crate::Pairs`]).
     SendRecv,
+    /// All-to-all with per-pair sizes ([`crate::exchange::SizeMatrix`]).
+    AllToAllv,
 }
 
 impl Collective {
     /// Every collective, in a stable order.
-    pub const ALL: [Collective; 7] = [
+    pub const ALL: [Collective; 8] = [
         Collective::AllReduce,
         Collective::ReduceScatter,
         Collective::AllGather,
@@ -40,6 +42,7 @@ impl Collective {
         Collective::Reduce,
         Collective::AllToAll,
         Collective::SendRecv,
+        Collective::AllToAllv,
     ];
 
     /// The name used in files and on the command line.
@@ -52,6 +55,7 @@ impl Collective {
             Collective::Reduce => "reduce",
             Collective::AllToAll => "all-to-all",
             Collective::SendRecv => "send-recv",
+            Collective::AllToAllv => "all-to-allv",
         }
     }
 
@@ -64,6 +68,8 @@ impl Collective {
             Collective::ReduceScatter | Collective::AllGather | Collective::AllToAll => {
                 (n - 1.0) / n
             }
+            // Measured on the bytes that crossed (see `RunReport`), not by a factor.
+            Collective::AllToAllv => 1.0,
             Collective::Broadcast | Collective::Reduce | Collective::SendRecv => 1.0,
         }
     }

@@ -22,13 +22,12 @@
 //! `n - 1` latencies but keeps the flows of a round from piling up on the same links.
 //!
 //! ## Topologies
-//! Any: the rounds are logical. All-to-all only.
+//! Any: the rounds are logical. All-to-all and all-to-allv only.
 
 use kernbench_model::Topology;
 
 use crate::comm::Comm;
 use crate::error::CollectiveError;
-use crate::exchange::{recv_block, send_block, send_bytes};
 use crate::group::CollectiveCall;
 use crate::names::Collective;
 
@@ -42,9 +41,9 @@ crate::schedule::builtin_schedule!(Pairwise, "pairwise");
 /// Whether pairwise runs `collective`: all-to-all only.
 pub(crate) fn supports(collective: Collective, _topology: &Topology) -> Result<(), String> {
     match collective {
-        Collective::AllToAll => Ok(()),
+        Collective::AllToAll | Collective::AllToAllv => Ok(()),
         other => Err(format!(
-            "pairwise runs all-to-all only, not {other}; use direct, or another algorithm that runs {other}"
+            "pairwise runs all-to-all and all-to-allv only, not {other}; use direct, or another algorithm that runs {other}"
         )),
     }
 }
@@ -60,14 +59,13 @@ pub(crate) fn partners(r: u32, k: u32, n: u32) -> (u32, u32) {
 
 /// Runs `call` (an all-to-all) round by round.
 pub(crate) async fn run(_call: CollectiveCall, comm: Comm) -> Result<(), CollectiveError> {
-    let (n, me) = (comm.world_size(), comm.rank());
-    let bytes = send_bytes(comm.bytes());
-    let (o, l) = send_block(bytes, me, me, n);
-    comm.copy_local(o, l, recv_block(bytes, me, me, n).0);
+    let (n, me, blocks) = (comm.world_size(), comm.rank(), comm.blocks());
+    let (o, l) = blocks.send_block(me, me);
+    comm.copy_local(o, l, blocks.recv_block(me, me).0);
     for k in 1..n {
         let (to, from) = partners(me, k, n);
-        let (o, l) = send_block(bytes, me, to, n);
-        let (at, _) = recv_block(bytes, me, to, n);
+        let (o, l) = blocks.send_block(me, to);
+        let (at, _) = blocks.recv_block(me, to);
         let send = comm.spawn_send_to(to, k, o, l, at);
         comm.recv_store(from, k).await;
         send.await;

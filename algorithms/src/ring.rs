@@ -78,8 +78,8 @@ pub(crate) fn supports(collective: Collective, _topology: &Topology) -> Result<(
         Collective::Broadcast | Collective::Reduce => Err(
             "the ring runs all-reduce, reduce-scatter and all-gather; use tree or direct for broadcast and reduce".to_string(),
         ),
-        Collective::AllToAll => Err(
-            "the ring runs all-reduce, reduce-scatter and all-gather; use pairwise or direct for all-to-all".to_string(),
+        Collective::AllToAll | Collective::AllToAllv => Err(
+            "the ring runs all-reduce, reduce-scatter and all-gather; use pairwise or direct for all-to-all and all-to-allv".to_string(),
         ),
         Collective::SendRecv => Err(
             "the ring runs all-reduce, reduce-scatter and all-gather; use direct for send-recv".to_string(),

@@ -72,8 +72,8 @@ pub(crate) fn supports(collective: Collective, _topology: &Topology) -> Result<(
         Collective::ReduceScatter | Collective::AllGather => Err(
             "the tree runs all-reduce, broadcast and reduce; it would funnel every segment through the root, so use ring, halving-doubling or direct for reduce-scatter and all-gather".to_string(),
         ),
-        Collective::AllToAll => Err(
-            "the tree runs all-reduce, broadcast and reduce; use pairwise or direct for all-to-all".to_string(),
+        Collective::AllToAll | Collective::AllToAllv => Err(
+            "the tree runs all-reduce, broadcast and reduce; use pairwise or direct for all-to-all and all-to-allv".to_string(),
         ),
         Collective::SendRecv => Err(
             "the tree runs all-reduce, broadcast and reduce; use direct for send-recv".to_string(),
@@ -95,7 +95,8 @@ pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), Collecti
         Collective::ReduceScatter
         | Collective::AllGather
         | Collective::AllToAll
-        | Collective::SendRecv => return Ok(()),
+        | Collective::SendRecv
+        | Collective::AllToAllv => return Ok(()),
     };
     let tree = Rc::new(Tree::rooted_at(n, root));
     let bytes = comm.bytes();

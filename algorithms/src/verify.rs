@@ -4,9 +4,11 @@
 use kernbench_model::ReduceOp;
 
 use crate::error::CollectiveError;
+use crate::exchange::{Blocks, SizeMatrix};
 use crate::group::{CollectiveCall, Groups};
 use crate::names::Collective;
 use crate::p2p::Pairs;
+use std::rc::Rc;
 
 /// Rank `rank`'s starting value at element `index`: a small integer in `-5..=5`, so sums over
 /// thousands of ranks stay exact in `f32` whatever order an algorithm adds them in.
@@ -53,26 +55,31 @@ fn expected(
         Collective::Broadcast => Some(start(call.root as usize)),
         Collective::Reduce => (rank == call.root).then(|| reduced_over(call.op, members, index)),
         // Checked whole by `check` (`all_to_all_buffer`).
-        Collective::AllToAll => None,
+        Collective::AllToAll | Collective::AllToAllv => None,
         // The sender's buffer, or this rank's own where nobody sends to it.
         Collective::SendRecv => Some(start(call.recv_from.unwrap_or(rank) as usize)),
     }
 }
 
-/// Group rank `rank`'s whole all-to-all buffer after the exchange on the group of launch
-/// ranks `members` (the send half and then the receive half, see [`crate::exchange`]): the
-/// send half unchanged, the receive half the senders' blocks in group order. Built block by
-/// block: linear in the buffer.
-fn all_to_all_buffer(members: &[u32], bytes: u64, rank: u32) -> Vec<f32> {
-    let n = members.len() as u32;
-    let elements = (bytes / 4) as usize;
+/// Group rank `rank`'s whole buffer of `len` elements after an all-to-all or all-to-allv on
+/// the group of launch ranks `members`, blocks where `blocks` says (see [`crate::exchange`]):
+/// its own starting values everywhere but where a block landed, which holds the sender's.
+fn all_to_all_buffer(members: &[u32], blocks: &Blocks, rank: u32, len: usize) -> Vec<f32> {
     let me = members[rank as usize];
-    let mut out: Vec<f32> = (0..elements).map(|i| initial_value(me, i)).collect();
-    for from in 0..n {
-        let (offset, len) = crate::exchange::send_block(bytes, from, rank, n);
-        let first = (offset / 4) as usize;
-        let sender = members[from as usize];
-        out.extend((first..first + (len / 4) as usize).map(|i| initial_value(sender, i)));
+    let mut out: Vec<f32> = (0..len).map(|i| initial_value(me, i)).collect();
+    for (from, &sender) in members.iter().enumerate() {
+        let (offset, bytes) = blocks.send_block(from as u32, rank);
+        let (at, _) = blocks.recv_block(from as u32, rank);
+        let (first, at, count) = (
+            (offset / 4) as usize,
+            (at / 4) as usize,
+            (bytes / 4) as usize,
+        );
+        for e in 0..count {
+            if let Some(slot) = out.get_mut(at + e) {
+                *slot = initial_value(sender, first + e);
+            }
+        }
     }
     out
 }
@@ -80,7 +87,7 @@ fn all_to_all_buffer(members: &[u32], bytes: u64, rank: u32) -> Vec<f32> {
 /// Checks every rank's final buffer for `call`; the first wrong element is the error.
 pub(crate) fn check(
     call: CollectiveCall,
-    (pairs, groups): (&Pairs, Groups),
+    (pairs, groups, sizes): (&Pairs, Groups, Option<&Rc<SizeMatrix>>),
     algorithm: &str,
     world_size: u32,
     bytes: u64,
@@ -100,8 +107,18 @@ pub(crate) fn check(
             recv_from,
             ..call
         };
-        let exchanged = (call.collective == Collective::AllToAll)
-            .then(|| all_to_all_buffer(&members, bytes, rank));
+        let blocks = match sizes {
+            Some(sizes) => Blocks::Sizes(sizes.clone()),
+            None => Blocks::Even {
+                bytes,
+                n: members.len() as u32,
+            },
+        };
+        let exchanged = matches!(
+            call.collective,
+            Collective::AllToAll | Collective::AllToAllv
+        )
+        .then(|| all_to_all_buffer(&members, &blocks, rank, data.len()));
         for (i, &got) in data.iter().enumerate() {
             let want = match &exchanged {
                 Some(buffer) => buffer.get(i).copied(),

@@ -390,7 +390,7 @@ fn an_all_to_all_runs_verified_with_the_nccl_tests_bus_factor_and_refuses_the_ri
     assert_eq!(
         stderr(&out),
         "error: ring all-to-all does not run on topology ring8: the ring runs all-reduce, \
-         reduce-scatter and all-gather; use pairwise or direct for all-to-all\n"
+         reduce-scatter and all-gather; use pairwise or direct for all-to-all and all-to-allv\n"
     );
 }
 
@@ -515,4 +515,112 @@ fn group_flags_split_the_ranks_and_the_report_says_so() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert_eq!(stderr(&out), message, "{args:?}");
     }
+}
+
+#[test]
+fn an_all_to_allv_takes_a_matrix_file_or_a_distribution_and_states_its_bytes() {
+    let file = crate::common::temp_file(
+        "a2av.ron",
+        r#"AllToAllv(sizes: [
+    ["0B", "4KiB", "1MiB", "0B"],
+    ["8KiB", "0B", "4KiB", "0B"],
+    ["4KiB", "4KiB", "0B", "0B"],
+    ["0B", "0B", "0B", "0B"],
+])"#,
+    );
+    let path = file.to_str().unwrap_or("");
+    let out = kernbench(&[
+        "run",
+        "--topology",
+        "topologies/mesh2x2.ron",
+        "--collective",
+        "all-to-allv",
+        "--matrix",
+        path,
+        "--verify",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(
+            "# all-to-allv: 1073152 B in all per group (1073152 B between ranks), largest pair 0 -> 2: 1 MiB; size is the mean per rank, busbw the bytes between ranks\n"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    // The mean per rank is the size column: 1073152 / 4.
+    assert!(stdout(&out).contains("       268288 "), "{}", stdout(&out));
+    let json = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--topology",
+            "topologies/ring8.ron",
+            "--collective",
+            "all-to-allv",
+            "--size",
+            "1MiB",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let out = kernbench(&args);
+        assert_eq!(out.status.code(), Some(0), "{extra:?}: {}", stderr(&out));
+        let value: serde_json::Value =
+            serde_json::from_str(stdout(&out).trim()).expect("one JSON object");
+        value["time_ps"].as_u64().unwrap_or(0)
+    };
+    let uniform = json(&[]);
+    let all_to_all = [
+        "run",
+        "--topology",
+        "topologies/ring8.ron",
+        "--collective",
+        "all-to-all",
+        "--size",
+        "1MiB",
+        "--json",
+    ];
+    let out = kernbench(&all_to_all);
+    let value: serde_json::Value = serde_json::from_str(stdout(&out).trim()).expect("JSON");
+    assert_eq!(Some(uniform), value["time_ps"].as_u64());
+    assert!(json(&["--distribution", "zipf:1.2", "--seed", "3"]) > uniform);
+    for (args, message) in [
+        (
+            vec!["--topology", "topologies/ring8.ron", "--matrix", path],
+            "error: all-to-allv sizes: the sizes are for 4 ranks, but a group has 8; give one row and column per rank\n".to_string(),
+        ),
+        (
+            vec!["--distribution", "zipf"],
+            "error: --distribution: \"zipf\" is not a distribution; use uniform or zipf:EXPONENT (e.g. zipf:1.2)\n".to_string(),
+        ),
+        (
+            vec!["--matrix", path, "--distribution", "uniform"],
+            "error: --matrix gives every size itself; leave out --distribution\n".to_string(),
+        ),
+    ] {
+        let mut all = vec!["run", "--collective", "all-to-allv"];
+        all.extend_from_slice(&args);
+        let out = kernbench(&all);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(stderr(&out), message, "{args:?}");
+    }
+    let bad = crate::common::temp_file(
+        "a2av-bad.ron",
+        r#"AllToAllv(sizes: [["0B", "4KB"], ["3B", "0B"]])"#,
+    );
+    let out = kernbench(&[
+        "run",
+        "--topology",
+        "topologies/default.ron",
+        "--collective",
+        "all-to-allv",
+        "--matrix",
+        bad.to_str().unwrap_or(""),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: {}: sizes: the size from rank 1 to rank 0, 3 B, is not a whole number of 4-byte f32s\n",
+            bad.display()
+        )
+    );
 }

@@ -179,8 +179,99 @@ fn the_reduction_algorithms_refuse_all_to_all_naming_the_ones_that_run_it() {
     ) {
         Err(CollectiveError::Unsupported { reason, .. }) => assert_eq!(
             reason,
-            "pairwise runs all-to-all only, not all-reduce; use direct, or another algorithm that runs all-reduce"
+            "pairwise runs all-to-all and all-to-allv only, not all-reduce; use direct, or another algorithm that runs all-reduce"
         ),
         other => panic!("expected a refusal, got {other:?}"),
     }
+}
+
+#[test]
+fn an_even_all_to_allv_is_the_all_to_all_to_the_picosecond_and_a_skewed_one_is_slower() {
+    use kernbench_algorithms::exchange::SizeMatrix;
+    for topology in [ring(8), torus(4, 4)] {
+        let n = topology.sip_count();
+        for algorithm in [Algorithm::Direct, Algorithm::Pairwise] {
+            let bytes = 4 << 20;
+            let even = run(&topology, &config(algorithm, bytes));
+            let sizes = Rc::new(SizeMatrix::uniform(n, bytes).unwrap_or_else(|e| panic!("{e}")));
+            let v = run(
+                &topology,
+                &RunConfig {
+                    collective: Collective::AllToAllv,
+                    sizes: Some(sizes.clone()),
+                    verify: true,
+                    ..config(algorithm, bytes)
+                },
+            );
+            assert_eq!(v.time, even.time, "{algorithm} on {}", topology.name());
+            assert_eq!(v.bytes.0, bytes);
+            // busbw: the bytes between ranks per rank, over the time.
+            let moved = sizes.moved() as f64 / f64::from(n) / v.time.as_secs_f64() / 1e9;
+            assert!((v.busbw_gbps - moved).abs() < 1e-9);
+            // A hot expert receives from everyone: its links into it set the pace.
+            let skewed = run(
+                &topology,
+                &RunConfig {
+                    collective: Collective::AllToAllv,
+                    sizes: Some(Rc::new(
+                        SizeMatrix::zipf(n, bytes, 1.2, 5).unwrap_or_else(|e| panic!("{e}")),
+                    )),
+                    verify: true,
+                    ..config(algorithm, bytes)
+                },
+            );
+            assert!(
+                skewed.time > even.time,
+                "{algorithm}: {} vs {}",
+                skewed.time,
+                even.time
+            );
+        }
+    }
+}
+
+#[test]
+fn link_counters_of_an_all_to_allv_hold_each_pairs_bytes_times_its_hops() {
+    use kernbench_algorithms::exchange::SizeMatrix;
+    let topology = ring(6);
+    let sizes = Rc::new(
+        SizeMatrix::new(&[
+            vec![0, 4096, 0, 40, 8, 0],
+            vec![12, 0, 0, 0, 0, 1 << 20],
+            vec![0, 0, 0, 0, 0, 0],
+            vec![4, 4, 4, 4, 4, 4],
+            vec![0, 0, 65536, 0, 0, 0],
+            vec![0, 0, 0, 0, 400, 0],
+        ])
+        .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let report = run(
+        &topology,
+        &RunConfig {
+            collective: Collective::AllToAllv,
+            sizes: Some(sizes.clone()),
+            verify: true,
+            ..config(Algorithm::Direct, 0)
+        },
+    );
+    let hops = |r: u32, j: u32| {
+        let d = r.abs_diff(j);
+        u64::from(d.min(6 - d))
+    };
+    let expected: u64 = (0..6)
+        .flat_map(|r| (0..6).map(move |j| (r, j)))
+        .map(|(r, j)| sizes.get(r, j) * hops(r, j))
+        .sum();
+    assert_eq!(sip_link_bytes(&topology, &report), expected);
+    // Without sizes an all-to-allv splits each rank's bytes evenly: the all-to-all.
+    let plain = run(&topology, &config(Algorithm::Direct, 4 * 1001 * 6));
+    let even = run(
+        &topology,
+        &RunConfig {
+            collective: Collective::AllToAllv,
+            verify: true,
+            ..config(Algorithm::Direct, 4 * 1001 * 6)
+        },
+    );
+    assert_eq!(even.time, plain.time);
 }

@@ -4,6 +4,7 @@
 
 use std::rc::Rc;
 
+use kernbench_algorithms::exchange::SizeMatrix;
 use kernbench_algorithms::{Algorithm, Collective, CollectiveError, Groups, RunConfig, launch};
 use kernbench_engine::{SimTime, Simulation};
 use kernbench_model::{Bytes, Machine, MachineOptions, MemoryKind, ReduceOp, Topology};
@@ -97,10 +98,17 @@ fn every_collective_runs_verified_on_groups_of_consecutive_or_strided_ranks() {
                     continue;
                 }
                 for bytes in sizes {
+                    let sizes = (collective == Collective::AllToAllv).then(|| {
+                        let n = groups.size(topology.sip_count());
+                        Rc::new(
+                            SizeMatrix::zipf(n, bytes, 1.5, 1).unwrap_or_else(|e| panic!("{e}")),
+                        )
+                    });
                     let config = RunConfig {
                         verify: true,
                         groups,
                         root: 1,
+                        sizes,
                         ..support::config(algorithm, collective, bytes)
                     };
                     let report = run(&topology, &config);

@@ -1,6 +1,7 @@
 //! Every algorithm x every collective it runs x every memory x world sizes 1 to 16 x sizes
 //! that do not divide by the world size, verified on real data.
 
+use kernbench_algorithms::exchange::SizeMatrix;
 use kernbench_algorithms::{Algorithm, Collective, CollectiveError, RunConfig, check};
 use kernbench_model::{MemoryKind, ReduceOp};
 
@@ -32,6 +33,14 @@ fn verify_all(
                         trace: false,
                         pairs: kernbench_algorithms::Pairs::Forward,
                         groups: kernbench_algorithms::Groups::World,
+                        // Uneven all-to-allv blocks, zero-byte pairs included at small sizes.
+                        sizes: (collective == Collective::AllToAllv).then(|| {
+                            let n = topology.sip_count();
+                            match SizeMatrix::zipf(n, bytes, 1.0, u64::from(n)) {
+                                Ok(sizes) => std::rc::Rc::new(sizes),
+                                Err(e) => panic!("{e}"),
+                            }
+                        }),
                     };
                     match check(algorithm.schedule(), collective, topology) {
                         Ok(()) => {
