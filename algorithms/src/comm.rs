@@ -278,6 +278,32 @@ impl Comm {
         })
     }
 
+    /// Sends on a message this rank received (`recv`) but that is meant for another: the
+    /// same bytes and values, to land at the same place, timed as a send of that many bytes
+    /// from this rank's buffer. In a process of its own; store-and-forward schedules (the
+    /// ring's all-to-all) are built with it.
+    pub fn spawn_forward(&self, to: u32, channel: u32, chunk: Chunk) -> ProcessHandle<()> {
+        let comm = self.clone();
+        let name = Name::lazy(SendName {
+            rank: self.inner.launch_rank,
+            what: self.inner.call.collective.name(),
+            instance: self.inner.instance,
+            to: self.global(to).unwrap_or(to),
+        });
+        self.sim().spawn(name, async move {
+            // Timed from the same place in this rank's buffer (every rank's is the same size).
+            comm.put_at(
+                to,
+                channel,
+                chunk.offset,
+                chunk.len,
+                chunk.offset,
+                chunk.values,
+            )
+            .await
+        })
+    }
+
     /// Copies bytes `[offset, offset + len)` of this rank's buffer to `[at, at + len)` of the
     /// same buffer, at no cost: a rank's block for itself in an all-to-all (the model times
     /// network transfers, not copies inside one memory).

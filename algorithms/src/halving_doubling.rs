@@ -87,7 +87,7 @@ pub(crate) fn supports(collective: Collective, _topology: &Topology) -> Result<(
             "halving-doubling runs all-reduce, reduce-scatter and all-gather; use tree or direct for broadcast and reduce".to_string(),
         ),
         Collective::AllToAll | Collective::AllToAllv => Err(
-            "halving-doubling runs all-reduce, reduce-scatter and all-gather; use pairwise or direct for all-to-all and all-to-allv".to_string(),
+            "halving-doubling runs all-reduce, reduce-scatter and all-gather; use ring, pairwise or direct for all-to-all and all-to-allv".to_string(),
         ),
         Collective::SendRecv => Err(
             "halving-doubling runs all-reduce, reduce-scatter and all-gather; use direct for send-recv".to_string(),

@@ -42,6 +42,7 @@ mod pairwise;
 mod pe_kernels;
 mod pe_run;
 mod ring;
+mod ring_all_to_all;
 mod runner;
 mod schedule;
 mod tree;

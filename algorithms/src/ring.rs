@@ -76,13 +76,11 @@ pub(crate) fn supports(collective: Collective, _topology: &Topology) -> Result<(
     match collective {
         Collective::AllReduce | Collective::ReduceScatter | Collective::AllGather => Ok(()),
         Collective::Broadcast | Collective::Reduce => Err(
-            "the ring runs all-reduce, reduce-scatter and all-gather; use tree or direct for broadcast and reduce".to_string(),
+            "the ring runs all-reduce, reduce-scatter, all-gather and the all-to-alls; use tree or direct for broadcast and reduce".to_string(),
         ),
-        Collective::AllToAll | Collective::AllToAllv => Err(
-            "the ring runs all-reduce, reduce-scatter and all-gather; use pairwise or direct for all-to-all and all-to-allv".to_string(),
-        ),
+        Collective::AllToAll | Collective::AllToAllv => Ok(()),
         Collective::SendRecv => Err(
-            "the ring runs all-reduce, reduce-scatter and all-gather; use direct for send-recv".to_string(),
+            "the ring runs all-reduce, reduce-scatter, all-gather and the all-to-alls; use direct for send-recv".to_string(),
         ),
     }
 }
@@ -181,7 +179,12 @@ impl crate::schedule::Schedule for RingInOrder {
     ) -> crate::schedule::LocalBoxFuture<'a, Result<(), CollectiveError>> {
         Box::pin(async move {
             let orders = self.orders(call.channels);
-            run_channels(&comm, &orders, call.collective, call.op).await
+            match call.collective {
+                Collective::AllToAll | Collective::AllToAllv => {
+                    crate::ring_all_to_all::run(&comm, &orders).await
+                }
+                _ => run_channels(&comm, &orders, call.collective, call.op).await,
+            }
         })
     }
 }
@@ -224,7 +227,12 @@ pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), Collecti
         Some(members) => group_orders(&orders, members, comm.machine().topology().sip_count()),
         None => orders,
     };
-    run_channels(&comm, &orders, call.collective, call.op).await
+    match call.collective {
+        Collective::AllToAll | Collective::AllToAllv => {
+            crate::ring_all_to_all::run(&comm, &orders).await
+        }
+        _ => run_channels(&comm, &orders, call.collective, call.op).await,
+    }
 }
 
 /// The machine's rings restricted to a group of launch ranks `members` (of `n`), in group

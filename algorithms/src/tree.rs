@@ -73,7 +73,7 @@ pub(crate) fn supports(collective: Collective, _topology: &Topology) -> Result<(
             "the tree runs all-reduce, broadcast and reduce; it would funnel every segment through the root, so use ring, halving-doubling or direct for reduce-scatter and all-gather".to_string(),
         ),
         Collective::AllToAll | Collective::AllToAllv => Err(
-            "the tree runs all-reduce, broadcast and reduce; use pairwise or direct for all-to-all and all-to-allv".to_string(),
+            "the tree runs all-reduce, broadcast and reduce; use ring, pairwise or direct for all-to-all and all-to-allv".to_string(),
         ),
         Collective::SendRecv => Err(
             "the tree runs all-reduce, broadcast and reduce; use direct for send-recv".to_string(),

@@ -348,8 +348,8 @@ fn a_ring_order_that_is_not_a_permutation_is_bad_input() {
 }
 
 #[test]
-fn an_all_to_all_runs_verified_with_the_nccl_tests_bus_factor_and_refuses_the_ring() {
-    for algorithm in ["direct", "pairwise"] {
+fn an_all_to_all_runs_verified_with_the_nccl_tests_bus_factor_and_refuses_the_tree() {
+    for algorithm in ["direct", "pairwise", "ring"] {
         let out = kernbench(&[
             "run",
             "--topology",
@@ -384,13 +384,13 @@ fn an_all_to_all_runs_verified_with_the_nccl_tests_bus_factor_and_refuses_the_ri
         "--collective",
         "all-to-all",
         "--algorithm",
-        "ring",
+        "tree",
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         stderr(&out),
-        "error: ring all-to-all does not run on topology ring8: the ring runs all-reduce, \
-         reduce-scatter and all-gather; use pairwise or direct for all-to-all and all-to-allv\n"
+        "error: tree all-to-all does not run on topology ring8: the tree runs all-reduce, \
+         broadcast and reduce; use ring, pairwise or direct for all-to-all and all-to-allv\n"
     );
 }
 

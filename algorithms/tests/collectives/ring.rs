@@ -190,7 +190,7 @@ fn the_ring_refuses_broadcast_and_says_what_to_use() {
     .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "ring broadcast does not run on topology ring4: the ring runs all-reduce, reduce-scatter and all-gather; use tree or direct for broadcast and reduce"
+        "ring broadcast does not run on topology ring4: the ring runs all-reduce, reduce-scatter, all-gather and the all-to-alls; use tree or direct for broadcast and reduce"
     );
 }
 
