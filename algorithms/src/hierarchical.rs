@@ -39,7 +39,11 @@
 //! rail-style by construction). With `auto` channels it runs two parts at once, the inner
 //! and outer rings of one walked forward and of the other backward, where the cube's cycle
 //! has full-duplex links: the formulas then hold with `S/2` for `S`. A single cube is
-//! refused (use ring or mesh). All-reduce only: reduce-scatter and all-gather would leave
+//! refused (use ring or mesh). All-to-all and all-to-allv run in two steps: inside its cube
+//! every rank sends each block to the SIP of its destination's index, which passes the
+//! blocks for other cubes on over its rail (see `all_to_all`); with `t_in`, `t_x` as above
+//! and `B` a block, on two cubes `T <= t_in(c B) + t_x(s B)` (the steps overlap). Other
+//! collectives: reduce-scatter and all-gather would leave
 //! segments in cube-major order of pieces rather than rank order (use ring); broadcast and
 //! reduce are refused (use tree or direct).
 
@@ -67,16 +71,83 @@ pub(crate) fn supports(collective: Collective, topology: &Topology) -> Result<()
         ));
     }
     match collective {
-        Collective::AllReduce => Ok(()),
+        Collective::AllReduce | Collective::AllToAll | Collective::AllToAllv => Ok(()),
         other => Err(format!(
-            "hierarchical runs all-reduce only, not {other}; use ring for reduce-scatter and all-gather, tree or direct for broadcast and reduce"
+            "hierarchical runs all-reduce and the all-to-alls only, not {other}; use ring for reduce-scatter and all-gather, tree or direct for broadcast and reduce"
         )),
     }
+}
+
+/// Mailbox channels of the all-to-all's first step (one per destination cube) and second
+/// (one per original sender's SIP index), far from the all-reduce's.
+const TO_RAIL: u32 = 1 << 24;
+const ACROSS: u32 = 1 << 25;
+
+/// The hierarchical all-to-all (even or uneven, per [`Comm::blocks`]) on `cubes` cubes of
+/// `sips` SIPs, rank `cube * sips + sip`: first, inside its cube, every rank sends each block
+/// to the SIP of its destination's index (the destination itself when in the same cube);
+/// then, on each rail, that SIP passes the blocks on to their cubes over the cube links. A
+/// block crosses at most one in-cube hop and one rail, and the cube links carry only blocks
+/// that change cube.
+async fn all_to_all(comm: &Comm, cubes: u32, sips: u32) -> Result<(), CollectiveError> {
+    let (me, blocks) = (comm.rank(), comm.blocks());
+    let (a, j) = (me / sips, me % sips);
+    let (o, l) = blocks.send_block(me, me);
+    comm.copy_local(o, l, blocks.recv_block(me, me).0);
+    let rank = |cube: u32, sip: u32| cube * sips + sip;
+    let mut sends = Vec::new();
+    // This rank's blocks: to its own rail's other cubes straight away, the others to the SIP
+    // of their index in this cube.
+    for b in 0..cubes {
+        for t in 0..sips {
+            let to = rank(b, t);
+            if to == me {
+                continue;
+            }
+            let (offset, len) = blocks.send_block(me, to);
+            let (land, _) = blocks.recv_block(me, to);
+            let (via, channel) = if t == j {
+                (to, ACROSS + j)
+            } else {
+                (rank(a, t), TO_RAIL + b)
+            };
+            sends.push(comm.spawn_send_to(via, channel, offset, len, land));
+        }
+    }
+    // From each other SIP of this cube: the blocks for this rank (kept) and for this rail in
+    // the other cubes (passed on, marked with the sender's SIP index).
+    for i in (0..sips).filter(|&i| i != j) {
+        let from = rank(a, i);
+        for b in 0..cubes {
+            if b == a {
+                comm.recv_store(from, TO_RAIL + b).await;
+            } else {
+                let chunk = comm.recv(from, TO_RAIL + b).await;
+                sends.push(comm.spawn_forward(rank(b, j), ACROSS + i, chunk));
+            }
+        }
+    }
+    // From the same SIP of each other cube: the blocks of all of that cube's SIPs.
+    for b in (0..cubes).filter(|&b| b != a) {
+        for i in 0..sips {
+            comm.recv_store(rank(b, j), ACROSS + i).await;
+        }
+    }
+    for send in sends {
+        send.await;
+    }
+    Ok(())
 }
 
 /// Runs this rank's part of the hierarchical schedule.
 pub(crate) async fn run(call: CollectiveCall, comm: Comm) -> Result<(), CollectiveError> {
     let (cubes, sips) = comm.cube_shape();
+    if matches!(
+        call.collective,
+        Collective::AllToAll | Collective::AllToAllv
+    ) {
+        return all_to_all(&comm, cubes, sips).await;
+    }
     let topology = comm.machine().topology();
     // Inside a cube, the ring walks the cube's wiring (SIP order where no cycle is found);
     // `auto` runs it both ways at once where those links are full duplex.

@@ -302,3 +302,41 @@ fn the_ring_all_to_all_forwards_each_block_around_both_rings_and_pays_its_hops()
         "{seconds} s vs the links' {floor} s"
     );
 }
+
+#[test]
+fn the_hierarchical_all_to_all_crosses_one_cube_hop_and_one_rail_at_most() {
+    use kernbench_model::LinkClass;
+    // Two cubes of 4 fully connected SIPs, rails between SIP i of each: a block changes SIP
+    // index inside its cube (one SIP link) and cube on its rail (one cube link), no more.
+    let topology = crate::support::cubes(2, 4);
+    let bytes = 4 * 1001 * 8;
+    let report = run(
+        &topology,
+        &RunConfig {
+            verify: true,
+            ..config(Algorithm::Hierarchical, bytes)
+        },
+    );
+    assert_eq!(report.verified, Some(true));
+    let class_bytes = |class: LinkClass| -> u64 {
+        topology
+            .graph()
+            .edge_weights()
+            .zip(&report.links)
+            .filter(|(link, _)| link.class == class)
+            .map(|(_, stats)| stats.bytes)
+            .sum()
+    };
+    let pairs = || (0..8u32).flat_map(|r| (0..8u32).map(move |t| (r, t)));
+    let block = |r, t| send_block(bytes, r, t, 8).1;
+    let in_cube: u64 = pairs()
+        .filter(|&(r, t)| r % 4 != t % 4)
+        .map(|(r, t)| block(r, t))
+        .sum();
+    let across: u64 = pairs()
+        .filter(|&(r, t)| r / 4 != t / 4)
+        .map(|(r, t)| block(r, t))
+        .sum();
+    assert_eq!(class_bytes(LinkClass::SipLink), in_cube);
+    assert_eq!(class_bytes(LinkClass::CubeLink), across);
+}
