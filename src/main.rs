@@ -31,6 +31,7 @@ mod scenario;
 mod sweep;
 mod sweep_folder;
 mod sweep_spec;
+mod trace;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};

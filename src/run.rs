@@ -1,7 +1,6 @@
 //! `kernbench run`: one collective on one topology.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::rc::Rc;
 
 use clap::Args;
@@ -9,12 +8,9 @@ use kernbench_algorithms::blocks::ring_orders;
 use kernbench_algorithms::{
     Algorithm, Collective, CollectiveError, RingInOrder, RunConfig, RunReport, run_collective,
 };
-use kernbench_model::{
-    Bytes, MemoryKind, ModelError, ReduceOp, Topology, TopologySource, TraceTrack, parse_time,
-};
-use kernbench_reports::{TraceSpan, TraceWriter, Track};
-use petgraph::graph::EdgeIndex;
+use kernbench_model::{Bytes, MemoryKind, ModelError, ReduceOp, TopologySource, parse_time};
 
+use crate::trace::write_trace;
 use crate::{Failure, print};
 
 /// Flags of `kernbench run`.
@@ -185,7 +181,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
         other => failure(other),
     })?;
     if let Some(path) = &args.trace {
-        write_trace(path, &topology, &report)?;
+        write_trace(path, &topology, &report.trace, Vec::new())?;
     }
     if args.json {
         let mut record = crate::result::RunJson::of(&report);
@@ -298,38 +294,4 @@ fn table(report: &RunReport, config: &RunConfig) -> String {
         report.events,
     ));
     out
-}
-
-/// Writes the run's timeline as a Chrome/Perfetto trace: a track per link (named by its
-/// ends) and a track per rank.
-fn write_trace(path: &Path, topology: &Topology, report: &RunReport) -> Result<(), Failure> {
-    let mut writer = TraceWriter::new();
-    for record in &report.trace {
-        let (track, category) = match record.track {
-            TraceTrack::Link(edge) => {
-                let edge = EdgeIndex::new(edge as usize);
-                let name = match topology.link_ends(edge) {
-                    Some((a, b)) => format!("{} -> {}", topology.node(a), topology.node(b)),
-                    None => format!("link {}", edge.index()),
-                };
-                (Track::Link(name), "transfer")
-            }
-            TraceTrack::Rank(rank) => (Track::Rank(rank), "rank"),
-        };
-        let mut args = BTreeMap::new();
-        args.insert("bytes".to_string(), record.bytes.to_string());
-        writer
-            .push(TraceSpan {
-                track,
-                name: record.name.to_string(),
-                category: category.to_string(),
-                start_ps: record.start.as_ps(),
-                end_ps: record.end.as_ps(),
-                args,
-            })
-            .map_err(|e| Failure::Internal(e.to_string()))?;
-    }
-    writer
-        .write(path)
-        .map_err(|e| Failure::BadInput(format!("--trace: {e}")))
 }
