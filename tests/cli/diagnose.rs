@@ -385,8 +385,9 @@ fn per_rank_overrides_change_one_ranks_buffer() {
     );
 }
 
-/// Writes a scenario on ring8 whose fields after `topology` are `fields`, and checks that
-/// `validate` and `diagnose` both refuse it with exit 2 and exactly `error: FILE: {message}`.
+/// Writes a scenario on ring8 whose fields after `topology` are `fields` (all on line 1), and
+/// checks that `validate` and `diagnose` both refuse it with exit 2 and exactly
+/// `error: FILE:1: {message}`.
 fn refused_by_validate_and_diagnose(name: &str, fields: &str, message: &str) {
     let text = format!(
         "Scenario(name: \"{name}\", topology: \"{}/topologies/ring8.ron\", {fields})",
@@ -399,7 +400,7 @@ fn refused_by_validate_and_diagnose(name: &str, fields: &str, message: &str) {
         assert_eq!(out.status.code(), Some(2), "{command}: {}", stdout(&out));
         assert_eq!(
             stderr(&out),
-            format!("error: {file}: {message}\n"),
+            format!("error: {file}:1: {message}\n"),
             "{command}"
         );
         assert_eq!(stdout(&out), "", "{command}");
@@ -540,6 +541,27 @@ fn faults_and_fields_for_the_other_kind_of_program_are_refused_not_ignored() {
 }
 
 #[test]
+fn a_refusal_names_the_line_of_the_fault_it_is_about() {
+    let path = temp_file(
+        "fault-line.scenario.ron",
+        &format!(
+            "Scenario(\n    name: \"lines\",\n    topology: \"{}/topologies/ring8.ron\",\n    {RING},\n    faults: [\n        NeverJoins(rank: 1),\n        // a comment, faults: [ NeverJoins(rank: 9) ]\n        NeverJoins(rank: 9),\n    ],\n)\n",
+            env!("CARGO_MANIFEST_DIR")
+        ),
+    );
+    let file = path.to_string_lossy().into_owned();
+    let out = kernbench(&["validate", &file]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: {file}:8: faults[1]: a fault or override names rank 9, but the world has 8 ranks; use 0..8\n"
+        )
+    );
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
 fn validate_and_diagnose_give_the_same_message_for_the_same_bad_file() {
     let path = temp_file(
         "same-message.scenario.ron",
@@ -557,7 +579,7 @@ fn validate_and_diagnose_give_the_same_message_for_the_same_bad_file() {
     assert_eq!(
         stderr(&diagnose),
         format!(
-            "error: {file}: faults[0]: a fault or override names rank 8, but the world has 8 ranks; use 0..8\n"
+            "error: {file}:1: faults[0]: a fault or override names rank 8, but the world has 8 ranks; use 0..8\n"
         )
     );
     let _ = std::fs::remove_file(&path);
