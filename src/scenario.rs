@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use kernbench_algorithms::{
     Algorithm, Collective, CollectiveError, ConfigPart, DiagnoseConfig, DiagnoseProgram, Faults,
-    PeKernel, check_diagnosis,
+    PeKernel, SkipsStep, WrongPeer, WrongSource, WrongTag, check_diagnosis,
 };
 use kernbench_engine::SimTime;
 use kernbench_model::{Bytes, MemoryKind, Node, Topology, parse_time};
@@ -96,6 +96,26 @@ enum FaultSpec {
     NeverJoins { rank: u32 },
     /// The rank sends every message to the rank after the one it means (collectives).
     PeerOffByOne { rank: u32 },
+    /// The rank sends to `sends_to` what it addresses to `instead_of` (to anyone if left out)
+    /// (collectives).
+    WrongPeer {
+        rank: u32,
+        sends_to: u32,
+        #[serde(default)]
+        instead_of: Option<u32>,
+    },
+    /// The rank's receives that name `instead_of` (any, if left out) wait for `receives_from`
+    /// (collectives).
+    WrongSource {
+        rank: u32,
+        receives_from: u32,
+        #[serde(default)]
+        instead_of: Option<u32>,
+    },
+    /// Every message the rank sends carries its tag plus `off_by` (collectives).
+    WrongTag { rank: u32, off_by: u32 },
+    /// The rank never makes its send number `step`, counted from 0 (collectives).
+    SkipsStep { rank: u32, step: u32 },
     /// The PE launched as program `pe` runs as program `runs_as` (PE programs).
     WrongProgramId { pe: u32, runs_as: u32 },
     /// Every IPCQ has depth 0: each send is a rendezvous (PE programs).
@@ -189,6 +209,30 @@ impl Scenario {
             match fault {
                 FaultSpec::NeverJoins { rank } => faults.never_joins.push(*rank),
                 FaultSpec::PeerOffByOne { rank } => faults.peer_off_by_one.push(*rank),
+                &FaultSpec::WrongPeer {
+                    rank,
+                    sends_to,
+                    instead_of,
+                } => faults.wrong_peers.push(WrongPeer {
+                    rank,
+                    sends_to,
+                    instead_of,
+                }),
+                &FaultSpec::WrongSource {
+                    rank,
+                    receives_from,
+                    instead_of,
+                } => faults.wrong_sources.push(WrongSource {
+                    rank,
+                    receives_from,
+                    instead_of,
+                }),
+                &FaultSpec::WrongTag { rank, off_by } => {
+                    faults.wrong_tags.push(WrongTag { rank, off_by })
+                }
+                &FaultSpec::SkipsStep { rank, step } => {
+                    faults.skipped_steps.push(SkipsStep { rank, step })
+                }
                 FaultSpec::WrongProgramId { pe, runs_as } => {
                     faults.wrong_program_id.push((*pe, *runs_as))
                 }
@@ -326,6 +370,10 @@ fn place(spec: &ScenarioFile, part: ConfigPart) -> String {
         ConfigPart::Pes => "pes".to_string(),
         ConfigPart::NeverJoins(n) => fault(|f| matches!(f, FaultSpec::NeverJoins { .. }), n),
         ConfigPart::PeerOffByOne(n) => fault(|f| matches!(f, FaultSpec::PeerOffByOne { .. }), n),
+        ConfigPart::WrongPeer(n) => fault(|f| matches!(f, FaultSpec::WrongPeer { .. }), n),
+        ConfigPart::WrongSource(n) => fault(|f| matches!(f, FaultSpec::WrongSource { .. }), n),
+        ConfigPart::WrongTag(n) => fault(|f| matches!(f, FaultSpec::WrongTag { .. }), n),
+        ConfigPart::SkipsStep(n) => fault(|f| matches!(f, FaultSpec::SkipsStep { .. }), n),
         ConfigPart::WrongProgramId(n) => {
             fault(|f| matches!(f, FaultSpec::WrongProgramId { .. }), n)
         }

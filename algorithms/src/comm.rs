@@ -5,7 +5,9 @@ use std::fmt;
 use std::rc::Rc;
 
 use kernbench_engine::{Name, ProcessHandle, Sim};
-use kernbench_model::{Buffer, Machine, Placement, ReduceOp, TraceTrack};
+use kernbench_model::{
+    Buffer, Bytes, Machine, Party, Placement, ReduceOp, Scope, TraceTrack, WaitingReceive,
+};
 
 use crate::error::CollectiveError;
 use crate::group::CollectiveCall;
@@ -48,7 +50,8 @@ pub struct Chunk {
 /// whose sends may be in flight at once channels of their own (the built-in ring uses one per
 /// step). A receive that no send matches (a wrong peer, channel or count) waits forever: the
 /// run ends in a [`CollectiveError::Deadlock`] whose report names it, as `recv rank1 <- rank0
-/// (all-reduce#0, channel 0)`; a message nobody receives is dropped silently at the end.
+/// (all-reduce#0, channel 0)`; a message nobody receives is dropped at the end (a diagnosis
+/// lists it, from the machine's message ledger).
 ///
 /// Cloning shares it, so a schedule can send from a spawned process while it receives.
 #[derive(Clone)]
@@ -118,6 +121,20 @@ impl Comm {
             other.await;
         }
         result
+    }
+
+    /// What this rank's messages belong to in the message ledger: this collective call.
+    fn scope(&self) -> Option<Scope> {
+        Some(Scope {
+            name: self.inner.call.collective.name(),
+            instance: self.inner.instance,
+        })
+    }
+
+    /// The rank a message this rank addresses to `to` goes to (another one only under an
+    /// injected fault), for naming the process that sends it.
+    pub(crate) fn destination(&self, to: u32) -> u32 {
+        self.inner.world.destination(self.inner.rank, to)
     }
 
     /// The call this rank is running: collective, op, root, chunk size, channels.
@@ -207,7 +224,10 @@ impl Comm {
         values: Option<Vec<f32>>,
     ) -> Result<(), CollectiveError> {
         let world = &self.inner.world;
-        let to = world.peer(self.inner.rank, to);
+        // An injected fault may send it elsewhere, on another channel, or not at all.
+        let Some((to, channel)) = world.route_send(self.inner.rank, to, channel) else {
+            return Ok(());
+        };
         let started = self.sim().now();
         let Some(&peer) = world.sips.get(to as usize) else {
             return Err(CollectiveError::PeerOutOfRange {
@@ -217,6 +237,10 @@ impl Comm {
             });
         };
         let kind = self.inner.buffer.placement().memory();
+        let log = world.machine.message_log();
+        let (me, peer_party) = (Party::Rank(self.inner.rank), Party::Rank(to));
+        let ticket =
+            log.map(|log| log.sent(me, peer_party, self.scope(), channel, Bytes(len), started));
         world
             .machine
             .move_to_placement(
@@ -228,6 +252,9 @@ impl Comm {
                 len,
             )
             .await?;
+        if let (Some(log), Some(ticket)) = (log, ticket) {
+            log.arrived(ticket, self.sim().now());
+        }
         let mailbox = world.mailbox(self.inner.instance, channel, self.inner.rank, to);
         mailbox
             .put(Chunk {
@@ -253,7 +280,7 @@ impl Comm {
             rank: self.inner.rank,
             what: self.inner.call.collective.name(),
             instance: self.inner.instance,
-            to,
+            to: self.destination(to),
         });
         self.sim().spawn(
             name,
@@ -265,13 +292,27 @@ impl Comm {
     /// its own). Its values are not written anywhere: [`recv_store`](Comm::recv_store) and
     /// [`recv_reduce`](Comm::recv_reduce) do that.
     pub async fn recv(&self, from: u32, channel: u32) -> Chunk {
+        // An injected fault may make it wait for another rank.
+        let from = self.inner.world.source(self.inner.rank, from);
         let mailbox = self
             .inner
             .world
             .mailbox(self.inner.instance, channel, from, self.inner.rank);
+        let log = self.machine().message_log();
+        let (me, sender) = (Party::Rank(self.inner.rank), Party::Rank(from));
         let chunk = match mailbox.try_get() {
             Some(chunk) => chunk,
             None => {
+                let wait = log.map(|log| {
+                    log.waiting(WaitingReceive {
+                        process: self.sim().current(),
+                        at: me,
+                        from: sender,
+                        scope: self.scope(),
+                        tag: Some(channel),
+                        since: self.sim().now(),
+                    })
+                });
                 // About to wait: say for what, in the words of the deadlock report (formatted
                 // only if one is made).
                 let label = Name::lazy(RecvLabel {
@@ -281,9 +322,16 @@ impl Comm {
                     instance: self.inner.instance,
                     channel,
                 });
-                self.sim().labelled(label, mailbox.get()).await
+                let chunk = self.sim().labelled(label, mailbox.get()).await;
+                if let (Some(log), Some(wait)) = (log, wait) {
+                    log.done_waiting(wait);
+                }
+                chunk
             }
         };
+        if let Some(log) = log {
+            log.received(sender, me, self.scope(), Some(channel));
+        }
         // A mailbox is used for a few messages and then never again: forget it once it is
         // idle so that memory does not grow with the messages of a long run (a fresh one is
         // made, identical, if another message comes).

@@ -11,9 +11,14 @@
 //! - every cut link is a link of the topology;
 //! - a collective: the algorithm runs it on the topology (the algorithm's own
 //!   [`check`](crate::check)); every rank a fault or override names is in the world; no PE
-//!   program's faults or parameters (`pes`, a wrong program id);
+//!   program's faults or parameters (`pes`, a wrong program id); no fault that changes
+//!   nothing (a wrong peer that is the right one, a tag off by 0) and no two faults of a rank
+//!   that change the same thing; and the faults that name what a rank does (the step it
+//!   skips, the peer whose messages go elsewhere, the source it mistakes) name something it
+//!   does in a run of the collective without faults, made for the purpose;
 //! - a PE program: its PE count is one the SIP has and the kernel runs on; every program a
-//!   fault names is in the launch; no collective's faults (a peer off by one, overrides);
+//!   fault names is in the launch; no collective's faults (a peer off by one, a wrong peer,
+//!   source or tag, a skipped step, overrides);
 //! - every buffer fits: the run's own allocations, tried on an empty machine with the
 //!   model's capacity logic ([`Machine::alloc`]). A collective allocates one buffer per rank;
 //!   a PE holds at its peak the buffers [`DiagnoseProgram::tcm_peak`] lists, once for every
@@ -25,7 +30,7 @@ use std::rc::Rc;
 use kernbench_engine::Simulation;
 use kernbench_model::{Bytes, Machine, MachineOptions, Placement, Topology};
 
-use super::{DiagnoseConfig, DiagnoseProgram, SIP};
+use super::{DiagnoseConfig, DiagnoseProgram, Faults, SIP};
 use crate::error::CollectiveError;
 use crate::group::CollectiveCall;
 use crate::names::Algorithm;
@@ -44,6 +49,14 @@ pub enum ConfigPart {
     NeverJoins(usize),
     /// `faults.peer_off_by_one[i]`.
     PeerOffByOne(usize),
+    /// `faults.wrong_peers[i]`.
+    WrongPeer(usize),
+    /// `faults.wrong_sources[i]`.
+    WrongSource(usize),
+    /// `faults.wrong_tags[i]`.
+    WrongTag(usize),
+    /// `faults.skipped_steps[i]`.
+    SkipsStep(usize),
     /// `faults.wrong_program_id[i]`.
     WrongProgramId(usize),
     /// `faults.cut_links[i]`.
@@ -63,6 +76,10 @@ impl fmt::Display for ConfigPart {
             ConfigPart::Pes => f.write_str("pes"),
             ConfigPart::NeverJoins(i) => write!(f, "faults.never_joins[{i}]"),
             ConfigPart::PeerOffByOne(i) => write!(f, "faults.peer_off_by_one[{i}]"),
+            ConfigPart::WrongPeer(i) => write!(f, "faults.wrong_peers[{i}]"),
+            ConfigPart::WrongSource(i) => write!(f, "faults.wrong_sources[{i}]"),
+            ConfigPart::WrongTag(i) => write!(f, "faults.wrong_tags[{i}]"),
+            ConfigPart::SkipsStep(i) => write!(f, "faults.skipped_steps[{i}]"),
             ConfigPart::WrongProgramId(i) => write!(f, "faults.wrong_program_id[{i}]"),
             ConfigPart::CutLink(i) => write!(f, "faults.cut_links[{i}]"),
             ConfigPart::SizeOverride(i) => write!(f, "faults.size_overrides[{i}]"),
@@ -119,13 +136,20 @@ pub fn check_diagnosis(
         DiagnoseProgram::Collective {
             collective,
             algorithm,
-        } => check_collective(&machine, algorithm, CollectiveCall::new(collective), config),
+        } => check_collective(
+            topology,
+            &machine,
+            algorithm,
+            CollectiveCall::new(collective),
+            config,
+        ),
         program => check_pe_program(&machine, program, config),
     }
 }
 
 /// The collective's part of [`check_diagnosis`].
 fn check_collective(
+    shared: &Rc<Topology>,
     machine: &Machine,
     algorithm: Algorithm,
     call: CollectiveCall,
@@ -152,28 +176,73 @@ fn check_collective(
         )));
     }
     let world_size = topology.sip_count();
-    let ranks = [
-        (
-            ConfigPart::NeverJoins as fn(usize) -> ConfigPart,
-            faults.never_joins.clone(),
-        ),
-        (ConfigPart::PeerOffByOne, faults.peer_off_by_one.clone()),
-        (
-            ConfigPart::SizeOverride,
-            faults.size_overrides.iter().map(|o| o.0).collect(),
-        ),
-        (
-            ConfigPart::MemoryOverride,
-            faults.memory_overrides.iter().map(|o| o.0).collect(),
-        ),
-    ];
-    for (part, named) in ranks {
-        if let Some((i, &rank)) = named.iter().enumerate().find(|(_, r)| **r >= world_size) {
-            return Err(at(part(i))(CollectiveError::NoSuchRank {
-                rank,
-                world_size,
-            }));
+    // Every rank each fault names, by the fault's part, in the order of `Faults`.
+    let mut named: Vec<(ConfigPart, Vec<u32>)> = Vec::new();
+    let mut add = |part: fn(usize) -> ConfigPart, lists: Vec<Vec<u32>>| {
+        named.extend(lists.into_iter().enumerate().map(|(i, r)| (part(i), r)));
+    };
+    let one = |rank: &u32| vec![*rank];
+    add(
+        ConfigPart::NeverJoins,
+        faults.never_joins.iter().map(one).collect(),
+    );
+    add(
+        ConfigPart::PeerOffByOne,
+        faults.peer_off_by_one.iter().map(one).collect(),
+    );
+    add(
+        ConfigPart::WrongPeer,
+        faults
+            .wrong_peers
+            .iter()
+            .map(|w| {
+                [w.rank, w.sends_to]
+                    .into_iter()
+                    .chain(w.instead_of)
+                    .collect()
+            })
+            .collect(),
+    );
+    add(
+        ConfigPart::WrongSource,
+        faults
+            .wrong_sources
+            .iter()
+            .map(|w| {
+                [w.rank, w.receives_from]
+                    .into_iter()
+                    .chain(w.instead_of)
+                    .collect()
+            })
+            .collect(),
+    );
+    add(
+        ConfigPart::WrongTag,
+        faults.wrong_tags.iter().map(|w| vec![w.rank]).collect(),
+    );
+    add(
+        ConfigPart::SkipsStep,
+        faults.skipped_steps.iter().map(|s| vec![s.rank]).collect(),
+    );
+    add(
+        ConfigPart::SizeOverride,
+        faults.size_overrides.iter().map(|o| vec![o.0]).collect(),
+    );
+    add(
+        ConfigPart::MemoryOverride,
+        faults.memory_overrides.iter().map(|o| vec![o.0]).collect(),
+    );
+    for (part, ranks) in &named {
+        if let Some(&rank) = ranks.iter().find(|r| **r >= world_size) {
+            return Err(at(*part)(CollectiveError::NoSuchRank { rank, world_size }));
         }
+    }
+    check_message_faults(config)?;
+    if !(faults.wrong_peers.is_empty()
+        && faults.wrong_sources.is_empty()
+        && faults.skipped_steps.is_empty())
+    {
+        check_against_a_healthy_run(shared.clone(), config)?;
     }
     // Every rank allocates one buffer on its own SIP (see `launch_collective`).
     for (rank, sip) in (0..world_size).zip(topology.sips()) {
@@ -189,6 +258,188 @@ fn check_collective(
         machine
             .alloc(Placement::on_sip(sip, kind), Bytes(bytes))
             .map_err(|e| at(part)(e.into()))?;
+    }
+    Ok(())
+}
+
+/// The message faults of a collective that change nothing, or that two of a rank change the
+/// same thing (see the module docs).
+fn check_message_faults(config: &DiagnoseConfig) -> Result<(), CollectiveError> {
+    let faults = &config.faults;
+    let overlap = |a: Option<u32>, b: Option<u32>| a.is_none() || b.is_none() || a == b;
+    for (i, w) in faults.wrong_peers.iter().enumerate() {
+        let part = at(ConfigPart::WrongPeer(i));
+        if w.instead_of == Some(w.sends_to) {
+            return Err(part(CollectiveError::NoEffect {
+                fault: format!("a wrong peer of rank {}", w.rank),
+                why: format!(
+                    "its messages for rank {} go to rank {}",
+                    w.sends_to, w.sends_to
+                ),
+            }));
+        }
+        let conflict = faults.peer_off_by_one.contains(&w.rank)
+            || faults.wrong_peers[..i]
+                .iter()
+                .any(|o| o.rank == w.rank && overlap(o.instead_of, w.instead_of));
+        if conflict {
+            return Err(part(CollectiveError::FaultConflict {
+                rank: w.rank,
+                what: "where its messages go",
+            }));
+        }
+    }
+    for (i, w) in faults.wrong_sources.iter().enumerate() {
+        let part = at(ConfigPart::WrongSource(i));
+        if w.instead_of == Some(w.receives_from) {
+            return Err(part(CollectiveError::NoEffect {
+                fault: format!("a wrong source of rank {}", w.rank),
+                why: format!(
+                    "its receives from rank {} wait for rank {}",
+                    w.receives_from, w.receives_from
+                ),
+            }));
+        }
+        let conflict = faults.wrong_sources[..i]
+            .iter()
+            .any(|o| o.rank == w.rank && overlap(o.instead_of, w.instead_of));
+        if conflict {
+            return Err(part(CollectiveError::FaultConflict {
+                rank: w.rank,
+                what: "whom its receives wait for",
+            }));
+        }
+    }
+    for (i, w) in faults.wrong_tags.iter().enumerate() {
+        let part = at(ConfigPart::WrongTag(i));
+        if w.off_by == 0 {
+            return Err(part(CollectiveError::NoEffect {
+                fault: format!("a wrong tag of rank {}", w.rank),
+                why: "a tag off by 0 is the right tag".to_string(),
+            }));
+        }
+        if faults.wrong_tags[..i].iter().any(|o| o.rank == w.rank) {
+            return Err(part(CollectiveError::FaultConflict {
+                rank: w.rank,
+                what: "the tags of its messages",
+            }));
+        }
+    }
+    for (i, skip) in faults.skipped_steps.iter().enumerate() {
+        if faults.skipped_steps[..i].contains(skip) {
+            return Err(at(ConfigPart::SkipsStep(i))(
+                CollectiveError::FaultConflict {
+                    rank: skip.rank,
+                    what: "whether its step is sent (the same step, twice)",
+                },
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The faults that name what a rank does, against what each rank does in a run of the same
+/// collective without faults: the step a rank skips is one it takes, the peer it sends
+/// elsewhere one it sends to, the source it mistakes one it receives from, and a wrong peer
+/// or source without `instead_of` changes at least one of its messages or receives.
+fn check_against_a_healthy_run(
+    topology: Rc<Topology>,
+    config: &DiagnoseConfig,
+) -> Result<(), CollectiveError> {
+    let healthy = DiagnoseConfig {
+        faults: Faults {
+            size_overrides: config.faults.size_overrides.clone(),
+            memory_overrides: config.faults.memory_overrides.clone(),
+            ..Faults::default()
+        },
+        ..config.clone()
+    };
+    let program = format!("{} on {}", config.program.name(), topology.name());
+    let activity = super::run_once(topology, &healthy, true)?
+        .activity
+        .unwrap_or_default();
+    let of = |rank: u32| activity.get(rank as usize).cloned().unwrap_or_default();
+    let ranks = |set: &std::collections::BTreeSet<u32>| {
+        let names: Vec<String> = set.iter().map(|r| format!("rank {r}")).collect();
+        match names.split_last() {
+            None => "none".to_string(),
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        }
+    };
+    let faults = &config.faults;
+    for (i, w) in faults.wrong_peers.iter().enumerate() {
+        let peers = of(w.rank).peers;
+        let part = at(ConfigPart::WrongPeer(i));
+        match w.instead_of {
+            Some(named) if !peers.contains(&named) => {
+                return Err(part(CollectiveError::NotAPeer {
+                    rank: w.rank,
+                    named,
+                    verb: "sends to",
+                    program: program.clone(),
+                    fix: match peers.is_empty() {
+                        true => "it sends to no rank; remove the fault".to_string(),
+                        false => format!("it sends to {}: name one of those", ranks(&peers)),
+                    },
+                }));
+            }
+            None if peers.iter().all(|&p| p == w.sends_to) => {
+                return Err(part(CollectiveError::NoEffect {
+                    fault: format!("a wrong peer of rank {}", w.rank),
+                    why: format!(
+                        "rank {} sends only to {} in {program}",
+                        w.rank,
+                        ranks(&peers)
+                    ),
+                }));
+            }
+            _ => {}
+        }
+    }
+    for (i, w) in faults.wrong_sources.iter().enumerate() {
+        let sources = of(w.rank).sources;
+        let part = at(ConfigPart::WrongSource(i));
+        match w.instead_of {
+            Some(named) if !sources.contains(&named) => {
+                return Err(part(CollectiveError::NotAPeer {
+                    rank: w.rank,
+                    named,
+                    verb: "receives from",
+                    program: program.clone(),
+                    fix: match sources.is_empty() {
+                        true => "it receives from no rank; remove the fault".to_string(),
+                        false => format!("it receives from {}: name one of those", ranks(&sources)),
+                    },
+                }));
+            }
+            None if sources.iter().all(|&p| p == w.receives_from) => {
+                return Err(part(CollectiveError::NoEffect {
+                    fault: format!("a wrong source of rank {}", w.rank),
+                    why: format!(
+                        "rank {} receives only from {} in {program}",
+                        w.rank,
+                        ranks(&sources)
+                    ),
+                }));
+            }
+            _ => {}
+        }
+    }
+    for (i, skip) in faults.skipped_steps.iter().enumerate() {
+        let sends = of(skip.rank).sends;
+        if skip.step >= sends {
+            return Err(at(ConfigPart::SkipsStep(i))(CollectiveError::NoSuchStep {
+                rank: skip.rank,
+                step: skip.step,
+                sends,
+                program: program.clone(),
+                fix: match sends {
+                    0 => "it sends nothing to skip; remove the fault".to_string(),
+                    n => format!("use a step below {n}"),
+                },
+            }));
+        }
     }
     Ok(())
 }
@@ -209,6 +460,18 @@ fn check_pe_program(
         return Err(at(ConfigPart::PeerOffByOne(0))(not_here(
             "a peer off by one",
         )));
+    }
+    if !faults.wrong_peers.is_empty() {
+        return Err(at(ConfigPart::WrongPeer(0))(not_here("a wrong peer")));
+    }
+    if !faults.wrong_sources.is_empty() {
+        return Err(at(ConfigPart::WrongSource(0))(not_here("a wrong source")));
+    }
+    if !faults.wrong_tags.is_empty() {
+        return Err(at(ConfigPart::WrongTag(0))(not_here("a wrong tag")));
+    }
+    if !faults.skipped_steps.is_empty() {
+        return Err(at(ConfigPart::SkipsStep(0))(not_here("a skipped step")));
     }
     if !faults.size_overrides.is_empty() {
         return Err(at(ConfigPart::SizeOverride(0))(not_here(
