@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use kernbench_algorithms::{
-    CollectiveError, Diagnosis, MAX_IPCQ_DEPTH, MinDepth, Stall, StallKind, diagnose as run,
-    min_ipcq_depth,
+    CollectiveError, Diagnosis, MAX_IPCQ_DEPTH, MinDepth, Stall, StallKind, cycle_summary,
+    diagnose_with_trace, message_line, min_ipcq_depth,
 };
 use kernbench_engine::{DeadlockReport, SimTime};
 use kernbench_model::parse_time;
@@ -56,8 +56,8 @@ pub(crate) fn diagnose(args: &DiagnoseArgs) -> Result<(), Failure> {
     if args.min_depth {
         return min_depth(&scenario, args);
     }
-    let diagnosis =
-        run(scenario.topology.clone(), &scenario.config).map_err(|e| refused(&args.scenario, e))?;
+    let (diagnosis, _) = diagnose_with_trace(scenario.topology.clone(), &scenario.config)
+        .map_err(|e| refused(&args.scenario, e))?;
     if let Some(path) = &args.dot {
         let stall = match &diagnosis {
             Diagnosis::Stalled(stall) => Some(&**stall),
@@ -115,12 +115,20 @@ fn json(value: &impl Serialize) -> Result<String, Failure> {
         .map_err(|e| Failure::Internal(format!("cannot write JSON: {e}")))
 }
 
-/// Writes `text` to `path` as every output file is written ([`kernbench_reports::write_file`]):
-/// atomically for a regular file, in place for a device or FIFO, through a symlink.
+/// Writes `text` to `path` (`--dot`) as every output file is written
+/// ([`kernbench_reports::write_file`]): atomically for a regular file, in place for a device
+/// or FIFO, through a symlink.
 fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
     kernbench_reports::write_file(path, text.as_bytes())
         .map_err(|e| Failure::BadInput(format!("--dot: {e}")))
 }
+
+/// Unmatched messages listed in a text report; `--json` has them all.
+const MAX_UNMATCHED_LINES: usize = 32;
+
+/// A wait-for cycle through more processes than this is written short when it can be
+/// ([`cycle_summary`]).
+const MAX_CYCLE_NAMES: usize = 4;
 
 /// The report a person reads top to bottom.
 pub(crate) fn report(scenario: &Scenario, diagnosis: &Diagnosis) -> String {
@@ -161,17 +169,22 @@ fn stall_text(stall: &Stall) -> String {
             r.time, r.events
         ),
     };
+    let _ = writeln!(out, "likely cause: {}", stall.cause);
     let mut receives = Vec::new();
     let mut sends = Vec::new();
     let mut others = Vec::new();
     for b in &r.blocked {
         let daemon = if b.daemon { " [daemon]" } else { "" };
         for w in &b.waits {
-            let line = format!(
+            let mut line = format!(
                 "  {} waiting since {}, in {}{daemon}\n",
                 w.label, w.since, b.process
             );
             if w.label.starts_with("recv ") {
+                // The unreceived message nearest to it, on a line of its own.
+                if let Some(near) = stall.receive_of(&b.process).and_then(|r| r.nearest_line()) {
+                    let _ = writeln!(line, "    {near}");
+                }
                 receives.push(line);
             } else if w.label.starts_with("send ") {
                 sends.push(line);
@@ -180,18 +193,41 @@ fn stall_text(stall: &Stall) -> String {
             }
         }
     }
-    section(&mut out, "blocked receives", &receives);
+    section_of(&mut out, "blocked receives", receives.len(), &receives);
     section(&mut out, "blocked sends", &sends);
     section(&mut out, "other waits", &others);
+    let mut unmatched: Vec<String> = stall
+        .unmatched
+        .iter()
+        .take(MAX_UNMATCHED_LINES)
+        .map(|m| format!("  {}\n", message_line(m)))
+        .collect();
+    if stall.unmatched.len() > MAX_UNMATCHED_LINES {
+        unmatched.push(format!(
+            "  (and {} more; --json lists them all)\n",
+            stall.unmatched.len() - MAX_UNMATCHED_LINES
+        ));
+    }
+    section_of(
+        &mut out,
+        "unmatched messages",
+        stall.unmatched.len(),
+        &unmatched,
+    );
+    // Shortest first (the diagnosis sorts them); a long one through ranks or PEs in turn
+    // is written short, and `--json` keeps every process of it.
     let cycles: Vec<String> = r
         .cycles
         .iter()
-        .map(|cycle| {
-            let mut names: Vec<String> = cycle.iter().map(|p| p.to_string()).collect();
-            if let Some(first) = names.first().cloned() {
-                names.push(first);
+        .map(|cycle| match cycle_summary(cycle) {
+            Some(short) if cycle.len() > MAX_CYCLE_NAMES => format!("  {short}\n"),
+            _ => {
+                let mut names: Vec<String> = cycle.iter().map(|p| p.to_string()).collect();
+                if let Some(first) = names.first().cloned() {
+                    names.push(first);
+                }
+                format!("  {}\n", names.join(" -> "))
             }
-            format!("  {}\n", names.join(" -> "))
         })
         .collect();
     section(&mut out, "wait-for cycles", &cycles);
@@ -227,10 +263,16 @@ fn stall_text(stall: &Stall) -> String {
 
 /// `title (n):` and the lines, or `title: none`.
 fn section(out: &mut String, title: &str, lines: &[String]) {
-    if lines.is_empty() {
+    section_of(out, title, lines.len(), lines);
+}
+
+/// [`section`] of `count` items, whose text is `lines` (an item may take two lines, or
+/// items may be left out with a note).
+fn section_of(out: &mut String, title: &str, count: usize, lines: &[String]) {
+    if count == 0 {
         let _ = writeln!(out, "{title}: none");
     } else {
-        let _ = writeln!(out, "{title} ({}):", lines.len());
+        let _ = writeln!(out, "{title} ({count}):");
         out.extend(lines.iter().map(String::as_str));
     }
 }

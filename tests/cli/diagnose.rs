@@ -11,6 +11,14 @@ fn diagnose(scenario: &str, extra: &[&str]) -> std::process::Output {
     kernbench(&args)
 }
 
+/// The likely cause a stalled run's report gives, which must be its third line: after the
+/// scenario and the kind of stall, before any detail.
+fn cause(text: &str) -> &str {
+    let line = text.lines().nth(2).unwrap_or("");
+    line.strip_prefix("likely cause: ")
+        .unwrap_or_else(|| panic!("the third line is not the likely cause:\n{text}"))
+}
+
 #[test]
 fn recv_before_send_on_two_pes_reports_both_blocked_receives_and_the_cycle() {
     let out = diagnose("recv-before-send", &[]);
@@ -19,11 +27,13 @@ fn recv_before_send_on_two_pes_reports_both_blocked_receives_and_the_cycle() {
         stdout(&out),
         "scenario recv-before-send: recv-before-send of 4 KiB on 2 PEs of ring8 c0.s0, IPCQ depth 2\n\
          DEADLOCK at 0 ps: 2 processes blocked and nothing left on the calendar (2 events)\n\
+         likely cause: a cycle of receives before sends: c0.s0.p0 and c0.s0.p1 each wait to receive from the next before they send (2-cycle).\n\
          blocked receives (2):\n\
          \x20 recv c0.s0.p0 <- c0.s0.p1 (4 KiB) waiting since 0 ps, in c0.s0.p0:recv-before-send\n\
          \x20 recv c0.s0.p1 <- c0.s0.p0 (4 KiB) waiting since 0 ps, in c0.s0.p1:recv-before-send\n\
          blocked sends: none\n\
          other waits: none\n\
+         unmatched messages: none\n\
          wait-for cycles (1):\n\
          \x20 c0.s0.p0:recv-before-send -> c0.s0.p1:recv-before-send -> c0.s0.p0:recv-before-send\n\
          finished: none\n\
@@ -52,12 +62,17 @@ fn recv_before_send_on_a_ring_reports_four_receives_and_one_cycle_through_all() 
             "  recv c0.s0.p3 <- c0.s0.p2 (4 KiB) waiting since 0 ps, in c0.s0.p3:recv-before-send",
         ]
     );
+    // Four processes: short enough to read in full.
     assert!(
         text.contains(
             "wait-for cycles (1):\n  c0.s0.p0:recv-before-send -> c0.s0.p3:recv-before-send -> \
              c0.s0.p2:recv-before-send -> c0.s0.p1:recv-before-send -> c0.s0.p0:recv-before-send\n"
         ),
         "{text}"
+    );
+    assert_eq!(
+        cause(&text),
+        "a cycle of receives before sends: PEs c0.s0.p3..p0 each wait to receive from the next before they send (4-cycle)."
     );
 }
 
@@ -87,6 +102,16 @@ fn a_send_first_ring_deadlocks_at_depth_zero_in_its_sends() {
         text.contains("last transfers before the stall (4):\n  4 KiB c0.s0.p0.tcm -> c0.s0.p1.tcm, 0 ps to 19.288 ns\n"),
         "{text}"
     );
+    // Each message arrived, and waits with its blocked send for a receiver.
+    assert!(
+        text.contains("unmatched messages (4):\n  c0.s0.p0 -> c0.s0.p1 (tag 0, 4 KiB), sent 0 ps, arrived 21.288 ns, never received\n"),
+        "{text}"
+    );
+    // The cause, with the depth `--min-depth` finds.
+    assert_eq!(
+        cause(&text),
+        "send-first on a zero-depth IPCQ: every waiting PE sends before it receives, and at depth 0 each send waits for a receiver that is itself sending; the smallest IPCQ depth that completes is 1."
+    );
 }
 
 #[test]
@@ -101,7 +126,7 @@ fn the_same_ring_at_depth_one_completes_and_exits_zero() {
 }
 
 #[test]
-fn min_depth_of_the_send_first_ring_is_one() {
+fn min_depth_of_the_send_first_ring_is_one_as_the_report_of_depth_zero_says() {
     let out = diagnose("ring-send-first-depth0", &["--min-depth"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
@@ -109,6 +134,18 @@ fn min_depth_of_the_send_first_ring_is_one() {
         "scenario ring-send-first-depth0: send-then-recv of 4 KiB on the PEs of ring8 c0.s0, IPCQ depth 0 in the file\n\
          smallest IPCQ depth that completes: 1 (run time 21.288 ns)\n\
          at a generous depth of 64: run time 21.288 ns\n"
+    );
+    // The report of the file's depth gives the depth the search found.
+    let report = stdout(&diagnose("ring-send-first-depth0", &[]));
+    assert!(
+        cause(&report).ends_with("; the smallest IPCQ depth that completes is 1."),
+        "{report}"
+    );
+    // At that depth it completes, and one less (the file's) it stalls.
+    let depth1 = stdout(&diagnose("ring-send-first-depth1", &[]));
+    assert!(
+        depth1.contains("IPCQ depth 1\ncompleted at 21.288 ns"),
+        "{depth1}"
     );
     let out = diagnose("ring-send-first-depth0", &["--min-depth", "--json"]);
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
@@ -132,6 +169,14 @@ fn min_depth_that_finds_no_depth_shows_the_report_of_the_depth_it_names() {
         "{text}"
     );
     assert!(!text.contains("IPCQ depth 2"), "{text}");
+    // The cause beneath is the one of depth 1024: no depth helps a cycle of receives.
+    assert_eq!(
+        text.lines().nth(3),
+        Some(
+            "likely cause: a cycle of receives before sends: c0.s0.p0 and c0.s0.p1 each wait to receive from the next before they send (2-cycle)."
+        ),
+        "{text}"
+    );
     // A livelock at every depth is a stall (exit 4), reported the same way.
     let out = diagnose(
         "poll-livelock",
@@ -175,13 +220,73 @@ fn a_ring_all_reduce_with_a_peer_off_by_one_leaves_rank3_waiting_for_rank2_from_
     );
     // Both channels' rings (one per direction of ring8's links) wait.
     assert_eq!(text.matches("  recv rank").count(), 16, "{text}");
-    // One cycle round the whole ring, through each rank and its collective process.
+    // One cycle round the whole ring, through each rank and its collective process, written
+    // short.
     assert!(
-        text.contains("wait-for cycles (1):\n  rank0 -> rank0 all-reduce#0 ring -> rank7 -> "),
+        text.contains(
+            "wait-for cycles (1):\n  ranks 7..0, each waiting on the next: 8-cycle (16 processes)\n"
+        ),
         "{text}"
     );
-    // Rank 2's messages went to rank 4.
+    // Rank 2's messages went to rank 4, and the report says so everywhere.
     assert!(text.contains("KiB c0.s2.hbm -> c0.s4.hbm"), "{text}");
+    assert!(
+        text.contains("  rank2 send all-reduce#0 -> rank4 (x8)\n"),
+        "{text}"
+    );
+    assert!(!text.contains("rank2 send all-reduce#0 -> rank3"), "{text}");
+    // The cause first; beside rank 3's receive, the message it waits for, gone to rank 4.
+    assert_eq!(
+        cause(&text),
+        "a send to the wrong peer: rank2's message on channel 0 went to rank4, while rank3 waits for it (1 more receive waits for a message sent elsewhere)."
+    );
+    assert!(
+        text.contains(
+            "  recv rank3 <- rank2 (all-reduce#0, channel 0) waiting since 0 ps, in rank3 all-reduce#0 ring\n\
+             \x20   rank3 waits for rank2 (channel 0); rank2's message went to rank4 (channel 0, 4 KiB, arrived 1.484 us, never received)\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "unmatched messages (16):\n  rank2 -> rank4 (all-reduce#0, channel 0, 4 KiB), sent 0 ps, arrived 1.484 us, never received\n"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn json_keeps_every_process_of_a_cycle_the_text_writes_short() {
+    let out = diagnose("ring-peer-off-by-one", &["--json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    let diagnosis = &json["diagnosis"];
+    let cycle: Vec<&str> = diagnosis["report"]["cycles"][0]
+        .as_array()
+        .expect("a cycle")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(cycle.len(), 16);
+    assert_eq!(cycle[..3], ["rank0", "rank0 all-reduce#0 ring", "rank7"]);
+    assert_eq!(diagnosis["cause"]["class"], "wrong_peer");
+    assert_eq!(diagnosis["cause"]["sender"], "rank2");
+    assert_eq!(diagnosis["unmatched"].as_array().map(Vec::len), Some(16));
+    let first = &diagnosis["unmatched"][0];
+    assert_eq!(
+        (
+            &first["from"],
+            &first["to"],
+            &first["tag"],
+            &first["arrived"]
+        ),
+        (
+            &serde_json::json!("rank2"),
+            &serde_json::json!("rank4"),
+            &serde_json::json!(0),
+            &serde_json::json!(1_484_480)
+        )
+    );
 }
 
 #[test]
@@ -200,6 +305,15 @@ fn a_tree_whose_rank3_never_joins_shows_rank3_finished_and_its_parent_waiting() 
     assert!(text.contains("finished (6):\n  rank3\n"), "{text}");
     // Everybody waits, directly or not, on a process that has finished: a chain, no cycle.
     assert!(text.contains("wait-for cycles: none\n"), "{text}");
+    assert_eq!(
+        cause(&text),
+        "a rank that finished early: rank3 had finished (it never joined, or returned early) while rank1 and rank7 wait to receive from it."
+    );
+    // Rank 7's partial sum reached rank 3, which never took it.
+    assert!(
+        text.contains("  rank7 -> rank3 (all-reduce#0, channel 0, 64 KiB), sent 0 ps, arrived 3.18 us, never received\n"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -219,6 +333,10 @@ fn a_time_bound_on_the_command_line_stops_a_healthy_run_with_exit_four() {
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("TIME BOUND 10 us passed with "), "{text}");
+    assert_eq!(
+        cause(&text),
+        "none yet: the run was still moving when it passed its time bound of 10 us; raise time_bound (or --time-bound) if it is only slow."
+    );
     assert!(text.contains("blocked receives ("), "{text}");
     assert_eq!(
         stderr(&out),
@@ -246,6 +364,10 @@ fn a_polling_livelock_stops_with_exit_four_and_names_the_poller() {
             "other waits (1):\n  poll c0.s0.p0 for a flag set by c0.s0.p1 waiting since 4.999 ms"
         ),
         "{text}"
+    );
+    assert_eq!(
+        cause(&text),
+        "a livelock: for 100000 events nothing moved while c0.s0.p0 kept waking (poll c0.s0.p0 for a flag set by c0.s0.p1)."
     );
 }
 
@@ -312,6 +434,18 @@ fn a_cut_link_leaves_the_sender_waiting_on_the_lost_packet_and_names_the_link() 
     );
     assert!(
         text.contains("  wait on event a packet of c0.s2.hbm -> c0.s3.hbm lost on cut link c0.s2.hub -> c0.s3.hub waiting since 201.28 ns, in rank2 send all-reduce#0 -> rank3\n"),
+        "{text}"
+    );
+    assert_eq!(
+        cause(&text),
+        "a cut link: c0.s2.hub -> c0.s3.hub lost 8 packets from 201.28 ns on, so rank2's messages to rank3 never arrive, and rank3 waits for them."
+    );
+    assert!(
+        text.contains("    rank3 waits for rank2 (channel 0); rank2's message is still in flight (channel 0, 4 KiB, sent 0 ps, never arrived)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("unmatched messages (8):\n  rank2 -> rank3 (all-reduce#0, channel 0, 4 KiB), sent 0 ps, never arrived (in flight)\n"),
         "{text}"
     );
 }
