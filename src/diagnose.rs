@@ -1,6 +1,7 @@
 //! `kernbench diagnose`: run a scenario and explain why it hangs, or find the smallest IPCQ
 //! depth at which it does not.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -10,11 +11,13 @@ use kernbench_algorithms::{
     diagnose_with_trace, message_line, min_ipcq_depth,
 };
 use kernbench_engine::{DeadlockReport, SimTime};
-use kernbench_model::parse_time;
+use kernbench_model::{Party, parse_time};
+use kernbench_reports::{TraceSpan, Track};
 use serde::Serialize;
 
 use crate::run::failure;
 use crate::scenario::Scenario;
+use crate::trace::write_trace;
 use crate::{Failure, print};
 
 /// Flags of `kernbench diagnose`.
@@ -29,6 +32,11 @@ pub(crate) struct DiagnoseArgs {
     /// Write the wait-for graph of a stalled run in Graphviz DOT form to FILE.
     #[arg(long, value_name = "FILE")]
     dot: Option<PathBuf>,
+    /// Write a Chrome/Perfetto trace (JSON) of the run up to its stall to FILE: transfers per
+    /// link, and each blocked wait as a slice open to the end of the run (category
+    /// `blocked`); open it in ui.perfetto.dev.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
     /// Stop with exit code 4 once simulated time passes TIME (e.g. 10ms); overrides the
     /// scenario's `time_bound`.
     #[arg(long, value_name = "TIME")]
@@ -56,7 +64,7 @@ pub(crate) fn diagnose(args: &DiagnoseArgs) -> Result<(), Failure> {
     if args.min_depth {
         return min_depth(&scenario, args);
     }
-    let (diagnosis, _) = diagnose_with_trace(scenario.topology.clone(), &scenario.config)
+    let (diagnosis, timeline) = diagnose_with_trace(scenario.topology.clone(), &scenario.config)
         .map_err(|e| refused(&args.scenario, e))?;
     if let Some(path) = &args.dot {
         let stall = match &diagnosis {
@@ -64,6 +72,13 @@ pub(crate) fn diagnose(args: &DiagnoseArgs) -> Result<(), Failure> {
             Diagnosis::Completed { .. } => None,
         };
         write_file(path, &dot(&scenario.name, stall))?;
+    }
+    if let Some(path) = &args.trace {
+        let blocked = match &diagnosis {
+            Diagnosis::Stalled(stall) => blocked_spans(stall),
+            Diagnosis::Completed { .. } => Vec::new(),
+        };
+        write_trace(path, &scenario.topology, &timeline, blocked)?;
     }
     let text = if args.json {
         json(&JsonReport {
@@ -129,6 +144,49 @@ const MAX_UNMATCHED_LINES: usize = 32;
 /// A wait-for cycle through more processes than this is written short when it can be
 /// ([`cycle_summary`]).
 const MAX_CYCLE_NAMES: usize = 4;
+
+/// Every wait of a stalled run's blocked processes as a trace slice from when it began to
+/// the end of the run, on its rank's track (a PE program's PE: its program's), in category
+/// `blocked`, with arguments naming the process, what it waits on, who could wake it and,
+/// for a receive, the nearest unmatched message. A process of no rank or PE is left out.
+fn blocked_spans(stall: &Stall) -> Vec<TraceSpan> {
+    let r = &stall.report;
+    let mut spans = Vec::new();
+    for b in &r.blocked {
+        let Some(party) = Stall::party_of(&b.process) else {
+            continue;
+        };
+        let track = match party {
+            Party::Rank(rank) => Track::Rank(rank),
+            Party::Pe(pe) => Track::Rank(pe.pe),
+        };
+        for w in &b.waits {
+            let mut args = BTreeMap::new();
+            args.insert("process".to_string(), b.process.to_string());
+            let wakers: Vec<String> = w.wakers.iter().map(|p| p.to_string()).collect();
+            let waits_for = if wakers.is_empty() {
+                "no process is known to wake it".to_string()
+            } else {
+                wakers.join(", ")
+            };
+            args.insert("waits_for".to_string(), waits_for);
+            if w.label.starts_with("recv ") {
+                if let Some(near) = stall.receive_of(&b.process).and_then(|r| r.nearest_line()) {
+                    args.insert("nearest_unmatched".to_string(), near);
+                }
+            }
+            spans.push(TraceSpan {
+                track: track.clone(),
+                name: w.label.clone(),
+                category: "blocked".to_string(),
+                start_ps: w.since.as_ps(),
+                end_ps: r.time.as_ps().max(w.since.as_ps()),
+                args,
+            });
+        }
+    }
+    spans
+}
 
 /// The report a person reads top to bottom.
 pub(crate) fn report(scenario: &Scenario, diagnosis: &Diagnosis) -> String {

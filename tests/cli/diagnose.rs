@@ -400,6 +400,76 @@ fn json_gives_the_same_report_as_data_and_dot_writes_the_wait_for_graph() {
     let _ = std::fs::remove_file(&dot);
 }
 
+/// The complete events (`"ph": "X"`) of a Chrome trace file.
+fn trace_events(path: &std::path::Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).expect("the trace file");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("the trace is JSON");
+    json["traceEvents"]
+        .as_array()
+        .expect("traceEvents")
+        .iter()
+        .filter(|e| e["ph"] == "X")
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn trace_draws_the_run_up_to_the_stall_and_every_blocked_wait_open_to_its_end() {
+    let trace = temp_file("stalled.trace.json", "");
+    let trace_arg = trace.to_string_lossy().into_owned();
+    let out = diagnose("ring-peer-off-by-one", &["--trace", &trace_arg]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let events = trace_events(&trace);
+    let end =
+        |e: &serde_json::Value| e["ts"].as_f64().unwrap_or(0.0) + e["dur"].as_f64().unwrap_or(0.0);
+    // The stall is at 8.10312 us: every blocked wait runs to it, nothing else past it.
+    let (blocked, moved): (Vec<_>, Vec<_>) = events.iter().partition(|e| e["cat"] == "blocked");
+    assert_eq!(blocked.len(), 24);
+    assert!(blocked.iter().all(|e| (end(e) - 8.10312).abs() < 1e-9));
+    assert!(moved.iter().all(|e| end(e) <= 8.10312 + 1e-9));
+    assert!(
+        moved
+            .iter()
+            .any(|e| e["cat"] == "transfer" && e["name"] == "4 KiB c0.s2.hbm -> c0.s4.hbm")
+    );
+    // Rank 3's receive, on rank 3's track, from the start, naming what it waits for.
+    let rank3 = blocked
+        .iter()
+        .find(|e| e["name"] == "recv rank3 <- rank2 (all-reduce#0, channel 0)")
+        .expect("rank 3's blocked receive");
+    assert_eq!(
+        (&rank3["pid"], &rank3["tid"], &rank3["ts"]),
+        (&2.into(), &3.into(), &0.into())
+    );
+    assert_eq!(rank3["args"]["waits_for"], "rank2");
+    assert_eq!(rank3["args"]["process"], "rank3 all-reduce#0 ring");
+    assert_eq!(
+        rank3["args"]["nearest_unmatched"],
+        "rank3 waits for rank2 (channel 0); rank2's message went to rank4 (channel 0, 4 KiB, arrived 1.484 us, never received)"
+    );
+    // A run that completes draws its timeline and no blocked wait.
+    let out = diagnose("healthy-ring-all-reduce", &["--trace", &trace_arg]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let events = trace_events(&trace);
+    assert!(events.iter().any(|e| e["cat"] == "transfer"));
+    assert!(!events.iter().any(|e| e["cat"] == "blocked"));
+    let _ = std::fs::remove_file(&trace);
+}
+
+#[test]
+fn a_trace_file_that_cannot_be_written_is_bad_input() {
+    let out = diagnose(
+        "recv-before-send",
+        &["--trace", "/nonexistent-dir/trace.json"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).starts_with("error: --trace: "),
+        "{}",
+        stderr(&out)
+    );
+}
+
 #[test]
 fn validate_accepts_every_bundled_scenario_and_names_a_bad_field() {
     let files: Vec<String> = std::fs::read_dir(DIR)
