@@ -316,6 +316,92 @@ fn a_tree_whose_rank3_never_joins_shows_rank3_finished_and_its_parent_waiting() 
     );
 }
 
+/// Runs a bundled scenario that must deadlock and returns its likely cause.
+fn deadlock_cause(scenario: &str) -> String {
+    let out = diagnose(scenario, &[]);
+    assert_eq!(out.status.code(), Some(3), "{scenario}: {}", stderr(&out));
+    cause(&stdout(&out)).to_string()
+}
+
+#[test]
+fn a_wrong_peer_is_named_as_the_cause_with_where_the_message_went() {
+    assert_eq!(
+        deadlock_cause("ring-wrong-peer"),
+        "a send to the wrong peer: rank2's message on channel 0 went to rank5, while rank3 waits for it."
+    );
+}
+
+#[test]
+fn a_wrong_source_is_named_as_the_cause_with_the_message_left_unreceived() {
+    assert_eq!(
+        deadlock_cause("ring-wrong-source"),
+        "a receive from the wrong peer: rank3 waits for rank5 on channel 0, while rank2's message to it on channel 0 was never received."
+    );
+}
+
+#[test]
+fn a_wrong_tag_is_named_as_the_cause_with_both_tags() {
+    assert_eq!(
+        deadlock_cause("ring-wrong-tag"),
+        "a message with the wrong tag: rank3 waits for rank2 on channel 0, but rank2's message to it came on channel 1."
+    );
+}
+
+#[test]
+fn a_skipped_step_is_named_as_the_cause_with_the_message_that_came_after_it() {
+    let out = diagnose("ring-skips-step", &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(
+        cause(&text),
+        "a skipped send: rank3 waits for rank2 on channel 2, which rank2 never sent, though its message on channel 3 came."
+    );
+    // Channels 0 and 1 went through; channel 2 was never sent, so nothing of it is listed.
+    assert!(
+        text.contains(
+            "unmatched messages (7):\n  rank2 -> rank3 (all-reduce#0, channel 3, 4 KiB), "
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn every_class_of_cause_has_a_bundled_scenario() {
+    // (scenario, exit code, how its cause begins)
+    let classes = [
+        ("tree-rank3-never-joins", 3, "a rank that finished early: "),
+        ("ring-peer-off-by-one", 3, "a send to the wrong peer: "),
+        ("ring-wrong-peer", 3, "a send to the wrong peer: "),
+        ("ring-wrong-source", 3, "a receive from the wrong peer: "),
+        ("ring-wrong-tag", 3, "a message with the wrong tag: "),
+        ("ring-skips-step", 3, "a skipped send: "),
+        (
+            "ring-send-first-depth0",
+            3,
+            "send-first on a zero-depth IPCQ: ",
+        ),
+        ("ring-cut-link", 3, "a cut link: "),
+        ("recv-before-send", 3, "a cycle of receives before sends: "),
+        (
+            "ring-recv-before-send",
+            3,
+            "a cycle of receives before sends: ",
+        ),
+        ("poll-livelock", 4, "a livelock: "),
+    ];
+    for (scenario, code, class) in classes {
+        let out = diagnose(scenario, &[]);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{scenario}: {}",
+            stderr(&out)
+        );
+        let text = stdout(&out);
+        assert!(cause(&text).starts_with(class), "{scenario}:\n{text}");
+    }
+}
+
 #[test]
 fn a_healthy_run_prints_its_completion_time_and_exits_zero() {
     let out = diagnose("healthy-ring-all-reduce", &[]);
@@ -763,6 +849,85 @@ fn a_refusal_names_the_line_of_the_fault_it_is_about() {
         )
     );
     let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn a_step_a_rank_never_takes_is_refused_at_its_line_with_the_steps_it_does() {
+    let path = temp_file(
+        "skip-line.scenario.ron",
+        &format!(
+            "Scenario(\n    name: \"skip\",\n    topology: \"{}/topologies/ring8.ron\",\n    {RING},\n    faults: [\n        WrongTag(rank: 1, off_by: 2),\n        SkipsStep(rank: 2, step: 28),\n    ],\n)\n",
+            env!("CARGO_MANIFEST_DIR")
+        ),
+    );
+    let file = path.to_string_lossy().into_owned();
+    for command in ["validate", "diagnose"] {
+        let out = kernbench(&[command, &file]);
+        assert_eq!(out.status.code(), Some(2), "{command}: {}", stdout(&out));
+        assert_eq!(
+            stderr(&out),
+            format!(
+                "error: {file}:7: faults[1]: rank 2 starts 28 sends in all-reduce ring on ring8 without faults (steps 0..28), so it has no step 28; use a step below 28\n"
+            ),
+            "{command}"
+        );
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn a_wrong_peer_or_source_must_name_ranks_the_rank_really_uses() {
+    refused_by_validate_and_diagnose(
+        "wrong-peer-9",
+        &format!("{RING}, faults: [WrongPeer(rank: 2, sends_to: 9)]"),
+        "faults[0]: a fault or override names rank 9, but the world has 8 ranks; use 0..8",
+    );
+    refused_by_validate_and_diagnose(
+        "wrong-peer-instead-of-6",
+        &format!("{RING}, faults: [WrongPeer(rank: 2, sends_to: 5, instead_of: 6)]"),
+        "faults[0]: rank 2 never sends to rank 6 in all-reduce ring on ring8 without faults; it sends to rank 1 and rank 3: name one of those",
+    );
+    refused_by_validate_and_diagnose(
+        "wrong-source-instead-of-6",
+        &format!("{RING}, faults: [WrongSource(rank: 2, receives_from: 5, instead_of: 6)]"),
+        "faults[0]: rank 2 never receives from rank 6 in all-reduce ring on ring8 without faults; it receives from rank 1 and rank 3: name one of those",
+    );
+}
+
+#[test]
+fn a_fault_that_changes_nothing_or_twice_the_same_thing_is_refused() {
+    refused_by_validate_and_diagnose(
+        "wrong-peer-itself",
+        &format!("{RING}, faults: [WrongPeer(rank: 2, sends_to: 3, instead_of: 3)]"),
+        "faults[0]: a wrong peer of rank 2 changes nothing: its messages for rank 3 go to rank 3; change it or remove it",
+    );
+    refused_by_validate_and_diagnose(
+        "wrong-source-itself",
+        &format!("{RING}, faults: [WrongSource(rank: 2, receives_from: 1, instead_of: 1)]"),
+        "faults[0]: a wrong source of rank 2 changes nothing: its receives from rank 1 wait for rank 1; change it or remove it",
+    );
+    refused_by_validate_and_diagnose(
+        "wrong-tag-0",
+        &format!("{RING}, faults: [WrongTag(rank: 2, off_by: 0)]"),
+        "faults[0]: a wrong tag of rank 2 changes nothing: a tag off by 0 is the right tag; change it or remove it",
+    );
+    refused_by_validate_and_diagnose(
+        "two-peer-faults",
+        &format!(
+            "{RING}, faults: [PeerOffByOne(rank: 2), NeverJoins(rank: 1), WrongPeer(rank: 2, sends_to: 5)]"
+        ),
+        "faults[2]: rank 2 has two faults that change where its messages go; keep one",
+    );
+    refused_by_validate_and_diagnose(
+        "wrong-peer-on-pes",
+        r#"program: SendThenRecv, size: "4KiB", faults: [WrongPeer(rank: 1, sends_to: 2)]"#,
+        "faults[0]: a wrong peer is for collectives, not for the PE program send-then-recv; remove it",
+    );
+    refused_by_validate_and_diagnose(
+        "skips-step-on-pes",
+        r#"program: SendThenRecv, size: "4KiB", faults: [SkipsStep(rank: 1, step: 0)]"#,
+        "faults[0]: a skipped step is for collectives, not for the PE program send-then-recv; remove it",
+    );
 }
 
 #[test]
