@@ -32,7 +32,10 @@ use crate::ron_file;
 ///     livelock_events: 1000000,          // optional: exit 4 after this many idle events
 ///     overrides: [(rank: 5, size: "32KiB")],   // optional, collectives: per-rank size
 ///                                        // and/or memory (a count mismatch, say)
-///     faults: [NeverJoins(rank: 3)],     // optional; see `FaultSpec`
+///     faults: [NeverJoins(rank: 3)],     // optional; see `FaultSpec`: NeverJoins,
+///                                        // PeerOffByOne, WrongPeer, WrongSource,
+///                                        // WrongTag, SkipsStep, WrongProgramId,
+///                                        // ZeroDepthIpcq, CutLink
 /// )
 /// ```
 #[derive(Debug, Deserialize)]
