@@ -366,6 +366,27 @@ fn a_skipped_step_is_named_as_the_cause_with_the_message_that_came_after_it() {
 }
 
 #[test]
+fn a_message_that_reads_two_ways_where_tags_repeat_gives_both_readings() {
+    // A tree sends every message up on channel 0 and down on channel 1: rank 2's message up
+    // on channel 1 is a wrong tag to rank 0, and to rank 5 (its child, waiting for channel 1)
+    // a message sent to the wrong peer.
+    let path = temp_file(
+        "tree-wrong-tag.scenario.ron",
+        &format!(
+            r#"Scenario(name: "tree-wrong-tag", topology: "{}/topologies/ring8.ron", program: Collective(collective: "all-reduce", algorithm: "tree"), size: "64KiB", faults: [WrongTag(rank: 2, off_by: 1)])"#,
+            env!("CARGO_MANIFEST_DIR")
+        ),
+    );
+    let out = kernbench(&["diagnose", path.to_str().unwrap_or("")]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(
+        cause(&stdout(&out)),
+        "a message with the wrong tag: rank0 waits for rank2 on channel 0, but rank2's message to it came on channel 1; or else a send to the wrong peer: rank2's message on channel 1 went to rank0, while rank5 waits for it."
+    );
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
 fn every_class_of_cause_has_a_bundled_scenario() {
     // (scenario, exit code, how its cause begins)
     let classes = [

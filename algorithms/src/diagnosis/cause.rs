@@ -7,10 +7,10 @@
 //! 1. a livelock, or a run stopped at its time bound (the stall's own kind);
 //! 2. a cut link that lost packets;
 //! 3. a rank (or PE) that finished while others wait to receive from it;
-//! 4. a receive whose nearest unreceived message is its sender's to another receiver (a send
-//!    to the wrong peer), then one to it from another sender (a receive from the wrong peer),
-//!    then one from its sender on another tag (a wrong tag, or a skipped send when the two
-//!    had exchanged messages before);
+//! 4. a receive whose nearest unreceived message is its sender's to it on another tag (a
+//!    wrong tag, or a skipped send when the two had exchanged messages before), then its
+//!    sender's with its tag to another receiver (a send to the wrong peer), then one to it
+//!    with its tag from another sender (a receive from the wrong peer);
 //! 5. a PE program whose waiting PEs are all blocked in IPCQ sends (send-first on a zero-depth
 //!    queue, or on full queues);
 //! 6. a wait-for cycle: of receives before sends, or of waits in general;
@@ -22,11 +22,13 @@
 use std::fmt;
 
 use kernbench_engine::{DeadlockReport, SimTime};
-use kernbench_model::{LostPacket, MessageLedger, Node, Party, Topology};
+use kernbench_model::{
+    LostPacket, MessageLedger, Node, Party, Topology, UnreceivedMessage, WaitingReceive,
+};
 use serde::Serialize;
 
 use super::parties::{cycle_parties, list, names, party_of, rotate_for_runs};
-use super::unmatched::{BlockedReceive, Relation, tag_text};
+use super::unmatched::{BlockedReceive, Relation, relation, tag_text};
 use crate::runner::StallKind;
 
 /// The smallest IPCQ depth at which a PE program completes, as a cause reports it.
@@ -95,6 +97,9 @@ pub enum Cause {
         waiting: Party,
         /// Other receives that wait for a message their sender sent elsewhere.
         more: usize,
+        /// Another reading of the same message, if it tells one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        also: Option<Box<Cause>>,
     },
     /// A receive waits for one sender while another's message for it is unreceived.
     WrongSource {
@@ -106,6 +111,9 @@ pub enum Cause {
         tag: u32,
         /// The sender whose message it did not take.
         sender: Party,
+        /// Another reading of the same message, if it tells one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        also: Option<Box<Cause>>,
     },
     /// The sender's message to the receiver came with another tag than the one awaited.
     WrongTag {
@@ -117,6 +125,9 @@ pub enum Cause {
         awaited: u32,
         /// The tag the message carries.
         carried: u32,
+        /// Another reading of the same message, if it tells one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        also: Option<Box<Cause>>,
     },
     /// The sender never sent the message awaited, though it had sent the receiver others
     /// before and a later one came.
@@ -129,6 +140,9 @@ pub enum Cause {
         awaited: u32,
         /// The tag of the message that came.
         carried: u32,
+        /// Another reading of the same message, if it tells one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        also: Option<Box<Cause>>,
     },
     /// Every waiting PE is blocked in a send on a full IPCQ (at depth 0: every send).
     FullQueues {
@@ -320,43 +334,68 @@ fn finished_early(evidence: &Evidence) -> Option<Cause> {
     Some(Cause::FinishedEarly { party, waiting })
 }
 
-/// A wrong peer, source or tag, from the receive whose nearest message relates best (ties:
-/// the receive that has waited longest, then the lowest tag).
+/// A wrong tag, peer or source, from the receive whose nearest message relates best (ties:
+/// the receive that has waited longest, then the lowest tag). The same message may tell
+/// another story to another receive (rank 0 waits for rank 2 on channel 0 while rank 2's
+/// message to it came on channel 1, and rank 5 waits for rank 2 on channel 1): schedules
+/// reuse tags, so the first other story is given as [`also`](Cause::WrongTag::also).
 fn mismatch(evidence: &Evidence) -> Option<Cause> {
-    let best = evidence
+    let is_mismatch = |relation: Relation| {
+        matches!(
+            relation,
+            Relation::WrongPeer | Relation::WrongSource | Relation::WrongTag
+        )
+    };
+    let (nearest, receive) = evidence
         .receives
         .iter()
         .filter_map(|r| r.nearest.map(|n| (n, r)))
-        .filter(|(n, _)| {
-            matches!(
-                n.relation,
-                Relation::WrongPeer | Relation::WrongSource | Relation::WrongTag
-            )
-        })
+        .filter(|(n, _)| is_mismatch(n.relation))
         .min_by_key(|(n, r)| (n.relation, r.receive.since, r.receive.tag, r.receive.at))?;
-    let (nearest, receive) = best;
-    let (r, m) = (&receive.receive, &nearest.message);
-    Some(match nearest.relation {
-        Relation::WrongPeer => {
-            let more = evidence
-                .receives
-                .iter()
-                .filter(|o| o.nearest.is_some_and(|n| n.relation == Relation::WrongPeer))
-                .count()
-                - 1;
-            Cause::WrongPeer {
-                sender: m.from,
-                tag: m.tag,
-                went_to: m.to,
-                waiting: r.at,
-                more,
-            }
-        }
+    let m = &nearest.message;
+    let also = evidence.receives.iter().find_map(|other| {
+        let relation = relation(&other.receive, m).filter(|&r| is_mismatch(r))?;
+        (relation != nearest.relation).then(|| story(relation, &other.receive, m, 0, evidence))
+    });
+    let more = match nearest.relation {
+        Relation::WrongPeer => evidence
+            .receives
+            .iter()
+            .filter(|o| o.nearest.is_some_and(|n| n.relation == Relation::WrongPeer))
+            .count()
+            .saturating_sub(1),
+        _ => 0,
+    };
+    let mut cause = story(nearest.relation, &receive.receive, m, more, evidence);
+    if let Some(other) = also {
+        cause.set_also(other);
+    }
+    Some(cause)
+}
+
+/// The cause a mismatch between the waiting receive `r` and the message `m` tells.
+fn story(
+    relation: Relation,
+    r: &WaitingReceive,
+    m: &UnreceivedMessage,
+    more: usize,
+    evidence: &Evidence,
+) -> Cause {
+    match relation {
+        Relation::WrongPeer => Cause::WrongPeer {
+            sender: m.from,
+            tag: m.tag,
+            went_to: m.to,
+            waiting: r.at,
+            more,
+            also: None,
+        },
         Relation::WrongSource => Cause::WrongSource {
             receiver: r.at,
             waits_for: r.from,
             tag: m.tag,
             sender: m.from,
+            also: None,
         },
         _ => {
             let awaited = r.tag.unwrap_or(m.tag);
@@ -373,6 +412,7 @@ fn mismatch(evidence: &Evidence) -> Option<Cause> {
                     receiver: r.at,
                     awaited,
                     carried: m.tag,
+                    also: None,
                 }
             } else {
                 Cause::WrongTag {
@@ -380,14 +420,53 @@ fn mismatch(evidence: &Evidence) -> Option<Cause> {
                     receiver: r.at,
                     awaited,
                     carried: m.tag,
+                    also: None,
                 }
             }
         }
-    })
+    }
+}
+
+impl Cause {
+    /// Gives a mismatch cause another reading of the same message.
+    fn set_also(&mut self, other: Cause) {
+        match self {
+            Cause::WrongPeer { also, .. }
+            | Cause::WrongSource { also, .. }
+            | Cause::WrongTag { also, .. }
+            | Cause::SkippedSend { also, .. } => *also = Some(Box::new(other)),
+            _ => {}
+        }
+    }
+
+    /// The other reading of a mismatch cause's message, if it has one.
+    fn also(&self) -> Option<&Cause> {
+        match self {
+            Cause::WrongPeer { also, .. }
+            | Cause::WrongSource { also, .. }
+            | Cause::WrongTag { also, .. }
+            | Cause::SkippedSend { also, .. } => also.as_deref(),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for Cause {
+    /// One sentence; a mismatch with another reading gives it after a semicolon: `...came on
+    /// channel 1; or else a send to the wrong peer: ...`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.clause(f)?;
+        if let Some(other) = self.also() {
+            f.write_str("; or else ")?;
+            other.clause(f)?;
+        }
+        f.write_str(".")
+    }
+}
+
+impl Cause {
+    /// The sentence without its full stop (and without [`also`](Cause::also)).
+    fn clause(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Cause::Livelock {
                 events_without_progress,
@@ -400,11 +479,11 @@ impl fmt::Display for Cause {
                 if let Some((who, label)) = active {
                     write!(f, " while {who} kept waking ({label})")?;
                 }
-                f.write_str(".")
+                Ok(())
             }
             Cause::TimeBound { bound } => write!(
                 f,
-                "none yet: the run was still moving when it passed its time bound of {bound}; raise time_bound (or --time-bound) if it is only slow."
+                "none yet: the run was still moving when it passed its time bound of {bound}; raise time_bound (or --time-bound) if it is only slow"
             ),
             Cause::CutLink {
                 link,
@@ -427,7 +506,7 @@ impl fmt::Display for Cause {
                     }
                     None => f.write_str("the transfers routed over it never end")?,
                 }
-                f.write_str(".")
+                Ok(())
             }
             Cause::FinishedEarly { party, waiting } => {
                 let kind = match party {
@@ -437,7 +516,7 @@ impl fmt::Display for Cause {
                 let verb = if waiting.len() == 1 { "waits" } else { "wait" };
                 write!(
                     f,
-                    "a {kind} that finished early: {party} had finished (it never joined, or returned early) while {} {verb} to receive from it.",
+                    "a {kind} that finished early: {party} had finished (it never joined, or returned early) while {} {verb} to receive from it",
                     names(waiting)
                 )
             }
@@ -447,6 +526,7 @@ impl fmt::Display for Cause {
                 went_to,
                 waiting,
                 more,
+                ..
             } => {
                 write!(
                     f,
@@ -454,9 +534,9 @@ impl fmt::Display for Cause {
                     tag_text(*sender, *tag)
                 )?;
                 match more {
-                    0 => f.write_str("."),
-                    1 => f.write_str(" (1 more receive waits for a message sent elsewhere)."),
-                    n => write!(f, " ({n} more receives wait for messages sent elsewhere)."),
+                    0 => Ok(()),
+                    1 => f.write_str(" (1 more receive waits for a message sent elsewhere)"),
+                    n => write!(f, " ({n} more receives wait for messages sent elsewhere)"),
                 }
             }
             Cause::WrongSource {
@@ -464,11 +544,12 @@ impl fmt::Display for Cause {
                 waits_for,
                 tag,
                 sender,
+                ..
             } => {
                 let tag = tag_text(*receiver, *tag);
                 write!(
                     f,
-                    "a receive from the wrong peer: {receiver} waits for {waits_for} on {tag}, while {sender}'s message to it on {tag} was never received."
+                    "a receive from the wrong peer: {receiver} waits for {waits_for} on {tag}, while {sender}'s message to it on {tag} was never received"
                 )
             }
             Cause::WrongTag {
@@ -476,9 +557,10 @@ impl fmt::Display for Cause {
                 receiver,
                 awaited,
                 carried,
+                ..
             } => write!(
                 f,
-                "a message with the wrong tag: {receiver} waits for {sender} on {}, but {sender}'s message to it came on {}.",
+                "a message with the wrong tag: {receiver} waits for {sender} on {}, but {sender}'s message to it came on {}",
                 tag_text(*sender, *awaited),
                 tag_text(*sender, *carried)
             ),
@@ -487,9 +569,10 @@ impl fmt::Display for Cause {
                 receiver,
                 awaited,
                 carried,
+                ..
             } => write!(
                 f,
-                "a skipped send: {receiver} waits for {sender} on {}, which {sender} never sent, though its message on {} came.",
+                "a skipped send: {receiver} waits for {sender} on {}, which {sender} never sent, though its message on {} came",
                 tag_text(*sender, *awaited),
                 tag_text(*sender, *carried)
             ),
@@ -504,27 +587,27 @@ impl fmt::Display for Cause {
                 }
                 match completes {
                     Some(DepthAnswer::Completes { depth }) => {
-                        write!(f, "; the smallest IPCQ depth that completes is {depth}.")
+                        write!(f, "; the smallest IPCQ depth that completes is {depth}")
                     }
                     Some(DepthAnswer::NoneUpTo { max }) => {
-                        write!(f, "; no IPCQ depth up to {max} completes.")
+                        write!(f, "; no IPCQ depth up to {max} completes")
                     }
-                    None => f.write_str("."),
+                    None => Ok(()),
                 }
             }
             Cause::ReceiveCycle { cycle, text } => write!(
                 f,
-                "a cycle of receives before sends: {text} each wait to receive from the next before they send ({}-cycle).",
+                "a cycle of receives before sends: {text} each wait to receive from the next before they send ({}-cycle)",
                 cycle.len()
             ),
             Cause::WaitCycle { cycle, text } => write!(
                 f,
-                "a cycle of waits: {text} each wait for the next ({}-cycle).",
+                "a cycle of waits: {text} each wait for the next ({}-cycle)",
                 cycle.len()
             ),
             Cause::Unknown { waiting } => write!(
                 f,
-                "not found: {waiting} processes wait with no unmatched message, finished peer, cut link or wait-for cycle to point at; read the waits below."
+                "not found: {waiting} processes wait with no unmatched message, finished peer, cut link or wait-for cycle to point at; read the waits below"
             ),
         }
     }

@@ -3,11 +3,13 @@
 //!
 //! Both come from the machine's message ledger ([`MessageLog`](kernbench_model::MessageLog)).
 //! How near a message is to a receive that waits for sender `S` to send to `R` with tag `t`
-//! ([`Relation`], nearest first): the message itself still in flight; `S`'s message with tag
-//! `t` to another receiver (a wrong peer); a message to `R` with tag `t` from another sender
-//! (a wrong source); `S`'s message to `R` with another tag (a wrong tag); then any message of
-//! `S`, then any message to `R`. Among equals, one of the receive's own scope (collective
-//! call) first, then the one sent first.
+//! ([`Relation`], nearest first): the message itself still in flight; `S`'s message to `R`
+//! with another tag (a wrong tag); `S`'s message with tag `t` to another receiver (a wrong
+//! peer); a message to `R` with tag `t` from another sender (a wrong source); then any message
+//! of `S`, then any message to `R`. A message between the very two parties comes before the
+//! others because schedules reuse tags (a tree's up and down channels), so a message of the
+//! same tag between other parties may be one of another step, met by coincidence. Among
+//! equals, one of the receive's own scope (collective call) first, then the one sent first.
 
 use kernbench_model::{Party, UnreceivedMessage, WaitingReceive};
 use serde::Serialize;
@@ -18,12 +20,12 @@ use serde::Serialize;
 pub enum Relation {
     /// The message the receive waits for, still in flight.
     InFlight,
+    /// From its sender to it, but with another tag.
+    WrongTag,
     /// From the sender it waits for, with its tag, but to another receiver.
     WrongPeer,
     /// To it, with its tag, but from another sender.
     WrongSource,
-    /// From its sender to it, but with another tag.
-    WrongTag,
     /// From its sender, to another receiver, with another tag.
     SameSender,
     /// To it, from another sender, with another tag.
@@ -70,7 +72,8 @@ pub(crate) fn nearest(
         })
 }
 
-fn relation(r: &WaitingReceive, m: &UnreceivedMessage) -> Option<Relation> {
+/// How `m` relates to the waiting receive `r`, if at all (see the module docs).
+pub(crate) fn relation(r: &WaitingReceive, m: &UnreceivedMessage) -> Option<Relation> {
     let same_tag = r.tag.is_none_or(|t| t == m.tag);
     let (same_from, same_to) = (m.from == r.from, m.to == r.at);
     Some(match (same_from, same_to, same_tag) {
@@ -211,18 +214,18 @@ mod tests {
     }
 
     #[test]
-    fn the_nearest_message_is_the_wrong_peer_before_the_wrong_source_before_the_wrong_tag() {
+    fn the_nearest_message_is_the_wrong_tag_before_the_wrong_peer_before_the_wrong_source() {
         let r = waiting(3, 2, 0);
         let all = [
-            message(0, 2, 3, 1, true), // wrong tag
-            message(1, 5, 3, 0, true), // wrong source
-            message(2, 2, 4, 0, true), // wrong peer
+            message(0, 5, 3, 0, true), // wrong source
+            message(1, 2, 4, 0, true), // wrong peer
+            message(2, 2, 3, 1, true), // wrong tag
             message(3, 6, 7, 0, true), // unrelated
         ];
         let relation = |ms: &[UnreceivedMessage]| nearest(&r, ms).map(|n| n.relation);
-        assert_eq!(relation(&all), Some(Relation::WrongPeer));
-        assert_eq!(relation(&all[..2]), Some(Relation::WrongSource));
-        assert_eq!(relation(&all[..1]), Some(Relation::WrongTag));
+        assert_eq!(relation(&all), Some(Relation::WrongTag));
+        assert_eq!(relation(&all[..2]), Some(Relation::WrongPeer));
+        assert_eq!(relation(&all[..1]), Some(Relation::WrongSource));
         assert_eq!(relation(&all[3..]), None);
         assert_eq!(
             relation(&[message(4, 2, 3, 0, false)]),
