@@ -397,6 +397,20 @@ struct MinDepthJson<'a> {
     generous_time_ps: u64,
 }
 
+/// The `--min-depth` answer as data when no depth completes: the diagnosis of the deepest
+/// depth tried, as `--json` gives a diagnosis, named by that depth.
+#[derive(Serialize)]
+struct NoDepthJson<'a> {
+    scenario: &'a str,
+    topology: &'a str,
+    program: String,
+    /// Always `null`: no depth completes.
+    min_depth: Option<usize>,
+    /// The depth of the diagnosis: the deepest tried.
+    ipcq_depth: usize,
+    diagnosis: &'a Diagnosis,
+}
+
 /// `--min-depth`: the library's search ([`min_ipcq_depth`]) as text or JSON.
 fn min_depth(scenario: &Scenario, args: &DiagnoseArgs) -> Result<(), Failure> {
     if !scenario.config.program.uses_ipcqs() {
@@ -417,11 +431,22 @@ fn min_depth(scenario: &Scenario, args: &DiagnoseArgs) -> Result<(), Failure> {
         } => (depth, time, generous_depth, generous_time),
         MinDepth::NotFound(diagnosis) => {
             // The report of the depth tried last, headed by that depth, not the file's.
-            let text = format!(
-                "no IPCQ depth up to {MAX_IPCQ_DEPTH} lets {} complete; at depth {MAX_IPCQ_DEPTH}:\n{}",
-                scenario.name,
-                report(&scenario.at_depth(MAX_IPCQ_DEPTH), &diagnosis)
-            );
+            let text = if args.json {
+                json(&NoDepthJson {
+                    scenario: &scenario.name,
+                    topology: scenario.topology.name(),
+                    program: scenario.config.program.name(),
+                    min_depth: None,
+                    ipcq_depth: MAX_IPCQ_DEPTH,
+                    diagnosis: &diagnosis,
+                })?
+            } else {
+                format!(
+                    "no IPCQ depth up to {MAX_IPCQ_DEPTH} lets {} complete; at depth {MAX_IPCQ_DEPTH}:\n{}",
+                    scenario.name,
+                    report(&scenario.at_depth(MAX_IPCQ_DEPTH), &diagnosis)
+                )
+            };
             return match &*diagnosis {
                 Diagnosis::Stalled(stall) if stall.kind != StallKind::Deadlock => {
                     print(&text)?;

@@ -169,6 +169,13 @@ fn min_depth_that_finds_no_depth_shows_the_report_of_the_depth_it_names() {
         "{text}"
     );
     assert!(!text.contains("IPCQ depth 2"), "{text}");
+    // As data: the depth of the diagnosis is the one tried last, and none completes.
+    let out = diagnose("recv-before-send", &["--min-depth", "--json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(json["min_depth"], serde_json::Value::Null);
+    assert_eq!(json["ipcq_depth"], 1024);
+    assert_eq!(json["diagnosis"]["cause"]["class"], "receive_cycle");
     // The cause beneath is the one of depth 1024: no depth helps a cycle of receives.
     assert_eq!(
         text.lines().nth(3),
