@@ -263,6 +263,49 @@ fn a_ring_all_reduce_with_a_peer_off_by_one_leaves_rank3_waiting_for_rank2_from_
 }
 
 #[test]
+fn a_wait_for_cycle_round_32_ranks_reads_as_one_short_line() {
+    // ring8 with 32 SIPs, and rank 2's peer off by one: one cycle through 64 processes,
+    // which used to print as one line of 1,203 characters.
+    let ring8 = std::fs::read_to_string(format!(
+        "{}/topologies/ring8.ron",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap_or_default();
+    let ring32 = temp_file("ring32.ron", &ring8.replace("per_cube: 8", "per_cube: 32"));
+    let scenario = temp_file(
+        "ring32-off-by-one.scenario.ron",
+        &format!(
+            r#"Scenario(name: "ring32", topology: "{}", {RING}, faults: [PeerOffByOne(rank: 2)])"#,
+            ring32.display()
+        ),
+    );
+    let out = kernbench(&["diagnose", scenario.to_str().unwrap_or("")]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "wait-for cycles (1):\n  ranks 31..0, each waiting on the next: 32-cycle (64 processes)\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.lines().all(|l| l.chars().count() < 200),
+        "a line of 200 characters or more:\n{text}"
+    );
+    // The JSON keeps all 64.
+    let out = kernbench(&["diagnose", scenario.to_str().unwrap_or(""), "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(
+        json["diagnosis"]["report"]["cycles"][0]
+            .as_array()
+            .map(Vec::len),
+        Some(64)
+    );
+    let _ = std::fs::remove_file(&scenario);
+    let _ = std::fs::remove_file(&ring32);
+}
+
+#[test]
 fn json_keeps_every_process_of_a_cycle_the_text_writes_short() {
     let out = diagnose("ring-peer-off-by-one", &["--json"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
