@@ -110,10 +110,12 @@ enum Command {
     /// processes that finished and the last transfers, and the exit code is 3.
     /// A run that passes its time bound, or fires events without moving anything (a livelock),
     /// stops with the same report and exit code 4. A healthy run prints its completion time.
+    /// --trace writes the timeline up to the stall, each blocked wait an open slice.
     /// --min-depth finds the smallest IPCQ depth at which a PE program completes.
     #[command(
         after_help = "Examples:\n  kernbench diagnose topologies/scenarios/recv-before-send.scenario.ron\n  \
                             kernbench diagnose topologies/scenarios/tree-rank3-never-joins.scenario.ron --json --dot waits.dot\n  \
+                            kernbench diagnose topologies/scenarios/ring-peer-off-by-one.scenario.ron --trace stall.json   # open in ui.perfetto.dev\n  \
                             kernbench diagnose topologies/scenarios/ring-send-first-depth0.scenario.ron --min-depth"
     )]
     Diagnose(diagnose::DiagnoseArgs),
