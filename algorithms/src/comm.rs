@@ -224,6 +224,7 @@ impl Comm {
         values: Option<Vec<f32>>,
     ) -> Result<(), CollectiveError> {
         let world = &self.inner.world;
+        let addressed = to;
         // An injected fault may send it elsewhere, on another channel, or not at all.
         let Some((to, channel)) = world.route_send(self.inner.rank, to, channel) else {
             return Ok(());
@@ -239,8 +240,13 @@ impl Comm {
         let kind = self.inner.buffer.placement().memory();
         let log = world.machine.message_log();
         let (me, peer_party) = (Party::Rank(self.inner.rank), Party::Rank(to));
-        let ticket =
-            log.map(|log| log.sent(me, peer_party, self.scope(), channel, Bytes(len), started));
+        let ticket = log.map(|log| {
+            let ticket = log.sent(me, peer_party, self.scope(), channel, Bytes(len), started);
+            if addressed != to {
+                log.addressed(ticket, Party::Rank(addressed));
+            }
+            ticket
+        });
         world
             .machine
             .move_to_placement(

@@ -80,8 +80,12 @@ pub struct UnreceivedMessage {
     pub sequence: u64,
     /// The sender.
     pub from: Party,
-    /// Where it went (which may not be where its sender meant it to go).
+    /// Where it went.
     pub to: Party,
+    /// The receiver its sender addressed, where that is not where it went (an injected
+    /// fault sent it elsewhere, see [`MessageLog::addressed`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub addressed_to: Option<Party>,
     /// What it belongs to, if anything.
     pub scope: Option<Scope>,
     /// Its tag: a collective's mailbox channel, a PE message's tag.
@@ -188,6 +192,7 @@ impl MessageLog {
                 sequence,
                 from,
                 to,
+                addressed_to: None,
                 scope,
                 tag,
                 bytes,
@@ -197,16 +202,27 @@ impl MessageLog {
         SentTicket { key, sequence }
     }
 
-    /// The message's last byte reached its receiver at `now`.
-    pub fn arrived(&self, ticket: SentTicket, now: SimTime) {
+    /// The message's sender addressed it to `party`, not where it went: a fault injected
+    /// between the program and the network (see [`UnreceivedMessage::addressed_to`]).
+    pub fn addressed(&self, ticket: SentTicket, party: Party) {
+        self.update(ticket, |m| m.addressed_to = Some(party));
+    }
+
+    /// Changes the message of `ticket`, if it is still in the ledger.
+    fn update(&self, ticket: SentTicket, change: impl FnOnce(&mut UnreceivedMessage)) {
         let mut ledger = self.inner.borrow_mut();
         let found = ledger
             .unreceived
             .get_mut(&ticket.key)
             .and_then(|q| q.iter_mut().find(|m| m.sequence == ticket.sequence));
         if let Some(message) = found {
-            message.arrived = Some(now);
+            change(message);
         }
+    }
+
+    /// The message's last byte reached its receiver at `now`.
+    pub fn arrived(&self, ticket: SentTicket, now: SimTime) {
+        self.update(ticket, |m| m.arrived = Some(now));
     }
 
     /// `to` received a message from `from` in `scope` with `tag` (`None`: whatever its tag):

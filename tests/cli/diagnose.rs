@@ -256,7 +256,7 @@ fn a_ring_all_reduce_with_a_peer_off_by_one_leaves_rank3_waiting_for_rank2_from_
     );
     assert!(
         text.contains(
-            "unmatched messages (16):\n  rank2 -> rank4 (all-reduce#0, channel 0, 4 KiB), sent 0 ps, arrived 1.484 us, never received\n"
+            "unmatched messages (16):\n  rank2 -> rank4 (all-reduce#0, channel 0, 4 KiB, addressed to rank3), sent 0 ps, arrived 1.484 us, never received\n"
         ),
         "{text}"
     );
@@ -323,6 +323,7 @@ fn json_keeps_every_process_of_a_cycle_the_text_writes_short() {
     assert_eq!(diagnosis["cause"]["sender"], "rank2");
     assert_eq!(diagnosis["unmatched"].as_array().map(Vec::len), Some(16));
     let first = &diagnosis["unmatched"][0];
+    assert_eq!(first["addressed_to"], "rank3");
     assert_eq!(
         (
             &first["from"],

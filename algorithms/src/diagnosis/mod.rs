@@ -166,7 +166,8 @@ pub struct Stall {
     /// stopped).
     pub report: DeadlockReport,
     /// Messages sent and never received (in flight, or arrived and waiting in a mailbox or
-    /// IPCQ), in the order their sends started.
+    /// IPCQ), in the order their sends started; where an injected fault sent one elsewhere,
+    /// the rank its sender addressed (the cause does not read it).
     pub unmatched: Vec<UnreceivedMessage>,
     /// The receives that wait, in the order they began, each with the unreceived message
     /// nearest to it.

@@ -114,16 +114,21 @@ pub(crate) fn fate(m: &UnreceivedMessage) -> String {
     }
 }
 
-/// One line of the unmatched messages: `rank2 -> rank4 (all-reduce#0, channel 0, 4 KiB),
-/// sent 4.727 us, arrived 6.012 us, never received`.
+/// One line of the unmatched messages: `rank2 -> rank4 (all-reduce#0, channel 0, 4 KiB,
+/// addressed to rank3), sent 4.727 us, arrived 6.012 us, never received` (`addressed to`
+/// only where a fault sent it elsewhere).
 pub fn message_line(m: &UnreceivedMessage) -> String {
     let scope = m.scope.map(|s| format!("{s}, ")).unwrap_or_default();
+    let addressed = m
+        .addressed_to
+        .map(|p| format!(", addressed to {p}"))
+        .unwrap_or_default();
     let when = match m.arrived {
         Some(at) => format!("sent {}, arrived {at}, never received", m.sent),
         None => format!("sent {}, never arrived (in flight)", m.sent),
     };
     format!(
-        "{} -> {} ({scope}{}, {}), {when}",
+        "{} -> {} ({scope}{}, {}{addressed}), {when}",
         m.from,
         m.to,
         tag_text(m.from, m.tag),
@@ -194,6 +199,7 @@ mod tests {
             sequence,
             from: Party::Rank(from),
             to: Party::Rank(to),
+            addressed_to: None,
             scope: SCOPE,
             tag,
             bytes: Bytes(4096),
