@@ -30,7 +30,8 @@ use std::rc::Rc;
 use kernbench_engine::Simulation;
 use kernbench_model::{Bytes, Machine, MachineOptions, Placement, Topology};
 
-use super::{DiagnoseConfig, DiagnoseProgram, Faults, SIP};
+use super::message_faults::check_message_faults;
+use super::{DiagnoseConfig, DiagnoseProgram, SIP};
 use crate::error::CollectiveError;
 use crate::group::CollectiveCall;
 use crate::names::Algorithm;
@@ -89,7 +90,7 @@ impl fmt::Display for ConfigPart {
 }
 
 /// `error`, as a refusal of `part`.
-fn at(part: ConfigPart) -> impl Fn(CollectiveError) -> CollectiveError {
+pub(super) fn at(part: ConfigPart) -> impl Fn(CollectiveError) -> CollectiveError {
     move |error| CollectiveError::InConfig {
         part,
         error: Box::new(error),
@@ -104,7 +105,10 @@ fn at(part: ConfigPart) -> impl Fn(CollectiveError) -> CollectiveError {
 /// [`Unsupported`](CollectiveError::Unsupported) program or PE count, a
 /// [`NoSuchRank`](CollectiveError::NoSuchRank) or
 /// [`NoSuchProgramId`](CollectiveError::NoSuchProgramId), a fault that
-/// [`DoesNotApply`](CollectiveError::DoesNotApply), a [`Misaligned`](CollectiveError::Misaligned)
+/// [`DoesNotApply`](CollectiveError::DoesNotApply), has [`NoEffect`](CollectiveError::NoEffect),
+/// is in [`FaultConflict`](CollectiveError::FaultConflict) with another or names a
+/// [`NoSuchStep`](CollectiveError::NoSuchStep) or [`NotAPeer`](CollectiveError::NotAPeer), a
+/// [`Misaligned`](CollectiveError::Misaligned)
 /// size, or the model's [`NoSuchLink`](kernbench_model::ModelError::NoSuchLink),
 /// [`NoSuchNode`](kernbench_model::ModelError::NoSuchNode) or
 /// [`DoesNotFit`](kernbench_model::ModelError::DoesNotFit).
@@ -237,13 +241,7 @@ fn check_collective(
             return Err(at(*part)(CollectiveError::NoSuchRank { rank, world_size }));
         }
     }
-    check_message_faults(config)?;
-    if !(faults.wrong_peers.is_empty()
-        && faults.wrong_sources.is_empty()
-        && faults.skipped_steps.is_empty())
-    {
-        check_against_a_healthy_run(shared.clone(), config)?;
-    }
+    check_message_faults(shared, config)?;
     // Every rank allocates one buffer on its own SIP (see `launch_collective`).
     for (rank, sip) in (0..world_size).zip(topology.sips()) {
         let size = faults.size_overrides.iter().position(|o| o.0 == rank);
@@ -258,188 +256,6 @@ fn check_collective(
         machine
             .alloc(Placement::on_sip(sip, kind), Bytes(bytes))
             .map_err(|e| at(part)(e.into()))?;
-    }
-    Ok(())
-}
-
-/// The message faults of a collective that change nothing, or that two of a rank change the
-/// same thing (see the module docs).
-fn check_message_faults(config: &DiagnoseConfig) -> Result<(), CollectiveError> {
-    let faults = &config.faults;
-    let overlap = |a: Option<u32>, b: Option<u32>| a.is_none() || b.is_none() || a == b;
-    for (i, w) in faults.wrong_peers.iter().enumerate() {
-        let part = at(ConfigPart::WrongPeer(i));
-        if w.instead_of == Some(w.sends_to) {
-            return Err(part(CollectiveError::NoEffect {
-                fault: format!("a wrong peer of rank {}", w.rank),
-                why: format!(
-                    "its messages for rank {} go to rank {}",
-                    w.sends_to, w.sends_to
-                ),
-            }));
-        }
-        let conflict = faults.peer_off_by_one.contains(&w.rank)
-            || faults.wrong_peers[..i]
-                .iter()
-                .any(|o| o.rank == w.rank && overlap(o.instead_of, w.instead_of));
-        if conflict {
-            return Err(part(CollectiveError::FaultConflict {
-                rank: w.rank,
-                what: "where its messages go",
-            }));
-        }
-    }
-    for (i, w) in faults.wrong_sources.iter().enumerate() {
-        let part = at(ConfigPart::WrongSource(i));
-        if w.instead_of == Some(w.receives_from) {
-            return Err(part(CollectiveError::NoEffect {
-                fault: format!("a wrong source of rank {}", w.rank),
-                why: format!(
-                    "its receives from rank {} wait for rank {}",
-                    w.receives_from, w.receives_from
-                ),
-            }));
-        }
-        let conflict = faults.wrong_sources[..i]
-            .iter()
-            .any(|o| o.rank == w.rank && overlap(o.instead_of, w.instead_of));
-        if conflict {
-            return Err(part(CollectiveError::FaultConflict {
-                rank: w.rank,
-                what: "whom its receives wait for",
-            }));
-        }
-    }
-    for (i, w) in faults.wrong_tags.iter().enumerate() {
-        let part = at(ConfigPart::WrongTag(i));
-        if w.off_by == 0 {
-            return Err(part(CollectiveError::NoEffect {
-                fault: format!("a wrong tag of rank {}", w.rank),
-                why: "a tag off by 0 is the right tag".to_string(),
-            }));
-        }
-        if faults.wrong_tags[..i].iter().any(|o| o.rank == w.rank) {
-            return Err(part(CollectiveError::FaultConflict {
-                rank: w.rank,
-                what: "the tags of its messages",
-            }));
-        }
-    }
-    for (i, skip) in faults.skipped_steps.iter().enumerate() {
-        if faults.skipped_steps[..i].contains(skip) {
-            return Err(at(ConfigPart::SkipsStep(i))(
-                CollectiveError::FaultConflict {
-                    rank: skip.rank,
-                    what: "whether its step is sent (the same step, twice)",
-                },
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// The faults that name what a rank does, against what each rank does in a run of the same
-/// collective without faults: the step a rank skips is one it takes, the peer it sends
-/// elsewhere one it sends to, the source it mistakes one it receives from, and a wrong peer
-/// or source without `instead_of` changes at least one of its messages or receives.
-fn check_against_a_healthy_run(
-    topology: Rc<Topology>,
-    config: &DiagnoseConfig,
-) -> Result<(), CollectiveError> {
-    let healthy = DiagnoseConfig {
-        faults: Faults {
-            size_overrides: config.faults.size_overrides.clone(),
-            memory_overrides: config.faults.memory_overrides.clone(),
-            ..Faults::default()
-        },
-        ..config.clone()
-    };
-    let program = format!("{} on {}", config.program.name(), topology.name());
-    let activity = super::run_once(topology, &healthy, true)?
-        .activity
-        .unwrap_or_default();
-    let of = |rank: u32| activity.get(rank as usize).cloned().unwrap_or_default();
-    let ranks = |set: &std::collections::BTreeSet<u32>| {
-        let names: Vec<String> = set.iter().map(|r| format!("rank {r}")).collect();
-        match names.split_last() {
-            None => "none".to_string(),
-            Some((last, [])) => last.clone(),
-            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-        }
-    };
-    let faults = &config.faults;
-    for (i, w) in faults.wrong_peers.iter().enumerate() {
-        let peers = of(w.rank).peers;
-        let part = at(ConfigPart::WrongPeer(i));
-        match w.instead_of {
-            Some(named) if !peers.contains(&named) => {
-                return Err(part(CollectiveError::NotAPeer {
-                    rank: w.rank,
-                    named,
-                    verb: "sends to",
-                    program: program.clone(),
-                    fix: match peers.is_empty() {
-                        true => "it sends to no rank; remove the fault".to_string(),
-                        false => format!("it sends to {}: name one of those", ranks(&peers)),
-                    },
-                }));
-            }
-            None if peers.iter().all(|&p| p == w.sends_to) => {
-                return Err(part(CollectiveError::NoEffect {
-                    fault: format!("a wrong peer of rank {}", w.rank),
-                    why: format!(
-                        "rank {} sends only to {} in {program}",
-                        w.rank,
-                        ranks(&peers)
-                    ),
-                }));
-            }
-            _ => {}
-        }
-    }
-    for (i, w) in faults.wrong_sources.iter().enumerate() {
-        let sources = of(w.rank).sources;
-        let part = at(ConfigPart::WrongSource(i));
-        match w.instead_of {
-            Some(named) if !sources.contains(&named) => {
-                return Err(part(CollectiveError::NotAPeer {
-                    rank: w.rank,
-                    named,
-                    verb: "receives from",
-                    program: program.clone(),
-                    fix: match sources.is_empty() {
-                        true => "it receives from no rank; remove the fault".to_string(),
-                        false => format!("it receives from {}: name one of those", ranks(&sources)),
-                    },
-                }));
-            }
-            None if sources.iter().all(|&p| p == w.receives_from) => {
-                return Err(part(CollectiveError::NoEffect {
-                    fault: format!("a wrong source of rank {}", w.rank),
-                    why: format!(
-                        "rank {} receives only from {} in {program}",
-                        w.rank,
-                        ranks(&sources)
-                    ),
-                }));
-            }
-            _ => {}
-        }
-    }
-    for (i, skip) in faults.skipped_steps.iter().enumerate() {
-        let sends = of(skip.rank).sends;
-        if skip.step >= sends {
-            return Err(at(ConfigPart::SkipsStep(i))(CollectiveError::NoSuchStep {
-                rank: skip.rank,
-                step: skip.step,
-                sends,
-                program: program.clone(),
-                fix: match sends {
-                    0 => "it sends nothing to skip; remove the fault".to_string(),
-                    n => format!("use a step below {n}"),
-                },
-            }));
-        }
     }
     Ok(())
 }

@@ -35,6 +35,7 @@ use serde::Serialize;
 mod cause;
 mod check;
 mod faults;
+mod message_faults;
 mod min_depth;
 mod parties;
 mod programs;
