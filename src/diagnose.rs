@@ -6,15 +6,17 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use kernbench_algorithms::{
-    CollectiveError, Diagnosis, MAX_IPCQ_DEPTH, MinDepth, Stall, StallKind, diagnose as run,
-    min_ipcq_depth,
+    CollectiveError, Diagnosis, MAX_IPCQ_DEPTH, MinDepth, Stall, StallKind, cycle_summary,
+    diagnose_with_trace, message_line, min_ipcq_depth,
 };
 use kernbench_engine::{DeadlockReport, SimTime};
-use kernbench_model::parse_time;
+use kernbench_model::{Party, parse_time};
+use kernbench_reports::{TraceSpan, Track};
 use serde::Serialize;
 
 use crate::run::failure;
 use crate::scenario::Scenario;
+use crate::trace::write_trace;
 use crate::{Failure, print};
 
 /// Flags of `kernbench diagnose`.
@@ -29,6 +31,11 @@ pub(crate) struct DiagnoseArgs {
     /// Write the wait-for graph of a stalled run in Graphviz DOT form to FILE.
     #[arg(long, value_name = "FILE")]
     dot: Option<PathBuf>,
+    /// Write a Chrome/Perfetto trace (JSON) of the run up to its stall to FILE: transfers per
+    /// link, and each blocked wait as a slice open to the end of the run (category
+    /// `blocked`); open it in ui.perfetto.dev.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
     /// Stop with exit code 4 once simulated time passes TIME (e.g. 10ms); overrides the
     /// scenario's `time_bound`.
     #[arg(long, value_name = "TIME")]
@@ -56,14 +63,30 @@ pub(crate) fn diagnose(args: &DiagnoseArgs) -> Result<(), Failure> {
     if args.min_depth {
         return min_depth(&scenario, args);
     }
-    let diagnosis =
-        run(scenario.topology.clone(), &scenario.config).map_err(|e| refused(&args.scenario, e))?;
+    let (diagnosis, timeline) = diagnose_with_trace(scenario.topology.clone(), &scenario.config)
+        .map_err(|e| refused(&args.scenario, e))?;
     if let Some(path) = &args.dot {
         let stall = match &diagnosis {
             Diagnosis::Stalled(stall) => Some(&**stall),
             Diagnosis::Completed { .. } => None,
         };
         write_file(path, &dot(&scenario.name, stall))?;
+    }
+    if let Some(path) = &args.trace {
+        let blocked = match &diagnosis {
+            Diagnosis::Stalled(stall) => blocked_spans(stall),
+            Diagnosis::Completed { .. } => Vec::new(),
+        };
+        write_trace(
+            path,
+            &scenario.topology,
+            crate::trace::Timeline {
+                link_busy: &timeline.1,
+                records: &timeline.0,
+                rings: &[],
+                more: blocked,
+            },
+        )?;
     }
     let text = if args.json {
         json(&JsonReport {
@@ -115,11 +138,62 @@ fn json(value: &impl Serialize) -> Result<String, Failure> {
         .map_err(|e| Failure::Internal(format!("cannot write JSON: {e}")))
 }
 
-/// Writes `text` to `path` as every output file is written ([`kernbench_reports::write_file`]):
-/// atomically for a regular file, in place for a device or FIFO, through a symlink.
+/// Writes `text` to `path` (`--dot`) as every output file is written
+/// ([`kernbench_reports::write_file`]): atomically for a regular file, in place for a device
+/// or FIFO, through a symlink.
 fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
     kernbench_reports::write_file(path, text.as_bytes())
         .map_err(|e| Failure::BadInput(format!("--dot: {e}")))
+}
+
+/// Unmatched messages listed in a text report; `--json` has them all.
+const MAX_UNMATCHED_LINES: usize = 32;
+
+/// A wait-for cycle through more processes than this is written short when it can be
+/// ([`cycle_summary`]).
+const MAX_CYCLE_NAMES: usize = 4;
+
+/// Every wait of a stalled run's blocked processes as a trace slice from when it began to
+/// the end of the run, on its rank's track (a PE program's PE: its program's), in category
+/// `blocked`, with arguments naming the process, what it waits on, who could wake it and,
+/// for a receive, the nearest unmatched message. A process of no rank or PE is left out.
+fn blocked_spans(stall: &Stall) -> Vec<TraceSpan> {
+    let r = &stall.report;
+    let mut spans = Vec::new();
+    for b in &r.blocked {
+        let Some(party) = Stall::party_of(&b.process) else {
+            continue;
+        };
+        let track = match party {
+            Party::Rank(rank) => Track::Rank(rank),
+            Party::Pe(pe) => Track::Rank(pe.pe),
+        };
+        for w in &b.waits {
+            let mut args: Vec<(std::borrow::Cow<'static, str>, serde_json::Value)> =
+                vec![("process".into(), b.process.to_string().into())];
+            let wakers: Vec<String> = w.wakers.iter().map(|p| p.to_string()).collect();
+            let waits_for = if wakers.is_empty() {
+                "no process is known to wake it".to_string()
+            } else {
+                wakers.join(", ")
+            };
+            args.push(("waits_for".into(), waits_for.into()));
+            if w.label.starts_with("recv ") {
+                if let Some(near) = stall.receive_of(&b.process).and_then(|r| r.nearest_line()) {
+                    args.push(("nearest_unmatched".into(), near.into()));
+                }
+            }
+            spans.push(TraceSpan {
+                track: track.clone(),
+                name: w.label.clone(),
+                category: "blocked".into(),
+                start_ps: w.since.as_ps(),
+                end_ps: r.time.as_ps().max(w.since.as_ps()),
+                args,
+            });
+        }
+    }
+    spans
 }
 
 /// The report a person reads top to bottom.
@@ -161,17 +235,22 @@ fn stall_text(stall: &Stall) -> String {
             r.time, r.events
         ),
     };
+    let _ = writeln!(out, "likely cause: {}", stall.cause);
     let mut receives = Vec::new();
     let mut sends = Vec::new();
     let mut others = Vec::new();
     for b in &r.blocked {
         let daemon = if b.daemon { " [daemon]" } else { "" };
         for w in &b.waits {
-            let line = format!(
+            let mut line = format!(
                 "  {} waiting since {}, in {}{daemon}\n",
                 w.label, w.since, b.process
             );
             if w.label.starts_with("recv ") {
+                // The unreceived message nearest to it, on a line of its own.
+                if let Some(near) = stall.receive_of(&b.process).and_then(|r| r.nearest_line()) {
+                    let _ = writeln!(line, "    {near}");
+                }
                 receives.push(line);
             } else if w.label.starts_with("send ") {
                 sends.push(line);
@@ -180,18 +259,41 @@ fn stall_text(stall: &Stall) -> String {
             }
         }
     }
-    section(&mut out, "blocked receives", &receives);
+    section_of(&mut out, "blocked receives", receives.len(), &receives);
     section(&mut out, "blocked sends", &sends);
     section(&mut out, "other waits", &others);
+    let mut unmatched: Vec<String> = stall
+        .unmatched
+        .iter()
+        .take(MAX_UNMATCHED_LINES)
+        .map(|m| format!("  {}\n", message_line(m)))
+        .collect();
+    if stall.unmatched.len() > MAX_UNMATCHED_LINES {
+        unmatched.push(format!(
+            "  (and {} more; --json lists them all)\n",
+            stall.unmatched.len() - MAX_UNMATCHED_LINES
+        ));
+    }
+    section_of(
+        &mut out,
+        "unmatched messages",
+        stall.unmatched.len(),
+        &unmatched,
+    );
+    // Shortest first (the diagnosis sorts them); a long one through ranks or PEs in turn
+    // is written short, and `--json` keeps every process of it.
     let cycles: Vec<String> = r
         .cycles
         .iter()
-        .map(|cycle| {
-            let mut names: Vec<String> = cycle.iter().map(|p| p.to_string()).collect();
-            if let Some(first) = names.first().cloned() {
-                names.push(first);
+        .map(|cycle| match cycle_summary(cycle) {
+            Some(short) if cycle.len() > MAX_CYCLE_NAMES => format!("  {short}\n"),
+            _ => {
+                let mut names: Vec<String> = cycle.iter().map(|p| p.to_string()).collect();
+                if let Some(first) = names.first().cloned() {
+                    names.push(first);
+                }
+                format!("  {}\n", names.join(" -> "))
             }
-            format!("  {}\n", names.join(" -> "))
         })
         .collect();
     section(&mut out, "wait-for cycles", &cycles);
@@ -227,10 +329,16 @@ fn stall_text(stall: &Stall) -> String {
 
 /// `title (n):` and the lines, or `title: none`.
 fn section(out: &mut String, title: &str, lines: &[String]) {
-    if lines.is_empty() {
+    section_of(out, title, lines.len(), lines);
+}
+
+/// [`section`] of `count` items, whose text is `lines` (an item may take two lines, or
+/// items may be left out with a note).
+fn section_of(out: &mut String, title: &str, count: usize, lines: &[String]) {
+    if count == 0 {
         let _ = writeln!(out, "{title}: none");
     } else {
-        let _ = writeln!(out, "{title} ({}):", lines.len());
+        let _ = writeln!(out, "{title} ({count}):");
         out.extend(lines.iter().map(String::as_str));
     }
 }
@@ -297,6 +405,20 @@ struct MinDepthJson<'a> {
     generous_time_ps: u64,
 }
 
+/// The `--min-depth` answer as data when no depth completes: the diagnosis of the deepest
+/// depth tried, as `--json` gives a diagnosis, named by that depth.
+#[derive(Serialize)]
+struct NoDepthJson<'a> {
+    scenario: &'a str,
+    topology: &'a str,
+    program: String,
+    /// Always `null`: no depth completes.
+    min_depth: Option<usize>,
+    /// The depth of the diagnosis: the deepest tried.
+    ipcq_depth: usize,
+    diagnosis: &'a Diagnosis,
+}
+
 /// `--min-depth`: the library's search ([`min_ipcq_depth`]) as text or JSON.
 fn min_depth(scenario: &Scenario, args: &DiagnoseArgs) -> Result<(), Failure> {
     if !scenario.config.program.uses_ipcqs() {
@@ -317,11 +439,22 @@ fn min_depth(scenario: &Scenario, args: &DiagnoseArgs) -> Result<(), Failure> {
         } => (depth, time, generous_depth, generous_time),
         MinDepth::NotFound(diagnosis) => {
             // The report of the depth tried last, headed by that depth, not the file's.
-            let text = format!(
-                "no IPCQ depth up to {MAX_IPCQ_DEPTH} lets {} complete; at depth {MAX_IPCQ_DEPTH}:\n{}",
-                scenario.name,
-                report(&scenario.at_depth(MAX_IPCQ_DEPTH), &diagnosis)
-            );
+            let text = if args.json {
+                json(&NoDepthJson {
+                    scenario: &scenario.name,
+                    topology: scenario.topology.name(),
+                    program: scenario.config.program.name(),
+                    min_depth: None,
+                    ipcq_depth: MAX_IPCQ_DEPTH,
+                    diagnosis: &diagnosis,
+                })?
+            } else {
+                format!(
+                    "no IPCQ depth up to {MAX_IPCQ_DEPTH} lets {} complete; at depth {MAX_IPCQ_DEPTH}:\n{}",
+                    scenario.name,
+                    report(&scenario.at_depth(MAX_IPCQ_DEPTH), &diagnosis)
+                )
+            };
             return match &*diagnosis {
                 Diagnosis::Stalled(stall) if stall.kind != StallKind::Deadlock => {
                     print(&text)?;

@@ -32,6 +32,7 @@ mod scenario;
 mod sweep;
 mod sweep_folder;
 mod sweep_spec;
+mod trace;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -105,15 +106,19 @@ enum Command {
     /// Run a deadlock-diagnosis scenario and explain why it hangs, if it does.
     ///
     /// A scenario file (`*.scenario.ron`) names a topology, a program (a collective or a PE
-    /// program), its parameters and faults to inject. On a deadlock the report lists the time
-    /// it stalled, every blocked receive and send with the time it began waiting, the wait-for
-    /// cycles, the processes that finished and the last transfers, and the exit code is 3.
+    /// program), its parameters and faults to inject. On a deadlock the report opens with the
+    /// likely cause in one sentence, then lists the time it stalled, every blocked receive
+    /// (with the unreceived message nearest to it) and send with the time it began waiting,
+    /// the messages sent and never received, the wait-for cycles (shortest first), the
+    /// processes that finished and the last transfers, and the exit code is 3.
     /// A run that passes its time bound, or fires events without moving anything (a livelock),
     /// stops with the same report and exit code 4. A healthy run prints its completion time.
+    /// --trace writes the timeline up to the stall, each blocked wait an open slice.
     /// --min-depth finds the smallest IPCQ depth at which a PE program completes.
     #[command(
         after_help = "Examples:\n  kernbench diagnose topologies/scenarios/recv-before-send.scenario.ron\n  \
                             kernbench diagnose topologies/scenarios/tree-rank3-never-joins.scenario.ron --json --dot waits.dot\n  \
+                            kernbench diagnose topologies/scenarios/ring-peer-off-by-one.scenario.ron --trace stall.json   # open in ui.perfetto.dev\n  \
                             kernbench diagnose topologies/scenarios/ring-send-first-depth0.scenario.ron --min-depth"
     )]
     Diagnose(diagnose::DiagnoseArgs),

@@ -1,7 +1,6 @@
 //! `kernbench run`: one collective on one topology.
 
-use std::borrow::Cow;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -11,13 +10,9 @@ use kernbench_algorithms::{
     Algorithm, Collective, CollectiveError, Groups, Pairs, RingInOrder, RunConfig, RunReport,
     run_collective,
 };
-use kernbench_engine::SimTime;
-use kernbench_model::{
-    Bytes, MemoryKind, ModelError, ReduceOp, Topology, TopologySource, TraceTrack, parse_time,
-};
-use kernbench_reports::{TraceSpan, TraceWriter, Track};
-use petgraph::graph::EdgeIndex;
+use kernbench_model::{Bytes, MemoryKind, ModelError, ReduceOp, TopologySource, parse_time};
 
+use crate::trace::write_trace;
 use crate::{Failure, print};
 
 /// Flags of `kernbench run`.
@@ -303,7 +298,16 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
         let orders = rings
             .as_ref()
             .map_or(&[][..], |(orders, _)| orders.as_slice());
-        write_trace(path, &topology, &report, orders)?;
+        write_trace(
+            path,
+            &topology,
+            crate::trace::Timeline {
+                link_busy: &report.link_busy,
+                records: &report.trace,
+                rings: orders,
+                more: Vec::new(),
+            },
+        )?;
     }
     if args.json {
         let mut record = crate::result::RunJson::of(&report);
@@ -431,95 +435,4 @@ fn table(report: &RunReport, config: &RunConfig) -> String {
         ));
     }
     out
-}
-
-/// Writes the run's timeline as a Chrome/Perfetto trace: each link's busy intervals (named by
-/// the flow they carried, or how many), each rank's sends and receives, and the ring's order
-/// of each channel (`rings`, empty for other algorithms).
-fn write_trace(
-    path: &Path,
-    topology: &Topology,
-    report: &RunReport,
-    rings: &[Arc<[u32]>],
-) -> Result<(), Failure> {
-    let mut writer = TraceWriter::new();
-    for busy in &report.link_busy {
-        let edge = EdgeIndex::new(busy.edge as usize);
-        let link = match topology.link_ends(edge) {
-            Some((a, b)) => format!("{} -> {}", topology.node(a), topology.node(b)),
-            None => format!("link {}", edge.index()),
-        };
-        let name = match busy.flows.as_slice() {
-            [one] => format!("{} -> {}", one.from, one.to),
-            many => format!("{} flows", many.len()),
-        };
-        let flows: Vec<String> = busy
-            .flows
-            .iter()
-            .map(|f| {
-                let packets = if f.packets == 1 { "packet" } else { "packets" };
-                format!(
-                    "{} -> {}: {} B in {} {packets}",
-                    f.from, f.to, f.bytes, f.packets
-                )
-            })
-            .collect();
-        let args = vec![
-            ("bytes".into(), serde_json::json!(busy.bytes)),
-            ("packets".into(), serde_json::json!(busy.packets)),
-            ("flows".into(), serde_json::json!(flows)),
-        ];
-        push(
-            &mut writer,
-            Track::Link(link),
-            name,
-            "link",
-            busy.start,
-            busy.end,
-            args,
-        )?;
-    }
-    // The per-transfer link records are a transfer's whole time on a link, not the link's
-    // busy time: the link tracks above show that.
-    for record in &report.trace {
-        if let TraceTrack::Rank(rank) = record.track {
-            let args = vec![("bytes".into(), serde_json::json!(record.bytes))];
-            let name = record.name.to_string();
-            push(
-                &mut writer,
-                Track::Rank(rank),
-                name,
-                "rank",
-                record.start,
-                record.end,
-                args,
-            )?;
-        }
-    }
-    writer.set_ring_orders(rings.iter().map(|o| o.to_vec()).collect());
-    writer
-        .write(path)
-        .map_err(|e| Failure::BadInput(format!("--trace: {e}")))
-}
-
-/// Adds one span to `writer`; a span that ends before it starts is a bug in the model.
-fn push(
-    writer: &mut TraceWriter,
-    track: Track,
-    name: String,
-    category: &'static str,
-    start: SimTime,
-    end: SimTime,
-    args: Vec<(Cow<'static, str>, serde_json::Value)>,
-) -> Result<(), Failure> {
-    writer
-        .push(TraceSpan {
-            track,
-            name,
-            category: category.into(),
-            start_ps: start.as_ps(),
-            end_ps: end.as_ps(),
-            args,
-        })
-        .map_err(|e| Failure::Internal(e.to_string()))
 }

@@ -6,14 +6,14 @@ use std::rc::Rc;
 
 use kernbench_algorithms::{
     Algorithm, Collective, CollectiveError, ConfigPart, DiagnoseConfig, DiagnoseProgram, Faults,
-    PeKernel, check_diagnosis,
+    PeKernel, SkipsStep, WrongPeer, WrongSource, WrongTag, check_diagnosis,
 };
 use kernbench_engine::SimTime;
 use kernbench_model::{Bytes, MemoryKind, Node, Topology, parse_time};
 use serde::Deserialize;
 
 use crate::Failure;
-use crate::ron_file::{self, bad};
+use crate::ron_file;
 
 /// A scenario file as written (RON).
 ///
@@ -32,7 +32,10 @@ use crate::ron_file::{self, bad};
 ///     livelock_events: 1000000,          // optional: exit 4 after this many idle events
 ///     overrides: [(rank: 5, size: "32KiB")],   // optional, collectives: per-rank size
 ///                                        // and/or memory (a count mismatch, say)
-///     faults: [NeverJoins(rank: 3)],     // optional; see `FaultSpec`
+///     faults: [NeverJoins(rank: 3)],     // optional; see `FaultSpec`: NeverJoins,
+///                                        // PeerOffByOne, WrongPeer, WrongSource,
+///                                        // WrongTag, SkipsStep, WrongProgramId,
+///                                        // ZeroDepthIpcq, CutLink
 /// )
 /// ```
 #[derive(Debug, Deserialize)]
@@ -96,6 +99,26 @@ enum FaultSpec {
     NeverJoins { rank: u32 },
     /// The rank sends every message to the rank after the one it means (collectives).
     PeerOffByOne { rank: u32 },
+    /// The rank sends to `sends_to` what it addresses to `instead_of` (to anyone if left out)
+    /// (collectives).
+    WrongPeer {
+        rank: u32,
+        sends_to: u32,
+        #[serde(default)]
+        instead_of: Option<u32>,
+    },
+    /// The rank's receives that name `instead_of` (any, if left out) wait for `receives_from`
+    /// (collectives).
+    WrongSource {
+        rank: u32,
+        receives_from: u32,
+        #[serde(default)]
+        instead_of: Option<u32>,
+    },
+    /// Every message the rank sends carries its tag plus `off_by` (collectives).
+    WrongTag { rank: u32, off_by: u32 },
+    /// The rank never makes its send number `step`, counted from 0 (collectives).
+    SkipsStep { rank: u32, step: u32 },
     /// The PE launched as program `pe` runs as program `runs_as` (PE programs).
     WrongProgramId { pe: u32, runs_as: u32 },
     /// Every IPCQ has depth 0: each send is a rendezvous (PE programs).
@@ -128,15 +151,20 @@ impl Scenario {
     /// check is the one `diagnose` runs ([`check_diagnosis`]), so a scenario that loads is
     /// one the run accepts; every refusal names the file and the place in it.
     pub(crate) fn load(file: &Path) -> Result<Scenario, Failure> {
-        let spec: ScenarioFile = ron_file::read(
+        let text = kernbench_model::read_input_file(file)?;
+        let spec: ScenarioFile = ron_file::parse(
             file,
+            &text,
             "scenario",
             "topologies/scenarios/ holds complete examples",
         )?;
+        // Every refusal below names the place, and its line when it can be found.
+        let bad = |place: &str, message: &dyn std::fmt::Display| {
+            ron_file::bad_at(file, &text, place, message)
+        };
         let base = file.parent().unwrap_or(Path::new("."));
         let topology_path = base.join(&spec.topology);
-        let topology =
-            Rc::new(Topology::load(&topology_path).map_err(|e| bad(file, "topology", e))?);
+        let topology = Rc::new(Topology::load(&topology_path).map_err(|e| bad("topology", &e))?);
         let program = match &spec.program {
             ProgramSpec::Collective {
                 collective,
@@ -144,10 +172,10 @@ impl Scenario {
             } => DiagnoseProgram::Collective {
                 collective: collective
                     .parse::<Collective>()
-                    .map_err(|e| bad(file, "program", e))?,
+                    .map_err(|e| bad("program", &e))?,
                 algorithm: algorithm
                     .parse::<Algorithm>()
-                    .map_err(|e| bad(file, "program", e))?,
+                    .map_err(|e| bad("program", &e))?,
             },
             ProgramSpec::Kernel(name) => DiagnoseProgram::Kernel(
                 PeKernel::ALL
@@ -156,9 +184,8 @@ impl Scenario {
                     .ok_or_else(|| {
                         let known: Vec<&str> = PeKernel::ALL.iter().map(|k| k.name()).collect();
                         bad(
-                            file,
                             "program",
-                            format!(
+                            &format!(
                                 "unknown PE kernel \"{name}\"; use one of: {}",
                                 known.join(", ")
                             ),
@@ -169,19 +196,13 @@ impl Scenario {
             ProgramSpec::SendThenRecv => DiagnoseProgram::SendThenRecv,
             ProgramSpec::PollFlag => DiagnoseProgram::PollFlag,
         };
-        let bytes = spec
-            .size
-            .parse::<Bytes>()
-            .map_err(|e| bad(file, "size", e))?
-            .0;
+        let bytes = spec.size.parse::<Bytes>().map_err(|e| bad("size", &e))?.0;
         let memory = match &spec.memory {
-            Some(m) => m
-                .parse::<MemoryKind>()
-                .map_err(|e| bad(file, "memory", e))?,
+            Some(m) => m.parse::<MemoryKind>().map_err(|e| bad("memory", &e))?,
             None => MemoryKind::Hbm,
         };
         let time_bound = match &spec.time_bound {
-            Some(t) => parse_time(t).map_err(|e| bad(file, "time_bound", e))?,
+            Some(t) => parse_time(t).map_err(|e| bad("time_bound", &e))?,
             None => DEFAULT_TIME_BOUND,
         };
         let mut faults = Faults::default();
@@ -191,14 +212,37 @@ impl Scenario {
             match fault {
                 FaultSpec::NeverJoins { rank } => faults.never_joins.push(*rank),
                 FaultSpec::PeerOffByOne { rank } => faults.peer_off_by_one.push(*rank),
+                &FaultSpec::WrongPeer {
+                    rank,
+                    sends_to,
+                    instead_of,
+                } => faults.wrong_peers.push(WrongPeer {
+                    rank,
+                    sends_to,
+                    instead_of,
+                }),
+                &FaultSpec::WrongSource {
+                    rank,
+                    receives_from,
+                    instead_of,
+                } => faults.wrong_sources.push(WrongSource {
+                    rank,
+                    receives_from,
+                    instead_of,
+                }),
+                &FaultSpec::WrongTag { rank, off_by } => {
+                    faults.wrong_tags.push(WrongTag { rank, off_by })
+                }
+                &FaultSpec::SkipsStep { rank, step } => {
+                    faults.skipped_steps.push(SkipsStep { rank, step })
+                }
                 FaultSpec::WrongProgramId { pe, runs_as } => {
                     faults.wrong_program_id.push((*pe, *runs_as))
                 }
                 FaultSpec::ZeroDepthIpcq if !program.uses_ipcqs() => {
                     return Err(bad(
-                        file,
                         &place,
-                        format!(
+                        &format!(
                             "ZeroDepthIpcq is for PE programs, not for the collective {} (ranks talk through mailboxes, not IPCQs); remove it",
                             program.name()
                         ),
@@ -206,7 +250,7 @@ impl Scenario {
                 }
                 FaultSpec::ZeroDepthIpcq => ipcq_depth = 0,
                 FaultSpec::CutLink { from, to } => {
-                    let node = |text: &str| text.parse::<Node>().map_err(|e| bad(file, &place, e));
+                    let node = |name: &str| name.parse::<Node>().map_err(|e| bad(&place, &e));
                     faults.cut_links.push((node(from)?, node(to)?));
                 }
             }
@@ -215,9 +259,8 @@ impl Scenario {
             let place = format!("overrides[{i}]");
             if o.size.is_none() && o.memory.is_none() {
                 return Err(bad(
-                    file,
                     &place,
-                    format!(
+                    &format!(
                         "the override of rank {} changes nothing; give it a size or a memory, or remove it",
                         o.rank
                     ),
@@ -226,13 +269,13 @@ impl Scenario {
             if let Some(size) = &o.size {
                 let size = size
                     .parse::<Bytes>()
-                    .map_err(|e| bad(file, &format!("{place}.size"), e))?;
+                    .map_err(|e| bad(&format!("{place}.size"), &e))?;
                 faults.size_overrides.push((o.rank, size.0));
             }
             if let Some(memory) = &o.memory {
                 let memory = memory
                     .parse::<MemoryKind>()
-                    .map_err(|e| bad(file, &format!("{place}.memory"), e))?;
+                    .map_err(|e| bad(&format!("{place}.memory"), &e))?;
                 faults.memory_overrides.push((o.rank, memory));
             }
         }
@@ -248,9 +291,8 @@ impl Scenario {
         };
         if let Some((field, why)) = ignored {
             return Err(bad(
-                file,
                 field,
-                format!("{} ignores it: {why}; remove it", program.name()),
+                &format!("{} ignores it: {why}; remove it", program.name()),
             ));
         }
         let config = DiagnoseConfig {
@@ -265,8 +307,8 @@ impl Scenario {
             last_transfers: LAST_TRANSFERS,
         };
         check_diagnosis(&topology, &config).map_err(|e| match e {
-            CollectiveError::InConfig { part, error } => bad(file, &place(&spec, part), error),
-            other => bad(file, "scenario", other),
+            CollectiveError::InConfig { part, error } => bad(&place(&spec, part), &error),
+            other => bad("scenario", &other),
         })?;
         Ok(Scenario {
             name: spec.name,
@@ -331,6 +373,10 @@ fn place(spec: &ScenarioFile, part: ConfigPart) -> String {
         ConfigPart::Pes => "pes".to_string(),
         ConfigPart::NeverJoins(n) => fault(|f| matches!(f, FaultSpec::NeverJoins { .. }), n),
         ConfigPart::PeerOffByOne(n) => fault(|f| matches!(f, FaultSpec::PeerOffByOne { .. }), n),
+        ConfigPart::WrongPeer(n) => fault(|f| matches!(f, FaultSpec::WrongPeer { .. }), n),
+        ConfigPart::WrongSource(n) => fault(|f| matches!(f, FaultSpec::WrongSource { .. }), n),
+        ConfigPart::WrongTag(n) => fault(|f| matches!(f, FaultSpec::WrongTag { .. }), n),
+        ConfigPart::SkipsStep(n) => fault(|f| matches!(f, FaultSpec::SkipsStep { .. }), n),
         ConfigPart::WrongProgramId(n) => {
             fault(|f| matches!(f, FaultSpec::WrongProgramId { .. }), n)
         }

@@ -5,7 +5,9 @@ use std::fmt;
 use std::rc::Rc;
 
 use kernbench_engine::{Name, ProcessHandle, Sim};
-use kernbench_model::{Buffer, Machine, Placement, ReduceOp, TraceTrack};
+use kernbench_model::{
+    Buffer, Bytes, Machine, Party, Placement, ReduceOp, Scope, TraceTrack, WaitingReceive,
+};
 
 use crate::error::CollectiveError;
 use crate::group::CollectiveCall;
@@ -48,7 +50,8 @@ pub struct Chunk {
 /// whose sends may be in flight at once channels of their own (the built-in ring uses one per
 /// step). A receive that no send matches (a wrong peer, channel or count) waits forever: the
 /// run ends in a [`CollectiveError::Deadlock`] whose report names it, as `recv rank1 <- rank0
-/// (all-reduce#0, channel 0)`; a message nobody receives is dropped silently at the end.
+/// (all-reduce#0, channel 0)`; a message nobody receives is dropped at the end (a diagnosis
+/// lists it, from the machine's message ledger).
 ///
 /// Cloning shares it, so a schedule can send from a spawned process while it receives.
 #[derive(Clone)]
@@ -163,6 +166,20 @@ impl Comm {
         result
     }
 
+    /// What this rank's messages belong to in the message ledger: this collective call.
+    fn scope(&self) -> Option<Scope> {
+        Some(Scope {
+            name: self.inner.call.collective.name(),
+            instance: self.inner.instance,
+        })
+    }
+
+    /// The rank a message this rank addresses to `to` goes to (another one only under an
+    /// injected fault), for naming the process that sends it.
+    pub(crate) fn destination(&self, to: u32) -> u32 {
+        self.inner.world.destination(self.inner.launch_rank, to)
+    }
+
     /// The call this rank is running: collective, op, root, chunk size, channels.
     pub fn call(&self) -> CollectiveCall {
         self.inner.call
@@ -271,7 +288,7 @@ impl Comm {
             rank: self.inner.launch_rank,
             what: self.inner.call.collective.name(),
             instance: self.inner.instance,
-            to: self.global(to).unwrap_or(to),
+            to: self.destination(self.global(to).unwrap_or(to)),
         });
         self.sim().spawn(name, async move {
             comm.send_to(to, channel, offset, len, at).await
@@ -288,7 +305,7 @@ impl Comm {
             rank: self.inner.launch_rank,
             what: self.inner.call.collective.name(),
             instance: self.inner.instance,
-            to: self.global(to).unwrap_or(to),
+            to: self.destination(self.global(to).unwrap_or(to)),
         });
         self.sim().spawn(name, async move {
             // Timed from the same place in this rank's buffer (every rank's is the same size).
@@ -348,7 +365,11 @@ impl Comm {
                 world_size: self.world_size(),
             });
         };
-        let to = world.peer(self.inner.launch_rank, to);
+        let addressed = to;
+        // An injected fault may send it elsewhere, on another channel, or not at all.
+        let Some((to, channel)) = world.route_send(self.inner.launch_rank, to, channel) else {
+            return Ok(());
+        };
         let started = self.sim().now();
         let Some(&peer) = world.sips.get(to as usize) else {
             return Err(CollectiveError::PeerOutOfRange {
@@ -358,6 +379,15 @@ impl Comm {
             });
         };
         let kind = self.inner.buffer.placement().memory();
+        let log = world.machine.message_log();
+        let (me, peer_party) = (Party::Rank(self.inner.launch_rank), Party::Rank(to));
+        let ticket = log.map(|log| {
+            let ticket = log.sent(me, peer_party, self.scope(), channel, Bytes(len), started);
+            if addressed != to {
+                log.addressed(ticket, Party::Rank(addressed));
+            }
+            ticket
+        });
         world
             .machine
             .move_to_placement(
@@ -369,6 +399,9 @@ impl Comm {
                 len,
             )
             .await?;
+        if let (Some(log), Some(ticket)) = (log, ticket) {
+            log.arrived(ticket, self.sim().now());
+        }
         let mailbox = world.mailbox(self.inner.instance, channel, self.inner.launch_rank, to);
         mailbox
             .put(Chunk {
@@ -394,7 +427,7 @@ impl Comm {
             rank: self.inner.launch_rank,
             what: self.inner.call.collective.name(),
             instance: self.inner.instance,
-            to: self.global(to).unwrap_or(to),
+            to: self.destination(self.global(to).unwrap_or(to)),
         });
         self.sim().spawn(
             name,
@@ -408,13 +441,27 @@ impl Comm {
     pub async fn recv(&self, from: u32, channel: u32) -> Chunk {
         // A rank outside the group: no message will come, and the wait says from whom.
         let from = self.global(from).unwrap_or(u32::MAX);
+        // An injected fault may make it wait for another rank.
+        let from = self.inner.world.source(self.inner.launch_rank, from);
         let mailbox =
             self.inner
                 .world
                 .mailbox(self.inner.instance, channel, from, self.inner.launch_rank);
+        let log = self.machine().message_log();
+        let (me, sender) = (Party::Rank(self.inner.launch_rank), Party::Rank(from));
         let chunk = match mailbox.try_get() {
             Some(chunk) => chunk,
             None => {
+                let wait = log.map(|log| {
+                    log.waiting(WaitingReceive {
+                        process: self.sim().current(),
+                        at: me,
+                        from: sender,
+                        scope: self.scope(),
+                        tag: Some(channel),
+                        since: self.sim().now(),
+                    })
+                });
                 // About to wait: say for what, in the words of the deadlock report (formatted
                 // only if one is made).
                 let label = Name::lazy(RecvLabel {
@@ -424,9 +471,16 @@ impl Comm {
                     instance: self.inner.instance,
                     channel,
                 });
-                self.sim().labelled(label, mailbox.get()).await
+                let chunk = self.sim().labelled(label, mailbox.get()).await;
+                if let (Some(log), Some(wait)) = (log, wait) {
+                    log.done_waiting(wait);
+                }
+                chunk
             }
         };
+        if let Some(log) = log {
+            log.received(sender, me, self.scope(), Some(channel));
+        }
         // A mailbox is used for a few messages and then never again: forget it once it is
         // idle so that memory does not grow with the messages of a long run (a fresh one is
         // made, identical, if another message comes).

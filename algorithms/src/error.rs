@@ -124,6 +124,56 @@ pub enum CollectiveError {
         programs: u32,
     },
 
+    /// A fault names a send a rank never starts.
+    #[error(
+        "rank {rank} starts {sends} sends in {program} without faults (steps 0..{sends}), so it has no step {step}; {fix}"
+    )]
+    NoSuchStep {
+        /// The rank.
+        rank: u32,
+        /// The step named.
+        step: u32,
+        /// The sends it starts.
+        sends: u32,
+        /// What runs, e.g. `all-reduce ring on ring8`.
+        program: String,
+        /// What to do instead.
+        fix: String,
+    },
+
+    /// A fault names a peer a rank never sends to, or a source it never receives from.
+    #[error("rank {rank} never {verb} rank {named} in {program} without faults; {fix}")]
+    NotAPeer {
+        /// The rank.
+        rank: u32,
+        /// The rank named.
+        named: u32,
+        /// `sends to` or `receives from`.
+        verb: &'static str,
+        /// What runs, e.g. `all-reduce ring on ring8`.
+        program: String,
+        /// What to do instead, naming the ranks it does use.
+        fix: String,
+    },
+
+    /// A fault that would leave the run as it is.
+    #[error("{fault} changes nothing: {why}; change it or remove it")]
+    NoEffect {
+        /// The fault, e.g. `WrongTag(rank: 2, off_by: 0)`.
+        fault: String,
+        /// Why it changes nothing.
+        why: String,
+    },
+
+    /// Two faults of one rank that change the same thing.
+    #[error("rank {rank} has two faults that change {what}; keep one")]
+    FaultConflict {
+        /// The rank.
+        rank: u32,
+        /// What both change, e.g. `where its messages go`.
+        what: &'static str,
+    },
+
     /// A fault or parameter that the program would ignore.
     #[error("{what} is for {applies_to}, not for {program}; remove it")]
     DoesNotApply {

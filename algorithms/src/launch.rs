@@ -1,6 +1,7 @@
 //! The launcher: one process per rank, rank = SIP; and what the ranks of a launch share.
 
 use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::fmt;
 use std::future::Future;
 use std::rc::Rc;
@@ -36,6 +37,25 @@ pub(crate) struct World {
     pub(crate) group_calls: RefCell<FxHashMap<(u32, u32), u64>>,
     /// Faults injected on purpose (deadlock diagnosis); none in a normal launch.
     pub(crate) faults: Faults,
+    /// Whether a fault changes messages: without one, [`World::route_send`] and
+    /// [`World::source`] return at once.
+    message_faults: bool,
+    /// Sends started so far per rank, counted only for [`SkipsStep`](crate::Faults) faults.
+    sends: RefCell<Vec<u32>>,
+    /// What each rank did, when a diagnosis asked for it ([`World::record_activity`]).
+    activity: RefCell<Option<Vec<Activity>>>,
+}
+
+/// What one rank did in a run: how many sends it started, whom it addressed and whom it
+/// received from (as the schedule named them, before any fault).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Activity {
+    /// Sends started.
+    pub(crate) sends: u32,
+    /// The ranks it addressed messages to.
+    pub(crate) peers: BTreeSet<u32>,
+    /// The ranks it received from.
+    pub(crate) sources: BTreeSet<u32>,
 }
 
 impl fmt::Debug for World {
@@ -52,13 +72,87 @@ impl World {
     }
 
     /// The rank a message `from` addresses to `to` really goes to: `to` itself, unless an
-    /// injected fault puts `from`'s peer off by one.
-    pub(crate) fn peer(&self, from: u32, to: u32) -> u32 {
-        if self.faults.peer_off_by_one.contains(&from) {
+    /// injected fault sends it elsewhere (a wrong peer, or a peer off by one).
+    pub(crate) fn destination(&self, from: u32, to: u32) -> u32 {
+        if !self.message_faults {
+            return to;
+        }
+        let faults = &self.faults;
+        let wrong = faults
+            .wrong_peers
+            .iter()
+            .find(|w| w.rank == from && w.instead_of.is_none_or(|r| r == to));
+        if let Some(wrong) = wrong {
+            wrong.sends_to
+        } else if faults.peer_off_by_one.contains(&from) {
             (to + 1) % self.world_size()
         } else {
             to
         }
+    }
+
+    /// Where a send `from` starts to `to` on `channel` goes and on which channel, or `None`
+    /// if an injected fault skips it; counts the send and records it in the activity.
+    pub(crate) fn route_send(&self, from: u32, to: u32, channel: u32) -> Option<(u32, u32)> {
+        if let Some(activity) = self.activity.borrow_mut().as_mut() {
+            if let Some(a) = activity.get_mut(from as usize) {
+                a.sends += 1;
+                a.peers.insert(to);
+            }
+        }
+        if !self.message_faults {
+            return Some((to, channel));
+        }
+        let faults = &self.faults;
+        if faults.skipped_steps.iter().any(|s| s.rank == from) {
+            let mut sends = self.sends.borrow_mut();
+            let step = sends.get(from as usize).copied().unwrap_or(0);
+            if let Some(count) = sends.get_mut(from as usize) {
+                *count += 1;
+            }
+            if faults
+                .skipped_steps
+                .iter()
+                .any(|s| s.rank == from && s.step == step)
+            {
+                return None;
+            }
+        }
+        let channel = match faults.wrong_tags.iter().find(|w| w.rank == from) {
+            Some(wrong) => channel.wrapping_add(wrong.off_by),
+            None => channel,
+        };
+        Some((self.destination(from, to), channel))
+    }
+
+    /// The rank a receive of `at` that names `from` really waits for: `from`, unless an
+    /// injected fault makes it wait for another; recorded in the activity.
+    pub(crate) fn source(&self, at: u32, from: u32) -> u32 {
+        if let Some(activity) = self.activity.borrow_mut().as_mut() {
+            if let Some(a) = activity.get_mut(at as usize) {
+                a.sources.insert(from);
+            }
+        }
+        if !self.message_faults {
+            return from;
+        }
+        let wrong = self
+            .faults
+            .wrong_sources
+            .iter()
+            .find(|w| w.rank == at && w.instead_of.is_none_or(|r| r == from));
+        wrong.map_or(from, |w| w.receives_from)
+    }
+
+    /// Starts recording what each rank does ([`Activity`]).
+    pub(crate) fn record_activity(&self) {
+        *self.activity.borrow_mut() = Some(vec![Activity::default(); self.sips.len()]);
+    }
+
+    /// What each rank did so far, by rank, if [`record_activity`](World::record_activity)
+    /// was called.
+    pub(crate) fn activity(&self) -> Option<Vec<Activity>> {
+        self.activity.borrow().clone()
     }
 
     /// Retires the mailbox from `from` to `to` for a collective instance and channel, if there
@@ -180,6 +274,21 @@ where
     F: Fn(Rank) -> Fut,
     Fut: Future<Output = Result<(), CollectiveError>> + 'static,
 {
+    launch_world(machine, world_size, faults, body).map(|(handles, _)| handles)
+}
+
+/// [`launch_with_faults`], returning the world the ranks share too, for a diagnosis that
+/// reads it after the run ([`World::activity`]).
+pub(crate) fn launch_world<F, Fut>(
+    machine: &Machine,
+    world_size: u32,
+    faults: Faults,
+    body: F,
+) -> Result<(Vec<ProcessHandle<()>>, Rc<World>), CollectiveError>
+where
+    F: Fn(Rank) -> Fut,
+    Fut: Future<Output = Result<(), CollectiveError>> + 'static,
+{
     let topology = machine.topology();
     if world_size != topology.sip_count() {
         return Err(CollectiveError::WorldSize {
@@ -197,7 +306,10 @@ where
         calls: RefCell::new(vec![0; world_size as usize]),
         group_ids: RefCell::new(std::collections::BTreeMap::new()),
         group_calls: RefCell::new(FxHashMap::default()),
+        message_faults: faults.touches_messages(),
         faults,
+        sends: RefCell::new(vec![0; world_size as usize]),
+        activity: RefCell::new(None),
     });
     let handles: Vec<_> = (0..world_size)
         .map(|rank| {
@@ -216,5 +328,5 @@ where
         })
         .collect();
     *world.pids.borrow_mut() = handles.iter().map(ProcessHandle::id).collect();
-    Ok(handles)
+    Ok((handles, world))
 }

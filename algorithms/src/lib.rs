@@ -51,8 +51,10 @@ mod verify;
 pub use collective_run::{RunConfig, RunReport, run_collective};
 pub use comm::{Chunk, Comm, segment};
 pub use diagnosis::{
-    ConfigPart, DiagnoseConfig, DiagnoseProgram, Diagnosis, Faults, GENEROUS_IPCQ_DEPTH,
-    MAX_IPCQ_DEPTH, MinDepth, Stall, TransferSpan, check_diagnosis, diagnose, min_ipcq_depth,
+    BlockedReceive, Cause, ConfigPart, DepthAnswer, DiagnoseConfig, DiagnoseProgram, Diagnosis,
+    Faults, GENEROUS_IPCQ_DEPTH, MAX_IPCQ_DEPTH, MinDepth, Nearest, Relation, SkipsStep, Stall,
+    Timeline, TransferSpan, WrongPeer, WrongSource, WrongTag, check_diagnosis, cycle_summary,
+    diagnose, diagnose_with_trace, message_line, min_ipcq_depth,
 };
 pub use error::CollectiveError;
 pub use group::{Channels, CollectiveCall, DEFAULT_CHUNK, Groups, ProcessGroup, Work};

@@ -212,7 +212,11 @@ impl SendChain {
         let previous = self.last.take();
         let comm = self.comm.clone();
         let (to, channel) = (self.to, self.channel);
-        let name = format!("rank{} tree send -> rank{to}", comm.rank());
+        let name = format!(
+            "rank{} tree send -> rank{}",
+            comm.rank(),
+            comm.destination(to)
+        );
         self.last = Some(self.comm.sim().spawn(name, async move {
             if let Some(previous) = previous {
                 previous.await;

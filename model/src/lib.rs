@@ -51,6 +51,7 @@ pub mod limits;
 mod link;
 mod machine;
 mod memory;
+mod messages;
 mod pe_context;
 pub mod routing;
 mod spec;
@@ -68,8 +69,12 @@ pub use error::{ModelError, QuantityKind};
 pub use generated::{Generated, TopologySource};
 pub use input::read_input_file;
 pub use link::{Link, LinkClass};
-pub use machine::{LinkStats, Machine, MachineOptions};
+pub use machine::{LinkStats, LostPacket, Machine, MachineOptions};
 pub use memory::{Buffer, Placement};
+pub use messages::{
+    Conversation, MessageLedger, MessageLog, Party, Scope, SentTicket, UnreceivedMessage,
+    WaitTicket, WaitingReceive,
+};
 pub use pe_context::{KernelConfig, PeContext, RecvHandle};
 pub use routing::Route;
 pub use spec::{

@@ -6,7 +6,7 @@
 //! here knows how a packet is timed, what a buffer holds, or what program runs on a PE.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
 use kernbench_engine::{Sim, SimTime};
@@ -15,6 +15,7 @@ use rustc_hash::FxHashMap;
 
 use crate::coords::{Node, PeId, SipId};
 use crate::error::ModelError;
+use crate::messages::MessageLog;
 use crate::spec::MemoryKind;
 use crate::topology::Topology;
 use crate::trace::{BusyLog, LinkBusy, TraceRecord, TraceTrack};
@@ -93,6 +94,21 @@ pub(crate) struct MachineInner {
     pub(crate) busy: RefCell<BusyLog>,
     /// Spare per-transfer vectors (hop state, pending arrivals), reused.
     pub(crate) scratch: RefCell<Vec<TransferScratch>>,
+    /// The message ledger, once [`Machine::record_messages`] asked for one.
+    pub(crate) messages: OnceCell<MessageLog>,
+    /// Packets lost on cut links, in the order they were lost.
+    pub(crate) lost: RefCell<Vec<LostPacket>>,
+}
+
+/// A packet lost on a cut link ([`Machine::cut_link`]): its transfer never ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LostPacket {
+    /// The cut link, `from -> to`.
+    pub link: (Node, Node),
+    /// The transfer the packet belonged to, from its first node to its last.
+    pub transfer: (Node, Node),
+    /// When the packet reached the link.
+    pub at: SimTime,
 }
 
 impl Machine {
@@ -119,6 +135,8 @@ impl Machine {
                 trace: RefCell::new(Vec::new()),
                 busy: RefCell::new(busy),
                 scratch: RefCell::new(Vec::new()),
+                messages: OnceCell::new(),
+                lost: RefCell::new(Vec::new()),
             }),
         }
     }
@@ -206,6 +224,12 @@ impl Machine {
                 })?;
         self.inner.links.borrow_mut()[edge.index()].cut = true;
         Ok(())
+    }
+
+    /// The packets lost on cut links so far, in the order they were lost (one per transfer:
+    /// a transfer whose packet is lost sends no more).
+    pub fn lost_packets(&self) -> Vec<LostPacket> {
+        self.inner.lost.borrow().clone()
     }
 
     /// Transfers made so far.

@@ -29,6 +29,7 @@ use crate::coords::{Node, PeId, SipId};
 use crate::error::ModelError;
 use crate::machine::Machine;
 use crate::memory::{Buffer, Placement};
+use crate::messages::{Party, WaitingReceive};
 use crate::units::Bytes;
 
 /// Launch parameters of a kernel.
@@ -249,7 +250,15 @@ impl PeContext {
             .into_iter()
             .map(|(from, bytes)| (from, to, bytes))
             .collect();
+        let sim = self.machine.sim();
+        let ticket = self.machine.message_log().map(|log| {
+            let (from, to) = (Party::Pe(self.pe()), Party::Pe(dst_pe));
+            log.sent(from, to, None, tag, buffer.bytes(), sim.now())
+        });
         self.machine.transfer_pieces(&pieces).await?;
+        if let (Some(log), Some(ticket)) = (self.machine.message_log(), ticket) {
+            log.arrived(ticket, sim.now());
+        }
         let data = buffer.data().map(|d| d.clone());
         // Described with its size and tag, for deadlock reports.
         let label = format!(
@@ -275,7 +284,14 @@ impl PeContext {
     pub async fn recv(&self, src: u32, buffer: &Buffer) -> Result<u32, ModelError> {
         let queue = self.queue(src, self.program_id)?;
         let label = self.recv_label(src, buffer, None)?;
-        let message = self.machine.sim().labelled(label, queue.get()).await;
+        let get = take(
+            self.machine.clone(),
+            queue,
+            self.pe(),
+            self.pe_of(src)?,
+            None,
+        );
+        let message = self.machine.sim().labelled(label, get).await;
         self.deliver(src, message, buffer)
     }
 
@@ -288,7 +304,14 @@ impl PeContext {
     pub async fn recv_tagged(&self, src: u32, buffer: &Buffer, tag: u32) -> Result<(), ModelError> {
         let queue = self.queue(src, self.program_id)?;
         let label = self.recv_label(src, buffer, Some(tag))?;
-        let message = self.machine.sim().labelled(label, queue.get()).await;
+        let get = take(
+            self.machine.clone(),
+            queue,
+            self.pe(),
+            self.pe_of(src)?,
+            Some(tag),
+        );
+        let message = self.machine.sim().labelled(label, get).await;
         if message.tag != tag {
             return Err(ModelError::TagMismatch {
                 receiver: self.pe().to_string(),
@@ -305,12 +328,13 @@ impl PeContext {
     /// finishes it. Two `recv_async`s overlap.
     pub fn recv_async(&self, src: u32) -> Result<RecvHandle, ModelError> {
         let queue = self.queue(src, self.program_id)?;
-        let name = format!("recv {} <- {}", self.pe(), self.pe_of(src)?);
-        let handle =
-            self.machine.sim().spawn(
-                name,
-                async move { Ok::<Message, ModelError>(queue.get().await) },
-            );
+        let from = self.pe_of(src)?;
+        let name = format!("recv {} <- {from}", self.pe());
+        let get = take(self.machine.clone(), queue, self.pe(), from, None);
+        let handle = self
+            .machine
+            .sim()
+            .spawn(name, async move { Ok::<Message, ModelError>(get.await) });
         Ok(RecvHandle { src, handle })
     }
 
@@ -356,6 +380,36 @@ impl PeContext {
         reduce_data(dst, 0, src, 0, len, op);
         Ok(())
     }
+}
+
+/// The next message of `queue`, from `from` to `at`, waiting while there is none; recorded in
+/// the machine's message ledger if it keeps one (as a receive that waits for `tag`, `None`
+/// for any, and then as the message received).
+async fn take(
+    machine: Machine,
+    queue: Queue<Message>,
+    at: PeId,
+    from: PeId,
+    tag: Option<u32>,
+) -> Message {
+    let Some(log) = machine.message_log().cloned() else {
+        return queue.get().await;
+    };
+    let (at, from) = (Party::Pe(at), Party::Pe(from));
+    let sim = machine.sim();
+    let wait = log.waiting(WaitingReceive {
+        process: sim.current(),
+        at,
+        from,
+        scope: None,
+        tag,
+        since: sim.now(),
+    });
+    let message = queue.get().await;
+    log.done_waiting(wait);
+    // An IPCQ is FIFO whatever the tags: the message taken is the first that arrived.
+    log.received(from, at, None, None);
+    message
 }
 
 /// A kernel's blocked receive, for [`Name::lazy`].

@@ -44,7 +44,7 @@ use petgraph::graph::EdgeIndex;
 
 use crate::coords::Node;
 use crate::error::ModelError;
-use crate::machine::{Machine, RouteHop};
+use crate::machine::{LostPacket, Machine, RouteHop};
 use crate::trace::TraceTrack;
 use crate::units::Bytes;
 
@@ -294,7 +294,14 @@ impl Machine {
     async fn lose_packet(&self, edge: EdgeIndex, from: Node, to: Node) -> Result<(), ModelError> {
         let topo = self.topology();
         let link = match topo.link_ends(edge) {
-            Some((a, b)) => format!("{} -> {}", topo.node(a), topo.node(b)),
+            Some((a, b)) => {
+                self.inner.lost.borrow_mut().push(LostPacket {
+                    link: (topo.node(a), topo.node(b)),
+                    transfer: (from, to),
+                    at: self.sim().now(),
+                });
+                format!("{} -> {}", topo.node(a), topo.node(b))
+            }
             None => format!("link {}", edge.index()),
         };
         let lost: Event<()> = Event::new(

@@ -11,6 +11,14 @@ fn diagnose(scenario: &str, extra: &[&str]) -> std::process::Output {
     kernbench(&args)
 }
 
+/// The likely cause a stalled run's report gives, which must be its third line: after the
+/// scenario and the kind of stall, before any detail.
+fn cause(text: &str) -> &str {
+    let line = text.lines().nth(2).unwrap_or("");
+    line.strip_prefix("likely cause: ")
+        .unwrap_or_else(|| panic!("the third line is not the likely cause:\n{text}"))
+}
+
 #[test]
 fn recv_before_send_on_two_pes_reports_both_blocked_receives_and_the_cycle() {
     let out = diagnose("recv-before-send", &[]);
@@ -19,11 +27,13 @@ fn recv_before_send_on_two_pes_reports_both_blocked_receives_and_the_cycle() {
         stdout(&out),
         "scenario recv-before-send: recv-before-send of 4 KiB on 2 PEs of ring8 c0.s0, IPCQ depth 2\n\
          DEADLOCK at 0 ps: 2 processes blocked and nothing left on the calendar (2 events)\n\
+         likely cause: a cycle of receives before sends: c0.s0.p0 and c0.s0.p1 each wait to receive from the next before they send (2-cycle).\n\
          blocked receives (2):\n\
          \x20 recv c0.s0.p0 <- c0.s0.p1 (4 KiB) waiting since 0 ps, in c0.s0.p0:recv-before-send\n\
          \x20 recv c0.s0.p1 <- c0.s0.p0 (4 KiB) waiting since 0 ps, in c0.s0.p1:recv-before-send\n\
          blocked sends: none\n\
          other waits: none\n\
+         unmatched messages: none\n\
          wait-for cycles (1):\n\
          \x20 c0.s0.p0:recv-before-send -> c0.s0.p1:recv-before-send -> c0.s0.p0:recv-before-send\n\
          finished: none\n\
@@ -52,12 +62,17 @@ fn recv_before_send_on_a_ring_reports_four_receives_and_one_cycle_through_all() 
             "  recv c0.s0.p3 <- c0.s0.p2 (4 KiB) waiting since 0 ps, in c0.s0.p3:recv-before-send",
         ]
     );
+    // Four processes: short enough to read in full.
     assert!(
         text.contains(
             "wait-for cycles (1):\n  c0.s0.p0:recv-before-send -> c0.s0.p3:recv-before-send -> \
              c0.s0.p2:recv-before-send -> c0.s0.p1:recv-before-send -> c0.s0.p0:recv-before-send\n"
         ),
         "{text}"
+    );
+    assert_eq!(
+        cause(&text),
+        "a cycle of receives before sends: PEs c0.s0.p3..p0 each wait to receive from the next before they send (4-cycle)."
     );
 }
 
@@ -87,6 +102,16 @@ fn a_send_first_ring_deadlocks_at_depth_zero_in_its_sends() {
         text.contains("last transfers before the stall (4):\n  4 KiB c0.s0.p0.tcm -> c0.s0.p1.tcm, 0 ps to 19.288 ns\n"),
         "{text}"
     );
+    // Each message arrived, and waits with its blocked send for a receiver.
+    assert!(
+        text.contains("unmatched messages (4):\n  c0.s0.p0 -> c0.s0.p1 (tag 0, 4 KiB), sent 0 ps, arrived 21.288 ns, never received\n"),
+        "{text}"
+    );
+    // The cause, with the depth `--min-depth` finds.
+    assert_eq!(
+        cause(&text),
+        "send-first on a zero-depth IPCQ: every waiting PE sends before it receives, and at depth 0 each send waits for a receiver that is itself sending; the smallest IPCQ depth that completes is 1."
+    );
 }
 
 #[test]
@@ -101,7 +126,7 @@ fn the_same_ring_at_depth_one_completes_and_exits_zero() {
 }
 
 #[test]
-fn min_depth_of_the_send_first_ring_is_one() {
+fn min_depth_of_the_send_first_ring_is_one_as_the_report_of_depth_zero_says() {
     let out = diagnose("ring-send-first-depth0", &["--min-depth"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
@@ -109,6 +134,18 @@ fn min_depth_of_the_send_first_ring_is_one() {
         "scenario ring-send-first-depth0: send-then-recv of 4 KiB on the PEs of ring8 c0.s0, IPCQ depth 0 in the file\n\
          smallest IPCQ depth that completes: 1 (run time 21.288 ns)\n\
          at a generous depth of 64: run time 21.288 ns\n"
+    );
+    // The report of the file's depth gives the depth the search found.
+    let report = stdout(&diagnose("ring-send-first-depth0", &[]));
+    assert!(
+        cause(&report).ends_with("; the smallest IPCQ depth that completes is 1."),
+        "{report}"
+    );
+    // At that depth it completes, and one less (the file's) it stalls.
+    let depth1 = stdout(&diagnose("ring-send-first-depth1", &[]));
+    assert!(
+        depth1.contains("IPCQ depth 1\ncompleted at 21.288 ns"),
+        "{depth1}"
     );
     let out = diagnose("ring-send-first-depth0", &["--min-depth", "--json"]);
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
@@ -132,6 +169,21 @@ fn min_depth_that_finds_no_depth_shows_the_report_of_the_depth_it_names() {
         "{text}"
     );
     assert!(!text.contains("IPCQ depth 2"), "{text}");
+    // As data: the depth of the diagnosis is the one tried last, and none completes.
+    let out = diagnose("recv-before-send", &["--min-depth", "--json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(json["min_depth"], serde_json::Value::Null);
+    assert_eq!(json["ipcq_depth"], 1024);
+    assert_eq!(json["diagnosis"]["cause"]["class"], "receive_cycle");
+    // The cause beneath is the one of depth 1024: no depth helps a cycle of receives.
+    assert_eq!(
+        text.lines().nth(3),
+        Some(
+            "likely cause: a cycle of receives before sends: c0.s0.p0 and c0.s0.p1 each wait to receive from the next before they send (2-cycle)."
+        ),
+        "{text}"
+    );
     // A livelock at every depth is a stall (exit 4), reported the same way.
     let out = diagnose(
         "poll-livelock",
@@ -175,13 +227,117 @@ fn a_ring_all_reduce_with_a_peer_off_by_one_leaves_rank3_waiting_for_rank2_from_
     );
     // Both channels' rings (one per direction of ring8's links) wait.
     assert_eq!(text.matches("  recv rank").count(), 16, "{text}");
-    // One cycle round the whole ring, through each rank and its collective process.
+    // One cycle round the whole ring, through each rank and its collective process, written
+    // short.
     assert!(
-        text.contains("wait-for cycles (1):\n  rank0 -> rank0 all-reduce#0 ring -> rank7 -> "),
+        text.contains(
+            "wait-for cycles (1):\n  ranks 7..0, each waiting on the next: 8-cycle (16 processes)\n"
+        ),
         "{text}"
     );
-    // Rank 2's messages went to rank 4.
+    // Rank 2's messages went to rank 4, and the report says so everywhere.
     assert!(text.contains("KiB c0.s2.hbm -> c0.s4.hbm"), "{text}");
+    assert!(
+        text.contains("  rank2 send all-reduce#0 -> rank4 (x8)\n"),
+        "{text}"
+    );
+    assert!(!text.contains("rank2 send all-reduce#0 -> rank3"), "{text}");
+    // The cause first; beside rank 3's receive, the message it waits for, gone to rank 4.
+    assert_eq!(
+        cause(&text),
+        "a send to the wrong peer: rank2's message on channel 0 went to rank4, while rank3 waits for it (1 more receive waits for a message sent elsewhere)."
+    );
+    assert!(
+        text.contains(
+            "  recv rank3 <- rank2 (all-reduce#0, channel 0) waiting since 0 ps, in rank3 all-reduce#0 ring\n\
+             \x20   rank3 waits for rank2 (channel 0); rank2's message went to rank4 (channel 0, 4 KiB, arrived 1.484 us, never received)\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "unmatched messages (16):\n  rank2 -> rank4 (all-reduce#0, channel 0, 4 KiB, addressed to rank3), sent 0 ps, arrived 1.484 us, never received\n"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_wait_for_cycle_round_32_ranks_reads_as_one_short_line() {
+    // ring8 with 32 SIPs, and rank 2's peer off by one: one cycle through 64 processes,
+    // which used to print as one line of 1,203 characters.
+    let ring8 = std::fs::read_to_string(format!(
+        "{}/topologies/ring8.ron",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap_or_default();
+    let ring32 = temp_file("ring32.ron", &ring8.replace("per_cube: 8", "per_cube: 32"));
+    let scenario = temp_file(
+        "ring32-off-by-one.scenario.ron",
+        &format!(
+            r#"Scenario(name: "ring32", topology: "{}", {RING}, faults: [PeerOffByOne(rank: 2)])"#,
+            ring32.display()
+        ),
+    );
+    let out = kernbench(&["diagnose", scenario.to_str().unwrap_or("")]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "wait-for cycles (1):\n  ranks 31..0, each waiting on the next: 32-cycle (64 processes)\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.lines().all(|l| l.chars().count() < 200),
+        "a line of 200 characters or more:\n{text}"
+    );
+    // The JSON keeps all 64.
+    let out = kernbench(&["diagnose", scenario.to_str().unwrap_or(""), "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(
+        json["diagnosis"]["report"]["cycles"][0]
+            .as_array()
+            .map(Vec::len),
+        Some(64)
+    );
+    let _ = std::fs::remove_file(&scenario);
+    let _ = std::fs::remove_file(&ring32);
+}
+
+#[test]
+fn json_keeps_every_process_of_a_cycle_the_text_writes_short() {
+    let out = diagnose("ring-peer-off-by-one", &["--json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    let diagnosis = &json["diagnosis"];
+    let cycle: Vec<&str> = diagnosis["report"]["cycles"][0]
+        .as_array()
+        .expect("a cycle")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(cycle.len(), 16);
+    assert_eq!(cycle[..3], ["rank0", "rank0 all-reduce#0 ring", "rank7"]);
+    assert_eq!(diagnosis["cause"]["class"], "wrong_peer");
+    assert_eq!(diagnosis["cause"]["sender"], "rank2");
+    assert_eq!(diagnosis["unmatched"].as_array().map(Vec::len), Some(16));
+    let first = &diagnosis["unmatched"][0];
+    assert_eq!(first["addressed_to"], "rank3");
+    assert_eq!(
+        (
+            &first["from"],
+            &first["to"],
+            &first["tag"],
+            &first["arrived"]
+        ),
+        (
+            &serde_json::json!("rank2"),
+            &serde_json::json!("rank4"),
+            &serde_json::json!(0),
+            &serde_json::json!(1_484_480)
+        )
+    );
 }
 
 #[test]
@@ -200,6 +356,122 @@ fn a_tree_whose_rank3_never_joins_shows_rank3_finished_and_its_parent_waiting() 
     assert!(text.contains("finished (6):\n  rank3\n"), "{text}");
     // Everybody waits, directly or not, on a process that has finished: a chain, no cycle.
     assert!(text.contains("wait-for cycles: none\n"), "{text}");
+    assert_eq!(
+        cause(&text),
+        "a rank that finished early: rank3 had finished (it never joined, or returned early) while rank1 and rank7 wait to receive from it."
+    );
+    // Rank 7's partial sum reached rank 3, which never took it.
+    assert!(
+        text.contains("  rank7 -> rank3 (all-reduce#0, channel 0, 64 KiB), sent 0 ps, arrived 3.18 us, never received\n"),
+        "{text}"
+    );
+}
+
+/// Runs a bundled scenario that must deadlock and returns its likely cause.
+fn deadlock_cause(scenario: &str) -> String {
+    let out = diagnose(scenario, &[]);
+    assert_eq!(out.status.code(), Some(3), "{scenario}: {}", stderr(&out));
+    cause(&stdout(&out)).to_string()
+}
+
+#[test]
+fn a_wrong_peer_is_named_as_the_cause_with_where_the_message_went() {
+    assert_eq!(
+        deadlock_cause("ring-wrong-peer"),
+        "a send to the wrong peer: rank2's message on channel 0 went to rank5, while rank3 waits for it."
+    );
+}
+
+#[test]
+fn a_wrong_source_is_named_as_the_cause_with_the_message_left_unreceived() {
+    assert_eq!(
+        deadlock_cause("ring-wrong-source"),
+        "a receive from the wrong peer: rank3 waits for rank5 on channel 0, while rank2's message to it on channel 0 was never received."
+    );
+}
+
+#[test]
+fn a_wrong_tag_is_named_as_the_cause_with_both_tags() {
+    assert_eq!(
+        deadlock_cause("ring-wrong-tag"),
+        "a message with the wrong tag: rank3 waits for rank2 on channel 0, but rank2's message to it came on channel 1."
+    );
+}
+
+#[test]
+fn a_skipped_step_is_named_as_the_cause_with_the_message_that_came_after_it() {
+    let out = diagnose("ring-skips-step", &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(
+        cause(&text),
+        "a skipped send: rank3 waits for rank2 on channel 2, which rank2 never sent, though its message on channel 3 came."
+    );
+    // Channels 0 and 1 went through; channel 2 was never sent, so nothing of it is listed.
+    assert!(
+        text.contains(
+            "unmatched messages (7):\n  rank2 -> rank3 (all-reduce#0, channel 3, 4 KiB), "
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_message_that_reads_two_ways_where_tags_repeat_gives_both_readings() {
+    // A tree sends every message up on channel 0 and down on channel 1: rank 2's message up
+    // on channel 1 is a wrong tag to rank 0, and to rank 5 (its child, waiting for channel 1)
+    // a message sent to the wrong peer.
+    let path = temp_file(
+        "tree-wrong-tag.scenario.ron",
+        &format!(
+            r#"Scenario(name: "tree-wrong-tag", topology: "{}/topologies/ring8.ron", program: Collective(collective: "all-reduce", algorithm: "tree"), size: "64KiB", faults: [WrongTag(rank: 2, off_by: 1)])"#,
+            env!("CARGO_MANIFEST_DIR")
+        ),
+    );
+    let out = kernbench(&["diagnose", path.to_str().unwrap_or("")]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(
+        cause(&stdout(&out)),
+        "a message with the wrong tag: rank0 waits for rank2 on channel 0, but rank2's message to it came on channel 1; or else a send to the wrong peer: rank2's message on channel 1 went to rank0, while rank5 waits for it."
+    );
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn every_class_of_cause_has_a_bundled_scenario() {
+    // (scenario, exit code, how its cause begins)
+    let classes = [
+        ("tree-rank3-never-joins", 3, "a rank that finished early: "),
+        ("ring-peer-off-by-one", 3, "a send to the wrong peer: "),
+        ("ring-wrong-peer", 3, "a send to the wrong peer: "),
+        ("ring-wrong-source", 3, "a receive from the wrong peer: "),
+        ("ring-wrong-tag", 3, "a message with the wrong tag: "),
+        ("ring-skips-step", 3, "a skipped send: "),
+        (
+            "ring-send-first-depth0",
+            3,
+            "send-first on a zero-depth IPCQ: ",
+        ),
+        ("ring-cut-link", 3, "a cut link: "),
+        ("recv-before-send", 3, "a cycle of receives before sends: "),
+        (
+            "ring-recv-before-send",
+            3,
+            "a cycle of receives before sends: ",
+        ),
+        ("poll-livelock", 4, "a livelock: "),
+    ];
+    for (scenario, code, class) in classes {
+        let out = diagnose(scenario, &[]);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{scenario}: {}",
+            stderr(&out)
+        );
+        let text = stdout(&out);
+        assert!(cause(&text).starts_with(class), "{scenario}:\n{text}");
+    }
 }
 
 #[test]
@@ -219,6 +491,10 @@ fn a_time_bound_on_the_command_line_stops_a_healthy_run_with_exit_four() {
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("TIME BOUND 10 us passed with "), "{text}");
+    assert_eq!(
+        cause(&text),
+        "none yet: the run was still moving when it passed its time bound of 10 us; raise time_bound (or --time-bound) if it is only slow."
+    );
     assert!(text.contains("blocked receives ("), "{text}");
     assert_eq!(
         stderr(&out),
@@ -246,6 +522,10 @@ fn a_polling_livelock_stops_with_exit_four_and_names_the_poller() {
             "other waits (1):\n  poll c0.s0.p0 for a flag set by c0.s0.p1 waiting since 4.999 ms"
         ),
         "{text}"
+    );
+    assert_eq!(
+        cause(&text),
+        "a livelock: for 100000 events nothing moved while c0.s0.p0 kept waking (poll c0.s0.p0 for a flag set by c0.s0.p1)."
     );
 }
 
@@ -276,6 +556,92 @@ fn json_gives_the_same_report_as_data_and_dot_writes_the_wait_for_graph() {
         "{graph}"
     );
     let _ = std::fs::remove_file(&dot);
+}
+
+/// The complete events (`"ph": "X"`) of a Chrome trace file.
+fn trace_events(path: &std::path::Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).expect("the trace file");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("the trace is JSON");
+    json["traceEvents"]
+        .as_array()
+        .expect("traceEvents")
+        .iter()
+        .filter(|e| e["ph"] == "X")
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn trace_draws_the_run_up_to_the_stall_and_every_blocked_wait_open_to_its_end() {
+    let trace = temp_file("stalled.trace.json", "");
+    let trace_arg = trace.to_string_lossy().into_owned();
+    let out = diagnose("ring-peer-off-by-one", &["--trace", &trace_arg]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let events = trace_events(&trace);
+    let end =
+        |e: &serde_json::Value| e["ts"].as_f64().unwrap_or(0.0) + e["dur"].as_f64().unwrap_or(0.0);
+    // The stall is at 8.10312 us: every blocked wait runs to it, nothing else past it.
+    let (blocked, moved): (Vec<_>, Vec<_>) = events.iter().partition(|e| e["cat"] == "blocked");
+    assert_eq!(blocked.len(), 24);
+    assert!(blocked.iter().all(|e| (end(e) - 8.10312).abs() < 1e-9));
+    assert!(moved.iter().all(|e| end(e) <= 8.10312 + 1e-9));
+    assert!(
+        moved
+            .iter()
+            .any(|e| e["cat"] == "link" && e["name"] == "c0.s2.hbm -> c0.s4.hbm")
+    );
+    // Rank 3's receive, on rank 3's track, from the start, naming what it waits for.
+    let rank3 = blocked
+        .iter()
+        .find(|e| e["name"] == "recv rank3 <- rank2 (all-reduce#0, channel 0)")
+        .expect("rank 3's blocked receive");
+    assert_eq!((&rank3["pid"], &rank3["ts"]), (&2.into(), &0.into()));
+    // Its thread is one of rank 3's: the rank's own track or one of its lanes.
+    let text = std::fs::read_to_string(&trace).expect("the trace file");
+    let all: serde_json::Value = serde_json::from_str(&text).expect("the trace is JSON");
+    let thread = all["traceEvents"]
+        .as_array()
+        .expect("traceEvents")
+        .iter()
+        .find(|e| {
+            e["ph"] == "M"
+                && e["name"] == "thread_name"
+                && e["pid"] == 2
+                && e["tid"] == rank3["tid"]
+        })
+        .and_then(|e| e["args"]["name"].as_str())
+        .unwrap_or("");
+    assert!(
+        thread == "rank 3" || thread.starts_with("rank 3 lane"),
+        "{thread}"
+    );
+    assert_eq!(rank3["args"]["waits_for"], "rank2");
+    assert_eq!(rank3["args"]["process"], "rank3 all-reduce#0 ring");
+    assert_eq!(
+        rank3["args"]["nearest_unmatched"],
+        "rank3 waits for rank2 (channel 0); rank2's message went to rank4 (channel 0, 4 KiB, arrived 1.484 us, never received)"
+    );
+    // A run that completes draws its timeline and no blocked wait.
+    let out = diagnose("healthy-ring-all-reduce", &["--trace", &trace_arg]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let events = trace_events(&trace);
+    assert!(events.iter().any(|e| e["cat"] == "link"));
+    assert!(!events.iter().any(|e| e["cat"] == "blocked"));
+    let _ = std::fs::remove_file(&trace);
+}
+
+#[test]
+fn a_trace_file_that_cannot_be_written_is_bad_input() {
+    let out = diagnose(
+        "recv-before-send",
+        &["--trace", "/nonexistent-dir/trace.json"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).starts_with("error: --trace: "),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -312,6 +678,18 @@ fn a_cut_link_leaves_the_sender_waiting_on_the_lost_packet_and_names_the_link() 
     );
     assert!(
         text.contains("  wait on event a packet of c0.s2.hbm -> c0.s3.hbm lost on cut link c0.s2.hub -> c0.s3.hub waiting since 201.28 ns, in rank2 send all-reduce#0 -> rank3\n"),
+        "{text}"
+    );
+    assert_eq!(
+        cause(&text),
+        "a cut link: c0.s2.hub -> c0.s3.hub lost 8 packets from 201.28 ns on, so rank2's messages to rank3 never arrive, and rank3 waits for them."
+    );
+    assert!(
+        text.contains("    rank3 waits for rank2 (channel 0); rank2's message is still in flight (channel 0, 4 KiB, sent 0 ps, never arrived)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("unmatched messages (8):\n  rank2 -> rank3 (all-reduce#0, channel 0, 4 KiB), sent 0 ps, never arrived (in flight)\n"),
         "{text}"
     );
 }
@@ -385,8 +763,9 @@ fn per_rank_overrides_change_one_ranks_buffer() {
     );
 }
 
-/// Writes a scenario on ring8 whose fields after `topology` are `fields`, and checks that
-/// `validate` and `diagnose` both refuse it with exit 2 and exactly `error: FILE: {message}`.
+/// Writes a scenario on ring8 whose fields after `topology` are `fields` (all on line 1), and
+/// checks that `validate` and `diagnose` both refuse it with exit 2 and exactly
+/// `error: FILE:1: {message}`.
 fn refused_by_validate_and_diagnose(name: &str, fields: &str, message: &str) {
     let text = format!(
         "Scenario(name: \"{name}\", topology: \"{}/topologies/ring8.ron\", {fields})",
@@ -399,7 +778,7 @@ fn refused_by_validate_and_diagnose(name: &str, fields: &str, message: &str) {
         assert_eq!(out.status.code(), Some(2), "{command}: {}", stdout(&out));
         assert_eq!(
             stderr(&out),
-            format!("error: {file}: {message}\n"),
+            format!("error: {file}:1: {message}\n"),
             "{command}"
         );
         assert_eq!(stdout(&out), "", "{command}");
@@ -540,6 +919,106 @@ fn faults_and_fields_for_the_other_kind_of_program_are_refused_not_ignored() {
 }
 
 #[test]
+fn a_refusal_names_the_line_of_the_fault_it_is_about() {
+    let path = temp_file(
+        "fault-line.scenario.ron",
+        &format!(
+            "Scenario(\n    name: \"lines\",\n    topology: \"{}/topologies/ring8.ron\",\n    {RING},\n    faults: [\n        NeverJoins(rank: 1),\n        // a comment, faults: [ NeverJoins(rank: 9) ]\n        NeverJoins(rank: 9),\n    ],\n)\n",
+            env!("CARGO_MANIFEST_DIR")
+        ),
+    );
+    let file = path.to_string_lossy().into_owned();
+    let out = kernbench(&["validate", &file]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: {file}:8: faults[1]: a fault or override names rank 9, but the world has 8 ranks; use 0..8\n"
+        )
+    );
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn a_step_a_rank_never_takes_is_refused_at_its_line_with_the_steps_it_does() {
+    let path = temp_file(
+        "skip-line.scenario.ron",
+        &format!(
+            "Scenario(\n    name: \"skip\",\n    topology: \"{}/topologies/ring8.ron\",\n    {RING},\n    faults: [\n        WrongTag(rank: 1, off_by: 2),\n        SkipsStep(rank: 2, step: 28),\n    ],\n)\n",
+            env!("CARGO_MANIFEST_DIR")
+        ),
+    );
+    let file = path.to_string_lossy().into_owned();
+    for command in ["validate", "diagnose"] {
+        let out = kernbench(&[command, &file]);
+        assert_eq!(out.status.code(), Some(2), "{command}: {}", stdout(&out));
+        assert_eq!(
+            stderr(&out),
+            format!(
+                "error: {file}:7: faults[1]: rank 2 starts 28 sends in all-reduce ring on ring8 without faults (steps 0..28), so it has no step 28; use a step below 28\n"
+            ),
+            "{command}"
+        );
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn a_wrong_peer_or_source_must_name_ranks_the_rank_really_uses() {
+    refused_by_validate_and_diagnose(
+        "wrong-peer-9",
+        &format!("{RING}, faults: [WrongPeer(rank: 2, sends_to: 9)]"),
+        "faults[0]: a fault or override names rank 9, but the world has 8 ranks; use 0..8",
+    );
+    refused_by_validate_and_diagnose(
+        "wrong-peer-instead-of-6",
+        &format!("{RING}, faults: [WrongPeer(rank: 2, sends_to: 5, instead_of: 6)]"),
+        "faults[0]: rank 2 never sends to rank 6 in all-reduce ring on ring8 without faults; it sends to rank 1 and rank 3: name one of those",
+    );
+    refused_by_validate_and_diagnose(
+        "wrong-source-instead-of-6",
+        &format!("{RING}, faults: [WrongSource(rank: 2, receives_from: 5, instead_of: 6)]"),
+        "faults[0]: rank 2 never receives from rank 6 in all-reduce ring on ring8 without faults; it receives from rank 1 and rank 3: name one of those",
+    );
+}
+
+#[test]
+fn a_fault_that_changes_nothing_or_twice_the_same_thing_is_refused() {
+    refused_by_validate_and_diagnose(
+        "wrong-peer-itself",
+        &format!("{RING}, faults: [WrongPeer(rank: 2, sends_to: 3, instead_of: 3)]"),
+        "faults[0]: a wrong peer of rank 2 changes nothing: its messages for rank 3 go to rank 3; change it or remove it",
+    );
+    refused_by_validate_and_diagnose(
+        "wrong-source-itself",
+        &format!("{RING}, faults: [WrongSource(rank: 2, receives_from: 1, instead_of: 1)]"),
+        "faults[0]: a wrong source of rank 2 changes nothing: its receives from rank 1 wait for rank 1; change it or remove it",
+    );
+    refused_by_validate_and_diagnose(
+        "wrong-tag-0",
+        &format!("{RING}, faults: [WrongTag(rank: 2, off_by: 0)]"),
+        "faults[0]: a wrong tag of rank 2 changes nothing: a tag off by 0 is the right tag; change it or remove it",
+    );
+    refused_by_validate_and_diagnose(
+        "two-peer-faults",
+        &format!(
+            "{RING}, faults: [PeerOffByOne(rank: 2), NeverJoins(rank: 1), WrongPeer(rank: 2, sends_to: 5)]"
+        ),
+        "faults[2]: rank 2 has two faults that change where its messages go; keep one",
+    );
+    refused_by_validate_and_diagnose(
+        "wrong-peer-on-pes",
+        r#"program: SendThenRecv, size: "4KiB", faults: [WrongPeer(rank: 1, sends_to: 2)]"#,
+        "faults[0]: a wrong peer is for collectives, not for the PE program send-then-recv; remove it",
+    );
+    refused_by_validate_and_diagnose(
+        "skips-step-on-pes",
+        r#"program: SendThenRecv, size: "4KiB", faults: [SkipsStep(rank: 1, step: 0)]"#,
+        "faults[0]: a skipped step is for collectives, not for the PE program send-then-recv; remove it",
+    );
+}
+
+#[test]
 fn validate_and_diagnose_give_the_same_message_for_the_same_bad_file() {
     let path = temp_file(
         "same-message.scenario.ron",
@@ -557,7 +1036,7 @@ fn validate_and_diagnose_give_the_same_message_for_the_same_bad_file() {
     assert_eq!(
         stderr(&diagnose),
         format!(
-            "error: {file}: faults[0]: a fault or override names rank 8, but the world has 8 ranks; use 0..8\n"
+            "error: {file}:1: faults[0]: a fault or override names rank 8, but the world has 8 ranks; use 0..8\n"
         )
     );
     let _ = std::fs::remove_file(&path);

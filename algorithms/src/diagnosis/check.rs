@@ -11,9 +11,14 @@
 //! - every cut link is a link of the topology;
 //! - a collective: the algorithm runs it on the topology (the algorithm's own
 //!   [`check`](crate::check)); every rank a fault or override names is in the world; no PE
-//!   program's faults or parameters (`pes`, a wrong program id);
+//!   program's faults or parameters (`pes`, a wrong program id); no fault that changes
+//!   nothing (a wrong peer that is the right one, a tag off by 0) and no two faults of a rank
+//!   that change the same thing; and the faults that name what a rank does (the step it
+//!   skips, the peer whose messages go elsewhere, the source it mistakes) name something it
+//!   does in a run of the collective without faults, made for the purpose;
 //! - a PE program: its PE count is one the SIP has and the kernel runs on; every program a
-//!   fault names is in the launch; no collective's faults (a peer off by one, overrides);
+//!   fault names is in the launch; no collective's faults (a peer off by one, a wrong peer,
+//!   source or tag, a skipped step, overrides);
 //! - every buffer fits: the run's own allocations, tried on an empty machine with the
 //!   model's capacity logic ([`Machine::alloc`]). A collective allocates one buffer per rank;
 //!   a PE holds at its peak the buffers [`DiagnoseProgram::tcm_peak`] lists, once for every
@@ -25,6 +30,7 @@ use std::rc::Rc;
 use kernbench_engine::Simulation;
 use kernbench_model::{Bytes, Machine, MachineOptions, Placement, Topology};
 
+use super::message_faults::check_message_faults;
 use super::{DiagnoseConfig, DiagnoseProgram, SIP};
 use crate::error::CollectiveError;
 use crate::group::CollectiveCall;
@@ -44,6 +50,14 @@ pub enum ConfigPart {
     NeverJoins(usize),
     /// `faults.peer_off_by_one[i]`.
     PeerOffByOne(usize),
+    /// `faults.wrong_peers[i]`.
+    WrongPeer(usize),
+    /// `faults.wrong_sources[i]`.
+    WrongSource(usize),
+    /// `faults.wrong_tags[i]`.
+    WrongTag(usize),
+    /// `faults.skipped_steps[i]`.
+    SkipsStep(usize),
     /// `faults.wrong_program_id[i]`.
     WrongProgramId(usize),
     /// `faults.cut_links[i]`.
@@ -63,6 +77,10 @@ impl fmt::Display for ConfigPart {
             ConfigPart::Pes => f.write_str("pes"),
             ConfigPart::NeverJoins(i) => write!(f, "faults.never_joins[{i}]"),
             ConfigPart::PeerOffByOne(i) => write!(f, "faults.peer_off_by_one[{i}]"),
+            ConfigPart::WrongPeer(i) => write!(f, "faults.wrong_peers[{i}]"),
+            ConfigPart::WrongSource(i) => write!(f, "faults.wrong_sources[{i}]"),
+            ConfigPart::WrongTag(i) => write!(f, "faults.wrong_tags[{i}]"),
+            ConfigPart::SkipsStep(i) => write!(f, "faults.skipped_steps[{i}]"),
             ConfigPart::WrongProgramId(i) => write!(f, "faults.wrong_program_id[{i}]"),
             ConfigPart::CutLink(i) => write!(f, "faults.cut_links[{i}]"),
             ConfigPart::SizeOverride(i) => write!(f, "faults.size_overrides[{i}]"),
@@ -72,7 +90,7 @@ impl fmt::Display for ConfigPart {
 }
 
 /// `error`, as a refusal of `part`.
-fn at(part: ConfigPart) -> impl Fn(CollectiveError) -> CollectiveError {
+pub(super) fn at(part: ConfigPart) -> impl Fn(CollectiveError) -> CollectiveError {
     move |error| CollectiveError::InConfig {
         part,
         error: Box::new(error),
@@ -87,7 +105,10 @@ fn at(part: ConfigPart) -> impl Fn(CollectiveError) -> CollectiveError {
 /// [`Unsupported`](CollectiveError::Unsupported) program or PE count, a
 /// [`NoSuchRank`](CollectiveError::NoSuchRank) or
 /// [`NoSuchProgramId`](CollectiveError::NoSuchProgramId), a fault that
-/// [`DoesNotApply`](CollectiveError::DoesNotApply), a [`Misaligned`](CollectiveError::Misaligned)
+/// [`DoesNotApply`](CollectiveError::DoesNotApply), has [`NoEffect`](CollectiveError::NoEffect),
+/// is in [`FaultConflict`](CollectiveError::FaultConflict) with another or names a
+/// [`NoSuchStep`](CollectiveError::NoSuchStep) or [`NotAPeer`](CollectiveError::NotAPeer), a
+/// [`Misaligned`](CollectiveError::Misaligned)
 /// size, or the model's [`NoSuchLink`](kernbench_model::ModelError::NoSuchLink),
 /// [`NoSuchNode`](kernbench_model::ModelError::NoSuchNode) or
 /// [`DoesNotFit`](kernbench_model::ModelError::DoesNotFit).
@@ -119,13 +140,20 @@ pub fn check_diagnosis(
         DiagnoseProgram::Collective {
             collective,
             algorithm,
-        } => check_collective(&machine, algorithm, CollectiveCall::new(collective), config),
+        } => check_collective(
+            topology,
+            &machine,
+            algorithm,
+            CollectiveCall::new(collective),
+            config,
+        ),
         program => check_pe_program(&machine, program, config),
     }
 }
 
 /// The collective's part of [`check_diagnosis`].
 fn check_collective(
+    shared: &Rc<Topology>,
     machine: &Machine,
     algorithm: Algorithm,
     call: CollectiveCall,
@@ -152,29 +180,68 @@ fn check_collective(
         )));
     }
     let world_size = topology.sip_count();
-    let ranks = [
-        (
-            ConfigPart::NeverJoins as fn(usize) -> ConfigPart,
-            faults.never_joins.clone(),
-        ),
-        (ConfigPart::PeerOffByOne, faults.peer_off_by_one.clone()),
-        (
-            ConfigPart::SizeOverride,
-            faults.size_overrides.iter().map(|o| o.0).collect(),
-        ),
-        (
-            ConfigPart::MemoryOverride,
-            faults.memory_overrides.iter().map(|o| o.0).collect(),
-        ),
-    ];
-    for (part, named) in ranks {
-        if let Some((i, &rank)) = named.iter().enumerate().find(|(_, r)| **r >= world_size) {
-            return Err(at(part(i))(CollectiveError::NoSuchRank {
-                rank,
-                world_size,
-            }));
+    // Every rank each fault names, by the fault's part, in the order of `Faults`.
+    let mut named: Vec<(ConfigPart, Vec<u32>)> = Vec::new();
+    let mut add = |part: fn(usize) -> ConfigPart, lists: Vec<Vec<u32>>| {
+        named.extend(lists.into_iter().enumerate().map(|(i, r)| (part(i), r)));
+    };
+    let one = |rank: &u32| vec![*rank];
+    add(
+        ConfigPart::NeverJoins,
+        faults.never_joins.iter().map(one).collect(),
+    );
+    add(
+        ConfigPart::PeerOffByOne,
+        faults.peer_off_by_one.iter().map(one).collect(),
+    );
+    add(
+        ConfigPart::WrongPeer,
+        faults
+            .wrong_peers
+            .iter()
+            .map(|w| {
+                [w.rank, w.sends_to]
+                    .into_iter()
+                    .chain(w.instead_of)
+                    .collect()
+            })
+            .collect(),
+    );
+    add(
+        ConfigPart::WrongSource,
+        faults
+            .wrong_sources
+            .iter()
+            .map(|w| {
+                [w.rank, w.receives_from]
+                    .into_iter()
+                    .chain(w.instead_of)
+                    .collect()
+            })
+            .collect(),
+    );
+    add(
+        ConfigPart::WrongTag,
+        faults.wrong_tags.iter().map(|w| vec![w.rank]).collect(),
+    );
+    add(
+        ConfigPart::SkipsStep,
+        faults.skipped_steps.iter().map(|s| vec![s.rank]).collect(),
+    );
+    add(
+        ConfigPart::SizeOverride,
+        faults.size_overrides.iter().map(|o| vec![o.0]).collect(),
+    );
+    add(
+        ConfigPart::MemoryOverride,
+        faults.memory_overrides.iter().map(|o| vec![o.0]).collect(),
+    );
+    for (part, ranks) in &named {
+        if let Some(&rank) = ranks.iter().find(|r| **r >= world_size) {
+            return Err(at(*part)(CollectiveError::NoSuchRank { rank, world_size }));
         }
     }
+    check_message_faults(shared, config)?;
     // Every rank allocates one buffer on its own SIP (see `launch_collective`).
     for (rank, sip) in (0..world_size).zip(topology.sips()) {
         let size = faults.size_overrides.iter().position(|o| o.0 == rank);
@@ -209,6 +276,18 @@ fn check_pe_program(
         return Err(at(ConfigPart::PeerOffByOne(0))(not_here(
             "a peer off by one",
         )));
+    }
+    if !faults.wrong_peers.is_empty() {
+        return Err(at(ConfigPart::WrongPeer(0))(not_here("a wrong peer")));
+    }
+    if !faults.wrong_sources.is_empty() {
+        return Err(at(ConfigPart::WrongSource(0))(not_here("a wrong source")));
+    }
+    if !faults.wrong_tags.is_empty() {
+        return Err(at(ConfigPart::WrongTag(0))(not_here("a wrong tag")));
+    }
+    if !faults.skipped_steps.is_empty() {
+        return Err(at(ConfigPart::SkipsStep(0))(not_here("a skipped step")));
     }
     if !faults.size_overrides.is_empty() {
         return Err(at(ConfigPart::SizeOverride(0))(not_here(

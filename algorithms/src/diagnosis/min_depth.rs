@@ -5,7 +5,7 @@ use std::rc::Rc;
 use kernbench_engine::SimTime;
 use kernbench_model::Topology;
 
-use super::{DiagnoseConfig, Diagnosis, diagnose};
+use super::{Cause, DepthAnswer, DiagnoseConfig, Diagnosis, check_diagnosis, run_once};
 use crate::error::CollectiveError;
 
 /// The deepest IPCQ the search tries.
@@ -38,10 +38,22 @@ pub enum MinDepth {
 /// send that a shallower one let through); a violation of that is reported as an error.
 ///
 /// # Errors
-/// What [`diagnose`] refuses (a collective, which has no IPCQs, is refused by the caller),
+/// What [`diagnose`](super::diagnose) refuses (a collective, which has no IPCQs, is refused by the caller),
 /// and [`CollectiveError::Internal`] if the program completes at the smallest depth found
 /// but not at the generous one.
 pub fn min_ipcq_depth(
+    topology: &Rc<Topology>,
+    config: &DiagnoseConfig,
+) -> Result<MinDepth, CollectiveError> {
+    check_diagnosis(topology, config)?;
+    search(topology, config)
+}
+
+/// [`min_ipcq_depth`] of a configuration already checked: the depth only changes how deep
+/// the queues are, never whether the configuration is accepted. The diagnoses it returns
+/// were not searched again (a stall's [`FullQueues`](super::Cause::FullQueues) cause says
+/// nothing of the depth that completes).
+pub(crate) fn search(
     topology: &Rc<Topology>,
     config: &DiagnoseConfig,
 ) -> Result<MinDepth, CollectiveError> {
@@ -50,7 +62,7 @@ pub fn min_ipcq_depth(
             ipcq_depth: depth,
             ..config.clone()
         };
-        diagnose(topology.clone(), &config)
+        run_once(topology.clone(), &config, false).map(|run| run.diagnosis)
     };
     let completed = |d: &Diagnosis| match d {
         Diagnosis::Completed { time, .. } => Some(*time),
@@ -65,6 +77,15 @@ pub fn min_ipcq_depth(
             break (probe, time);
         }
         if probe >= MAX_IPCQ_DEPTH {
+            let mut diagnosis = diagnosis;
+            // What the search found is the answer a full-queue cause gives.
+            if let Diagnosis::Stalled(stall) = &mut diagnosis {
+                if let Cause::FullQueues { completes, .. } = &mut stall.cause {
+                    *completes = Some(DepthAnswer::NoneUpTo {
+                        max: MAX_IPCQ_DEPTH,
+                    });
+                }
+            }
             return Ok(MinDepth::NotFound(Box::new(diagnosis)));
         }
         stalled = Some(probe);

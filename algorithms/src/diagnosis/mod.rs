@@ -12,32 +12,44 @@
 //!   slices of [`SLICE_EVENTS`] events, never per event, so the check costs nothing on the
 //!   engine's hot path; the bound is therefore met to within one slice.
 //!
-//! A stall carries the engine's report of every waiting process (its wait, since when, who
-//! could wake it, the wait-for cycles and the processes that finished) and the last transfers
-//! before the stall, from a timeline recorded for the purpose.
+//! A stall carries its likely [`Cause`] in one sentence ([`cause`](Stall::cause), see
+//! `cause.rs` for how it is found), the engine's report of every waiting process (its wait,
+//! since when, who could wake it, the wait-for cycles and the processes that finished), the
+//! messages sent and never received with the nearest one beside each receive that waits
+//! (from the machine's message ledger, see `unmatched.rs`), and the last transfers before the
+//! stall, from a timeline recorded for the purpose.
 //!
 //! The normal runners ([`run_collective`](crate::run_collective),
-//! [`run_pe_kernel`](crate::run_pe_kernel)) inject no faults and record no timeline; the
-//! fault hooks are a rank list checked once per message.
+//! [`run_pe_kernel`](crate::run_pe_kernel)) inject no faults and record no timeline or
+//! ledger; the fault hooks are one flag checked once per message.
 
 use std::rc::Rc;
 
-use kernbench_engine::{DeadlockReport, SimTime};
-use kernbench_model::{Bytes, Machine, MachineOptions, MemoryKind, Topology, TraceTrack};
+use kernbench_engine::{DeadlockReport, ProcessRef, SimTime};
+use kernbench_model::{
+    Bytes, LinkBusy, Machine, MachineOptions, MemoryKind, Party, Topology, TraceRecord, TraceTrack,
+    UnreceivedMessage,
+};
 use serde::Serialize;
 
+mod cause;
 mod check;
 mod faults;
+mod message_faults;
 mod min_depth;
+mod parties;
 mod programs;
+mod unmatched;
 
+pub use cause::{Cause, DepthAnswer};
 pub use check::{ConfigPart, check_diagnosis};
-pub use faults::Faults;
+pub use faults::{Faults, SkipsStep, WrongPeer, WrongSource, WrongTag};
 pub use min_depth::{GENEROUS_IPCQ_DEPTH, MAX_IPCQ_DEPTH, MinDepth, min_ipcq_depth};
+pub use unmatched::{BlockedReceive, Nearest, Relation, message_line};
 
 use crate::error::CollectiveError;
 use crate::group::CollectiveCall;
-use crate::launch::launch_with_faults;
+use crate::launch::{Activity, launch_world};
 use crate::names::{Algorithm, Collective};
 use crate::pe_kernels::PeKernel;
 use crate::runner::{Ended, Limits, Runner, StallKind};
@@ -142,16 +154,50 @@ pub enum Diagnosis {
     Stalled(Box<Stall>),
 }
 
-/// A stalled run: why, the state of every waiting process, and what moved last.
+/// A stalled run: why, its likely cause, the state of every waiting process, the messages
+/// nobody received, and what moved last.
 #[derive(Clone, Debug, Serialize)]
 pub struct Stall {
     /// Why it stalled.
     pub kind: StallKind,
-    /// Every waiting process with its waits and wakers, the wait-for cycles and the finished
-    /// processes (for a time bound or livelock: the state when the run was stopped).
+    /// Its likely cause, found from what follows (never from the faults injected).
+    pub cause: Cause,
+    /// Every waiting process with its waits and wakers, the wait-for cycles (shortest first)
+    /// and the finished processes (for a time bound or livelock: the state when the run was
+    /// stopped).
     pub report: DeadlockReport,
+    /// Messages sent and never received (in flight, or arrived and waiting in a mailbox or
+    /// IPCQ), in the order their sends started; where an injected fault sent one elsewhere,
+    /// the rank its sender addressed (the cause does not read it).
+    pub unmatched: Vec<UnreceivedMessage>,
+    /// The receives that wait, in the order they began, each with the unreceived message
+    /// nearest to it.
+    pub receives: Vec<BlockedReceive>,
     /// The last transfers before the stall, oldest first (by end time).
     pub last_transfers: Vec<TransferSpan>,
+}
+
+impl Stall {
+    /// The rank or PE `process` belongs to, by its name (every process of a diagnosis starts
+    /// with its party's: `rank3 all-reduce#0 ring`, `c0.s0.p1:pe-ring`).
+    pub fn party_of(process: &ProcessRef) -> Option<Party> {
+        parties::party_of(process.name.as_deref()?)
+    }
+
+    /// The receive `process` waits in, if it waits in one.
+    pub fn receive_of(&self, process: &ProcessRef) -> Option<&BlockedReceive> {
+        let name = process.name.as_deref()?;
+        self.receives
+            .iter()
+            .find(|r| r.process.as_deref() == Some(name))
+    }
+}
+
+/// A wait-for cycle written short when it runs through many processes of ranks or PEs one
+/// after another, `ranks 7..0, each waiting on the next: 8-cycle (16 processes)`; `None` for
+/// a cycle better read in full.
+pub fn cycle_summary(cycle: &[ProcessRef]) -> Option<String> {
+    parties::cycle_summary(cycle)
 }
 
 /// One transfer on the timeline.
@@ -177,7 +223,59 @@ pub fn diagnose(
     topology: Rc<Topology>,
     config: &DiagnoseConfig,
 ) -> Result<Diagnosis, CollectiveError> {
+    diagnose_with_trace(topology, config).map(|(diagnosis, _)| diagnosis)
+}
+
+/// A diagnosis run's timeline: the machine's records (ranks' sends and receives) and the
+/// links' busy intervals.
+pub type Timeline = (Vec<TraceRecord>, Vec<LinkBusy>);
+
+/// [`diagnose`], with the run's timeline up to its end or stall, as
+/// [`run_collective`](crate::run_collective) records it with `trace: true`.
+///
+/// # Errors
+/// As [`diagnose`].
+pub fn diagnose_with_trace(
+    topology: Rc<Topology>,
+    config: &DiagnoseConfig,
+) -> Result<(Diagnosis, Timeline), CollectiveError> {
     check_diagnosis(&topology, config)?;
+    let run = run_once(topology.clone(), config, false)?;
+    let mut diagnosis = run.diagnosis;
+    // Send-first on full queues: the search says which depth would do.
+    if let Diagnosis::Stalled(stall) = &mut diagnosis {
+        if let Cause::FullQueues { completes, .. } = &mut stall.cause {
+            *completes = Some(match min_depth::search(&topology, config)? {
+                MinDepth::Found { depth, .. } => DepthAnswer::Completes { depth },
+                MinDepth::NotFound(_) => DepthAnswer::NoneUpTo {
+                    max: MAX_IPCQ_DEPTH,
+                },
+            });
+        }
+    }
+    Ok((diagnosis, (run.trace, run.link_busy)))
+}
+
+/// One diagnosis run and what its callers need beside the diagnosis.
+pub(crate) struct Run {
+    pub(crate) diagnosis: Diagnosis,
+    /// The timeline.
+    pub(crate) trace: Vec<TraceRecord>,
+    /// The links' busy intervals.
+    pub(crate) link_busy: Vec<LinkBusy>,
+    /// What each rank did, if asked for (collectives).
+    pub(crate) activity: Option<Vec<Activity>>,
+}
+
+/// Runs `config` once, unchecked (the callers check it, or run a configuration made from a
+/// checked one), recording the timeline and the message ledger, and each rank's
+/// [`Activity`] if `activity` (collectives). A stall's cause is classified, without a depth
+/// search.
+pub(crate) fn run_once(
+    topology: Rc<Topology>,
+    config: &DiagnoseConfig,
+    activity: bool,
+) -> Result<Run, CollectiveError> {
     let options = MachineOptions {
         data: false,
         trace: true,
@@ -185,37 +283,104 @@ pub fn diagnose(
     let mut runner = Runner::new(topology, options, config.bytes)?;
     runner.simulation.record_finished();
     let machine = runner.machine.clone();
+    machine.record_messages();
     for &(from, to) in &config.faults.cut_links {
         machine.cut_link(from, to)?;
     }
-    match config.program {
+    let world = match config.program {
         DiagnoseProgram::Collective {
             collective,
             algorithm,
-        } => launch_collective(&machine, collective, algorithm, config)?,
-        program => launch_pe_program(&machine, program, config)?,
+        } => Some(launch_collective(&machine, collective, algorithm, config)?),
+        program => {
+            launch_pe_program(&machine, program, config)?;
+            None
+        }
+    };
+    if activity {
+        if let Some(world) = &world {
+            world.record_activity();
+        }
     }
     let limits = Limits {
         time: Some(config.time_bound),
         livelock_events: Some(config.livelock_events),
     };
-    Ok(match runner.run(limits)? {
+    let ended = runner.run(limits)?;
+    let trace = machine.take_trace();
+    let link_busy = machine.take_link_busy();
+    let diagnosis = match ended {
         Ended::Completed { time, events } => Diagnosis::Completed { time, events },
-        Ended::Stalled { kind, report, .. } => Diagnosis::Stalled(Box::new(Stall {
-            kind,
-            report,
-            last_transfers: last_transfers(&machine, config.last_transfers),
-        })),
+        Ended::Stalled { kind, report, .. } => {
+            Diagnosis::Stalled(Box::new(stall(&machine, config, kind, report, &trace)))
+        }
+    };
+    Ok(Run {
+        diagnosis,
+        trace,
+        link_busy,
+        activity: world.and_then(|w| w.activity()),
     })
 }
 
-/// The last `count` transfers of the machine's timeline, oldest first. A transfer records one
-/// span per link of its route, all at once when it ends, so a run of consecutive link spans
-/// with one name is one transfer.
-fn last_transfers(machine: &Machine, count: usize) -> Vec<TransferSpan> {
+/// The stall of a run on `machine` that ended with `report`: its unmatched messages, its
+/// waiting receives and their nearest messages, and its likely cause.
+fn stall(
+    machine: &Machine,
+    config: &DiagnoseConfig,
+    kind: StallKind,
+    mut report: DeadlockReport,
+    trace: &[TraceRecord],
+) -> Stall {
+    let ledger = machine
+        .message_log()
+        .map(|log| log.snapshot())
+        .unwrap_or_default();
+    // The shortest cycles first: the most direct explanation.
+    report.cycles.sort_by_key(Vec::len);
+    let receives: Vec<BlockedReceive> = ledger
+        .waiting
+        .iter()
+        .map(|receive| BlockedReceive {
+            process: receive.process.and_then(|pid| {
+                report
+                    .blocked
+                    .iter()
+                    .find(|b| b.process.id == pid)
+                    .and_then(|b| b.process.name.clone())
+            }),
+            receive: *receive,
+            nearest: unmatched::nearest(receive, &ledger.unreceived),
+        })
+        .collect();
+    let lost = machine.lost_packets();
+    let cause = cause::classify(&cause::Evidence {
+        kind,
+        report: &report,
+        ledger: &ledger,
+        receives: &receives,
+        lost: &lost,
+        topology: machine.topology(),
+        pe_program: config.program.uses_ipcqs(),
+        ipcq_depth: config.ipcq_depth,
+    });
+    Stall {
+        kind,
+        cause,
+        unmatched: ledger.unreceived.clone(),
+        receives,
+        last_transfers: last_transfers(trace, config.last_transfers),
+        report,
+    }
+}
+
+/// The last `count` transfers of a timeline, oldest first. A transfer records one span per
+/// link of its route, all at once when it ends, so a run of consecutive link spans with one
+/// name is one transfer.
+fn last_transfers(trace: &[TraceRecord], count: usize) -> Vec<TransferSpan> {
     let mut transfers: Vec<TransferSpan> = Vec::new();
     let mut previous_hop_end: Option<SimTime> = None;
-    for record in machine.take_trace() {
+    for record in trace {
         if !matches!(record.track, TraceTrack::Link(_)) {
             continue;
         }
@@ -242,13 +407,14 @@ fn last_transfers(machine: &Machine, count: usize) -> Vec<TransferSpan> {
     transfers.split_off(skip)
 }
 
-/// Starts the collective on every rank, with the faults (checked by [`check_diagnosis`]).
+/// Starts the collective on every rank, with the faults (checked by [`check_diagnosis`]);
+/// returns the world the ranks share.
 fn launch_collective(
     machine: &Machine,
     collective: Collective,
     algorithm: Algorithm,
     config: &DiagnoseConfig,
-) -> Result<(), CollectiveError> {
+) -> Result<Rc<crate::launch::World>, CollectiveError> {
     let call = CollectiveCall::new(collective);
     let schedule = algorithm.shared();
     let world_size = machine.topology().sip_count();
@@ -256,7 +422,7 @@ fn launch_collective(
     let (bytes, memory) = (config.bytes, config.memory);
     let sizes = Rc::new(faults.size_overrides.clone());
     let memories = Rc::new(faults.memory_overrides.clone());
-    launch_with_faults(machine, world_size, config.faults.clone(), move |rank| {
+    let (_, world) = launch_world(machine, world_size, config.faults.clone(), move |rank| {
         let r = rank.rank();
         let bytes = sizes.iter().find(|o| o.0 == r).map_or(bytes, |o| o.1);
         let memory = memories.iter().find(|o| o.0 == r).map_or(memory, |o| o.1);
@@ -270,7 +436,7 @@ fn launch_collective(
             Ok(())
         }
     })?;
-    Ok(())
+    Ok(world)
 }
 
 #[cfg(test)]
@@ -330,6 +496,70 @@ mod tests {
                 .any(|b| b.waits[0].label.starts_with("recv c0.s0.p3 <- c0.s0.p2")),
             "{}",
             stall.report
+        );
+    }
+
+    fn ring_all_reduce(faults: Faults) -> DiagnoseConfig {
+        DiagnoseConfig {
+            faults,
+            ..config(DiagnoseProgram::Collective {
+                collective: Collective::AllReduce,
+                algorithm: Algorithm::Ring,
+            })
+        }
+    }
+
+    #[test]
+    fn a_wrong_peer_leaves_its_message_unmatched_beside_the_receive_that_waits_for_it() {
+        let faults = Faults {
+            wrong_peers: vec![WrongPeer {
+                rank: 2,
+                sends_to: 5,
+                instead_of: Some(3),
+            }],
+            ..Faults::default()
+        };
+        let Diagnosis::Stalled(stall) = diagnose(ring8(), &ring_all_reduce(faults)).unwrap() else {
+            panic!("a ring with a wrong peer completed");
+        };
+        let Cause::WrongPeer {
+            sender,
+            went_to,
+            waiting,
+            ..
+        } = stall.cause
+        else {
+            panic!("expected a wrong peer, got {}", stall.cause);
+        };
+        assert_eq!(
+            (sender, went_to, waiting),
+            (Party::Rank(2), Party::Rank(5), Party::Rank(3))
+        );
+        let rank3 = stall
+            .receives
+            .iter()
+            .find(|r| r.receive.at == Party::Rank(3) && r.receive.from == Party::Rank(2))
+            .unwrap();
+        let nearest = rank3.nearest.unwrap();
+        assert_eq!(nearest.relation, Relation::WrongPeer);
+        assert!(stall.unmatched.contains(&nearest.message));
+    }
+
+    #[test]
+    fn a_step_a_rank_never_takes_is_refused_with_the_steps_it_does() {
+        let faults = Faults {
+            skipped_steps: vec![SkipsStep { rank: 2, step: 99 }],
+            ..Faults::default()
+        };
+        let Err(CollectiveError::InConfig { part, error }) =
+            check_diagnosis(&ring8(), &ring_all_reduce(faults))
+        else {
+            panic!("a step past the sends of rank 2 was accepted");
+        };
+        assert_eq!(part, ConfigPart::SkipsStep(0));
+        assert_eq!(
+            error.to_string(),
+            "rank 2 starts 28 sends in all-reduce ring on ring8 without faults (steps 0..28), so it has no step 99; use a step below 28"
         );
     }
 
