@@ -18,8 +18,8 @@ use kernbench_algorithms::{
 use kernbench_model::{Bytes, ReduceOp, Topology};
 use kernbench_reports::{
     CsvWriter, JsonlWriter, LinkUsage, PlotOptions, ReportError, ResultRow, RowKey, RowStatus,
-    merge, plot_busbw, plot_latency, plot_link_utilisation, read_jsonl, write_csv, write_jsonl,
-    write_summary,
+    complete_link_groups, merge, plot_busbw, plot_latency, plot_link_utilisation, read_jsonl,
+    write_csv, write_jsonl, write_summary,
 };
 use petgraph::graph::EdgeIndex;
 use rayon::prelude::*;
@@ -85,6 +85,8 @@ fn key_of(point: &Point) -> RowKey {
         world_size: point.world_size,
         channels: point.channels.to_string(),
         chunk_bytes: point.chunk.0,
+        group_size: point.world_size,
+        group_stride: 1,
     }
 }
 
@@ -301,15 +303,15 @@ fn finish(out: &Path, dirs: &[PathBuf], inputs: Folder) -> Result<(), Failure> {
                         r.bytes,
                         r.channels.as_str(),
                         r.chunk_bytes,
+                        r.group_size,
+                        r.group_stride,
                     )
                 })
                 .collect();
-            links.extend(
-                read_jsonl::<LinkUsage>(link_file)
-                    .map_err(|e| read_failure(e, "link", inputs))?
-                    .into_iter()
-                    .filter(|l| done.contains(&link_key(l).0)),
-            );
+            let mut read =
+                read_jsonl::<LinkUsage>(link_file).map_err(|e| read_failure(e, "link", inputs))?;
+            complete_link_groups(&mut read, &rows);
+            links.extend(read.into_iter().filter(|l| done.contains(&link_key(l).0)));
         }
         shards.push(rows);
     }
@@ -346,10 +348,20 @@ fn finish(out: &Path, dirs: &[PathBuf], inputs: Folder) -> Result<(), Failure> {
 }
 
 /// The point a link row belongs to: topology, collective, memory, algorithm, size,
-/// channels, chunk size (a topology name fixes the world size). Channels sort as text here:
-/// this key only finds and deduplicates, the link file's order is by it but no reader
-/// depends on that order.
-type LinkPoint<'a> = (&'a str, &'a str, &'a str, &'a str, u64, &'a str, u64);
+/// channels, chunk size, group size and stride (a topology name fixes the world size).
+/// Channels sort as text here: this key only finds and deduplicates, the link file's order
+/// is by it but no reader depends on that order.
+type LinkPoint<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    u64,
+    &'a str,
+    u64,
+    u32,
+    u32,
+);
 
 /// The identity of a link row: its point and the link. The collective is in it so that the
 /// all-gather rows of a point do not replace the all-reduce rows of the same algorithm,
@@ -364,6 +376,8 @@ fn link_key(l: &LinkUsage) -> (LinkPoint<'_>, &str) {
             l.bytes,
             &l.channels,
             l.chunk_bytes,
+            l.group_size,
+            l.group_stride,
         ),
         &l.link,
     )
@@ -443,6 +457,8 @@ fn link_usage(topology: &Topology, point: &Point, report: &RunReport) -> Vec<Lin
                 bytes: point.bytes,
                 channels: point.channels.to_string(),
                 chunk_bytes: point.chunk.0,
+                group_size: point.world_size,
+                group_stride: 1,
                 link: format!("{}->{}", topology.node(a), topology.node(b)),
                 class: link.class.to_string(),
                 bytes_carried: s.bytes,

@@ -68,20 +68,20 @@ fn a_small_sweep_writes_every_table_and_plot_and_records_failures() {
     // 2 topologies x 2 algorithms x 2 memories x 2 sizes, plus the header.
     assert_eq!(csv.lines().count(), 1 + 16, "{csv}");
     assert!(
-        csv.starts_with("topology,collective,algorithm,memory,bytes,world_size,channels,chunk_bytes,status,error,"),
+        csv.starts_with("topology,collective,algorithm,memory,bytes,world_size,channels,chunk_bytes,group_size,group_stride,status,error,"),
         "{csv}"
     );
     // The mesh refuses rings, and 32 MiB does not fit in the default's 4 x 4 MiB of TCM
     // (the reason has a comma, so CSV quotes it).
     assert!(
         csv.contains(
-            "ring8,all-reduce,mesh,hbm,4096,8,auto,1048576,unsupported,mesh needs a Mesh2D or Torus2D SIP shape"
+            "ring8,all-reduce,mesh,hbm,4096,8,auto,1048576,8,1,unsupported,mesh needs a Mesh2D or Torus2D SIP shape"
         ),
         "{csv}"
     );
-    assert!(csv.contains("default,all-reduce,ring,tcm,33554432,2,auto,1048576,failed,\"a buffer of 32 MiB does not fit in tcm of c0.s0"), "{csv}");
+    assert!(csv.contains("default,all-reduce,ring,tcm,33554432,2,auto,1048576,2,1,failed,\"a buffer of 32 MiB does not fit in tcm of c0.s0"), "{csv}");
     assert!(
-        csv.contains("ring8,all-reduce,ring,hbm,33554432,8,auto,1048576,ok,"),
+        csv.contains("ring8,all-reduce,ring,hbm,33554432,8,auto,1048576,8,1,ok,"),
         "{csv}"
     );
     let summary = read(&out.join("summary.md"));
@@ -913,55 +913,83 @@ fn a_corrupt_or_foreign_output_folder_is_bad_input_with_the_fix() {
 }
 
 #[test]
-fn a_folder_from_before_the_channels_and_chunk_columns_merges_but_is_not_resumed() {
+fn folders_from_before_the_channels_and_group_columns_merge_but_are_not_resumed() {
     let (dir, file) = setup("oldfolder", TINY);
     let new = dir.join("new");
     assert_eq!(sweep(&file, &new, &[]).status.code(), Some(0));
-    // The folder an older version wrote: the same rows without the two columns.
-    let old = dir.join("old");
-    std::fs::create_dir_all(&old).unwrap_or_else(|e| panic!("{e}"));
-    for name in ["results.jsonl", "results.csv", "links.jsonl"] {
-        let text = read(&new.join(name))
-            .replace("\"channels\":\"auto\",\"chunk_bytes\":1048576,", "")
-            .replace(",channels,chunk_bytes,", ",")
-            .replace(",auto,1048576,", ",");
-        assert!(
-            !text.contains("chunk_bytes") && !text.contains("1048576"),
-            "{text}"
-        );
-        std::fs::write(old.join(name), text).unwrap_or_else(|e| panic!("{e}"));
-    }
-    let before = read(&old.join("results.jsonl"));
-    let run = sweep(&file, &old, &[]);
-    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
-    assert!(
-        stderr(&run).contains(&format!(
-            "{}: the header is `topology,collective,algorithm,memory,bytes,world_size,status,",
-            old.join("results.csv").display()
-        )) && stderr(&run).contains(
-            "world_size,channels,chunk_bytes,status,error,time_ns,algbw_gbps,busbw_gbps,\
-             bound_gbps,efficiency,verified,events` this version writes; move the folder away \
-             or choose another --out"
+    // The folders older versions wrote: the same rows without the group columns, and
+    // without the channels and chunk columns too. (json, csv header, csv row) edits each.
+    let groups = [
+        (r#""group_size":8,"group_stride":1,"#, ""),
+        (",group_size,group_stride,", ","),
+        (",1048576,8,1,", ",1048576,"),
+    ];
+    let channels = [
+        (r#""channels":"auto","chunk_bytes":1048576,"#, ""),
+        (",channels,chunk_bytes,", ","),
+        (",auto,1048576,", ","),
+    ];
+    let generations = [
+        (
+            "nogroups",
+            &groups[..],
+            "world_size,channels,chunk_bytes,status,",
         ),
-        "{}",
-        stderr(&run)
-    );
-    assert_eq!(
-        read(&old.join("results.jsonl")),
-        before,
-        "nothing is written"
-    );
-    // Its rows read as what that version ran, auto and 1 MiB: merging gives today's files.
-    let merged = dir.join("merged");
-    let merge = kernbench(&[
-        "merge",
-        old.to_str().unwrap_or(""),
-        "--out",
-        merged.to_str().unwrap_or(""),
-    ]);
-    assert_eq!(merge.status.code(), Some(0), "{}", stderr(&merge));
-    for name in ["results.jsonl", "results.csv", "links.jsonl", "summary.md"] {
-        assert_eq!(read(&merged.join(name)), read(&new.join(name)), "{name}");
+        (
+            "nochannels",
+            &[groups, channels].concat()[..],
+            "world_size,status,",
+        ),
+    ];
+    for (name, edits, header) in generations {
+        let old = dir.join(name);
+        std::fs::create_dir_all(&old).unwrap_or_else(|e| panic!("{e}"));
+        for file in ["results.jsonl", "results.csv", "links.jsonl"] {
+            let text = edits
+                .iter()
+                .fold(read(&new.join(file)), |text, (from, to)| {
+                    text.replace(from, to)
+                });
+            assert!(!text.contains("group_"), "{name} {file}: {text}");
+            std::fs::write(old.join(file), text).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let before = read(&old.join("results.jsonl"));
+        let run = sweep(&file, &old, &[]);
+        assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+        assert!(
+            stderr(&run).contains(&format!(
+                "{}: the header is `topology,collective,algorithm,memory,bytes,{header}",
+                old.join("results.csv").display()
+            )) && stderr(&run).contains(
+                "world_size,channels,chunk_bytes,group_size,group_stride,status,error,time_ns,\
+                 algbw_gbps,busbw_gbps,bound_gbps,efficiency,verified,events` this version \
+                 writes; move the folder away or choose another --out"
+            ),
+            "{name}: {}",
+            stderr(&run)
+        );
+        assert_eq!(
+            read(&old.join("results.jsonl")),
+            before,
+            "{name}: nothing is written"
+        );
+        // Its rows read as what that version ran, auto, 1 MiB and one group of all 8 ranks:
+        // merging gives today's files.
+        let merged = dir.join(format!("{name}-merged"));
+        let merge = kernbench(&[
+            "merge",
+            old.to_str().unwrap_or(""),
+            "--out",
+            merged.to_str().unwrap_or(""),
+        ]);
+        assert_eq!(merge.status.code(), Some(0), "{}", stderr(&merge));
+        for file in ["results.jsonl", "results.csv", "links.jsonl", "summary.md"] {
+            assert_eq!(
+                read(&merged.join(file)),
+                read(&new.join(file)),
+                "{name}: {file}"
+            );
+        }
     }
 }
 
