@@ -24,6 +24,7 @@ use kernbench_reports::{
 use petgraph::graph::EdgeIndex;
 use rayon::prelude::*;
 
+use crate::result::group_stride;
 use crate::sweep_folder::{Folder, output_failure, read_failure, write_failure};
 use crate::sweep_spec::{Point, Sweep};
 use crate::{Failure, print};
@@ -85,8 +86,8 @@ fn key_of(point: &Point) -> RowKey {
         world_size: point.world_size,
         channels: point.channels.to_string(),
         chunk_bytes: point.chunk.0,
-        group_size: point.world_size,
-        group_stride: 1,
+        group_size: point.groups.size(point.world_size),
+        group_stride: group_stride(point.groups),
     }
 }
 
@@ -402,15 +403,25 @@ fn run_point(sweep: &Sweep, point: &Point, largest: u64) -> (ResultRow, Vec<Link
         time_limit: sweep.time_limit,
         trace: false,
         pairs: Pairs::Forward,
-        groups: Groups::World,
+        groups: point.groups,
     };
+    // Wall time stays out of the row so that the same sweep writes the same bytes.
+    let mut row = ResultRow::for_point(key_of(point));
+    if point.ring_order.is_some() && point.groups != Groups::World {
+        // As `run --ring-order` with `--group-size`: the order is of the machine's ranks.
+        row.status = RowStatus::Unsupported;
+        row.error = Some(format!(
+            "the sweep's ring order of {} names every rank of the machine, so it runs only \
+             with group size all",
+            point.topology_name
+        ));
+        return (row, Vec::new());
+    }
     let topology = Topology::from_spec(spec.clone(), &path.display().to_string()).map(Rc::new);
     let result = match topology {
         Ok(topology) => run_collective(topology.clone(), &config).map(|r| (r, topology)),
         Err(e) => Err(CollectiveError::from(e)),
     };
-    // Wall time stays out of the row so that the same sweep writes the same bytes.
-    let mut row = ResultRow::for_point(key_of(point));
     match result {
         Ok((report, topology)) => {
             crate::result::fill(&mut row, &report);
@@ -421,7 +432,9 @@ fn run_point(sweep: &Sweep, point: &Point, largest: u64) -> (ResultRow, Vec<Link
             };
             (row, links)
         }
-        Err(CollectiveError::Unsupported { reason, .. }) => {
+        // A split into groups that does not fit the topology is refused like an algorithm
+        // that does not fit it: a sweep crosses its group sizes with every topology.
+        Err(CollectiveError::Unsupported { reason, .. } | CollectiveError::BadGroup { reason }) => {
             row.status = RowStatus::Unsupported;
             row.error = Some(reason);
             (row, Vec::new())
@@ -457,8 +470,8 @@ fn link_usage(topology: &Topology, point: &Point, report: &RunReport) -> Vec<Lin
                 bytes: point.bytes,
                 channels: point.channels.to_string(),
                 chunk_bytes: point.chunk.0,
-                group_size: point.world_size,
-                group_stride: 1,
+                group_size: point.groups.size(point.world_size),
+                group_stride: group_stride(point.groups),
                 link: format!("{}->{}", topology.node(a), topology.node(b)),
                 class: link.class.to_string(),
                 bytes_carried: s.bytes,
@@ -502,13 +515,20 @@ impl Progress {
             row.events.unwrap_or(0),
             std::sync::atomic::Ordering::Relaxed,
         );
-        // Channels and chunk size only where they are not the defaults, as most sweeps run.
+        // Channels, chunk size and groups only where they are not the defaults, as most
+        // sweeps run.
         let mut settings = String::new();
         if row.channels != Channels::Auto.to_string() {
             settings.push_str(&format!(" {} ch", row.channels));
         }
         if row.chunk_bytes != DEFAULT_CHUNK.0 {
             settings.push_str(&format!(" chunk {}", Bytes(row.chunk_bytes)));
+        }
+        if row.group_size != row.world_size {
+            settings.push_str(&format!(" groups of {}", row.group_size));
+            if row.group_stride != 1 {
+                settings.push_str(&format!(" stride {}", row.group_stride));
+            }
         }
         let line = format!(
             "{} {} {} {} {} B{settings}: {}",
