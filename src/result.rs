@@ -16,6 +16,16 @@ pub(crate) fn key_of_report(report: &RunReport) -> RowKey {
         world_size: report.world_size,
         channels: report.channels.to_string(),
         chunk_bytes: report.chunk.0,
+        group_size: report.groups.size(report.world_size),
+        group_stride: group_stride(report.groups),
+    }
+}
+
+/// The `group_stride` column of a split: 1 for the whole world, as for consecutive ranks.
+pub(crate) fn group_stride(groups: Groups) -> u32 {
+    match groups {
+        Groups::Split { stride, .. } => stride,
+        Groups::World => 1,
     }
 }
 
@@ -31,7 +41,8 @@ pub(crate) fn fill(row: &mut ResultRow, report: &RunReport) {
     row.events = Some(report.events);
 }
 
-/// What `run --json` prints: the sweep's row, plus what only a single run has.
+/// What `run --json` prints: the sweep's row (its `group_size` and `group_stride` say how
+/// the ranks were split), plus what only a single run has.
 #[derive(Serialize)]
 pub(crate) struct RunJson {
     #[serde(flatten)]
@@ -41,12 +52,6 @@ pub(crate) struct RunJson {
     /// The ring's order (ranks), for the ring algorithm.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) ring_order: Option<Vec<u32>>,
-    /// Ranks per group, where the run split its ranks into groups.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    group_size: Option<u32>,
-    /// The distance between a group's consecutive ranks, with `group_size`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    group_stride: Option<u32>,
 }
 
 impl RunJson {
@@ -58,14 +63,6 @@ impl RunJson {
             row,
             time_ps: report.time.as_ps(),
             ring_order: None,
-            group_size: match report.groups {
-                Groups::Split { size, .. } => Some(size),
-                Groups::World => None,
-            },
-            group_stride: match report.groups {
-                Groups::Split { stride, .. } => Some(stride),
-                Groups::World => None,
-            },
         }
     }
 }

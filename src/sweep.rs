@@ -18,12 +18,13 @@ use kernbench_algorithms::{
 use kernbench_model::{Bytes, ReduceOp, Topology};
 use kernbench_reports::{
     CsvWriter, JsonlWriter, LinkUsage, PlotOptions, ReportError, ResultRow, RowKey, RowStatus,
-    merge, plot_busbw, plot_latency, plot_link_utilisation, read_jsonl, write_csv, write_jsonl,
-    write_summary,
+    complete_link_groups, merge, plot_busbw, plot_latency, plot_link_utilisation, read_jsonl,
+    write_csv, write_jsonl, write_summary,
 };
 use petgraph::graph::EdgeIndex;
 use rayon::prelude::*;
 
+use crate::result::group_stride;
 use crate::sweep_folder::{Folder, output_failure, read_failure, write_failure};
 use crate::sweep_spec::{Point, Sweep};
 use crate::{Failure, print};
@@ -85,6 +86,8 @@ fn key_of(point: &Point) -> RowKey {
         world_size: point.world_size,
         channels: point.channels.to_string(),
         chunk_bytes: point.chunk.0,
+        group_size: point.groups.size(point.world_size),
+        group_stride: group_stride(point.groups),
     }
 }
 
@@ -301,15 +304,15 @@ fn finish(out: &Path, dirs: &[PathBuf], inputs: Folder) -> Result<(), Failure> {
                         r.bytes,
                         r.channels.as_str(),
                         r.chunk_bytes,
+                        r.group_size,
+                        r.group_stride,
                     )
                 })
                 .collect();
-            links.extend(
-                read_jsonl::<LinkUsage>(link_file)
-                    .map_err(|e| read_failure(e, "link", inputs))?
-                    .into_iter()
-                    .filter(|l| done.contains(&link_key(l).0)),
-            );
+            let mut read =
+                read_jsonl::<LinkUsage>(link_file).map_err(|e| read_failure(e, "link", inputs))?;
+            complete_link_groups(&mut read, &rows);
+            links.extend(read.into_iter().filter(|l| done.contains(&link_key(l).0)));
         }
         shards.push(rows);
     }
@@ -346,10 +349,20 @@ fn finish(out: &Path, dirs: &[PathBuf], inputs: Folder) -> Result<(), Failure> {
 }
 
 /// The point a link row belongs to: topology, collective, memory, algorithm, size,
-/// channels, chunk size (a topology name fixes the world size). Channels sort as text here:
-/// this key only finds and deduplicates, the link file's order is by it but no reader
-/// depends on that order.
-type LinkPoint<'a> = (&'a str, &'a str, &'a str, &'a str, u64, &'a str, u64);
+/// channels, chunk size, group size and stride (a topology name fixes the world size).
+/// Channels sort as text here: this key only finds and deduplicates, the link file's order
+/// is by it but no reader depends on that order.
+type LinkPoint<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    u64,
+    &'a str,
+    u64,
+    u32,
+    u32,
+);
 
 /// The identity of a link row: its point and the link. The collective is in it so that the
 /// all-gather rows of a point do not replace the all-reduce rows of the same algorithm,
@@ -364,6 +377,8 @@ fn link_key(l: &LinkUsage) -> (LinkPoint<'_>, &str) {
             l.bytes,
             &l.channels,
             l.chunk_bytes,
+            l.group_size,
+            l.group_stride,
         ),
         &l.link,
     )
@@ -388,16 +403,26 @@ fn run_point(sweep: &Sweep, point: &Point, largest: u64) -> (ResultRow, Vec<Link
         time_limit: sweep.time_limit,
         trace: false,
         pairs: Pairs::Forward,
-        groups: Groups::World,
+        groups: point.groups,
         sizes: None,
     };
+    // Wall time stays out of the row so that the same sweep writes the same bytes.
+    let mut row = ResultRow::for_point(key_of(point));
+    if point.ring_order.is_some() && point.groups != Groups::World {
+        // As `run --ring-order` with `--group-size`: the order is of the machine's ranks.
+        row.status = RowStatus::Unsupported;
+        row.error = Some(format!(
+            "the sweep's ring order of {} names every rank of the machine, so it runs only \
+             with group size all",
+            point.topology_name
+        ));
+        return (row, Vec::new());
+    }
     let topology = Topology::from_spec(spec.clone(), &path.display().to_string()).map(Rc::new);
     let result = match topology {
         Ok(topology) => run_collective(topology.clone(), &config).map(|r| (r, topology)),
         Err(e) => Err(CollectiveError::from(e)),
     };
-    // Wall time stays out of the row so that the same sweep writes the same bytes.
-    let mut row = ResultRow::for_point(key_of(point));
     match result {
         Ok((report, topology)) => {
             crate::result::fill(&mut row, &report);
@@ -408,7 +433,9 @@ fn run_point(sweep: &Sweep, point: &Point, largest: u64) -> (ResultRow, Vec<Link
             };
             (row, links)
         }
-        Err(CollectiveError::Unsupported { reason, .. }) => {
+        // A split into groups that does not fit the topology is refused like an algorithm
+        // that does not fit it: a sweep crosses its group sizes with every topology.
+        Err(CollectiveError::Unsupported { reason, .. } | CollectiveError::BadGroup { reason }) => {
             row.status = RowStatus::Unsupported;
             row.error = Some(reason);
             (row, Vec::new())
@@ -444,6 +471,8 @@ fn link_usage(topology: &Topology, point: &Point, report: &RunReport) -> Vec<Lin
                 bytes: point.bytes,
                 channels: point.channels.to_string(),
                 chunk_bytes: point.chunk.0,
+                group_size: point.groups.size(point.world_size),
+                group_stride: group_stride(point.groups),
                 link: format!("{}->{}", topology.node(a), topology.node(b)),
                 class: link.class.to_string(),
                 bytes_carried: s.bytes,
@@ -487,13 +516,20 @@ impl Progress {
             row.events.unwrap_or(0),
             std::sync::atomic::Ordering::Relaxed,
         );
-        // Channels and chunk size only where they are not the defaults, as most sweeps run.
+        // Channels, chunk size and groups only where they are not the defaults, as most
+        // sweeps run.
         let mut settings = String::new();
         if row.channels != Channels::Auto.to_string() {
             settings.push_str(&format!(" {} ch", row.channels));
         }
         if row.chunk_bytes != DEFAULT_CHUNK.0 {
             settings.push_str(&format!(" chunk {}", Bytes(row.chunk_bytes)));
+        }
+        if row.group_size != row.world_size {
+            settings.push_str(&format!(" groups of {}", row.group_size));
+            if row.group_stride != 1 {
+                settings.push_str(&format!(" stride {}", row.group_stride));
+            }
         }
         let line = format!(
             "{} {} {} {} {} B{settings}: {}",

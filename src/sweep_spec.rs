@@ -1,10 +1,11 @@
-//! Sweep files: which topologies, collectives, algorithms, sizes and memories to run.
+//! Sweep files: which topologies, collectives, algorithms, sizes, memories, channels, chunk
+//! sizes and groups to run.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use kernbench_algorithms::{Algorithm, Channels, Collective, DEFAULT_CHUNK, check_order};
+use kernbench_algorithms::{Algorithm, Channels, Collective, DEFAULT_CHUNK, Groups, check_order};
 use kernbench_engine::SimTime;
 use kernbench_model::{
     Bytes, Generated, MemoryKind, Topology, TopologySource, TopologySpec, parse_time,
@@ -28,6 +29,8 @@ use crate::run::parse_chunk;
 ///     memories: ["tcm", "sram", "hbm"],
 ///     channels: ["auto", "1", "2"],             // optional, default ["auto"]
 ///     chunk_sizes: ["1MiB", "256KiB"],          // optional, default ["1MiB"]
+///     group_sizes: ["all", "4"],                // optional, default ["all"]: every rank
+///     group_strides: ["1", "4"],                // optional, default ["1"]; not with "all"
 ///     ring_orders: {"ring8": [0, 2, 4, 6, 7, 5, 3, 1]},   // optional: the ring algorithm's
 ///                                               // order on the topology of that name
 ///     verify: false,
@@ -51,6 +54,13 @@ pub(crate) struct SweepFile {
     /// `RunConfig::chunk` of the points: sizes, multiples of 4 bytes.
     #[serde(default = "default_chunk")]
     chunk_sizes: Vec<String>,
+    /// Ranks per group (`RunConfig::groups`): `all` (one group of every rank) or a count.
+    #[serde(default = "all_ranks")]
+    group_sizes: Vec<String>,
+    /// The distance between a group's consecutive ranks: counts, crossed with the counts of
+    /// `group_sizes` (not with `all`, which has no stride).
+    #[serde(default = "stride_one")]
+    group_strides: Vec<String>,
     /// The order the ring algorithm walks, by topology name (`--ring-order` of each point);
     /// topologies not named keep the order along their wiring.
     #[serde(default)]
@@ -75,6 +85,67 @@ fn auto_channels() -> Vec<String> {
 
 fn default_chunk() -> Vec<String> {
     vec![DEFAULT_CHUNK.to_string()]
+}
+
+fn all_ranks() -> Vec<String> {
+    vec!["all".to_string()]
+}
+
+fn stride_one() -> Vec<String> {
+    vec!["1".to_string()]
+}
+
+/// An entry of `group_sizes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum GroupSize {
+    /// One group of every rank.
+    All,
+    /// Groups of this many ranks (at least 1).
+    Ranks(u32),
+}
+
+fn parse_group_size(text: &str) -> Result<GroupSize, String> {
+    match text {
+        "all" => Ok(GroupSize::All),
+        _ => match text.parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(GroupSize::Ranks(n)),
+            _ => Err(format!(
+                "\"{text}\" is not a group size; write all or a number of ranks, at least 1"
+            )),
+        },
+    }
+}
+
+fn parse_group_stride(text: &str) -> Result<u32, String> {
+    match text.parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "\"{text}\" is not a group stride; write a number of ranks, at least 1"
+        )),
+    }
+}
+
+/// The splits `group_sizes` x `group_strides` ask for, sizes outer: a count with every
+/// stride, `all` once (a stride other than 1 with `all` means nothing, so that pair is left
+/// out, not crossed). Empty when only `all` meets only strides other than 1.
+fn group_splits(sizes: &[GroupSize], strides: &[u32]) -> Vec<(GroupSize, u32)> {
+    sizes
+        .iter()
+        .flat_map(|&size| strides.iter().map(move |&stride| (size, stride)))
+        .filter(|&(size, stride)| size != GroupSize::All || stride == 1)
+        .collect()
+}
+
+/// The groups of a split on a topology of `world_size` ranks. A count of every rank, with
+/// stride 1, is the whole world, as `all`: the two are one point (one row key), so they run
+/// as one. A split that does not fit the topology is kept: its run refuses it, an
+/// `unsupported` row.
+fn groups_on(split: (GroupSize, u32), world_size: u32) -> Groups {
+    match split {
+        (GroupSize::All, _) => Groups::World,
+        (GroupSize::Ranks(size), 1) if size == world_size => Groups::World,
+        (GroupSize::Ranks(size), stride) => Groups::Split { size, stride },
+    }
 }
 
 /// Message sizes per rank.
@@ -116,6 +187,8 @@ pub(crate) struct Point {
     pub(crate) channels: Channels,
     /// The largest message of chunking algorithms (`RunConfig::chunk`).
     pub(crate) chunk: Bytes,
+    /// How the ranks split into groups (`RunConfig::groups`); `World` for `all`.
+    pub(crate) groups: Groups,
     /// The ring's order where the sweep gives one (ring points only).
     pub(crate) ring_order: Option<Arc<[u32]>>,
 }
@@ -141,6 +214,22 @@ impl Sweep {
             text.parse::<Channels>()
         })?;
         let chunks = parse_entries(file, "chunk_sizes", &spec.chunk_sizes, parse_chunk)?;
+        let group_sizes = parse_entries(file, "group_sizes", &spec.group_sizes, parse_group_size)?;
+        let group_strides = parse_entries(
+            file,
+            "group_strides",
+            &spec.group_strides,
+            parse_group_stride,
+        )?;
+        let splits = group_splits(&group_sizes, &group_strides);
+        if splits.is_empty() {
+            return Err(bad(
+                file,
+                "group_strides",
+                "a stride spaces the ranks of groups, and group_sizes is only \"all\" here, so \
+                 no point is left; add a group size such as \"4\", or \"1\" to group_strides",
+            ));
+        }
         let time_limit = spec
             .time_limit
             .as_deref()
@@ -155,6 +244,7 @@ impl Sweep {
             sizes.len(),
             channels.len(),
             chunks.len(),
+            splits.len(),
         ]
         .iter()
         .fold(1usize, |count, n| count.saturating_mul(*n));
@@ -179,18 +269,21 @@ impl Sweep {
                         for &bytes in &sizes {
                             for &channels in &channels {
                                 for &chunk in &chunks {
-                                    points.push(Point {
-                                        topology: t,
-                                        topology_name: topology.name.clone(),
-                                        world_size,
-                                        collective,
-                                        algorithm,
-                                        memory,
-                                        bytes,
-                                        channels,
-                                        chunk,
-                                        ring_order: ring_order.clone(),
-                                    });
+                                    for &split in &splits {
+                                        points.push(Point {
+                                            topology: t,
+                                            topology_name: topology.name.clone(),
+                                            world_size,
+                                            collective,
+                                            algorithm,
+                                            memory,
+                                            bytes,
+                                            channels,
+                                            chunk,
+                                            groups: groups_on(split, world_size),
+                                            ring_order: ring_order.clone(),
+                                        });
+                                    }
                                 }
                             }
                         }
@@ -468,4 +561,46 @@ fn expand_sizes(file: &Path, sizes: &Sizes) -> Result<Vec<u64>, Failure> {
         ));
     }
     Ok(sizes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_takes_no_stride_and_a_count_takes_every_one() {
+        let sizes = [GroupSize::All, GroupSize::Ranks(2)];
+        assert_eq!(
+            group_splits(&sizes, &[1, 4]),
+            [
+                (GroupSize::All, 1),
+                (GroupSize::Ranks(2), 1),
+                (GroupSize::Ranks(2), 4)
+            ]
+        );
+        assert_eq!(group_splits(&[GroupSize::All], &[4]), []);
+    }
+
+    #[test]
+    fn a_group_of_every_rank_is_the_world_and_a_split_that_does_not_fit_is_kept() {
+        assert_eq!(groups_on((GroupSize::Ranks(8), 1), 8), Groups::World);
+        assert_eq!(groups_on((GroupSize::All, 1), 8), Groups::World);
+        assert_eq!(
+            groups_on((GroupSize::Ranks(3), 1), 8),
+            Groups::Split { size: 3, stride: 1 }
+        );
+        assert_eq!(
+            groups_on((GroupSize::Ranks(8), 2), 8),
+            Groups::Split { size: 8, stride: 2 }
+        );
+    }
+
+    #[test]
+    fn group_entries_parse_all_and_counts_of_at_least_one() {
+        assert_eq!(parse_group_size("all"), Ok(GroupSize::All));
+        assert_eq!(parse_group_size("4"), Ok(GroupSize::Ranks(4)));
+        assert!(parse_group_size("0").is_err() && parse_group_size("-1").is_err());
+        assert_eq!(parse_group_stride("4"), Ok(4));
+        assert!(parse_group_stride("all").is_err());
+    }
 }

@@ -177,10 +177,12 @@ pub fn read_csv<T: Record>(path: impl AsRef<Path>) -> Result<Vec<T>, ReportError
     reader
         .deserialize()
         .map(|row| {
-            row.map_err(|source| ReportError::Csv {
+            let mut row: T = row.map_err(|source| ReportError::Csv {
                 path: path.to_path_buf(),
                 source,
-            })
+            })?;
+            row.complete();
+            Ok(row)
         })
         .collect()
 }
@@ -254,7 +256,7 @@ mod tests {
         let text = fs::read_to_string(&path).unwrap();
         assert_eq!(text.matches("topology,collective").count(), 1, "{text}");
         assert!(
-            text.starts_with("topology,collective,algorithm,memory,bytes,world_size,channels,chunk_bytes,status,error,")
+            text.starts_with("topology,collective,algorithm,memory,bytes,world_size,channels,chunk_bytes,group_size,group_stride,status,error,")
         );
         assert_eq!(read_csv::<ResultRow>(&path).unwrap(), rows);
     }
@@ -301,6 +303,8 @@ mod tests {
             bytes: 1 << 20,
             channels: "auto".into(),
             chunk_bytes: 1 << 20,
+            group_size: 8,
+            group_stride: 1,
             link: "c0.s0.hub->c0.s1.hub".into(),
             class: "sip".into(),
             bytes_carried: 917_504,

@@ -123,7 +123,8 @@ fn complete_prefix_len(bytes: &[u8]) -> u64 {
 }
 
 /// Reads every row of a JSON Lines file. Blank lines are skipped; a final line without its
-/// newline (an interrupted append) is ignored.
+/// newline (an interrupted append) is ignored. A row written before one of its columns
+/// existed reads as what it ran ([`Record::complete`]).
 ///
 /// The file is read up to the length it has when opened, so a path that is not a regular
 /// file (length 0, such as `/dev/full`) reads as empty rather than forever.
@@ -146,11 +147,12 @@ pub fn read_jsonl<T: Record>(path: impl AsRef<Path>) -> Result<Vec<T>, ReportErr
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let row = serde_json::from_slice(line).map_err(|source| ReportError::Json {
+        let mut row: T = serde_json::from_slice(line).map_err(|source| ReportError::Json {
             path: path.to_path_buf(),
             line: index + 1,
             source,
         })?;
+        row.complete();
         rows.push(row);
     }
     Ok(rows)
@@ -246,6 +248,19 @@ mod tests {
             .append(&rows[1])
             .unwrap();
         assert_eq!(read_jsonl::<ResultRow>(&path).unwrap(), rows[1..]);
+    }
+
+    #[test]
+    fn a_line_written_before_the_group_columns_reads_as_one_group_of_every_rank() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("results.jsonl");
+        write_jsonl(&path, &sample()).unwrap();
+        let old = fs::read_to_string(&path)
+            .unwrap()
+            .replace(r#""group_size":8,"group_stride":1,"#, "");
+        assert!(!old.contains("group_"), "{old}");
+        fs::write(&path, old).unwrap();
+        assert_eq!(read_jsonl::<ResultRow>(&path).unwrap(), sample());
     }
 
     #[test]

@@ -34,6 +34,8 @@
 //!     world_size: 8,
 //!     channels: "auto".into(),
 //!     chunk_bytes: 1 << 20,
+//!     group_size: 8,
+//!     group_stride: 1,
 //!     status: RowStatus::Ok,
 //!     error: None,
 //!     time_ns: Some(12_345.0),
@@ -76,7 +78,7 @@ pub use plot::{
     PlotOptions, plot_busbw, plot_busbw_with, plot_latency, plot_latency_with,
     plot_link_utilisation,
 };
-pub use row::{LinkUsage, Record, ResultRow, RowKey, RowStatus, merge};
+pub use row::{LinkUsage, Record, ResultRow, RowKey, RowStatus, complete_link_groups, merge};
 pub use summary::{SUMMARY_FILE, markdown_table, summary_markdown, write_summary};
 pub use trace::{TraceSpan, TraceWriter, Track};
 pub use units::{human_bandwidth_gbps, human_time_ns, size_label};

@@ -63,6 +63,17 @@ pub struct ResultRow {
     /// algorithms. A row written before this column existed reads as 1048576, what it ran.
     #[serde(default = "default_chunk_bytes")]
     pub chunk_bytes: u64,
+    /// Ranks per group: the ranks were split into groups of this many that all ran the
+    /// collective at once (the sweep's `group_sizes`, `run --group-size`); `world_size` when
+    /// every rank is one group. A row written before this column existed reads as its
+    /// `world_size`, what it ran: serde leaves it 0 and [`Record::complete`] fills it in.
+    #[serde(default)]
+    pub group_size: u32,
+    /// Distance between a group's consecutive ranks (`group_strides`, `--group-stride`); 1
+    /// for consecutive ranks and for the whole world. A row written before this column
+    /// existed reads as 1.
+    #[serde(default = "one")]
+    pub group_stride: u32,
     /// How the point ended.
     pub status: RowStatus,
     /// Why the point is not [`RowStatus::Ok`]; `None` when it is.
@@ -98,6 +109,8 @@ impl ResultRow {
             world_size,
             channels,
             chunk_bytes,
+            group_size,
+            group_stride,
         } = key;
         ResultRow {
             topology,
@@ -108,6 +121,8 @@ impl ResultRow {
             world_size,
             channels,
             chunk_bytes,
+            group_size,
+            group_stride,
             status: RowStatus::Ok,
             error: None,
             time_ns: None,
@@ -131,6 +146,8 @@ impl ResultRow {
             world_size: self.world_size,
             channels: self.channels.clone(),
             chunk_bytes: self.chunk_bytes,
+            group_size: self.group_size,
+            group_stride: self.group_stride,
         }
     }
 
@@ -154,9 +171,15 @@ fn default_chunk_bytes() -> u64 {
     1 << 20
 }
 
+/// The `group_stride` of rows written before the column existed: they ran one group.
+fn one() -> u32 {
+    1
+}
+
 /// The identity of a sweep point. Orders by topology, collective, memory, algorithm, size,
-/// world size, channels (counts by value, then `auto`), chunk size, which is the order
-/// [`merge`] returns rows in.
+/// world size, channels (counts by value, then `auto`), chunk size, group size, group
+/// stride, which is the order [`merge`] returns rows in (the whole world, group size =
+/// world size, after its groups).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RowKey {
     /// Topology name.
@@ -175,11 +198,20 @@ pub struct RowKey {
     pub channels: String,
     /// Chunk size asked for, in bytes.
     pub chunk_bytes: u64,
+    /// Ranks per group; the world size for one group of every rank.
+    pub group_size: u32,
+    /// Distance between a group's consecutive ranks; 1 for the whole world.
+    pub group_stride: u32,
 }
 
+/// How a point ran, in [`RowKey`]'s sort order: channels (by
+/// [`channels_key`](crate::order::channels_key), so that 2 comes before 16), chunk size,
+/// group size and stride.
+type RunSettings<'a> = ((u32, &'a str), u64, u32, u32);
+
 impl RowKey {
-    /// The fields in sort order, channels by [`channels_key`](crate::order::channels_key) so that 2 comes before 16.
-    fn order(&self) -> (&str, &str, &str, &str, u64, u32, (u32, &str), u64) {
+    /// The fields in sort order: what ran where, then how.
+    fn order(&self) -> (&str, &str, &str, &str, u64, u32, RunSettings<'_>) {
         (
             &self.topology,
             &self.collective,
@@ -187,8 +219,12 @@ impl RowKey {
             &self.algorithm,
             self.bytes,
             self.world_size,
-            channels_key(&self.channels),
-            self.chunk_bytes,
+            (
+                channels_key(&self.channels),
+                self.chunk_bytes,
+                self.group_size,
+                self.group_stride,
+            ),
         )
     }
 }
@@ -243,6 +279,15 @@ pub struct LinkUsage {
     /// Chunk size of the run in bytes, as [`ResultRow::chunk_bytes`].
     #[serde(default = "default_chunk_bytes")]
     pub chunk_bytes: u64,
+    /// Ranks per group of the run, as [`ResultRow::group_size`]. A row written before this
+    /// column existed reads as 0, which [`complete_link_groups`] turns into its topology's
+    /// world size (a link row does not hold it).
+    #[serde(default)]
+    pub group_size: u32,
+    /// Distance between a group's consecutive ranks, as [`ResultRow::group_stride`] (and 1
+    /// when missing).
+    #[serde(default = "one")]
+    pub group_stride: u32,
     /// The directed link, e.g. `"c0.s0.hub->c0.s1.hub"`.
     pub link: String,
     /// The link's class, e.g. `"noc"`, `"sip"`, `"cube"`.
@@ -255,10 +300,32 @@ pub struct LinkUsage {
     pub utilisation: f64,
 }
 
+/// Gives link rows written before `group_size` existed (read as 0) the world size of their
+/// topology, from the result rows of the same sweep: those versions ran every rank as one
+/// group, which a row now says as `group_size` = world size. A link row whose topology has
+/// no result row keeps 0 (it belongs to no point that is done).
+pub fn complete_link_groups(links: &mut [LinkUsage], rows: &[ResultRow]) {
+    // A topology's name fixes its world size (a sweep refuses two topologies of one name).
+    let world: BTreeMap<&str, u32> = rows
+        .iter()
+        .map(|r| (r.topology.as_str(), r.world_size))
+        .collect();
+    for link in links.iter_mut().filter(|l| l.group_size == 0) {
+        if let Some(&n) = world.get(link.topology.as_str()) {
+            link.group_size = n;
+        }
+    }
+}
+
 /// A row type the CSV and JSON Lines writers know: its field names in file order.
 pub trait Record: Serialize + serde::de::DeserializeOwned {
     /// Field names in the order serde writes them; the CSV header.
     const FIELDS: &'static [&'static str];
+
+    /// Fills in what a row written before one of its columns existed cannot default by
+    /// itself, because the value depends on another field; [`read_jsonl`](crate::read_jsonl)
+    /// and [`read_csv`](crate::read_csv) call it on every row they read. Nothing by default.
+    fn complete(&mut self) {}
 }
 
 impl Record for ResultRow {
@@ -271,6 +338,8 @@ impl Record for ResultRow {
         "world_size",
         "channels",
         "chunk_bytes",
+        "group_size",
+        "group_stride",
         "status",
         "error",
         "time_ns",
@@ -281,6 +350,13 @@ impl Record for ResultRow {
         "verified",
         "events",
     ];
+
+    /// `group_size` 0 (the column missing) is the whole world, what older versions ran.
+    fn complete(&mut self) {
+        if self.group_size == 0 {
+            self.group_size = self.world_size;
+        }
+    }
 }
 
 impl Record for LinkUsage {
@@ -292,6 +368,8 @@ impl Record for LinkUsage {
         "bytes",
         "channels",
         "chunk_bytes",
+        "group_size",
+        "group_stride",
         "link",
         "class",
         "bytes_carried",
@@ -322,6 +400,8 @@ pub(crate) mod tests {
             world_size: 8,
             channels: "auto".into(),
             chunk_bytes: 1 << 20,
+            group_size: 8,
+            group_stride: 1,
             status: RowStatus::Ok,
             error: None,
             time_ns: Some(time_ns),
@@ -376,6 +456,8 @@ pub(crate) mod tests {
             bytes: 1024,
             channels: "2".into(),
             chunk_bytes: 1 << 18,
+            group_size: 4,
+            group_stride: 2,
             link: "a->b".into(),
             class: "sip".into(),
             bytes_carried: 10,
@@ -389,8 +471,9 @@ pub(crate) mod tests {
     fn the_bound_and_efficiency_stand_right_after_busbw_in_the_csv_header() {
         assert_eq!(
             ResultRow::FIELDS.join(","),
-            "topology,collective,algorithm,memory,bytes,world_size,channels,chunk_bytes,status,\
-             error,time_ns,algbw_gbps,busbw_gbps,bound_gbps,efficiency,verified,events"
+            "topology,collective,algorithm,memory,bytes,world_size,channels,chunk_bytes,\
+             group_size,group_stride,status,error,time_ns,algbw_gbps,busbw_gbps,bound_gbps,\
+             efficiency,verified,events"
         );
     }
 
@@ -402,6 +485,60 @@ pub(crate) mod tests {
         object.remove("chunk_bytes");
         let row: ResultRow = serde_json::from_value(line).unwrap();
         assert_eq!((row.channels.as_str(), row.chunk_bytes), ("auto", 1 << 20));
+    }
+
+    #[test]
+    fn a_row_written_before_the_group_columns_reads_as_one_group_of_every_rank() {
+        let mut line = serde_json::to_value(ok_row("ring8", "ring", "hbm", 1024, 10.0)).unwrap();
+        let object = line.as_object_mut().unwrap();
+        object.remove("group_size");
+        object.remove("group_stride");
+        let mut row: ResultRow = serde_json::from_value(line).unwrap();
+        assert_eq!((row.group_size, row.group_stride), (0, 1));
+        row.complete();
+        assert_eq!((row.group_size, row.group_stride), (8, 1));
+        assert_eq!(row, ok_row("ring8", "ring", "hbm", 1024, 10.0));
+    }
+
+    #[test]
+    fn old_link_rows_take_the_world_size_of_their_topology_from_the_result_rows() {
+        let link = |topology: &str, group_size: u32| LinkUsage {
+            topology: topology.into(),
+            collective: "all-reduce".into(),
+            memory: "hbm".into(),
+            algorithm: "ring".into(),
+            bytes: 1024,
+            channels: "auto".into(),
+            chunk_bytes: 1 << 20,
+            group_size,
+            group_stride: 1,
+            link: "a->b".into(),
+            class: "sip-link".into(),
+            bytes_carried: 10,
+            busy_ns: 1.0,
+            utilisation: 0.5,
+        };
+        let mut links = [link("ring8", 0), link("ring8", 4), link("gone", 0)];
+        complete_link_groups(&mut links, &[ok_row("ring8", "ring", "hbm", 1024, 10.0)]);
+        let sizes: Vec<u32> = links.iter().map(|l| l.group_size).collect();
+        assert_eq!(sizes, [8, 4, 0]);
+    }
+
+    #[test]
+    fn keys_order_group_sizes_by_value_then_strides_after_the_chunk_size() {
+        let key = |chunk_bytes: u64, group_size: u32, group_stride: u32| RowKey {
+            chunk_bytes,
+            group_size,
+            group_stride,
+            ..ok_row("ring8", "ring", "hbm", 1024, 10.0).key()
+        };
+        let mut keys = [key(8, 8, 1), key(4, 8, 1), key(8, 2, 4), key(8, 2, 1)];
+        keys.sort();
+        let order: Vec<(u64, u32, u32)> = keys
+            .iter()
+            .map(|k| (k.chunk_bytes, k.group_size, k.group_stride))
+            .collect();
+        assert_eq!(order, [(4, 8, 1), (8, 2, 1), (8, 2, 4), (8, 8, 1)]);
     }
 
     #[test]

@@ -53,7 +53,8 @@ fn cell_text(text: &str) -> String {
 /// One table per (collective, topology, memory), in the usual order of collectives and
 /// memories and by topology name. Rows are message sizes (labelled `1K`, `4M`, ...), columns
 /// are algorithms (`ring (2 ch, 256 KiB)` when the rows hold several channel counts or chunk
-/// sizes, see [`crate::series`]); a cell is the simulated time with the bus bandwidth in brackets. The
+/// sizes, `ring (groups of 4)` when a topology's rows hold several splits into groups, see
+/// [`crate::series`]); a cell is the simulated time with the bus bandwidth in brackets. The
 /// **best** column names the fastest algorithm at that size (ties go to the column further
 /// left). Failed and unsupported points show as such with a numbered note; each table is
 /// followed by its notes, one per distinct reason. A point with no row shows `-`.
@@ -344,6 +345,24 @@ Simulated time per collective, with bus bandwidth (nccl-tests definition) in bra
             "{text}"
         );
         assert!(text.contains(" | ring (auto ch, 1 MiB) |\n"), "{text}");
+    }
+
+    #[test]
+    fn points_in_groups_are_columns_of_their_own_and_the_world_comes_last() {
+        let world = ok_row("ring8", "ring", "hbm", 1 << 20, 20_000.0);
+        let mut fours = ok_row("ring8", "ring", "hbm", 1 << 20, 12_000.0);
+        fours.group_size = 4;
+        let mut strided = ok_row("ring8", "ring", "hbm", 1 << 20, 15_000.0);
+        (strided.group_size, strided.group_stride) = (2, 4);
+        let text = summary_markdown(&[world, fours, strided]);
+        assert!(
+            text.contains(
+                "| size | ring (groups of 2, stride 4) | ring (groups of 4) | ring (groups of 8) \
+                 | best |\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains(" | ring (groups of 4) |\n"), "{text}");
     }
 
     #[test]

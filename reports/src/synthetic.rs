@@ -50,6 +50,8 @@ pub fn synthetic_rows() -> Vec<ResultRow> {
                         world_size: n,
                         channels: "auto".into(),
                         chunk_bytes: 1 << 20,
+                        group_size: n,
+                        group_stride: 1,
                     });
                     let refusal = match *algorithm {
                         "mesh" if !is_2d => Some(format!(
@@ -112,6 +114,8 @@ pub fn synthetic_link_usage() -> Vec<LinkUsage> {
                             bytes: 1 << 30,
                             channels: "auto".into(),
                             chunk_bytes: 1 << 20,
+                            group_size: n,
+                            group_stride: 1,
                             link: format!("c0.s{s}.hub->c0.s{to}.hub"),
                             class: "sip".into(),
                             bytes_carried: (busy * 1e9) as u64,
@@ -127,6 +131,8 @@ pub fn synthetic_link_usage() -> Vec<LinkUsage> {
                         bytes: 1 << 30,
                         channels: "auto".into(),
                         chunk_bytes: 1 << 20,
+                        group_size: n,
+                        group_stride: 1,
                         link: format!("c0.s{s}.p0->c0.s{s}.hub"),
                         class: "noc".into(),
                         bytes_carried: 1 << 28,

@@ -115,6 +115,8 @@ const NAMED: &[&str] = &[
     "`memories`",
     "`channels`",
     "`chunk_sizes`",
+    "`group_sizes`",
+    "`group_strides`",
     "`verify`",
     "`time_limit`",
     "`List(",

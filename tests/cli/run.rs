@@ -86,6 +86,8 @@ fn run_json_is_the_sweep_row_plus_time_ps_and_verified_is_null_when_unchecked() 
         "world_size",
         "channels",
         "chunk_bytes",
+        "group_size",
+        "group_stride",
         "status",
         "error",
         "time_ns",
@@ -113,6 +115,11 @@ fn run_json_is_the_sweep_row_plus_time_ps_and_verified_is_null_when_unchecked() 
     );
     assert_eq!(json["status"], "ok");
     assert_eq!(json["time_ps"], 13_224_560);
+    assert_eq!(
+        (&json["group_size"], &json["group_stride"]),
+        (&8.into(), &1.into()),
+        "unsplit: one group of every rank"
+    );
 }
 
 #[test]

@@ -68,20 +68,20 @@ fn a_small_sweep_writes_every_table_and_plot_and_records_failures() {
     // 2 topologies x 2 algorithms x 2 memories x 2 sizes, plus the header.
     assert_eq!(csv.lines().count(), 1 + 16, "{csv}");
     assert!(
-        csv.starts_with("topology,collective,algorithm,memory,bytes,world_size,channels,chunk_bytes,status,error,"),
+        csv.starts_with("topology,collective,algorithm,memory,bytes,world_size,channels,chunk_bytes,group_size,group_stride,status,error,"),
         "{csv}"
     );
     // The mesh refuses rings, and 32 MiB does not fit in the default's 4 x 4 MiB of TCM
     // (the reason has a comma, so CSV quotes it).
     assert!(
         csv.contains(
-            "ring8,all-reduce,mesh,hbm,4096,8,auto,1048576,unsupported,mesh needs a Mesh2D or Torus2D SIP shape"
+            "ring8,all-reduce,mesh,hbm,4096,8,auto,1048576,8,1,unsupported,mesh needs a Mesh2D or Torus2D SIP shape"
         ),
         "{csv}"
     );
-    assert!(csv.contains("default,all-reduce,ring,tcm,33554432,2,auto,1048576,failed,\"a buffer of 32 MiB does not fit in tcm of c0.s0"), "{csv}");
+    assert!(csv.contains("default,all-reduce,ring,tcm,33554432,2,auto,1048576,2,1,failed,\"a buffer of 32 MiB does not fit in tcm of c0.s0"), "{csv}");
     assert!(
-        csv.contains("ring8,all-reduce,ring,hbm,33554432,8,auto,1048576,ok,"),
+        csv.contains("ring8,all-reduce,ring,hbm,33554432,8,auto,1048576,8,1,ok,"),
         "{csv}"
     );
     let summary = read(&out.join("summary.md"));
@@ -452,6 +452,260 @@ fn a_bad_channel_count_or_chunk_size_is_bad_input_naming_the_file_and_entry() {
             r#"chunk_sizes: ["1MiB", "6B"],"#,
             "chunk_sizes[1]: 6 B is not a chunk size; use a multiple of 4 bytes (one f32), at \
              least 4B, e.g. 256KiB",
+        ),
+    ] {
+        let (dir, file) = setup(
+            name,
+            &TINY.replace("memories:", &format!("{edit}\n    memories:")),
+        );
+        let out = dir.join("out");
+        for run in [
+            sweep(&file, &out, &[]),
+            kernbench(&["validate", file.to_str().unwrap_or("")]),
+        ] {
+            assert_eq!(run.status.code(), Some(2), "{name}: {}", stderr(&run));
+            assert_eq!(
+                stderr(&run).trim_end(),
+                format!("error: {}: {message}", file.display()),
+                "{name}"
+            );
+        }
+        assert!(!out.exists(), "{name}: nothing is written for a bad sweep");
+    }
+}
+
+/// The rows of a results.jsonl with these group columns.
+fn rows_in_groups(jsonl: &str, size: u32, stride: u32) -> Vec<&str> {
+    jsonl
+        .lines()
+        .filter(|l| {
+            json_field(l, "group_size") == size.to_string()
+                && json_field(l, "group_stride") == stride.to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn a_sweep_over_group_sizes_writes_a_row_per_split_as_run_does_and_resumes() {
+    let (dir, file) = setup(
+        "groups",
+        r#"Sweep(
+    name: "groups",
+    topologies: ["TOPOLOGIES/multicube2x4.ron"],
+    algorithms: ["ring"],
+    sizes: List(["1MiB", "16MiB"]),
+    memories: ["hbm"],
+    group_sizes: ["all", "4"],
+)"#,
+    );
+    let out = dir.join("out");
+    let run = sweep(&file, &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let jsonl = read(&out.join("results.jsonl"));
+    assert_eq!(jsonl.lines().count(), 4, "{jsonl}");
+    // all is one group of the 8 SIPs; "4" two groups of 4 consecutive ranks, one per cube.
+    let (world, fours) = (rows_in_groups(&jsonl, 8, 1), rows_in_groups(&jsonl, 4, 1));
+    assert_eq!((world.len(), fours.len()), (2, 2), "{jsonl}");
+    assert!(
+        jsonl.lines().all(|l| json_field(l, "status") == "\"ok\""),
+        "{jsonl}"
+    );
+    // Each cube's ring stays on its fast SIP links: faster than the ring over both cubes.
+    let time = |rows: &[&str]| -> f64 {
+        let at: Vec<&&str> = rows
+            .iter()
+            .filter(|l| json_field(l, "bytes") == (16u64 << 20).to_string())
+            .collect();
+        assert_eq!(at.len(), 1, "{rows:?}");
+        json_field(at[0], "time_ns")
+            .parse()
+            .unwrap_or_else(|e| panic!("time of {}: {e}", at[0]))
+    };
+    assert!(time(&fours) < time(&world), "{jsonl}");
+    // The row of a split is the run of that split, to the digit.
+    let single = kernbench(&[
+        "run",
+        "--topology",
+        "topologies/multicube2x4.ron",
+        "--size",
+        "16MiB",
+        "--group-size",
+        "4",
+        "--json",
+    ]);
+    assert_eq!(single.status.code(), Some(0), "{}", stderr(&single));
+    let row = fours
+        .iter()
+        .find(|l| json_field(l, "bytes") == (16u64 << 20).to_string())
+        .copied()
+        .unwrap_or("");
+    for name in ["time_ns", "busbw_gbps", "group_size", "group_stride"] {
+        assert_eq!(
+            json_field(row, name),
+            json_field(&stdout(&single), name),
+            "{name}"
+        );
+    }
+    let csv = read(&out.join("results.csv"));
+    assert!(
+        csv.contains("\nmulticube2x4,all-reduce,ring,hbm,1048576,8,auto,1048576,4,1,ok,")
+            && csv.contains("\nmulticube2x4,all-reduce,ring,hbm,1048576,8,auto,1048576,8,1,ok,"),
+        "{csv}"
+    );
+    let summary = read(&out.join("summary.md"));
+    assert!(
+        summary.contains("| size | ring (groups of 4) | ring (groups of 8) | best |"),
+        "{summary}"
+    );
+    let links = read(&out.join("links.jsonl"));
+    assert!(
+        !rows_in_groups(&links, 4, 1).is_empty() && !rows_in_groups(&links, 8, 1).is_empty(),
+        "link rows of both splits: {links}"
+    );
+    assert!(
+        read(&out.join("links-multicube2x4.svg")).contains("ring (groups of 4)"),
+        "the link panels name their groups"
+    );
+    // A second run finds every point done, each split by its own key, and writes the same.
+    let again = sweep(&file, &out, &[]);
+    assert!(
+        stderr(&again).contains("4 already done") && stderr(&again).contains(", 0 to run"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(read(&out.join("results.jsonl")), jsonl);
+    assert_eq!(read(&out.join("links.jsonl")), links);
+}
+
+#[test]
+fn a_split_the_topology_or_algorithm_cannot_take_is_an_unsupported_row_with_the_reason() {
+    let (dir, file) = setup(
+        "badsplit",
+        r#"Sweep(
+    name: "badsplit",
+    topologies: ["TOPOLOGIES/multicube2x4.ron"],
+    algorithms: ["ring", "hierarchical"],
+    sizes: List(["64KiB"]),
+    memories: ["hbm"],
+    group_sizes: ["all", "3", "2"],
+    group_strides: ["1", "4"],
+)"#,
+    );
+    let out = dir.join("out");
+    let run = sweep(&file, &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let jsonl = read(&out.join("results.jsonl"));
+    // all once (a stride with all is left out), 3 and 2 with each stride: 5 per algorithm.
+    assert_eq!(jsonl.lines().count(), 10, "{jsonl}");
+    let outcome = |algorithm: &str, size: u32, stride: u32| {
+        let rows: Vec<&str> = rows_in_groups(&jsonl, size, stride)
+            .into_iter()
+            .filter(|l| json_field(l, "algorithm") == format!("\"{algorithm}\""))
+            .collect();
+        assert_eq!(rows.len(), 1, "{algorithm} {size}/{stride}: {jsonl}");
+        let error: Option<String> = serde_json::from_str::<serde_json::Value>(rows[0])
+            .ok()
+            .and_then(|v| v["error"].as_str().map(String::from));
+        (
+            json_field(rows[0], "status").trim_matches('"').to_string(),
+            error,
+        )
+    };
+    let ok = || ("ok".to_string(), None);
+    let unsupported = |why: &str| ("unsupported".to_string(), Some(why.to_string()));
+    assert_eq!(outcome("ring", 8, 1), ok());
+    assert_eq!(outcome("ring", 2, 1), ok());
+    assert_eq!(outcome("ring", 2, 4), ok());
+    assert_eq!(
+        outcome("ring", 3, 1),
+        unsupported("groups of 3 ranks 1 apart need a multiple of 3 ranks; the topology has 8")
+    );
+    assert_eq!(
+        outcome("ring", 3, 4),
+        unsupported("groups of 3 ranks 4 apart need a multiple of 12 ranks; the topology has 8")
+    );
+    assert_eq!(outcome("hierarchical", 8, 1), ok());
+    assert_eq!(
+        outcome("hierarchical", 2, 4),
+        unsupported(
+            "hierarchical takes its shape from the whole machine and runs on all of its ranks, \
+             not on a group of 2; use ring or another logical algorithm"
+        )
+    );
+    let summary = read(&out.join("summary.md"));
+    assert!(
+        summary.contains(
+            "1. ring (groups of 3), hierarchical (groups of 3) at all sizes: groups of 3 ranks 1 \
+             apart need a multiple of 3 ranks; the topology has 8\n"
+        ),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_ring_order_in_a_sweep_runs_only_on_one_group_of_every_rank() {
+    let (dir, file) = setup(
+        "ordergroups",
+        r#"Sweep(
+    name: "ordergroups",
+    topologies: ["TOPOLOGIES/multicube2x4.ron"],
+    algorithms: ["ring"],
+    sizes: List(["64KiB"]),
+    memories: ["hbm"],
+    ring_orders: {"multicube2x4": [0, 1, 2, 3, 7, 6, 5, 4]},
+    group_sizes: ["all", "4"],
+)"#,
+    );
+    let out = dir.join("out");
+    let run = sweep(&file, &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let jsonl = read(&out.join("results.jsonl"));
+    let world = rows_in_groups(&jsonl, 8, 1);
+    assert_eq!(world.len(), 1, "{jsonl}");
+    assert_eq!(json_field(world[0], "status"), "\"ok\"", "{jsonl}");
+    let fours = rows_in_groups(&jsonl, 4, 1);
+    assert_eq!(fours.len(), 1, "{jsonl}");
+    let row: serde_json::Value =
+        serde_json::from_str(fours[0]).unwrap_or_else(|e| panic!("{e}: {jsonl}"));
+    assert_eq!(
+        (&row["status"], &row["error"]),
+        (
+            &"unsupported".into(),
+            &"the sweep's ring order of multicube2x4 names every rank of the machine, so it \
+              runs only with group size all"
+                .into()
+        ),
+        "{jsonl}"
+    );
+}
+
+#[test]
+fn a_bad_group_size_or_stride_is_bad_input_naming_the_file_and_entry() {
+    for (name, edit, message) in [
+        (
+            "badgroupzero",
+            r#"group_sizes: ["all", "0"],"#,
+            r#"group_sizes[1]: "0" is not a group size; write all or a number of ranks, at least 1"#,
+        ),
+        (
+            "badgroupword",
+            r#"group_sizes: ["x"],"#,
+            r#"group_sizes[0]: "x" is not a group size; write all or a number of ranks, at least 1"#,
+        ),
+        (
+            "badstride",
+            r#"group_sizes: ["2"], group_strides: ["1", "0"],"#,
+            r#"group_strides[1]: "0" is not a group stride; write a number of ranks, at least 1"#,
+        ),
+        (
+            "emptygroups",
+            r#"group_sizes: [],"#,
+            "group_sizes: the list is empty; name at least one",
+        ),
+        (
+            "strideofall",
+            r#"group_strides: ["4"],"#,
+            r#"group_strides: a stride spaces the ranks of groups, and group_sizes is only "all" here, so no point is left; add a group size such as "4", or "1" to group_strides"#,
         ),
     ] {
         let (dir, file) = setup(
@@ -913,55 +1167,83 @@ fn a_corrupt_or_foreign_output_folder_is_bad_input_with_the_fix() {
 }
 
 #[test]
-fn a_folder_from_before_the_channels_and_chunk_columns_merges_but_is_not_resumed() {
+fn folders_from_before_the_channels_and_group_columns_merge_but_are_not_resumed() {
     let (dir, file) = setup("oldfolder", TINY);
     let new = dir.join("new");
     assert_eq!(sweep(&file, &new, &[]).status.code(), Some(0));
-    // The folder an older version wrote: the same rows without the two columns.
-    let old = dir.join("old");
-    std::fs::create_dir_all(&old).unwrap_or_else(|e| panic!("{e}"));
-    for name in ["results.jsonl", "results.csv", "links.jsonl"] {
-        let text = read(&new.join(name))
-            .replace("\"channels\":\"auto\",\"chunk_bytes\":1048576,", "")
-            .replace(",channels,chunk_bytes,", ",")
-            .replace(",auto,1048576,", ",");
-        assert!(
-            !text.contains("chunk_bytes") && !text.contains("1048576"),
-            "{text}"
-        );
-        std::fs::write(old.join(name), text).unwrap_or_else(|e| panic!("{e}"));
-    }
-    let before = read(&old.join("results.jsonl"));
-    let run = sweep(&file, &old, &[]);
-    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
-    assert!(
-        stderr(&run).contains(&format!(
-            "{}: the header is `topology,collective,algorithm,memory,bytes,world_size,status,",
-            old.join("results.csv").display()
-        )) && stderr(&run).contains(
-            "world_size,channels,chunk_bytes,status,error,time_ns,algbw_gbps,busbw_gbps,\
-             bound_gbps,efficiency,verified,events` this version writes; move the folder away \
-             or choose another --out"
+    // The folders older versions wrote: the same rows without the group columns, and
+    // without the channels and chunk columns too. (json, csv header, csv row) edits each.
+    let groups = [
+        (r#""group_size":8,"group_stride":1,"#, ""),
+        (",group_size,group_stride,", ","),
+        (",1048576,8,1,", ",1048576,"),
+    ];
+    let channels = [
+        (r#""channels":"auto","chunk_bytes":1048576,"#, ""),
+        (",channels,chunk_bytes,", ","),
+        (",auto,1048576,", ","),
+    ];
+    let generations = [
+        (
+            "nogroups",
+            &groups[..],
+            "world_size,channels,chunk_bytes,status,",
         ),
-        "{}",
-        stderr(&run)
-    );
-    assert_eq!(
-        read(&old.join("results.jsonl")),
-        before,
-        "nothing is written"
-    );
-    // Its rows read as what that version ran, auto and 1 MiB: merging gives today's files.
-    let merged = dir.join("merged");
-    let merge = kernbench(&[
-        "merge",
-        old.to_str().unwrap_or(""),
-        "--out",
-        merged.to_str().unwrap_or(""),
-    ]);
-    assert_eq!(merge.status.code(), Some(0), "{}", stderr(&merge));
-    for name in ["results.jsonl", "results.csv", "links.jsonl", "summary.md"] {
-        assert_eq!(read(&merged.join(name)), read(&new.join(name)), "{name}");
+        (
+            "nochannels",
+            &[groups, channels].concat()[..],
+            "world_size,status,",
+        ),
+    ];
+    for (name, edits, header) in generations {
+        let old = dir.join(name);
+        std::fs::create_dir_all(&old).unwrap_or_else(|e| panic!("{e}"));
+        for file in ["results.jsonl", "results.csv", "links.jsonl"] {
+            let text = edits
+                .iter()
+                .fold(read(&new.join(file)), |text, (from, to)| {
+                    text.replace(from, to)
+                });
+            assert!(!text.contains("group_"), "{name} {file}: {text}");
+            std::fs::write(old.join(file), text).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let before = read(&old.join("results.jsonl"));
+        let run = sweep(&file, &old, &[]);
+        assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+        assert!(
+            stderr(&run).contains(&format!(
+                "{}: the header is `topology,collective,algorithm,memory,bytes,{header}",
+                old.join("results.csv").display()
+            )) && stderr(&run).contains(
+                "world_size,channels,chunk_bytes,group_size,group_stride,status,error,time_ns,\
+                 algbw_gbps,busbw_gbps,bound_gbps,efficiency,verified,events` this version \
+                 writes; move the folder away or choose another --out"
+            ),
+            "{name}: {}",
+            stderr(&run)
+        );
+        assert_eq!(
+            read(&old.join("results.jsonl")),
+            before,
+            "{name}: nothing is written"
+        );
+        // Its rows read as what that version ran, auto, 1 MiB and one group of all 8 ranks:
+        // merging gives today's files.
+        let merged = dir.join(format!("{name}-merged"));
+        let merge = kernbench(&[
+            "merge",
+            old.to_str().unwrap_or(""),
+            "--out",
+            merged.to_str().unwrap_or(""),
+        ]);
+        assert_eq!(merge.status.code(), Some(0), "{}", stderr(&merge));
+        for file in ["results.jsonl", "results.csv", "links.jsonl", "summary.md"] {
+            assert_eq!(
+                read(&merged.join(file)),
+                read(&new.join(file)),
+                "{name}: {file}"
+            );
+        }
     }
 }
 

@@ -25,8 +25,8 @@ const AXIS_H: u32 = 70;
 /// One bar: link name, class, utilisation in %.
 type Bar<'a> = (&'a str, &'a str, f64);
 
-/// A run within a topology: (collective, memory, algorithm with its channels and chunk size)
-/// in display order.
+/// A run within a topology: (collective, memory, algorithm with its channels, chunk size and
+/// groups) in display order.
 type RunKey<'a> = ((usize, &'a str), (usize, &'a str), Series<'a>);
 /// A run's largest message size and its links at that size, by link name.
 type Run<'a> = (u64, BTreeMap<&'a str, &'a LinkUsage>);
@@ -51,9 +51,9 @@ struct LinkFigure<'a> {
 /// each (collective, memory, algorithm), a panel captioned with all three, of horizontal
 /// bars for the `top_n` links with the highest utilisation at the largest message size of
 /// that run, busiest at the top, in % of the run time, coloured by link class. Ties are
-/// broken by link name. Where the rows hold several channel counts or chunk sizes, each
-/// algorithm's run with its own is a panel, captioned `ring (2 ch, 256 KiB)` (see
-/// [`crate::series`]). With no rows nothing is written and the list is empty.
+/// broken by link name. Where the rows hold several channel counts, chunk sizes or splits
+/// into groups, each algorithm's run with its own is a panel, captioned
+/// `ring (2 ch, 256 KiB)` or `ring (groups of 4)` (see [`crate::series`]). With no rows nothing is written and the list is empty.
 pub fn plot_link_utilisation(
     usage: &[LinkUsage],
     top_n: usize,
@@ -61,9 +61,9 @@ pub fn plot_link_utilisation(
     options: &PlotOptions,
 ) -> Result<Vec<PathBuf>, ReportError> {
     // topology -> (collective, memory, series) -> largest bytes -> link -> row (the last
-    // row wins). The collective, channels and chunk size are part of the key: the links of
-    // an all-gather run must not replace those of the all-reduce run of the same algorithm,
-    // memory and size, nor those of a 1-channel run the auto run's.
+    // row wins). The collective, channels, chunk size and groups are part of the key: the
+    // links of an all-gather run must not replace those of the all-reduce run of the same
+    // algorithm, memory and size, nor those of a 1-channel run the auto run's.
     let mut runs: BTreeMap<&str, BTreeMap<RunKey<'_>, Run<'_>>> = BTreeMap::new();
     for row in usage.iter().filter(|r| r.utilisation.is_finite()) {
         let run = runs

@@ -179,6 +179,8 @@ mod tests {
                 bytes: 1 << 20,
                 channels: "auto".into(),
                 chunk_bytes: 1 << 20,
+                group_size: 8,
+                group_stride: 1,
                 link: format!("c0.s{i}.hub->c0.s{}.hub", (i + 1) % 12),
                 class: if i % 3 == 0 {
                     "noc".into()

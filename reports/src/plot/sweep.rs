@@ -1,7 +1,7 @@
 //! Latency and bus-bandwidth charts of a sweep: one figure per collective, one panel per
-//! (topology, memory), one line per algorithm (per algorithm, channels and chunk size when the
-//! rows vary those, see [`crate::series`]); busbw panels show the topology's injection
-//! bound as a dashed line.
+//! (topology, memory), one line per algorithm (per algorithm, channels, chunk size and groups
+//! when the rows vary those, see [`crate::series`]); busbw panels show the topology's
+//! injection bound as a dashed line.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -93,9 +93,9 @@ struct SweepFigure<'a> {
 /// Writes `latency-<collective>.svg` and `.png` into `out_dir`, one figure per collective:
 /// simulated time vs message size per rank, log-log, one panel per (topology, memory) laid
 /// out with topologies down and memories across, one line per algorithm with markers, a
-/// shared legend above the panels. Where the rows hold several channel counts or chunk
-/// sizes, a line is an algorithm with its channels and chunk size, labelled as
-/// `ring (2 ch, 256 KiB)`; labels other than a built-in algorithm's name take the looks after
+/// shared legend above the panels. Where the rows hold several channel counts, chunk sizes
+/// or splits into groups, a line is an algorithm with its settings, labelled as
+/// `ring (2 ch, 256 KiB)` or `ring (groups of 4)`; labels other than a built-in algorithm's name take the looks after
 /// the built-ins'. Only [`RowStatus::Ok`] rows with a positive time are
 /// plotted; with none, nothing is written and the list is empty.
 pub fn plot_latency(rows: &[ResultRow], out_dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
