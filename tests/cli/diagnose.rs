@@ -417,6 +417,27 @@ fn a_skipped_step_is_named_as_the_cause_with_the_message_that_came_after_it() {
 }
 
 #[test]
+fn an_all_to_all_that_skips_a_peer_names_the_missing_message_and_the_ones_waiting() {
+    let out = diagnose("all-to-all-skips-peer", &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(
+        cause(&text),
+        "a skipped peer: rank2 finished after sending 6 messages to others but none to rank4, which waits to receive from it."
+    );
+    assert!(
+        text.contains(
+            "  recv rank4 <- rank2 (all-to-all#0, channel 0) waiting since 2.57 us, in rank4 all-to-all#0 direct\n    rank4 waits for rank2 (channel 0); rank3's message to it is there (channel 0, 4 KiB, arrived 947.36 ns, never received)\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("unmatched messages (4):\n  rank3 -> rank4 (all-to-all#0, channel 0, 4 KiB), sent 0 ps, arrived 947.36 ns, never received\n"),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_message_that_reads_two_ways_where_tags_repeat_gives_both_readings() {
     // A tree sends every message up on channel 0 and down on channel 1: rank 2's message up
     // on channel 1 is a wrong tag to rank 0, and to rank 5 (its child, waiting for channel 1)
@@ -447,6 +468,7 @@ fn every_class_of_cause_has_a_bundled_scenario() {
         ("ring-wrong-source", 3, "a receive from the wrong peer: "),
         ("ring-wrong-tag", 3, "a message with the wrong tag: "),
         ("ring-skips-step", 3, "a skipped send: "),
+        ("all-to-all-skips-peer", 3, "a skipped peer: "),
         (
             "ring-send-first-depth0",
             3,

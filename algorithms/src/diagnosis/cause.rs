@@ -84,6 +84,9 @@ pub enum Cause {
         party: Party,
         /// The parties waiting to receive from it.
         waiting: Vec<Party>,
+        /// How many messages it sent to others before it finished: none when it never
+        /// joined, some when it left out the waiting parties (a skipped peer).
+        sent_elsewhere: u64,
     },
     /// A sender's message went to another receiver than the one waiting for it.
     WrongPeer {
@@ -331,7 +334,23 @@ fn finished_early(evidence: &Evidence) -> Option<Cause> {
         .collect();
     waiting.sort();
     waiting.dedup();
-    Some(Cause::FinishedEarly { party, waiting })
+    let ledger = evidence.ledger;
+    let sent_elsewhere = ledger
+        .received
+        .iter()
+        .filter(|((from, to, _), _)| *from == party && !waiting.contains(to))
+        .map(|(_, count)| *count)
+        .sum::<u64>()
+        + ledger
+            .unreceived
+            .iter()
+            .filter(|m| m.from == party && !waiting.contains(&m.to))
+            .count() as u64;
+    Some(Cause::FinishedEarly {
+        party,
+        waiting,
+        sent_elsewhere,
+    })
 }
 
 /// A wrong tag, peer or source, from the receive whose nearest message relates best (ties:
@@ -508,17 +527,34 @@ impl Cause {
                 }
                 Ok(())
             }
-            Cause::FinishedEarly { party, waiting } => {
+            Cause::FinishedEarly {
+                party,
+                waiting,
+                sent_elsewhere,
+            } => {
                 let kind = match party {
                     Party::Rank(_) => "rank",
                     Party::Pe(_) => "PE",
                 };
                 let verb = if waiting.len() == 1 { "waits" } else { "wait" };
-                write!(
-                    f,
-                    "a {kind} that finished early: {party} had finished (it never joined, or returned early) while {} {verb} to receive from it",
-                    names(waiting)
-                )
+                if *sent_elsewhere > 0 {
+                    let messages = if *sent_elsewhere == 1 {
+                        "message"
+                    } else {
+                        "messages"
+                    };
+                    write!(
+                        f,
+                        "a skipped peer: {party} finished after sending {sent_elsewhere} {messages} to others but none to {}, which {verb} to receive from it",
+                        names(waiting)
+                    )
+                } else {
+                    write!(
+                        f,
+                        "a {kind} that finished early: {party} had finished (it never joined, or returned early) while {} {verb} to receive from it",
+                        names(waiting)
+                    )
+                }
             }
             Cause::WrongPeer {
                 sender,
