@@ -80,6 +80,9 @@ enum ProgramSpec {
     Collective {
         collective: String,
         algorithm: String,
+        /// The ring's order (ring only), as `run --ring-order`: each rank once.
+        #[serde(default)]
+        ring_order: Option<Vec<u32>>,
     },
     /// A bundled PE kernel: `pe-ring`, `pe-mesh2x2` or `pe-tree7`.
     Kernel(String),
@@ -169,6 +172,7 @@ impl Scenario {
             ProgramSpec::Collective {
                 collective,
                 algorithm,
+                ..
             } => DiagnoseProgram::Collective {
                 collective: collective
                     .parse::<Collective>()
@@ -305,6 +309,10 @@ impl Scenario {
             livelock_events: spec.livelock_events.unwrap_or(DEFAULT_LIVELOCK_EVENTS),
             faults,
             last_transfers: LAST_TRANSFERS,
+            ring_order: match &spec.program {
+                ProgramSpec::Collective { ring_order, .. } => ring_order.clone(),
+                _ => None,
+            },
         };
         check_diagnosis(&topology, &config).map_err(|e| match e {
             CollectiveError::InConfig { part, error } => bad(&place(&spec, part), &error),

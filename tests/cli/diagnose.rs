@@ -1063,3 +1063,59 @@ fn validate_and_diagnose_give_the_same_message_for_the_same_bad_file() {
     );
     let _ = std::fs::remove_file(&path);
 }
+
+#[test]
+fn a_scenario_gives_the_ring_its_order_and_a_bad_order_is_refused_at_its_line() {
+    let scenario = |order: &str, algorithm: &str| {
+        format!(
+            r#"Scenario(
+    name: "ordered",
+    topology: "{}/topologies/ring8.ron",
+    program: Collective(collective: "all-reduce", algorithm: "{algorithm}", ring_order: {order}),
+    size: "64KiB",
+)"#,
+            env!("CARGO_MANIFEST_DIR")
+        )
+    };
+    let completes = |name: &str, order: &str| {
+        let path = temp_file(name, &scenario(order, "ring"));
+        let out = kernbench(&["diagnose", path.to_str().unwrap_or("")]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+    // Along the wiring and skipping every other SIP: both complete, the skipping ring later
+    // (each hop is two links, shared by two hops).
+    let along = completes("ordered-along.scenario.ron", "[0, 1, 2, 3, 4, 5, 6, 7]");
+    let skipping = completes("ordered-skipping.scenario.ron", "[0, 2, 4, 6, 1, 3, 5, 7]");
+    let time = |text: &str| {
+        text.split("completed at ")
+            .nth(1)
+            .and_then(|rest| rest.split(" us").next())
+            .and_then(|t| t.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
+    assert!(time(&skipping) > time(&along), "{along}\n{skipping}");
+    for (name, order, algorithm, message) in [
+        (
+            "ordered-twice.scenario.ron",
+            "[0, 1, 2, 3, 4, 5, 6, 6]",
+            "ring",
+            "program: ring all-reduce does not run on topology ring8: the ring order names rank 6 twice; name each of the 8 ranks once",
+        ),
+        (
+            "ordered-tree.scenario.ron",
+            "[0, 1, 2, 3, 4, 5, 6, 7]",
+            "tree",
+            "program: tree all-reduce does not run on topology ring8: only the ring algorithm has a ring order; use algorithm \"ring\" or remove ring_order",
+        ),
+    ] {
+        let path = temp_file(name, &scenario(order, algorithm));
+        let out = kernbench(&["validate", path.to_str().unwrap_or("")]);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        assert_eq!(
+            stderr(&out),
+            format!("error: {}:4: {message}\n", path.display()),
+            "{name}"
+        );
+    }
+}

@@ -162,6 +162,22 @@ fn check_collective(
     let topology = machine.topology();
     crate::schedule::check(algorithm.schedule(), call.collective, topology)
         .map_err(at(ConfigPart::Program))?;
+    if let Some(order) = &config.ring_order {
+        let refuse = |reason: String| {
+            at(ConfigPart::Program)(CollectiveError::Unsupported {
+                algorithm: algorithm.name().to_string(),
+                collective: call.collective.to_string(),
+                topology: topology.name().to_string(),
+                reason,
+            })
+        };
+        if algorithm != Algorithm::Ring {
+            return Err(refuse(format!(
+                "only the ring algorithm has a ring order; use algorithm \"ring\" or remove ring_order"
+            )));
+        }
+        crate::ring::check_order(order, topology.sip_count(), topology.name()).map_err(refuse)?;
+    }
     let program = format!("the collective {}", config.program.name());
     let not_here = |what| CollectiveError::DoesNotApply {
         what,
@@ -426,6 +442,7 @@ mod tests {
             livelock_events: 100_000,
             faults: Faults::default(),
             last_transfers: 3,
+            ring_order: None,
         }
     }
 

@@ -137,6 +137,9 @@ pub struct DiagnoseConfig {
     pub faults: Faults,
     /// How many of the last transfers before a stall to keep.
     pub last_transfers: usize,
+    /// The order the ring algorithm walks (a collective with `ring` only): each rank once.
+    /// `None`: along the wiring, as `run` does.
+    pub ring_order: Option<Vec<u32>>,
 }
 
 /// How a diagnosis ended.
@@ -416,7 +419,10 @@ fn launch_collective(
     config: &DiagnoseConfig,
 ) -> Result<Rc<crate::launch::World>, CollectiveError> {
     let call = CollectiveCall::new(collective);
-    let schedule = algorithm.shared();
+    let schedule: Rc<dyn crate::schedule::Schedule> = match &config.ring_order {
+        Some(order) => Rc::new(crate::ring::RingInOrder::new(order.clone())),
+        None => algorithm.shared(),
+    };
     let world_size = machine.topology().sip_count();
     let faults = &config.faults;
     let (bytes, memory) = (config.bytes, config.memory);
@@ -460,6 +466,7 @@ mod tests {
             livelock_events: 100_000,
             faults: Faults::default(),
             last_transfers: 3,
+            ring_order: None,
         }
     }
 
