@@ -172,9 +172,10 @@ fn check_collective(
             })
         };
         if algorithm != Algorithm::Ring {
-            return Err(refuse(format!(
+            return Err(refuse(
                 "only the ring algorithm has a ring order; use algorithm \"ring\" or remove ring_order"
-            )));
+                    .to_string(),
+            ));
         }
         crate::ring::check_order(order, topology.sip_count(), topology.name()).map_err(refuse)?;
     }
