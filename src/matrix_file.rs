@@ -55,23 +55,20 @@ pub(crate) fn generate(
     n: u32,
     bytes: u64,
     seed: u64,
-) -> Result<Rc<SizeMatrix>, Failure> {
-    let fail = |e: String| Failure::BadInput(format!("--distribution: {e}"));
+) -> Result<Rc<SizeMatrix>, String> {
     let matrix = match text.split_once(':') {
         None if text == "uniform" => SizeMatrix::uniform(n, bytes),
         Some(("zipf", exponent)) => {
             let exponent: f64 = exponent.trim().parse().map_err(|_| {
-                fail(format!(
-                    "\"{exponent}\" is not a Zipf exponent; write zipf:1.2, for example"
-                ))
+                format!("\"{exponent}\" is not a Zipf exponent; write zipf:1.2, for example")
             })?;
             SizeMatrix::zipf(n, bytes, exponent, seed)
         }
         _ => {
-            return Err(fail(format!(
+            return Err(format!(
                 "\"{text}\" is not a distribution; use uniform or zipf:EXPONENT (e.g. zipf:1.2)"
-            )));
+            ));
         }
     };
-    matrix.map(Rc::new).map_err(fail)
+    matrix.map(Rc::new)
 }

@@ -238,12 +238,15 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
         (Collective::AllToAllv, Some(file), None) => Some(crate::matrix_file::read(file)?),
         (Collective::AllToAllv, None, distribution) => {
             let n = config.groups.size(topology.sip_count());
-            Some(crate::matrix_file::generate(
-                distribution.as_deref().unwrap_or("uniform"),
-                n,
-                config.bytes.0,
-                args.seed,
-            )?)
+            Some(
+                crate::matrix_file::generate(
+                    distribution.as_deref().unwrap_or("uniform"),
+                    n,
+                    config.bytes.0,
+                    args.seed,
+                )
+                .map_err(bad("distribution"))?,
+            )
         }
         (other, Some(_), _) | (other, None, Some(_)) => {
             return Err(Failure::BadInput(format!(

@@ -12,8 +12,8 @@ use std::time::Instant;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use kernbench_algorithms::{
-    Channels, CollectiveError, DEFAULT_CHUNK, Groups, Pairs, RingInOrder, RunConfig, RunReport,
-    run_collective,
+    Channels, Collective, CollectiveError, DEFAULT_CHUNK, Groups, Pairs, RingInOrder, RunConfig,
+    RunReport, run_collective,
 };
 use kernbench_model::{Bytes, ReduceOp, Topology};
 use kernbench_reports::{
@@ -406,6 +406,20 @@ fn run_point(sweep: &Sweep, point: &Point, largest: u64) -> (ResultRow, Vec<Link
         groups: point.groups,
         sizes: None,
     };
+    let mut config = config;
+    if point.collective == Collective::AllToAllv {
+        let (distribution, seed) = &sweep.distribution;
+        let n = point.groups.size(point.world_size);
+        match crate::matrix_file::generate(distribution, n, point.bytes, *seed) {
+            Ok(sizes) => config.sizes = Some(sizes),
+            Err(e) => {
+                let mut row = ResultRow::for_point(key_of(point));
+                row.status = RowStatus::Unsupported;
+                row.error = Some(e);
+                return (row, Vec::new());
+            }
+        }
+    }
     // Wall time stays out of the row so that the same sweep writes the same bytes.
     let mut row = ResultRow::for_point(key_of(point));
     if point.ring_order.is_some() && point.groups != Groups::World {

@@ -65,10 +65,20 @@ pub(crate) struct SweepFile {
     /// topologies not named keep the order along their wiring.
     #[serde(default)]
     ring_orders: BTreeMap<String, Vec<u32>>,
+    /// How all-to-allv points split each rank's size over the ranks: `uniform` or
+    /// `zipf:EXPONENT` (as `run --distribution`), hot experts drawn from `seed`.
+    #[serde(default = "uniform")]
+    distribution: String,
+    #[serde(default)]
+    seed: u64,
     #[serde(default)]
     verify: bool,
     #[serde(default)]
     time_limit: Option<String>,
+}
+
+fn uniform() -> String {
+    "uniform".to_string()
 }
 
 fn all_reduce() -> Vec<String> {
@@ -170,6 +180,8 @@ pub(crate) struct Sweep {
     pub(crate) points: Vec<Point>,
     pub(crate) verify: bool,
     pub(crate) time_limit: Option<SimTime>,
+    /// All-to-allv points' distribution and its seed (`run --distribution`, `--seed`).
+    pub(crate) distribution: (String, u64),
 }
 
 /// One run of a sweep.
@@ -291,12 +303,16 @@ impl Sweep {
                 }
             }
         }
+        // Checked now, on one rank: a bad name fails before anything runs.
+        crate::matrix_file::generate(&spec.distribution, 1, 0, spec.seed)
+            .map_err(|e| bad(file, "distribution", e))?;
         Ok(Sweep {
             name: spec.name,
             topologies,
             points,
             verify: spec.verify,
             time_limit,
+            distribution: (spec.distribution, spec.seed),
         })
     }
 }

@@ -1299,3 +1299,77 @@ fn a_read_only_out_folder_is_bad_input_with_the_fix() {
         stderr(&merge)
     );
 }
+
+#[test]
+fn all_to_allv_points_take_the_sweeps_distribution_as_run_does() {
+    let (dir, file) = setup(
+        "allv",
+        r#"Sweep(
+    name: "allv",
+    topologies: ["TOPOLOGIES/ring8.ron"],
+    collectives: ["all-to-allv"],
+    algorithms: ["direct"],
+    sizes: List(["1MiB"]),
+    memories: ["hbm"],
+    distribution: "zipf:1.2",
+    seed: 3,
+)"#,
+    );
+    let out = dir.join("out");
+    let run = sweep(&file, &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let jsonl = read(&out.join("results.jsonl"));
+    let single = kernbench(&[
+        "run",
+        "--topology",
+        "topologies/ring8.ron",
+        "--collective",
+        "all-to-allv",
+        "--algorithm",
+        "direct",
+        "--size",
+        "1MiB",
+        "--distribution",
+        "zipf:1.2",
+        "--seed",
+        "3",
+        "--json",
+    ]);
+    let row = stdout(&single);
+    assert_eq!(
+        json_field(jsonl.trim(), "time_ns"),
+        json_field(row.trim(), "time_ns")
+    );
+    // Another seed draws other hot experts, so another time.
+    let other = kernbench(&[
+        "run",
+        "--topology",
+        "topologies/ring8.ron",
+        "--collective",
+        "all-to-allv",
+        "--size",
+        "1MiB",
+        "--distribution",
+        "zipf:1.2",
+        "--seed",
+        "4",
+        "--json",
+    ]);
+    assert_ne!(
+        json_field(jsonl.trim(), "time_ns"),
+        json_field(stdout(&other).trim(), "time_ns")
+    );
+    let (_, bad) = setup(
+        "allv-bad",
+        &TINY.replace("memories:", "distribution: \"pareto\",\n    memories:"),
+    );
+    let out = kernbench(&["validate", bad.to_str().unwrap_or("")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: {}: distribution: \"pareto\" is not a distribution; use uniform or zipf:EXPONENT (e.g. zipf:1.2)\n",
+            bad.display()
+        )
+    );
+}
