@@ -70,6 +70,60 @@ impl Topology {
     }
 }
 
+/// A SIP's egress bandwidth per level of the machine ([`Topology::level_bandwidths`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LevelBandwidths {
+    /// Towards the SIPs of its own cube (SIP links and the cube's SIP switch).
+    pub in_cube: Option<Bandwidth>,
+    /// Towards other cubes (cube links and the cube-level switches).
+    pub across_cubes: Option<Bandwidth>,
+}
+
+impl LevelBandwidths {
+    /// The slower level's bandwidth: what an algorithm that must cross both levels with a
+    /// SIP's whole share cannot beat per level (`None` for one SIP).
+    pub fn slowest(self) -> Option<Bandwidth> {
+        match (self.in_cube, self.across_cubes) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+impl Topology {
+    /// The smallest, over the SIPs, of a SIP's egress inside its cube and across cubes, each
+    /// counted as [`injection_bandwidth`](Topology::injection_bandwidth) counts them; `None`
+    /// for a level with no links (one SIP per cube, one cube).
+    pub fn level_bandwidths(&self) -> LevelBandwidths {
+        let graph = self.graph();
+        let level = |across: bool| {
+            self.sips()
+                .filter_map(|sip| self.node_index(Node::Hub(sip)))
+                .map(|hub| {
+                    graph
+                        .edges_directed(hub, Direction::Outgoing)
+                        .map(|edge| *edge.weight())
+                        .filter(|link| {
+                            link.class.is_between_sips()
+                                && matches!(
+                                    link.class,
+                                    crate::LinkClass::CubeLink | crate::LinkClass::CubeSwitch
+                                ) == across
+                        })
+                        .fold(Bandwidth::default(), |sum, link| {
+                            sum.saturating_add(link.bandwidth)
+                        })
+                })
+                .min()
+                .filter(|b| *b != Bandwidth::default())
+        };
+        LevelBandwidths {
+            in_cube: level(false),
+            across_cubes: level(true),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::test_support::{BUNDLED, bundled, default_with};
@@ -77,6 +131,28 @@ mod tests {
 
     fn bound(topo: &Topology) -> Option<String> {
         topo.injection_bandwidth().map(|b| b.to_string())
+    }
+
+    #[test]
+    fn each_level_counts_its_own_links_and_the_slowest_is_the_smaller() {
+        let multicube = bundled("multicube2x4.ron");
+        let levels = multicube.level_bandwidths();
+        // Fully connected cubes of 4 (3 x 100 GB/s); one 50 GB/s rail to the other cube.
+        assert_eq!(
+            (
+                levels.in_cube.map(|b| b.to_string()),
+                levels.across_cubes.map(|b| b.to_string()),
+                levels.slowest().map(|b| b.to_string())
+            ),
+            (
+                Some("300 GB/s".to_string()),
+                Some("50 GB/s".to_string()),
+                Some("50 GB/s".to_string())
+            )
+        );
+        let ring8 = bundled("ring8.ron").level_bandwidths();
+        assert_eq!(ring8.across_cubes, None);
+        assert_eq!(ring8.slowest(), ring8.in_cube);
     }
 
     #[test]

@@ -47,6 +47,7 @@ mod error;
 mod generated;
 mod generators;
 mod injection;
+pub use injection::LevelBandwidths;
 pub mod limits;
 mod link;
 mod machine;
