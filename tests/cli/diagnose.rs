@@ -879,7 +879,7 @@ fn mesh_on_a_ring_is_refused_with_the_algorithms_own_reason() {
     refused_by_validate_and_diagnose(
         "mesh-on-ring",
         r#"program: Collective(collective: "all-reduce", algorithm: "mesh"), size: "64KiB""#,
-        "program: mesh all-reduce does not run on topology ring8: mesh needs a Mesh2D or Torus2D SIP shape; ring8 is a BidirectionalRing: use ring",
+        "program: mesh all-reduce does not run on topology ring8: mesh needs a Mesh2D, Torus2D or Torus3D SIP shape; ring8 is a BidirectionalRing: use ring",
     );
 }
 

@@ -75,7 +75,7 @@ fn a_small_sweep_writes_every_table_and_plot_and_records_failures() {
     // (the reason has a comma, so CSV quotes it).
     assert!(
         csv.contains(
-            "ring8,all-reduce,mesh,hbm,4096,8,auto,1048576,8,1,unsupported,mesh needs a Mesh2D or Torus2D SIP shape"
+            "ring8,all-reduce,mesh,hbm,4096,8,auto,1048576,8,1,unsupported,\"mesh needs a Mesh2D, Torus2D or Torus3D SIP shape"
         ),
         "{csv}"
     );

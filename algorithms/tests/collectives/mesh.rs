@@ -109,7 +109,7 @@ fn mesh_refuses_a_ring_topology_and_says_to_use_ring() {
     assert!(matches!(e, CollectiveError::Unsupported { .. }));
     assert_eq!(
         e.to_string(),
-        "mesh all-reduce does not run on topology ring8: mesh needs a Mesh2D or Torus2D SIP shape; ring8 is a BidirectionalRing: use ring"
+        "mesh all-reduce does not run on topology ring8: mesh needs a Mesh2D, Torus2D or Torus3D SIP shape; ring8 is a BidirectionalRing: use ring"
     );
 }
 
@@ -133,5 +133,60 @@ fn mesh_refuses_several_cubes_and_collectives_other_than_all_reduce() {
     assert_eq!(
         e.to_string(),
         "mesh reduce-scatter does not run on topology torus2x2: mesh runs all-reduce only, not reduce-scatter; use ring for reduce-scatter and all-gather, tree or direct for broadcast and reduce"
+    );
+}
+
+/// A 3D torus `x x y x z` of the support's link values (100 GB/s, 500 ns).
+fn torus3d(x: u32, y: u32, z: u32) -> std::rc::Rc<kernbench_model::Topology> {
+    crate::support::topology(
+        &format!("torus{x}x{y}x{z}"),
+        1,
+        x * y * z,
+        &format!("Torus3D({x}, {y}, {z})"),
+        "Ring",
+    )
+}
+
+#[test]
+fn a_3d_torus_runs_the_three_dimensions_in_turn_verified_at_one_channel_per_directed_link() {
+    for (x, y, z) in [(2, 2, 2), (2, 3, 4), (3, 3, 3)] {
+        let topology = torus3d(x, y, z);
+        for bytes in [0u64, 12, 4 * 1001, 256 << 10] {
+            for channels in [Channels::Fixed(1), Channels::Auto] {
+                let report = run(
+                    &topology,
+                    &RunConfig {
+                        verify: true,
+                        channels,
+                        ..RunConfig::all_reduce(Algorithm::Mesh, bytes)
+                    },
+                );
+                assert_eq!(report.verified, Some(true), "{x}x{y}x{z} {bytes} B");
+            }
+        }
+    }
+    // 3x3x3: six links of 100 GB/s per SIP; auto's 6 channels each start on a directed link
+    // class of its own, so busbw nears the 600 GB/s bound, where the ring's channels (two
+    // edge-disjoint cycles, both ways) load four of the six links (measured at 32 MiB: 537.2
+    // and 303.9 GB/s; at 256 MiB on 50 GB/s links, 98.9% of the bound for mesh).
+    let topology = torus3d(3, 3, 3);
+    let bytes = 32 << 20;
+    let mesh = run(&topology, &RunConfig::all_reduce(Algorithm::Mesh, bytes));
+    let ring = run(&topology, &RunConfig::all_reduce(Algorithm::Ring, bytes));
+    let bound = mesh.bound_gbps.unwrap_or(f64::NAN);
+    assert_eq!(bound, 600.0);
+    println!(
+        "mesh {} GB/s, ring {} GB/s",
+        mesh.busbw_gbps, ring.busbw_gbps
+    );
+    assert!(
+        mesh.busbw_gbps >= 0.85 * bound,
+        "mesh {} GB/s",
+        mesh.busbw_gbps
+    );
+    assert!(
+        ring.busbw_gbps < 4.0 / 6.0 * bound && ring.busbw_gbps < mesh.busbw_gbps,
+        "ring {} GB/s",
+        ring.busbw_gbps
     );
 }
