@@ -284,12 +284,7 @@ impl Comm {
         at: u64,
     ) -> ProcessHandle<()> {
         let comm = self.clone();
-        let name = Name::lazy(SendName {
-            rank: self.inner.launch_rank,
-            what: self.inner.call.collective.name(),
-            instance: self.inner.instance,
-            to: self.destination(self.global(to).unwrap_or(to)),
-        });
+        let name = self.send_name(to);
         self.sim().spawn(name, async move {
             comm.send_to(to, channel, offset, len, at).await
         })
@@ -301,12 +296,7 @@ impl Comm {
     /// ring's all-to-all) are built with it.
     pub fn spawn_forward(&self, to: u32, channel: u32, chunk: Chunk) -> ProcessHandle<()> {
         let comm = self.clone();
-        let name = Name::lazy(SendName {
-            rank: self.inner.launch_rank,
-            what: self.inner.call.collective.name(),
-            instance: self.inner.instance,
-            to: self.destination(self.global(to).unwrap_or(to)),
-        });
+        let name = self.send_name(to);
         self.sim().spawn(name, async move {
             // Timed from the same place in this rank's buffer (every rank's is the same size).
             comm.put_at(
@@ -416,6 +406,18 @@ impl Comm {
         Ok(())
     }
 
+    /// The name of the process that sends to group rank `to`: `rank3 send all-reduce#0 ->
+    /// rank4`, naming the launch rank the data really goes to; formatted only if a report
+    /// shows it (a process per message).
+    fn send_name(&self, to: u32) -> Name {
+        Name::lazy(SendName {
+            rank: self.inner.launch_rank,
+            what: self.inner.call.collective.name(),
+            instance: self.inner.instance,
+            to: self.destination(self.global(to).unwrap_or(to)),
+        })
+    }
+
     /// Starts [`send`](Comm::send) in a process of its own and returns its handle at once, so
     /// the caller can receive (or send elsewhere) meanwhile; awaiting the handle returns when
     /// the bytes have arrived. The values are read when the process starts: now, but only
@@ -423,12 +425,7 @@ impl Comm {
     pub fn spawn_send(&self, to: u32, channel: u32, offset: u64, len: u64) -> ProcessHandle<()> {
         let comm = self.clone();
         // A process per message: its name is formatted only if a report shows it.
-        let name = Name::lazy(SendName {
-            rank: self.inner.launch_rank,
-            what: self.inner.call.collective.name(),
-            instance: self.inner.instance,
-            to: self.destination(self.global(to).unwrap_or(to)),
-        });
+        let name = self.send_name(to);
         self.sim().spawn(
             name,
             async move { comm.send(to, channel, offset, len).await },

@@ -4,6 +4,7 @@
 use petgraph::Direction;
 
 use crate::coords::Node;
+use crate::link::LinkClass;
 use crate::topology::Topology;
 use crate::units::Bandwidth;
 
@@ -54,6 +55,12 @@ impl Topology {
         if self.sip_count() < 2 {
             return None;
         }
+        self.least_egress(LinkClass::is_between_sips)
+    }
+
+    /// The smallest, over the SIPs, of the bandwidth of the links of the classes `counts`
+    /// takes that leave a SIP's hub (`None` without SIPs).
+    fn least_egress(&self, counts: impl Fn(LinkClass) -> bool) -> Option<Bandwidth> {
         let graph = self.graph();
         self.sips()
             .filter_map(|sip| self.node_index(Node::Hub(sip)))
@@ -61,7 +68,7 @@ impl Topology {
                 graph
                     .edges_directed(hub, Direction::Outgoing)
                     .map(|edge| *edge.weight())
-                    .filter(|link| link.class.is_between_sips())
+                    .filter(|link| counts(link.class))
                     .fold(Bandwidth::default(), |sum, link| {
                         sum.saturating_add(link.bandwidth)
                     })
@@ -95,26 +102,10 @@ impl Topology {
     /// counted as [`injection_bandwidth`](Topology::injection_bandwidth) counts them; `None`
     /// for a level with no links (one SIP per cube, one cube).
     pub fn level_bandwidths(&self) -> LevelBandwidths {
-        let graph = self.graph();
-        let level = |across: bool| {
-            self.sips()
-                .filter_map(|sip| self.node_index(Node::Hub(sip)))
-                .map(|hub| {
-                    graph
-                        .edges_directed(hub, Direction::Outgoing)
-                        .map(|edge| *edge.weight())
-                        .filter(|link| {
-                            link.class.is_between_sips()
-                                && matches!(
-                                    link.class,
-                                    crate::LinkClass::CubeLink | crate::LinkClass::CubeSwitch
-                                ) == across
-                        })
-                        .fold(Bandwidth::default(), |sum, link| {
-                            sum.saturating_add(link.bandwidth)
-                        })
-                })
-                .min()
+        let across =
+            |class: LinkClass| matches!(class, LinkClass::CubeLink | LinkClass::CubeSwitch);
+        let level = |cubes: bool| {
+            self.least_egress(|class| class.is_between_sips() && across(class) == cubes)
                 .filter(|b| *b != Bandwidth::default())
         };
         LevelBandwidths {
