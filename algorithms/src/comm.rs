@@ -253,7 +253,8 @@ impl Comm {
         len: u64,
     ) -> Result<(), CollectiveError> {
         let values = self.inner.buffer.read(offset, len);
-        self.put(to, channel, offset, len, values).await
+        // Straight to `put_at`, not through `put`: one future less per message.
+        self.put_at(to, channel, offset, len, offset, values).await
     }
 
     /// Sends bytes `[offset, offset + len)` of this rank's buffer to bytes `[at, at + len)` of
