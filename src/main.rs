@@ -35,11 +35,11 @@ mod sweep_spec;
 mod trace;
 
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use kernbench_model::{ModelError, Topology};
+use kernbench_model::{ModelError, TopologySource};
 
 /// A cycle-approximate simulator of multi-chip AI accelerators.
 #[derive(Debug, Parser)]
@@ -71,9 +71,9 @@ enum Command {
     #[command(after_help = "Examples:\n  kernbench topo topologies/torus4x4.ron\n  \
                             kernbench topo topologies/default.ron --dot | dot -Tsvg -o default.svg")]
     Topo {
-        /// The topology file.
-        #[arg(value_name = "FILE")]
-        file: PathBuf,
+        /// The topology: a RON file, or a generated form as `run` takes (ring:8, torus:4x4).
+        #[arg(value_name = "FILE|FORM")]
+        file: String,
         /// Print the graph in Graphviz DOT form instead of the summary.
         #[arg(long)]
         dot: bool,
@@ -254,7 +254,9 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
                 )
             })
         } else {
-            Topology::load(file)
+            // A file, or a generated form (`ring:8`), as `run --topology` takes.
+            TopologySource::parse(&file.to_string_lossy())
+                .and_then(|source| source.load())
                 .map(|t| format!("topology {}: {}", t.name(), t.summary().counts()))
                 .map_err(Failure::from)
         };
@@ -274,8 +276,8 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
 }
 
 /// `kernbench topo`.
-fn topo(file: &Path, dot: bool) -> Result<(), Failure> {
-    let topo = Topology::load(file)?;
+fn topo(file: &str, dot: bool) -> Result<(), Failure> {
+    let topo = TopologySource::parse(file)?.load()?;
     if dot {
         print(&topo.to_dot())
     } else {

@@ -61,7 +61,7 @@ pub(crate) struct RunArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Buffer size per rank, with a unit: 4KiB, 64MiB, 1GiB (KiB = 1024 B, KB = 1000 B).
-    #[arg(long, default_value = "64MiB")]
+    #[arg(long, default_value = "64MiB", allow_hyphen_values = true)]
     size: String,
     /// Where the buffers live: tcm (spread over the SIP's PEs), sram or hbm.
     #[arg(long, default_value = "hbm")]
@@ -89,7 +89,12 @@ pub(crate) struct RunArgs {
     time_limit: Option<String>,
     /// The largest message of chunking algorithms (ring, mesh, tree, hierarchical): segments
     /// move in chunks of at most this size, forwarded as they arrive, so steps pipeline.
-    #[arg(long, value_name = "SIZE", default_value = "1MiB")]
+    #[arg(
+        long,
+        value_name = "SIZE",
+        default_value = "1MiB",
+        allow_hyphen_values = true
+    )]
     chunk_size: String,
     /// The ring's order, as ranks separated by commas (`0,1,3,2`): every rank once. By
     /// default the ring walks a cycle of neighbouring SIPs (rank order where there is none).

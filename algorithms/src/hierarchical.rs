@@ -63,19 +63,25 @@ crate::schedule::builtin_schedule!(Hierarchical, "hierarchical", whole_machine);
 
 /// Whether hierarchical runs `collective` on `topology`; the reason if not.
 pub(crate) fn supports(collective: Collective, topology: &Topology) -> Result<(), String> {
+    // The collective first, so that the hint names algorithms that run it.
+    match collective {
+        Collective::AllReduce | Collective::AllToAll | Collective::AllToAllv => {}
+        other => {
+            return Err(format!(
+                "hierarchical runs all-reduce and the all-to-alls only, not {other}; {}",
+                other.alternatives()
+            ));
+        }
+    }
     let cubes = topology.cube_count();
     if cubes < 2 {
         return Err(format!(
-            "hierarchical needs several cubes; {} has {cubes}: use ring",
-            topology.name()
+            "hierarchical needs several cubes; {} has {cubes}: {}",
+            topology.name(),
+            collective.alternatives()
         ));
     }
-    match collective {
-        Collective::AllReduce | Collective::AllToAll | Collective::AllToAllv => Ok(()),
-        other => Err(format!(
-            "hierarchical runs all-reduce and the all-to-alls only, not {other}; use ring for reduce-scatter and all-gather, tree or direct for broadcast and reduce"
-        )),
-    }
+    Ok(())
 }
 
 /// Mailbox channels of the all-to-all's first step (one per destination cube) and second

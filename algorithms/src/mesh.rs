@@ -73,11 +73,13 @@ crate::schedule::builtin_schedule!(Mesh, "mesh", whole_machine);
 
 /// Whether the mesh runs `collective` on `topology`; the reason if not.
 pub(crate) fn supports(collective: Collective, topology: &Topology) -> Result<(), String> {
-    grid(topology)?;
+    // The collective first: a hint about the machine would name algorithms that do not run
+    // this collective either (hierarchical for a reduce-scatter).
     match collective {
-        Collective::AllReduce => Ok(()),
+        Collective::AllReduce => grid(topology).map(|_| ()),
         other => Err(format!(
-            "mesh runs all-reduce only, not {other}; use ring for reduce-scatter and all-gather, tree or direct for broadcast and reduce"
+            "mesh runs all-reduce only, not {other}; {}",
+            other.alternatives()
         )),
     }
 }

@@ -59,6 +59,19 @@ impl Collective {
         }
     }
 
+    /// What a refusal suggests instead: built-ins that run this collective on any topology.
+    pub fn alternatives(self) -> &'static str {
+        match self {
+            Collective::AllReduce => "use ring",
+            Collective::ReduceScatter | Collective::AllGather => {
+                "use ring, halving-doubling or direct"
+            }
+            Collective::Broadcast | Collective::Reduce => "use tree or direct",
+            Collective::AllToAll | Collective::AllToAllv => "use ring, pairwise or direct",
+            Collective::SendRecv => "use direct",
+        }
+    }
+
     /// nccl-tests' bus bandwidth factor: `busbw = algbw * factor` makes the figure comparable
     /// to a link's bandwidth whatever the rank count (nccl-tests, doc/PERFORMANCE.md).
     pub fn busbw_factor(self, world_size: u32) -> f64 {

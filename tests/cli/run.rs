@@ -631,3 +631,42 @@ fn an_all_to_allv_takes_a_matrix_file_or_a_distribution_and_states_its_bytes() {
         )
     );
 }
+
+#[test]
+fn a_negative_size_is_a_size_error_and_refusals_name_algorithms_that_run_the_collective() {
+    let out = kernbench(&["run", "--size", "-5"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: --size: \"-5\" is not a valid size: negative values are not allowed; write a number followed by one of B, KB, MB, GB, TB, KiB, MiB, GiB, TiB (for example \"64KiB\")\n"
+    );
+    // Mesh on several cubes for a reduce-scatter: hierarchical does not run it, so the hint
+    // is not hierarchical.
+    let out = kernbench(&[
+        "run",
+        "--topology",
+        "topologies/multicube2x4.ron",
+        "--collective",
+        "reduce-scatter",
+        "--algorithm",
+        "mesh",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: mesh reduce-scatter does not run on topology multicube2x4: mesh runs all-reduce only, not reduce-scatter; use ring, halving-doubling or direct\n"
+    );
+    let out = kernbench(&[
+        "run",
+        "--topology",
+        "topologies/ring8.ron",
+        "--collective",
+        "broadcast",
+        "--algorithm",
+        "hierarchical",
+    ]);
+    assert_eq!(
+        stderr(&out),
+        "error: hierarchical broadcast does not run on topology ring8: hierarchical runs all-reduce and the all-to-alls only, not broadcast; use tree or direct\n"
+    );
+}

@@ -239,3 +239,27 @@ fn usage_errors_exit_with_2_and_help_has_examples() {
         );
     }
 }
+
+#[test]
+fn topo_and_validate_take_the_generated_forms_run_takes() {
+    let out = kernbench(&["topo", "torus:4x4"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("topology torus4x4: 1 cube, 16 SIPs"),
+        "{}",
+        stdout(&out)
+    );
+    let out = kernbench(&["validate", "ring:8", "cubes:2x4"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "ok: ring:8 (topology ring8: 1 cube, 8 SIPs, 32 PEs)\nok: cubes:2x4 (topology cubes2x4: 2 cubes, 8 SIPs, 32 PEs)\n"
+    );
+    let out = kernbench(&["topo", "ring:x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("error: \"ring:x\" is not a generated topology"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -132,7 +132,7 @@ fn mesh_refuses_several_cubes_and_collectives_other_than_all_reduce() {
     };
     assert_eq!(
         e.to_string(),
-        "mesh reduce-scatter does not run on topology torus2x2: mesh runs all-reduce only, not reduce-scatter; use ring for reduce-scatter and all-gather, tree or direct for broadcast and reduce"
+        "mesh reduce-scatter does not run on topology torus2x2: mesh runs all-reduce only, not reduce-scatter; use ring, halving-doubling or direct"
     );
 }
 
