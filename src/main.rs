@@ -255,8 +255,11 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
             })
         } else {
             // A file, or a generated form (`ring:8`), as `run --topology` takes.
-            TopologySource::parse(&file.to_string_lossy())
-                .and_then(|source| source.load())
+            let loaded = match TopologySource::parse(&file.to_string_lossy()) {
+                Ok(source) => source.load(),
+                Err(e) => Err(e),
+            };
+            loaded
                 .map(|t| format!("topology {}: {}", t.name(), t.summary().counts()))
                 .map_err(Failure::from)
         };
