@@ -226,10 +226,7 @@ pub fn run_collective(
         let sink = sink.clone();
         let schedule = schedule.clone();
         let members = groups.members_of(rank.rank(), world_size);
-        let index = members
-            .iter()
-            .position(|&r| r == rank.rank())
-            .map_or(0, |q| q as u32);
+        let index = groups.index_of(rank.rank());
         let sizes = launch_sizes.clone();
         let call = match call.collective {
             Collective::SendRecv => {

@@ -87,15 +87,11 @@ impl Comm {
     /// The view of `rank` on call number `instance` of a launch, over `buffer`.
     pub(crate) fn new(
         world: Rc<World>,
-        (rank, members): (u32, Option<Rc<[u32]>>),
+        (rank, index, members): (u32, u32, Option<Rc<[u32]>>),
         instance: u64,
         (buffer, sizes): (Buffer, Option<Rc<crate::exchange::SizeMatrix>>),
         call: CollectiveCall,
     ) -> Comm {
-        let index = members
-            .as_ref()
-            .and_then(|m| m.iter().position(|&r| r == rank))
-            .map_or(rank, |i| i as u32);
         Comm {
             inner: Rc::new(CommInner {
                 world,
@@ -424,13 +420,7 @@ impl Comm {
     /// the bytes have arrived. The values are read when the process starts: now, but only
     /// once the caller next blocks, so the caller must not change those bytes before then.
     pub fn spawn_send(&self, to: u32, channel: u32, offset: u64, len: u64) -> ProcessHandle<()> {
-        let comm = self.clone();
-        // A process per message: its name is formatted only if a report shows it.
-        let name = self.send_name(to);
-        self.sim().spawn(
-            name,
-            async move { comm.send(to, channel, offset, len).await },
-        )
+        self.spawn_send_to(to, channel, offset, len, offset)
     }
 
     /// The next message from rank `from` on `channel`, waiting until there is one (no time of

@@ -21,9 +21,11 @@ use crate::schedule::{IntoSchedule, Schedule};
 pub struct ProcessGroup {
     pub(crate) world: Rc<World>,
     /// This rank in the launch.
-    pub(crate) rank: u32,
+    pub(crate) launch_rank: u32,
     /// The group's ranks in the launch, in group order; `None`: every rank.
     pub(crate) members: Option<Rc<[u32]>>,
+    /// This rank in the group (`rank` without a group).
+    pub(crate) index: u32,
     /// The group's number in the launch: 0 for every rank, then in order of first creation.
     pub(crate) id: u32,
 }
@@ -124,6 +126,14 @@ impl Groups {
         }
     }
 
+    /// Launch rank `rank`'s place in its group: `k` of `a * block + k * stride + c`.
+    pub fn index_of(self, rank: u32) -> u32 {
+        match self {
+            Groups::World => rank,
+            Groups::Split { size, stride } => (rank % (size * stride)) / stride,
+        }
+    }
+
     /// Ranks per group (`n` for the world).
     pub fn size(self, n: u32) -> u32 {
         match self {
@@ -189,13 +199,7 @@ impl CollectiveCall {
 impl ProcessGroup {
     /// This rank in the group (`0..size()`).
     pub fn rank(&self) -> u32 {
-        match &self.members {
-            Some(members) => members
-                .iter()
-                .position(|&r| r == self.rank)
-                .map_or(0, |i| i as u32),
-            None => self.rank,
-        }
+        self.index
     }
 
     /// The number of ranks in the group.
@@ -234,12 +238,12 @@ impl ProcessGroup {
                 }
             }
         }
-        if !ranks.contains(&self.rank) {
+        let Some(index) = ranks.iter().position(|&r| r == self.launch_rank) else {
             return Err(bad(format!(
                 "rank {} makes a group it is not in; each rank makes the groups it belongs to",
-                self.rank
+                self.launch_rank
             )));
-        }
+        };
         let id = {
             let mut ids = self.world.group_ids.borrow_mut();
             let next = ids.len() as u32 + 1;
@@ -247,8 +251,9 @@ impl ProcessGroup {
         };
         Ok(ProcessGroup {
             world: self.world.clone(),
-            rank: self.rank,
+            launch_rank: self.launch_rank,
             members: Some(ranks.into()),
+            index: index as u32,
             id,
         })
     }
@@ -482,20 +487,20 @@ impl ProcessGroup {
         }
         let (instance, number) = if self.id == 0 {
             let mut calls = self.world.calls.borrow_mut();
-            let counter = &mut calls[self.rank as usize];
+            let counter = &mut calls[self.launch_rank as usize];
             let instance = *counter;
             *counter += 1;
             (instance, instance)
         } else {
             let mut calls = self.world.group_calls.borrow_mut();
-            let counter = calls.entry((self.id, self.rank)).or_insert(0);
+            let counter = calls.entry((self.id, self.launch_rank)).or_insert(0);
             let number = *counter;
             *counter += 1;
             (u64::from(self.id) * GROUP_INSTANCES + number, number)
         };
         let comm = Comm::new(
             self.world.clone(),
-            (self.rank, self.members.clone()),
+            (self.launch_rank, self.index, self.members.clone()),
             instance,
             (buffer.clone(), sizes),
             call,
@@ -506,7 +511,7 @@ impl ProcessGroup {
         };
         let name = format!(
             "rank{} {}#{number} {}{group}",
-            self.rank,
+            self.launch_rank,
             call.collective,
             schedule.name()
         );
@@ -517,5 +522,30 @@ impl ProcessGroup {
             .sim()
             .spawn(name, async move { schedule.run(call, comm).await });
         Ok(Work { handle })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Groups;
+
+    #[test]
+    fn a_ranks_index_is_its_place_among_its_groups_members() {
+        for groups in [
+            Groups::World,
+            Groups::Split { size: 4, stride: 1 },
+            Groups::Split { size: 2, stride: 4 },
+            Groups::Split { size: 2, stride: 2 },
+        ] {
+            for rank in 0..16 {
+                let members = groups.members_of(rank, 16);
+                let place = members.iter().position(|&r| r == rank);
+                assert_eq!(
+                    place,
+                    Some(groups.index_of(rank) as usize),
+                    "{groups:?} {rank}"
+                );
+            }
+        }
     }
 }

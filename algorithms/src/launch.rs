@@ -238,8 +238,9 @@ impl Rank {
     pub fn process_group(&self) -> ProcessGroup {
         ProcessGroup {
             world: self.world.clone(),
-            rank: self.rank,
+            launch_rank: self.rank,
             members: None,
+            index: self.rank,
             id: 0,
         }
     }

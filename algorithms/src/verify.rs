@@ -97,10 +97,7 @@ pub(crate) fn check(
         let launch_rank = launch_rank as u32;
         let Some(data) = data else { continue };
         let members = groups.members_of(launch_rank, world_size);
-        let rank = members
-            .iter()
-            .position(|&r| r == launch_rank)
-            .map_or(0, |q| q as u32);
+        let rank = groups.index_of(launch_rank);
         let (send_to, recv_from) = pairs.peers(rank, members.len() as u32);
         let call = CollectiveCall {
             send_to,
