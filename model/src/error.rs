@@ -118,24 +118,6 @@ pub enum ModelError {
         limit: String,
     },
 
-    /// The routes of a machine this large would not fit the router's memory limit
-    /// ([`crate::limits::MAX_ROUTE_MEMORY`]).
-    #[error(
-        "{origin}: routes for {hubs} SIPs and switches need about {needs_gib:.1} GiB (4 bytes per pair), above the limit of {limit} (about {max_sips} SIPs); use fewer SIPs"
-    )]
-    RoutesTooLarge {
-        /// The file.
-        origin: String,
-        /// SIPs plus switches: the nodes of the hub graph.
-        hubs: u64,
-        /// The estimate, in GiB.
-        needs_gib: f64,
-        /// The limit.
-        limit: crate::units::Bytes,
-        /// The most SIPs the limit allows.
-        max_sips: u64,
-    },
-
     /// A shape cannot be laid out over the number of members at its level.
     #[error(
         "{origin}: {field}: {shape} needs {needs} {members} but {count_field} is {count}; change the shape or {count_field}"

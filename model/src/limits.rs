@@ -25,12 +25,3 @@ pub const MAX_LATENCY: SimTime = SimTime::from_secs(1);
 /// limit the path is almost surely wrong (`/dev/zero`, a trace, a binary), and reading it whole
 /// would take the memory with it.
 pub const MAX_INPUT_FILE: Bytes = Bytes(16 << 20);
-/// The router's memory: at most 2 GiB. Routes cost 4 bytes per pair of SIPs (and switches),
-/// so this allows about 23,000 SIPs; a larger machine is refused up front with the estimate
-/// (see [`crate::Topology::from_spec`]) instead of growing without bound while it runs.
-pub const MAX_ROUTE_MEMORY: Bytes = Bytes(2 << 30);
-
-/// The most SIPs whose routes fit [`MAX_ROUTE_MEMORY`] (with no switches and small SIPs).
-pub fn max_sips_for_routes() -> u64 {
-    (MAX_ROUTE_MEMORY.0 / 4).isqrt()
-}

@@ -57,6 +57,7 @@ use std::sync::OnceLock;
 
 use kernbench_engine::SimTime;
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
+use rustc_hash::FxHashMap;
 
 use crate::coords::Node;
 use crate::link::Link;
@@ -207,9 +208,20 @@ pub(crate) struct Tree {
     mask_bits: usize,
 }
 
-impl Tree {
+/// Which of a node's incoming arcs end a best route from the source: kept for every node
+/// ([`Tree`]) or found from the distances of a search that stopped at the target ([`Ball`]).
+trait LastHops {
     /// The best last hop into `node` a route takes: `choose(k)` (< k) picks among `k > 1`
     /// tied ones, in tie order. `None` for the source and unreachable nodes.
+    fn last_hop(
+        &self,
+        adjacency: &Adjacency,
+        node: usize,
+        choose: impl FnOnce(usize) -> usize,
+    ) -> Option<Arc>;
+}
+
+impl LastHops for Tree {
     fn last_hop(
         &self,
         adjacency: &Adjacency,
@@ -242,6 +254,9 @@ impl Tree {
         arcs.get(position as usize).copied()
     }
 
+}
+
+impl Tree {
     /// The number of best last hops into `node`.
     #[cfg(test)]
     fn count(&self, adjacency: &Adjacency, node: usize) -> usize {
@@ -323,6 +338,80 @@ fn tree_with_masks_up_to(adjacency: &Adjacency, source: usize, mask_bits: usize)
     }
 }
 
+/// The distances a search from one source settled before it reached its target: every node
+/// nearer than the target, the target, and (tentatively) the frontier.
+///
+/// A best last hop `u -> v` into a node `v` of a best route has `dist(u) < dist(v)` (a hop
+/// adds latency and always one hop), so `u` was settled before the target and has its final
+/// distance here; a node left on the frontier has a tentative distance no less than the
+/// target's and so never looks like a best last hop into a node of the route. Walking back
+/// from the target therefore makes exactly the choices a whole [`Tree`] would.
+#[derive(Debug, Default)]
+struct Ball {
+    dist: FxHashMap<u32, (u128, u32)>,
+}
+
+impl Ball {
+    fn distance(&self, node: u32) -> (u128, u32) {
+        self.dist.get(&node).copied().unwrap_or((u128::MAX, u32::MAX))
+    }
+}
+
+impl LastHops for Ball {
+    fn last_hop(
+        &self,
+        adjacency: &Adjacency,
+        node: usize,
+        choose: impl FnOnce(usize) -> usize,
+    ) -> Option<Arc> {
+        let here = self.distance(node as u32);
+        if here.0 == u128::MAX {
+            return None;
+        }
+        let arcs = adjacency.in_arcs(node);
+        let best = |arc: &&Arc| {
+            let (latency, hops) = self.distance(arc.end);
+            latency != u128::MAX && (latency + u128::from(arc.latency), hops + 1) == here
+        };
+        match arcs.iter().filter(best).count() {
+            0 => None,
+            1 => arcs.iter().find(best).copied(),
+            k => arcs.iter().filter(best).nth(choose(k)).copied(),
+        }
+    }
+}
+
+/// A search by `(latency, hops)` from `source` that stops once `target` is settled: what a
+/// route needs on a machine too large to keep a tree per source (see [`Router`]). It visits
+/// the nodes nearer than the target, so a route to a neighbour costs a few nodes.
+fn search_to(adjacency: &Adjacency, source: usize, target: usize) -> Ball {
+    let mut ball = Ball::default();
+    let mut heap = BinaryHeap::new();
+    ball.dist.insert(source as u32, (0, 0));
+    heap.push(Reverse((0u128, 0u32, source as u32)));
+    while let Some(Reverse((latency, hops, node))) = heap.pop() {
+        if (latency, hops) != ball.distance(node) {
+            continue;
+        }
+        if node as usize == target {
+            break;
+        }
+        for arc in adjacency.arcs(node as usize) {
+            let candidate = (latency + u128::from(arc.latency), hops + 1);
+            if candidate < ball.distance(arc.end) {
+                ball.dist.insert(arc.end, candidate);
+                heap.push(Reverse((candidate.0, candidate.1, arc.end)));
+            }
+        }
+    }
+    ball
+}
+
+/// Hub graphs of at most this many nodes (SIPs and switches) keep one shortest-path tree per
+/// source hub, at most 4 bytes x 4,096^2 = 64 MiB; larger ones search per route instead, so
+/// memory grows with the routes used, not with the pairs of SIPs.
+const MAX_TREE_HUBS: usize = 4096;
+
 /// Which of `count` (> 0) tied last hops into `node` the route `source -> destination` takes:
 /// number `(source + destination + node) mod count` in tie order, all three global node
 /// indices (see the module docs).
@@ -342,6 +431,8 @@ pub(crate) struct Router {
     template: Adjacency,
     template_trees: Vec<OnceLock<Tree>>,
     hubs: Adjacency,
+    /// One tree per hub-graph source, computed on first use; empty on a hub graph of more
+    /// than [`MAX_TREE_HUBS`] nodes, whose routes are searched one by one ([`search_to`]).
     hub_trees: Vec<OnceLock<Tree>>,
 }
 
@@ -374,8 +465,24 @@ impl Router {
             template: Adjacency::build(graph, &template_local, nodes_per_sip),
             template_trees: (0..nodes_per_sip).map(|_| OnceLock::new()).collect(),
             hubs: Adjacency::build(graph, &hub_local, hub_count),
-            hub_trees: (0..hub_count).map(|_| OnceLock::new()).collect(),
+            hub_trees: if hub_count <= MAX_TREE_HUBS {
+                (0..hub_count).map(|_| OnceLock::new()).collect()
+            } else {
+                Vec::new()
+            },
         }
+    }
+
+    /// Forgets the hub trees, so every hub-graph piece is searched ([`search_to`]).
+    #[cfg(test)]
+    pub(crate) fn drop_trees(&mut self) {
+        self.hub_trees.clear();
+    }
+
+    /// Whether hub-graph pieces come from per-source trees.
+    #[cfg(test)]
+    pub(crate) fn keeps_trees(&self) -> bool {
+        !self.hub_trees.is_empty()
     }
 
     /// The SIP rank of global node `g`, or `None` for a switch.
@@ -425,14 +532,23 @@ impl Router {
     /// Appends the hub-graph path `from -> to` (hub-graph local indices) as a piece of the
     /// route between `ends`, destination first.
     fn push_hubs(&self, ends: Ends, (from, to): (usize, usize), out: &mut Vec<EdgeIndex>) -> bool {
-        let tree = self.hub_trees[from].get_or_init(|| shortest_path_tree(&self.hubs, from));
-        let piece = Piece {
-            tree,
-            adjacency: &self.hubs,
-            global: |l| self.hub_global(l),
-            edge: EdgeIndex::new,
-        };
-        piece.walk(ends, from, to, out)
+        let global = |l| self.hub_global(l);
+        match self.hub_trees.get(from) {
+            Some(tree) => Piece {
+                tree: tree.get_or_init(|| shortest_path_tree(&self.hubs, from)),
+                adjacency: &self.hubs,
+                global,
+                edge: EdgeIndex::new,
+            }
+            .walk(ends, from, to, out),
+            None => Piece {
+                tree: &search_to(&self.hubs, from, to),
+                adjacency: &self.hubs,
+                global,
+                edge: EdgeIndex::new,
+            }
+            .walk(ends, from, to, out),
+        }
     }
 
     /// The route between two global nodes (both < node count), or `None` if unreachable.
@@ -490,15 +606,16 @@ pub(crate) struct Ends {
 /// A shortest-path tree of one piece's graph, that graph, and its index maps: `global` from
 /// the graph's node to the real global node, `edge` from the graph's edge (SIP 0's for the
 /// template) to the edge to append.
-struct Piece<'a, G, E> {
-    tree: &'a Tree,
+struct Piece<'a, T, G, E> {
+    tree: &'a T,
     adjacency: &'a Adjacency,
     global: G,
     edge: E,
 }
 
-impl<G, E> Piece<'_, G, E>
+impl<T, G, E> Piece<'_, T, G, E>
 where
+    T: LastHops,
     G: Fn(usize) -> usize,
     E: Fn(usize) -> EdgeIndex,
 {
@@ -759,6 +876,46 @@ mod tests {
             e.to_string(),
             "node c0.s9.p0 is not in topology \"default\"; use a node of this topology (`kernbench topo` lists the counts)"
         );
+    }
+
+    #[test]
+    fn routes_searched_one_by_one_equal_the_routes_of_the_trees() {
+        let mut pairs: Vec<(Topology, Topology)> = BUNDLED
+            .iter()
+            .map(|&(file, _)| (bundled(file), bundled(file).searching_routes()))
+            .collect();
+        pairs.push((switched(), switched().searching_routes()));
+        for text in ["torus:4x4", "cubes:3x4", "mesh:3x4", "ring:9"] {
+            let generated = || Topology::generated(text).unwrap_or_else(|e| panic!("{e}"));
+            pairs.push((generated(), generated().searching_routes()));
+        }
+        for (trees, searched) in &pairs {
+            assert!(trees.keeps_route_trees() && !searched.keeps_route_trees());
+            let n = trees.graph().node_count();
+            let step = if n > 300 { 29 } else { 1 };
+            for source in (0..n).step_by(step).map(NodeIndex::new) {
+                for target in trees.graph().node_indices() {
+                    let (Ok(a), Ok(b)) = (trees.route(source, target), searched.route(source, target))
+                    else {
+                        panic!("{}: no route", trees.name());
+                    };
+                    assert_eq!(a, b, "{}: {source:?} -> {target:?}", trees.name());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_machine_too_large_for_a_tree_per_sip_routes_by_search() {
+        let topo = Topology::generated("ring:65536").unwrap_or_else(|e| panic!("{e}"));
+        assert!(!topo.keeps_route_trees());
+        assert_eq!(route(&topo, &hub(0), &hub(1)).hops(), 1);
+        assert_eq!(route(&topo, &hub(0), &hub(65535)).hops(), 1);
+        assert_eq!(route(&topo, &hub(5), &hub(105)).hops(), 100);
+        // Antipodal: either way round is 32,768 hops.
+        assert_eq!(route(&topo, &hub(0), &hub(32768)).hops(), 32768);
+        let small = Topology::generated("ring:4096").unwrap_or_else(|e| panic!("{e}"));
+        assert!(small.keeps_route_trees());
     }
 
     #[test]

@@ -52,35 +52,6 @@ pub struct Topology {
     cube_cycle: std::sync::OnceLock<Option<crate::cycles::SipCycle>>,
 }
 
-/// Refuses a machine whose routes would not fit [`crate::limits::MAX_ROUTE_MEMORY`].
-///
-/// The router keeps one shortest-path tree per hub or switch that sends (4 bytes per node of
-/// the hub graph) and one per node of a SIP's interior, and every collective has every SIP
-/// send: the hub trees alone are (SIPs + switches)^2 x 4 bytes. Past the limit a run would grow
-/// without bound (65,536 SIPs: 16 GiB), so the topology is refused here, before any run,
-/// and `validate` says the same as `run`.
-fn check_route_memory(
-    graph: &DiGraph<Node, Link, u32>,
-    nodes_per_sip: usize,
-    sip_count: usize,
-    origin: &str,
-) -> Result<(), ModelError> {
-    let hubs = (graph.node_count() - nodes_per_sip * sip_count + sip_count) as u64;
-    let interior = nodes_per_sip as u64;
-    const GIB: f64 = (1u64 << 30) as f64;
-    let bytes = 4 * (hubs * hubs + interior * interior);
-    if bytes > crate::limits::MAX_ROUTE_MEMORY.0 {
-        return Err(ModelError::RoutesTooLarge {
-            origin: origin.to_owned(),
-            hubs,
-            needs_gib: bytes as f64 / GIB,
-            limit: crate::limits::MAX_ROUTE_MEMORY,
-            max_sips: crate::limits::max_sips_for_routes(),
-        });
-    }
-    Ok(())
-}
-
 impl Topology {
     /// Reads, parses and validates a RON topology file.
     ///
@@ -133,7 +104,6 @@ impl Topology {
             build_graph(&spec, &pe_links, &sip_links, &cube_links);
         check_connected(&graph, origin)?;
         let sip_count = spec.cubes.count as usize * spec.sips.per_cube as usize;
-        check_route_memory(&graph, nodes_per_sip as usize, sip_count, origin)?;
         let router = Router::new(&graph, nodes_per_sip as usize, edges_per_sip, sip_count);
         Ok(Topology {
             spec,
@@ -275,6 +245,20 @@ impl Topology {
     /// The two ends of link `index`, or `None` if there is none.
     pub fn link_ends(&self, index: EdgeIndex) -> Option<(NodeIndex, NodeIndex)> {
         self.graph.edge_endpoints(index)
+    }
+
+    /// This topology with its router searching every route between hubs one by one, as it
+    /// does on machines too large to keep a tree per source.
+    #[cfg(test)]
+    pub(crate) fn searching_routes(mut self) -> Topology {
+        self.router.drop_trees();
+        self
+    }
+
+    /// Whether the router keeps a shortest-path tree per hub (see [`crate::routing`]).
+    #[cfg(test)]
+    pub(crate) fn keeps_route_trees(&self) -> bool {
+        self.router.keeps_trees()
     }
 
     /// The deterministic shortest route from `from` to `to` (see [`crate::routing`] for the
