@@ -54,47 +54,64 @@ fn unpack(bits: u32) -> Wake {
     }
 }
 
-/// Bits of a heap key given to the bucket index, and to the creation number.
-const BUCKET_BITS: u32 = 28;
-const SEQ_BITS: u32 = 64 - BUCKET_BITS;
+/// Bits of a heap key given to its payload (a wake-up or a bucket index), and to the creation
+/// number.
+const PAYLOAD_BITS: u32 = 33;
+const SEQ_BITS: u32 = 64 - PAYLOAD_BITS;
+/// Marks a payload that is a bucket index rather than a packed wake-up.
+const BUCKET_FLAG: u64 = 1 << 32;
 
-/// A bucket's place in the heap, packed in one `u128` so that ordering is one comparison:
-/// `time (64) | creation number (36) | bucket (28)`. Creation numbers are unique, so the
-/// bucket index never decides the order.
+/// An entry's place in the heap, packed in one `u128` so that ordering is one comparison:
+/// `time (64) | creation number (31) | payload (33)`. Creation numbers are unique, so the
+/// payload never decides the order. The payload is a lone wake-up itself (32 bits), or, with
+/// [`BUCKET_FLAG`], the index of a bucket of wake-ups for that time.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 struct Key(u128);
 
 impl Key {
-    fn new(time: SimTime, seq: u64, bucket: u32) -> Key {
-        Key(((time.as_ps() as u128) << 64) | ((seq << BUCKET_BITS) | bucket as u64) as u128)
+    fn new(time: SimTime, seq: u64, payload: u64) -> Key {
+        Key(((time.as_ps() as u128) << 64) | ((seq << PAYLOAD_BITS) | payload) as u128)
     }
     fn time(self) -> SimTime {
         SimTime::from_ps((self.0 >> 64) as u64)
     }
-    fn bucket(self) -> u32 {
-        (self.0 as u64 & ((1 << BUCKET_BITS) - 1)) as u32
+    fn payload(self) -> u64 {
+        self.0 as u64 & ((1 << PAYLOAD_BITS) - 1)
     }
     fn with_seq(self, seq: u64) -> Key {
-        Key::new(self.time(), seq, self.bucket())
+        Key::new(self.time(), seq, self.payload())
     }
 }
 
-/// Future wake-ups in time buckets, and wake-ups made for the current time in a FIFO.
+/// The newest heap entry, while it may still take wake-ups for its time.
+#[derive(Clone, Copy, Debug)]
+enum Newest {
+    /// A lone wake-up: a second one for the same time starts a bucket.
+    Lone(SimTime),
+    /// A bucket still holding wake-ups: more for its time are appended.
+    Bucket(SimTime, u32),
+}
+
+/// Future wake-ups on a heap, and wake-ups made for the current time in a FIFO.
+///
+/// A wake-up for a time nobody else wakes at goes on the heap alone; the second one made in a
+/// row for the same time opens a bucket (a heap entry created after the lone one, so it still
+/// fires after it), and the rest of that burst is appended to the bucket in O(1).
 ///
 /// A bucket due now was filled before the clock reached now, so its entries are older than
 /// every FIFO entry (those are all made at the current time); hence the due bucket drains
 /// first, then the FIFO, then the clock advances to the next bucket.
 #[derive(Default)]
 pub(crate) struct Calendar {
-    /// Non-empty buckets, earliest (then oldest) on top.
+    /// Lone wake-ups and non-empty buckets, earliest (then oldest) on top.
     times: BinaryHeap<Reverse<Key>>,
     buckets: Vec<Bucket>,
     seq: u64,
     /// Emptied buckets, kept with their capacity so that steady state allocates nothing.
     spare: Vec<u32>,
-    /// The newest bucket, while it still holds wake-ups: the common case of many wake-ups
-    /// for one time appends here.
-    last: Option<(SimTime, u32)>,
+    /// The newest heap entry, while it can take more wake-ups for its time: the common case
+    /// of many wake-ups for one time appends to its bucket.
+    last: Option<Newest>,
     now_fifo: VecDeque<Wake>,
 }
 
@@ -130,35 +147,51 @@ impl Calendar {
     /// Schedules `wake` at `time` (> now).
     #[inline]
     pub(crate) fn push_later(&mut self, time: SimTime, wake: Wake) {
-        let bucket = match self.last {
-            Some((t, b)) if t == time => b,
-            _ => self.bucket_for(time),
-        };
-        self.buckets[bucket as usize].items.push(pack(wake));
+        match self.last {
+            Some(Newest::Bucket(t, b)) if t == time => {
+                self.buckets[b as usize].items.push(pack(wake));
+            }
+            Some(Newest::Lone(t)) if t == time => self.start_bucket(time, wake),
+            _ => {
+                self.push_key(time, u64::from(pack(wake)));
+                self.last = Some(Newest::Lone(time));
+            }
+        }
     }
 
-    fn bucket_for(&mut self, time: SimTime) -> u32 {
-        let bucket = match self.spare.pop() {
+    /// A second wake-up in a row for `time`: opens a bucket for it and the rest of the burst.
+    /// Out of line (once per burst), so that the common paths stay small where inlined.
+    #[inline(never)]
+    fn start_bucket(&mut self, time: SimTime, wake: Wake) {
+        let bucket = self.open_bucket();
+        self.buckets[bucket as usize].items.push(pack(wake));
+        self.push_key(time, BUCKET_FLAG | u64::from(bucket));
+        self.last = Some(Newest::Bucket(time, bucket));
+    }
+
+    fn open_bucket(&mut self) -> u32 {
+        match self.spare.pop() {
             Some(b) => b,
             None => {
-                // Pending buckets stay far below 2^28: each holds at least one wake-up.
-                debug_assert!(self.buckets.len() < (1 << BUCKET_BITS));
+                // Pending buckets stay far below 2^32: each holds at least one wake-up.
                 self.buckets.push(Bucket::default());
                 (self.buckets.len() - 1) as u32
             }
-        };
+        }
+    }
+
+    #[inline]
+    fn push_key(&mut self, time: SimTime, payload: u64) {
         if self.seq >> SEQ_BITS != 0 {
             self.renumber();
         }
         let seq = self.seq;
         self.seq += 1;
-        self.times.push(Reverse(Key::new(time, seq, bucket)));
-        self.last = Some((time, bucket));
-        bucket
+        self.times.push(Reverse(Key::new(time, seq, payload)));
     }
 
     /// Re-issues creation numbers from zero, in the current order, once they run out (after
-    /// 2^36 buckets). The order is kept, so the run is unaffected.
+    /// 2^31 heap entries). The order is kept, so the run is unaffected.
     #[cold]
     fn renumber(&mut self) {
         let mut keys: Vec<Key> = std::mem::take(&mut self.times)
@@ -191,7 +224,7 @@ impl Calendar {
         if let Some(&Reverse(top)) = self.times.peek()
             && top.time() <= *now
         {
-            return self.pop_bucket(top.bucket());
+            return self.pop_entry(top);
         }
         if let Some(wake) = self.now_fifo.pop_front() {
             return Next::Wake(wake);
@@ -201,14 +234,21 @@ impl Calendar {
             Some(&Reverse(top)) if top.time() > until => Next::Beyond,
             Some(&Reverse(top)) => {
                 *now = top.time();
-                self.pop_bucket(top.bucket())
+                self.pop_entry(top)
             }
         }
     }
 
-    /// Pops the front of `bucket` (the heap's top), retiring it when empty.
-    #[inline]
-    fn pop_bucket(&mut self, bucket: u32) -> Next {
+    /// Pops the next wake-up of `top`, the heap's top: the lone wake-up itself, or the front
+    /// of its bucket, retiring the bucket when empty.
+    #[inline(always)]
+    fn pop_entry(&mut self, top: Key) -> Next {
+        let payload = top.payload();
+        if payload & BUCKET_FLAG == 0 {
+            self.times.pop();
+            return Next::Wake(unpack(payload as u32));
+        }
+        let bucket = (payload & !BUCKET_FLAG) as u32;
         let queue = &mut self.buckets[bucket as usize];
         let Some(&bits) = queue.items.get(queue.next) else {
             return Next::Empty; // unreachable: buckets in the heap are never empty
@@ -219,7 +259,7 @@ impl Calendar {
             queue.next = 0;
             self.times.pop();
             self.spare.push(bucket);
-            if self.last.is_some_and(|(_, b)| b == bucket) {
+            if matches!(self.last, Some(Newest::Bucket(_, b)) if b == bucket) {
                 self.last = None;
             }
         }
@@ -316,7 +356,7 @@ mod tests {
         calendar.push_later(SimTime::from_ns(1), Wake::Slot(2));
         calendar.push_later(SimTime::from_ns(2), Wake::Slot(9));
         calendar.push_later(SimTime::from_ns(1), Wake::Slot(1));
-        calendar.seq = 1 << SEQ_BITS; // as if 2^36 buckets had been made
+        calendar.seq = 1 << SEQ_BITS; // as if 2^31 heap entries had been made
         calendar.push_later(SimTime::from_ns(2), Wake::Slot(0));
         assert_eq!(calendar.seq, 4);
         let order: Vec<Wake> = drain(&mut calendar).into_iter().map(|(_, w)| w).collect();

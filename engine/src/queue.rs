@@ -383,8 +383,13 @@ impl<T: 'static> Future for Put<'_, T> {
         let Some(item) = this.item.take() else {
             return Poll::Ready(()); // polled again after completing
         };
-        queue.learn_producer();
         let mut state = queue.inner.state.borrow_mut();
+        if let Some(me) = sim.current()
+            && state.last_producer != Some(me)
+        {
+            state.last_producer = Some(me);
+            queue.add_producer(me);
+        }
         match queue.offer(&mut state, item) {
             Ok(()) => Poll::Ready(()),
             Err(item) => {
@@ -401,13 +406,23 @@ impl<T: 'static> Future for Put<'_, T> {
 }
 
 impl<T: 'static> Drop for Put<'_, T> {
+    #[inline]
     fn drop(&mut self) {
         if let Some((index, _)) = self.parked.take() {
-            // Cancelled while waiting: withdraw the offer (the item is dropped).
-            let mut state = self.queue.inner.state.borrow_mut();
-            state.putters.retain(|&p| p != index);
-            state.release(index);
+            self.cancel(index);
         }
+    }
+}
+
+impl<T: 'static> Put<'_, T> {
+    /// Cancelled while waiting: withdraws the offer (the item is dropped). Out of line, so
+    /// that dropping a finished put (every put) costs a test.
+    #[cold]
+    #[inline(never)]
+    fn cancel(&mut self, index: u32) {
+        let mut state = self.queue.inner.state.borrow_mut();
+        state.putters.retain(|&p| p != index);
+        state.release(index);
     }
 }
 
@@ -439,8 +454,13 @@ impl<T: 'static> Future for Get<'_, T> {
             sim.record_wait(WaitKind::Get(queue.inner.id), since);
             return Poll::Pending;
         }
-        queue.learn_consumer();
         let mut state = queue.inner.state.borrow_mut();
+        if let Some(me) = sim.current()
+            && state.last_consumer != Some(me)
+        {
+            state.last_consumer = Some(me);
+            queue.add_consumer(me);
+        }
         if let Some(item) = queue.take(&mut state) {
             return Poll::Ready(item);
         }
@@ -455,24 +475,34 @@ impl<T: 'static> Future for Get<'_, T> {
 }
 
 impl<T: 'static> Drop for Get<'_, T> {
+    #[inline]
     fn drop(&mut self) {
         if let Some((index, _)) = self.parked.take() {
-            let mut state = self.queue.inner.state.borrow_mut();
-            // Cancelled: if an item was already handed over, it goes back to the head of the
-            // queue so nothing is lost; otherwise leave the line.
-            state.getters.retain(|&g| g != index);
-            let returned = state.slots[index as usize].item.take();
-            state.release(index);
-            if let Some(item) = returned {
-                match state.getters.pop_front() {
-                    Some(next) => {
-                        state.slots[next as usize].item = Some(item);
-                        if let Some(w) = state.complete(next) {
-                            self.queue.inner.sim.wake(w);
-                        }
+            self.cancel(index);
+        }
+    }
+}
+
+impl<T: 'static> Get<'_, T> {
+    /// Cancelled while waiting. Out of line, so that dropping a finished get costs a test.
+    #[cold]
+    #[inline(never)]
+    fn cancel(&mut self, index: u32) {
+        let mut state = self.queue.inner.state.borrow_mut();
+        // Cancelled: if an item was already handed over, it goes back to the head of the
+        // queue so nothing is lost; otherwise leave the line.
+        state.getters.retain(|&g| g != index);
+        let returned = state.slots[index as usize].item.take();
+        state.release(index);
+        if let Some(item) = returned {
+            match state.getters.pop_front() {
+                Some(next) => {
+                    state.slots[next as usize].item = Some(item);
+                    if let Some(w) = state.complete(next) {
+                        self.queue.inner.sim.wake(w);
                     }
-                    None => state.items.push_front(item),
                 }
+                None => state.items.push_front(item),
             }
         }
     }

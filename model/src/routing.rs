@@ -253,7 +253,6 @@ impl LastHops for Tree {
         };
         arcs.get(position as usize).copied()
     }
-
 }
 
 impl Tree {
@@ -353,7 +352,10 @@ struct Ball {
 
 impl Ball {
     fn distance(&self, node: u32) -> (u128, u32) {
-        self.dist.get(&node).copied().unwrap_or((u128::MAX, u32::MAX))
+        self.dist
+            .get(&node)
+            .copied()
+            .unwrap_or((u128::MAX, u32::MAX))
     }
 }
 
@@ -895,7 +897,8 @@ mod tests {
             let step = if n > 300 { 29 } else { 1 };
             for source in (0..n).step_by(step).map(NodeIndex::new) {
                 for target in trees.graph().node_indices() {
-                    let (Ok(a), Ok(b)) = (trees.route(source, target), searched.route(source, target))
+                    let (Ok(a), Ok(b)) =
+                        (trees.route(source, target), searched.route(source, target))
                     else {
                         panic!("{}: no route", trees.name());
                     };
