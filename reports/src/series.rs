@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 
 use crate::order::{algorithm_key, channels_key};
 use crate::row::{LinkUsage, ResultRow};
+use crate::units::iec_size_label;
 
 /// The settings of one point that a label may name, as [`Varies`] compares them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,7 +137,7 @@ impl<'a> Series<'a> {
             parts.push(format!("{} ch", self.channels.1));
         }
         if varies.chunk {
-            parts.push(chunk_label(self.chunk_bytes));
+            parts.push(iec_size_label(self.chunk_bytes));
         }
         if varies.groups {
             parts.push(match self.groups {
@@ -150,19 +151,6 @@ impl<'a> Series<'a> {
             format!("{} ({})", self.algorithm(), parts.join(", "))
         }
     }
-}
-
-/// A chunk size as the command line writes it: `256 KiB`, `1 MiB`, `1000 B` (the largest
-/// binary unit that divides it exactly, so a label never rounds).
-fn chunk_label(bytes: u64) -> String {
-    const UNITS: [(u32, &str); 3] = [(30, "GiB"), (20, "MiB"), (10, "KiB")];
-    UNITS
-        .iter()
-        .find(|(shift, _)| bytes > 0 && bytes % (1u64 << shift) == 0)
-        .map_or_else(
-            || format!("{bytes} B"),
-            |(shift, unit)| format!("{} {unit}", bytes >> shift),
-        )
 }
 
 #[cfg(test)]

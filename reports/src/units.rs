@@ -28,6 +28,21 @@ pub fn size_label(bytes: u64) -> String {
     bytes.to_string()
 }
 
+/// A size with its IEC unit, for axes and captions where a bare `1K` could be anything:
+/// `1024` -> `"1 KiB"`, `64 << 20` -> `"64 MiB"`, `1 << 30` -> `"1 GiB"`, `1000` ->
+/// `"1000 B"`. The largest of KiB, MiB, GiB, TiB that divides the size exactly is used, so a
+/// label never rounds.
+pub(crate) fn iec_size_label(bytes: u64) -> String {
+    const UNITS: [(u32, &str); 4] = [(40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")];
+    UNITS
+        .iter()
+        .find(|(shift, _)| bytes > 0 && bytes % (1u64 << shift) == 0)
+        .map_or_else(
+            || format!("{bytes} B"),
+            |(shift, unit)| format!("{} {unit}", bytes >> shift),
+        )
+}
+
 /// Three significant digits with a unit chosen from a ladder of (scale, name), smallest first.
 fn three_digits(value: f64, ladder: &[(f64, &str)]) -> String {
     if !value.is_finite() {
@@ -114,6 +129,16 @@ mod tests {
         assert_eq!(size_label(4 << 40), "4T");
         assert_eq!(size_label(0), "0");
         assert_eq!(size_label(1), "1");
+    }
+
+    #[test]
+    fn iec_size_labels_name_their_unit() {
+        assert_eq!(iec_size_label(1024), "1 KiB");
+        assert_eq!(iec_size_label(64 << 20), "64 MiB");
+        assert_eq!(iec_size_label(1 << 30), "1 GiB");
+        assert_eq!(iec_size_label(3 << 40), "3 TiB");
+        assert_eq!(iec_size_label(1536), "1536 B");
+        assert_eq!(iec_size_label(0), "0 B");
     }
 
     #[test]

@@ -733,9 +733,10 @@ fn the_bundled_sweep_still_validates_with_the_same_points() {
     let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("topologies/default.sweep.ron");
     let run = kernbench(&["validate", bundled.to_str().unwrap_or("")]);
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
-    // 6 topologies x 7 algorithms x 5 sizes x 3 memories, one channels and chunk size each.
+    // 6 topologies x 7 algorithms x 10 sizes (1 KiB .. 256 MiB by 4) x 3 memories, one
+    // channels and chunk size each: 10 points per line (issue 17).
     assert!(
-        stdout(&run).contains("(sweep default: 630 points, 6 topologies)"),
+        stdout(&run).contains("(sweep default: 1260 points, 6 topologies)"),
         "{}",
         stdout(&run)
     );
@@ -946,8 +947,8 @@ fn link_rows_of_two_collectives_are_all_kept_and_the_same_from_run_to_run() {
     );
     let svg = read(&a.join("links-ring8.svg"));
     assert!(
-        svg.contains("all-reduce: ring, hbm, 256K per rank")
-            && svg.contains("all-gather: ring, hbm, 256K per rank"),
+        svg.contains("all-reduce: ring, hbm, 256 KiB per rank")
+            && svg.contains("all-gather: ring, hbm, 256 KiB per rank"),
         "each panel names its collective"
     );
 }

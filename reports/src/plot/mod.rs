@@ -8,6 +8,7 @@
 //! viewer without DejaVu Sans substitutes a similar face, so only the PNG is pixel-exact.
 
 mod links;
+mod notes;
 mod style;
 mod sweep;
 
@@ -216,7 +217,7 @@ mod tests {
         let svg = std::fs::read_to_string(&latency[0]).unwrap();
         assert!(
             svg.contains("time (us)")
-                && svg.contains("\n1M\n")
+                && svg.contains("\n1 MiB\n")
                 && svg.contains("ring8, hbm (8 ranks)")
         );
         // Only Ok rows are plotted: "mesh" failed everywhere, so it is not in the legend.
@@ -249,6 +250,11 @@ mod tests {
                 && svg.contains("top 5 of 12 links")
                 && svg.contains("90.0%")
         );
+        // The spread of every link, not only the top 5: 0.9 - 0.05 i for i in 0..12.
+        assert!(
+            svg.contains("12 links: min 35%, p25 50%, median 65%, p75 75%, max 90%"),
+            "{svg}"
+        );
         assert!(
             !svg.contains("c0.s11.hub"),
             "only the top 5 links are drawn"
@@ -267,8 +273,8 @@ mod tests {
         let links = plot_link_utilisation(&rows, 5, dir.path(), &PlotOptions::default()).unwrap();
         let svg = std::fs::read_to_string(&links[0]).unwrap();
         assert!(
-            svg.contains("all-reduce: ring, hbm, 1M per rank")
-                && svg.contains("all-gather: ring, hbm, 1M per rank"),
+            svg.contains("all-reduce: ring, hbm, 1 MiB per rank")
+                && svg.contains("all-gather: ring, hbm, 1 MiB per rank"),
             "each panel names its collective"
         );
         // all-reduce's busiest link is 90%, all-gather's 45%: neither replaced the other.
@@ -307,8 +313,8 @@ mod tests {
             plot_link_utilisation(&links, 5, dir.path(), &PlotOptions::default()).unwrap();
         let svg = std::fs::read_to_string(&written[0]).unwrap();
         assert!(
-            svg.contains("all-reduce: ring (1 ch), hbm, 1M per rank")
-                && svg.contains("all-reduce: ring (auto ch), hbm, 1M per rank"),
+            svg.contains("all-reduce: ring (1 ch), hbm, 1 MiB per rank")
+                && svg.contains("all-reduce: ring (auto ch), hbm, 1 MiB per rank"),
             "each panel names its channels"
         );
         assert!(svg.contains("90.0%") && svg.contains("45.0%"));
@@ -350,5 +356,129 @@ mod tests {
                 .is_empty()
         );
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    /// Rows of one topology where tcm fails from 1 MiB, mesh is refused, and tree and direct
+    /// take the same time as ring.
+    fn with_failures() -> Vec<ResultRow> {
+        let mut rows = Vec::new();
+        for memory in ["tcm", "hbm"] {
+            for algorithm in ["ring", "tree", "direct", "halving-doubling"] {
+                for k in 0..6 {
+                    let bytes = 1024u64 << (2 * k);
+                    let beta = if algorithm == "halving-doubling" {
+                        0.05
+                    } else {
+                        0.02
+                    };
+                    let slower = if memory == "tcm" { 1.0 } else { 10.0 };
+                    rows.push(if memory == "tcm" && bytes >= 1 << 16 {
+                        not_ok_row(
+                            "ring8",
+                            algorithm,
+                            memory,
+                            bytes,
+                            RowStatus::Failed,
+                            "a buffer of 64 KiB does not fit in tcm of c0.s0.p0 (32 KiB in all)",
+                        )
+                    } else {
+                        ok_row(
+                            "ring8",
+                            algorithm,
+                            memory,
+                            bytes,
+                            slower * (7000.0 + beta * bytes as f64),
+                        )
+                    });
+                }
+            }
+            rows.push(not_ok_row(
+                "ring8",
+                "mesh",
+                memory,
+                1024,
+                RowStatus::Unsupported,
+                "mesh needs a 2D mesh or torus",
+            ));
+        }
+        rows
+    }
+
+    #[test]
+    fn points_that_did_not_run_are_marked_and_named_under_their_panel() {
+        let rows = with_failures();
+        let figures = sweep::tests::figures_of_latency(&rows);
+        let tcm = &figures[0].panels_of("ring8")[0];
+        assert_eq!(tcm.0, "ring8, tcm (8 ranks)");
+        // Four lines x three sizes from 1 MiB failed, each a marker in the band.
+        assert_eq!(tcm.1, 12);
+        let svg_dir = tempfile::tempdir().unwrap();
+        let written = plot_latency(&rows, svg_dir.path()).unwrap();
+        let svg = std::fs::read_to_string(&written[0]).unwrap();
+        assert!(
+            svg.contains("not run: all failed at ≥ 64 KiB (does not fit tcm); mesh refused"),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("\nnot run: mesh refused\n"),
+            "the hbm panel: {svg}"
+        );
+        // The band under the lines where the failed points sit.
+        assert!(svg.contains("#F4ECEC"), "{svg}");
+    }
+
+    #[test]
+    fn lines_with_the_same_values_are_named_together_under_their_panel() {
+        let dir = tempfile::tempdir().unwrap();
+        let written = plot_busbw(&with_failures(), dir.path()).unwrap();
+        let svg = std::fs::read_to_string(&written[0]).unwrap();
+        assert!(svg.contains("within 1%: ring = tree = direct"), "{svg}");
+        assert!(!svg.contains("= halving-doubling"), "{svg}");
+    }
+
+    #[test]
+    fn the_panels_of_one_topology_share_a_y_axis_that_covers_them_all() {
+        for figures in [
+            sweep::tests::figures_of_latency(&with_failures()),
+            sweep::tests::figures_of_busbw(&small_sweep()),
+        ] {
+            for figure in &figures {
+                for (topology, (lo, hi), values) in figure.rows() {
+                    assert!(
+                        figure.panels_of(topology).len() > 1,
+                        "{topology}: a row of panels"
+                    );
+                    for v in values {
+                        assert!(lo <= v && v <= hi, "{topology}: {v} outside {lo}..{hi}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn links_at_the_same_utilisation_are_listed_in_natural_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let all_busy: Vec<LinkUsage> = usage()
+            .into_iter()
+            .map(|r| LinkUsage {
+                utilisation: 1.0,
+                ..r
+            })
+            .collect();
+        let written =
+            plot_link_utilisation(&all_busy, 4, dir.path(), &PlotOptions::default()).unwrap();
+        let svg = std::fs::read_to_string(&written[0]).unwrap();
+        for shown in 0..4 {
+            assert!(
+                svg.contains(&format!("\nc0.s{shown}.hub-&gt;")),
+                "c0.s{shown}: {svg}"
+            );
+        }
+        assert!(
+            !svg.contains("c0.s10.hub-&gt;"),
+            "c0.s10 sorts after c0.s9: {svg}"
+        );
+        assert!(svg.contains("12 links: min 100%"), "{svg}");
     }
 }

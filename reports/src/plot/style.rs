@@ -7,8 +7,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{FAMILY, plot_err};
-use crate::order::ALGORITHMS;
-use crate::units::size_label;
+use crate::order::{ALGORITHMS, LINK_CLASSES};
+use crate::units::iec_size_label;
 
 /// Title of a figure.
 pub(super) const TITLE_PX: f64 = 26.0;
@@ -222,8 +222,19 @@ pub(super) fn draw_swatches<DB: DrawingBackend>(
     legend_row(area, &entries, false)
 }
 
-/// Colour of the `index`-th item in a list (bar classes).
-pub(super) fn color(index: usize) -> RGBColor {
+/// The colour of a link class, the same in every figure: the known classes
+/// ([`LINK_CLASSES`]) one palette colour each, in their order; any other name one of the
+/// palette by a hash of its bytes (FNV-1a), so it too keeps its colour from figure to figure.
+pub(super) fn class_color(class: &str) -> RGBColor {
+    let index = LINK_CLASSES
+        .iter()
+        .position(|c| *c == class)
+        .unwrap_or_else(|| {
+            let hash = class.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            });
+            (hash % PALETTE.len() as u64) as usize
+        });
     PALETTE[index % PALETTE.len()]
 }
 
@@ -243,11 +254,11 @@ pub(super) fn size_ticks(lo: f64, hi: f64, max_ticks: usize) -> Vec<f64> {
     vec![lo as f64]
 }
 
-/// Label of a log2 size tick: `20.0` -> `"1M"`.
+/// Label of a log2 size tick, with its unit: `20.0` -> `"1 MiB"`.
 pub(super) fn size_tick_label(log2_bytes: f64) -> String {
     let exponent = log2_bytes.round();
     if (0.0..64.0).contains(&exponent) {
-        size_label(1u64 << exponent as u32)
+        iec_size_label(1u64 << exponent as u32)
     } else {
         String::new()
     }
@@ -273,20 +284,75 @@ pub(super) fn decade_ticks(lo: f64, hi: f64) -> Vec<f64> {
     ticks
 }
 
-/// Label of a log10 tick: `2.0` -> `"100"`, `-1.0` -> `"0.1"`, `6.0` -> `"1e6"`.
-pub(super) fn decade_tick_label(log10_value: f64) -> String {
-    let value = 10f64.powf(log10_value);
-    let exponent = log10_value.floor() as i32;
-    let mantissa = (value / 10f64.powi(exponent)).round();
-    if !(-3..=5).contains(&exponent) {
-        return if mantissa == 1.0 {
-            format!("1e{exponent}")
-        } else {
-            format!("{mantissa}e{exponent}")
+/// The unit of a time axis and the labels of its ticks.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct TimeAxis {
+    /// `ns`, `us`, `ms` or `s`, for the axis name: `time (ms)`.
+    pub(super) unit: &'static str,
+    /// log10 of microseconds per unit (`ms` is 3).
+    shift: i32,
+}
+
+impl TimeAxis {
+    /// The unit for ticks at `ticks` (log10 of microseconds) whose longest label is the
+    /// shortest, the smaller unit on a tie: 1 us .. 1 s reads `0.001 .. 1000 ms`, not
+    /// `1 .. 1000000 us`. Every label of the axis is then a plain decimal in that unit.
+    pub(super) fn for_ticks(ticks: &[f64]) -> TimeAxis {
+        const UNITS: [(&str, i32); 4] = [("ns", -3), ("us", 0), ("ms", 3), ("s", 6)];
+        let longest = |shift: i32| {
+            ticks
+                .iter()
+                .map(|t| decimal_label(t - f64::from(shift)).len())
+                .max()
+                .unwrap_or(0)
         };
+        let (unit, shift) = UNITS
+            .iter()
+            .copied()
+            .min_by_key(|(_, shift)| longest(*shift))
+            .unwrap_or(("us", 0)); // ok: UNITS is not empty
+        TimeAxis { unit, shift }
     }
+
+    /// The label of a tick at `log10_us` in this axis's unit: `3.0` on an `ms` axis is `"1"`.
+    pub(super) fn label(&self, log10_us: f64) -> String {
+        decimal_label(log10_us - f64::from(self.shift))
+    }
+}
+
+/// A tick on a log10 axis as a plain decimal, never in exponent form: `2.0` -> `"100"`,
+/// `-1.0` -> `"0.1"`, `6.0` -> `"1000000"`, `log10(0.002)` -> `"0.002"`.
+fn decimal_label(log10_value: f64) -> String {
+    let exponent = log10_value.floor() as i32;
+    let mantissa = 10f64.powf(log10_value - f64::from(exponent)).round();
+    // A mantissa that rounds up to 10 moves to the next decade.
+    let (mantissa, exponent) = if mantissa >= 10.0 {
+        (1.0, exponent + 1)
+    } else {
+        (mantissa, exponent)
+    };
     let decimals = (-exponent).max(0) as usize;
     format!("{:.*}", decimals, mantissa * 10f64.powi(exponent))
+}
+
+/// Round ticks from 0 to `top`: a step of 1, 2, 2.5 or 5 times a power of ten giving at most
+/// `max_ticks` ticks past zero, and the decimals its labels need.
+pub(super) fn linear_ticks(top: f64, max_ticks: usize) -> (Vec<f64>, usize) {
+    let raw = top / max_ticks as f64;
+    let power = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * power)
+        .find(|s| top / s <= max_ticks as f64)
+        .unwrap_or(10.0 * power);
+    let count = (top / step).floor() as usize;
+    let decimals = if step >= 1.0 {
+        0
+    } else {
+        (-step.log10().floor()) as usize
+            + usize::from(step * 10f64.powf(-step.log10().floor()) % 1.0 != 0.0)
+    };
+    ((0..=count).map(|i| i as f64 * step).collect(), decimals)
 }
 
 /// A linear f64 axis whose ticks (bold grid lines, labelled) and light grid lines are given,
@@ -342,32 +408,72 @@ mod tests {
     use super::*;
 
     #[test]
-    fn size_ticks_land_on_round_binary_sizes() {
+    fn size_ticks_land_on_round_binary_sizes_and_name_their_unit() {
         let labels: Vec<String> = size_ticks(9.7, 30.3, 7)
             .into_iter()
             .map(size_tick_label)
             .collect();
-        assert_eq!(labels, ["1K", "32K", "1M", "32M", "1G"]);
+        assert_eq!(labels, ["1 KiB", "32 KiB", "1 MiB", "32 MiB", "1 GiB"]);
         let labels: Vec<String> = size_ticks(10.0, 14.0, 7)
             .into_iter()
             .map(size_tick_label)
             .collect();
-        assert_eq!(labels, ["1K", "2K", "4K", "8K", "16K"]);
+        assert_eq!(labels, ["1 KiB", "2 KiB", "4 KiB", "8 KiB", "16 KiB"]);
+        assert_eq!(size_tick_label(26.0), "64 MiB");
     }
 
     #[test]
-    fn decade_ticks_are_readable_numbers() {
-        let labels: Vec<String> = decade_ticks(-0.5, 4.2)
-            .into_iter()
-            .map(decade_tick_label)
-            .collect();
-        assert_eq!(labels, ["1", "10", "100", "1000", "10000"]);
-        let labels: Vec<String> = decade_ticks(-1.1, 0.5)
-            .into_iter()
-            .map(decade_tick_label)
-            .collect();
-        assert_eq!(labels, ["0.1", "0.2", "0.5", "1", "2"]);
-        assert_eq!(decade_tick_label(7.0), "1e7");
+    fn a_time_axis_takes_the_unit_with_the_shortest_labels_and_plain_decimals() {
+        // 1 us .. 1 s: in us the top label would be 1000000.
+        let ticks = decade_ticks(-0.1, 6.1);
+        let axis = TimeAxis::for_ticks(&ticks);
+        assert_eq!(axis.unit, "ms");
+        let labels: Vec<String> = ticks.iter().map(|t| axis.label(*t)).collect();
+        assert_eq!(labels, ["0.001", "0.01", "0.1", "1", "10", "100", "1000"]);
+        // 1 us .. 100 us stays in us.
+        let ticks = decade_ticks(0.0, 2.0);
+        let axis = TimeAxis::for_ticks(&ticks);
+        assert_eq!(axis.unit, "us");
+        let labels: Vec<String> = ticks.iter().map(|t| axis.label(*t)).collect();
+        assert_eq!(labels, ["1", "2", "5", "10", "20", "50", "100"]);
+        // Sub-microsecond times read in ns.
+        let axis = TimeAxis::for_ticks(&decade_ticks(-2.0, -0.5));
+        assert_eq!(axis.unit, "ns");
+        assert_eq!(axis.label(-2.0), "10");
+        // No label of any axis is in exponent form.
+        for (lo, hi) in [(-3.0, 9.0), (2.0, 8.0), (-5.0, 0.0)] {
+            let ticks = decade_ticks(lo, hi);
+            let axis = TimeAxis::for_ticks(&ticks);
+            assert!(
+                ticks.iter().all(|t| !axis.label(*t).contains('e')),
+                "{lo}..{hi}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_link_class_has_one_colour_whatever_else_is_in_the_figure() {
+        assert_eq!(class_color("sip-link"), PALETTE[5]);
+        assert_eq!(class_color("noc"), PALETTE[0]);
+        let known: Vec<RGBColor> = LINK_CLASSES.iter().map(|c| class_color(c)).collect();
+        for (i, a) in known.iter().enumerate() {
+            assert!(
+                !known[i + 1..].contains(a),
+                "{} shares a colour",
+                LINK_CLASSES[i]
+            );
+        }
+        assert_eq!(class_color("optical"), class_color("optical"));
+    }
+
+    #[test]
+    fn linear_ticks_are_round() {
+        let (ticks, decimals) = linear_ticks(216.0, 6);
+        assert_eq!(ticks, [0.0, 50.0, 100.0, 150.0, 200.0]);
+        assert_eq!(decimals, 0);
+        let (ticks, decimals) = linear_ticks(1.08, 6);
+        assert_eq!(ticks.len(), 6);
+        assert_eq!(decimals, 1);
     }
 
     #[test]
