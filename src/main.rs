@@ -17,6 +17,8 @@ macro_rules! note {
 }
 
 mod diagnose;
+mod eta;
+mod label;
 /// mimalloc rather than the system allocator: a simulation makes and frees small objects at a
 /// high rate (processes, mailboxes, messages), where glibc's free lists cost up to a third of
 /// the run time at thousands of SIPs; mimalloc took ring all-reduce on 1,024 SIPs from 4.5 s
