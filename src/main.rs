@@ -16,6 +16,7 @@ macro_rules! note {
     }};
 }
 
+mod compare;
 mod diagnose;
 mod eta;
 mod label;
@@ -127,6 +128,16 @@ enum Command {
     /// Join the output folders of sweep shards into one, with tables and plots.
     #[command(after_help = "Example:\n  kernbench merge shard0 shard1 shard2 shard3 --out all")]
     Merge(sweep::MergeArgs),
+    /// Compare two sweeps point by point: the time and bus bandwidth of each, and B's over A's.
+    ///
+    /// A and B are sweep outputs: --out folders, or their results.jsonl or results.csv. Points
+    /// are matched on every field (topology, collective, algorithm, size, memory, channels,
+    /// chunk size, groups) when any point matches so; otherwise, when each side holds one
+    /// topology, on everything but the machine (one board against another). Points of one side
+    /// only are listed after the table. A time ratio B/A below 1 means B is faster.
+    #[command(after_help = "Examples:\n  kernbench compare old/ new/\n  \
+                            kernbench compare ring8-out/results.csv torus-out/results.csv --json")]
+    Compare(compare::CompareArgs),
 }
 
 /// Why a command did not finish; decides the exit code.
@@ -224,6 +235,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Diagnose(args) => diagnose::diagnose(&args),
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Merge(args) => sweep::merge_dirs(&args),
+        Command::Compare(args) => compare::compare(&args),
     }
 }
 

@@ -5,6 +5,7 @@
 //! They are one test binary so cargo links once; run them with `cargo test --test cli`.
 
 mod common;
+mod compare;
 mod diagnose;
 mod docs_formats;
 mod faults;
