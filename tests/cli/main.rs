@@ -10,6 +10,7 @@ mod diagnose;
 mod docs_formats;
 mod faults;
 mod generated;
+mod help;
 mod mutations;
 mod run;
 mod sweep;
