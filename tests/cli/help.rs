@@ -1,5 +1,7 @@
 //! End-to-end tests of what `--help` promises and of `kernbench completions`: the exit codes
-//! listed, completion scripts for the common shells.
+//! listed, every flag documented in the README, completion scripts for the common shells.
+
+use std::path::Path;
 
 use crate::common::{kernbench, stderr, stdout};
 
@@ -60,6 +62,37 @@ fn every_commands_help_ends_with_the_exit_codes_it_can_give() {
             );
         }
     }
+}
+
+#[test]
+fn every_flag_of_every_command_is_in_the_readme() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read README.md: {e}"));
+    let mut missing = Vec::new();
+    for (command, _) in COMMANDS {
+        assert!(
+            readme.contains(&format!("kernbench {command}")),
+            "README.md never shows `kernbench {command}`"
+        );
+        let help = stdout(&kernbench(&[command, "--help"]));
+        // The flags are the options' first words: `      --size <SIZE>`, `  -h, --help`.
+        for line in help.lines() {
+            let Some(flag) = line
+                .trim_start()
+                .trim_start_matches("-h, ")
+                .split([' ', '\t'])
+                .next()
+                .filter(|word| word.starts_with("--") && *word != "--help")
+            else {
+                continue;
+            };
+            if !readme.contains(flag) {
+                missing.push(format!("kernbench {command} {flag}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "README.md does not mention {missing:?}");
 }
 
 #[test]
