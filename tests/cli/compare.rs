@@ -10,13 +10,14 @@ use crate::common::{kernbench, scratch, stderr, stdout};
 /// The `--out` folders of the three sweeps: `a` on ring8 (ring, mesh, tree), `b` on a ring8
 /// with 200 GB/s links (ring, mesh, direct), `c` on torus4x4 (ring, mesh, tree); each at
 /// 4 KiB and 1 MiB in HBM.
-struct Sweeps {
-    a: PathBuf,
-    b: PathBuf,
-    c: PathBuf,
+pub(crate) struct Sweeps {
+    pub(crate) a: PathBuf,
+    pub(crate) b: PathBuf,
+    pub(crate) c: PathBuf,
 }
 
-fn sweeps() -> &'static Sweeps {
+/// The three sweeps, run by the first test that asks (docs_formats.rs reads them too).
+pub(crate) fn sweeps() -> &'static Sweeps {
     static SWEEPS: OnceLock<Sweeps> = OnceLock::new();
     SWEEPS.get_or_init(|| {
         let dir = scratch("compare");
@@ -68,7 +69,7 @@ fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
 }
 
-fn compare(a: &Path, b: &Path, extra: &[&str]) -> std::process::Output {
+pub(crate) fn compare(a: &Path, b: &Path, extra: &[&str]) -> std::process::Output {
     let mut args = vec!["compare".to_owned(), a.display().to_string()];
     args.push(b.display().to_string());
     args.extend(extra.iter().map(|s| s.to_string()));
