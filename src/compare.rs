@@ -31,8 +31,11 @@ pub(crate) struct CompareArgs {
     #[arg(value_name = "B")]
     b: PathBuf,
     /// Print one JSON object per point (JSON Lines) instead of the table.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "csv")]
     json: bool,
+    /// Print CSV instead of the table: a header, then one row per point.
+    #[arg(long)]
+    csv: bool,
 }
 
 /// What to give instead, for every message about a file that is not a sweep's results.
@@ -52,6 +55,8 @@ pub(crate) fn compare(args: &CompareArgs) -> Result<(), Failure> {
             out.push('\n');
         }
         print(&out)
+    } else if args.csv {
+        print(&comparison.csv()?)
     } else {
         print(&comparison.table(&a, &b))
     }
@@ -304,6 +309,21 @@ impl<'a> Comparison<'a> {
     }
 }
 
+impl Comparison<'_> {
+    /// `compare --csv`: a header, then one [`PointCsv`] per point.
+    fn csv(&self) -> Result<String, Failure> {
+        let internal = |e: csv::Error| Failure::Internal(format!("cannot write CSV: {e}"));
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        for point in &self.points {
+            writer.serialize(point.csv()).map_err(internal)?;
+        }
+        let bytes = writer
+            .into_inner()
+            .map_err(|e| Failure::Internal(format!("cannot write CSV: {e}")))?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
 /// Every point of `a` and `b` by the key `match_on` gives it.
 fn pair<'a>(
     a: &'a Side,
@@ -380,6 +400,31 @@ impl Compared<'_> {
     }
 }
 
+impl Compared<'_> {
+    fn csv(&self) -> PointCsv<'_> {
+        PointCsv {
+            point: self.label(),
+            collective: &self.key.collective,
+            algorithm: &self.key.algorithm,
+            memory: &self.key.memory,
+            bytes: self.key.bytes,
+            channels: &self.key.channels,
+            chunk_bytes: self.key.chunk_bytes,
+            group_stride: self.key.group_stride,
+            topology_a: self.a.map(|r| r.topology.as_str()),
+            status_a: self.a.map(|r| r.status.as_str()),
+            time_ns_a: self.a.and_then(|r| r.time_ns),
+            busbw_gbps_a: self.a.and_then(|r| r.busbw_gbps),
+            topology_b: self.b.map(|r| r.topology.as_str()),
+            status_b: self.b.map(|r| r.status.as_str()),
+            time_ns_b: self.b.and_then(|r| r.time_ns),
+            busbw_gbps_b: self.b.and_then(|r| r.busbw_gbps),
+            time_ratio: self.time_ratio(),
+            busbw_ratio: self.busbw_ratio(),
+        }
+    }
+}
+
 /// `row` if it ran to the end.
 fn ok(row: Option<&ResultRow>) -> Option<&ResultRow> {
     row.filter(|r| r.status == RowStatus::Ok)
@@ -450,4 +495,29 @@ impl<'a> SideJson<'a> {
             busbw_gbps: row.busbw_gbps,
         }
     }
+}
+
+/// A row of `compare --csv` (docs/formats.md lists the columns): the point, each side's
+/// topology, status, time and busbw (empty where that side does not have the point), and the
+/// ratios (empty unless both ran).
+#[derive(Serialize)]
+struct PointCsv<'a> {
+    point: String,
+    collective: &'a str,
+    algorithm: &'a str,
+    memory: &'a str,
+    bytes: u64,
+    channels: &'a str,
+    chunk_bytes: u64,
+    group_stride: u32,
+    topology_a: Option<&'a str>,
+    status_a: Option<&'static str>,
+    time_ns_a: Option<f64>,
+    busbw_gbps_a: Option<f64>,
+    topology_b: Option<&'a str>,
+    status_b: Option<&'static str>,
+    time_ns_b: Option<f64>,
+    busbw_gbps_b: Option<f64>,
+    time_ratio: Option<f64>,
+    busbw_ratio: Option<f64>,
 }

@@ -163,7 +163,7 @@ enum Command {
     /// topology, on everything but the machine (one board against another). Points of one side
     /// only are listed after the table. A time ratio B/A below 1 means B is faster.
     #[command(after_help = concat!("Examples:\n  kernbench compare old/ new/\n  \
-                            kernbench compare ring8-out/results.csv torus-out/results.csv --json", exit_codes!(0 2 1)))]
+                            kernbench compare ring8-out/results.csv torus-out/results.csv --csv > ratios.csv", exit_codes!(0 2 1)))]
     Compare(compare::CompareArgs),
     /// Print a shell completion script to standard output.
     #[command(

@@ -191,6 +191,46 @@ fn compare_json_prints_one_object_per_point_with_both_sides_and_the_ratios() {
     assert!(lines[2]["busbw_ratio"].is_null());
 }
 
+#[test]
+fn compare_csv_prints_a_header_and_a_row_per_point_empty_where_a_side_has_none() {
+    let s = sweeps();
+    let output = compare(&s.a, &s.b, &["--csv"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1 + 8, "{text}");
+    assert_eq!(
+        lines[0],
+        "point,collective,algorithm,memory,bytes,channels,chunk_bytes,group_stride,\
+         topology_a,status_a,time_ns_a,busbw_gbps_a,topology_b,status_b,time_ns_b,busbw_gbps_b,\
+         time_ratio,busbw_ratio"
+    );
+    // Only in B: A's columns and the ratios are empty.
+    assert_eq!(
+        lines[1],
+        "ring8 all-reduce direct 4 KiB hbm,all-reduce,direct,hbm,4096,auto,1048576,1,,,,,\
+         ring8,ok,4837.96,1.481616218406105,,"
+    );
+    assert_eq!(
+        lines[3],
+        "ring8 all-reduce mesh 4 KiB hbm,all-reduce,mesh,hbm,4096,auto,1048576,1,\
+         ring8,unsupported,,,ring8,unsupported,,,,"
+    );
+    assert_eq!(
+        lines[6],
+        "ring8 all-reduce ring 1 MiB hbm,all-reduce,ring,hbm,1048576,auto,1048576,1,\
+         ring8,ok,22052.8,83.20975114271204,ring8,ok,17465.28,105.06605104527384,\
+         0.7919756221432199,1.2626651276131848"
+    );
+    let both = compare(&s.a, &s.b, &["--csv", "--json"]);
+    assert_eq!(both.status.code(), Some(2));
+    assert!(
+        stderr(&both).starts_with("error: the argument '--csv' cannot be used with '--json'"),
+        "{}",
+        stderr(&both)
+    );
+}
+
 /// The fix every message about a file that is not a sweep's results names.
 const GIVE: &str = "give a sweep's --out folder, or its results.jsonl or results.csv";
 

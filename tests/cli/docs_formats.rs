@@ -332,6 +332,16 @@ fn every_field_compare_prints_is_documented() {
         missing.is_empty(),
         "compare --json fields not in docs/formats.md: {missing:?}"
     );
+    let output = crate::compare::compare(&sweeps.a, &sweeps.b, &["--csv"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let header: Vec<String> = stdout(&output)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    assert_eq!(header, table_after(&doc, "With `--csv`, the same points"));
 }
 
 #[test]
