@@ -16,6 +16,34 @@ macro_rules! note {
     }};
 }
 
+/// The `Exit codes:` block of a command's `--help`: the codes given, in that order, as
+/// DESIGN.md defines them and [`Failure::exit_code`] returns them.
+/// `alone` for a help that has no examples above it.
+macro_rules! exit_codes {
+    (alone $($code:tt)+) => { concat!("Exit codes:", $(exit_code!($code)),+) };
+    ($($code:tt)+) => { concat!("\n\nExit codes:", $(exit_code!($code)),+) };
+}
+
+/// One line of [`exit_codes!`].
+macro_rules! exit_code {
+    (0) => {
+        "\n  0  done"
+    };
+    (1) => {
+        "\n  1  an internal error (a bug), or the machine failed under good input (a full disk)"
+    };
+    (2) => {
+        "\n  2  bad input: the message names the file, the place and the fix"
+    };
+    (3) => {
+        "\n  3  deadlock: the report is printed"
+    };
+    (4) => {
+        "\n  4  a limit was reached first (a time limit or bound, a livelock)"
+    };
+}
+
+mod compare;
 mod diagnose;
 /// mimalloc rather than the system allocator: a simulation makes and frees small objects at a
 /// high rate (processes, mailboxes, messages), where glibc's free lists cost up to a third of
@@ -24,6 +52,8 @@ mod diagnose;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod eta;
+mod label;
 mod matrix_file;
 mod result;
 mod ron_file;
@@ -38,12 +68,12 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use kernbench_model::{ModelError, TopologySource};
 
 /// A cycle-approximate simulator of multi-chip AI accelerators.
 #[derive(Debug, Parser)]
-#[command(name = "kernbench", version, about, long_about = None)]
+#[command(name = "kernbench", version, about, long_about = None, after_help = exit_codes!(alone 0 2 3 4 1))]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -59,7 +89,7 @@ enum Command {
     /// file and the line and column, or the field, for each bad one. Exits with 2 if any file
     /// is bad.
     #[command(
-        after_help = "Example:\n  kernbench validate topologies/default.ron topologies/ring8.ron"
+        after_help = concat!("Example:\n  kernbench validate topologies/default.ron topologies/ring8.ron", exit_codes!(0 2 1))
     )]
     Validate {
         /// The files to check.
@@ -68,8 +98,8 @@ enum Command {
     },
     /// Summarise a topology (counts, link classes, bisection bandwidth, injection bound), or print
     /// it as Graphviz.
-    #[command(after_help = "Examples:\n  kernbench topo topologies/torus4x4.ron\n  \
-                            kernbench topo topologies/default.ron --dot | dot -Tsvg -o default.svg")]
+    #[command(after_help = concat!("Examples:\n  kernbench topo topologies/torus4x4.ron\n  \
+                            kernbench topo topologies/default.ron --dot | dot -Tsvg -o default.svg", exit_codes!(0 2 1)))]
     Topo {
         /// The topology: a RON file, or a generated form as `run` takes (ring:8, torus:4x4).
         #[arg(value_name = "FILE|FORM")]
@@ -85,9 +115,9 @@ enum Command {
     /// all-gather and all-to-all, 1 for broadcast and reduce. With --verify, buffers carry real f32 data
     /// and every rank's result is checked. A deadlock prints its report and exits with 3.
     #[command(
-        after_help = "Examples:\n  kernbench run --topology topologies/ring8.ron --collective all-reduce --algorithm ring --size 64MiB --memory hbm\n  \
+        after_help = concat!("Examples:\n  kernbench run --topology topologies/ring8.ron --collective all-reduce --algorithm ring --size 64MiB --memory hbm\n  \
                             kernbench run --topology topologies/default.ron --size 1MiB --verify --json\n  \
-                            kernbench run --topology topologies/ring8.ron --size 4MiB --trace ring8.json   # open at ui.perfetto.dev"
+                            kernbench run --topology topologies/ring8.ron --size 4MiB --trace ring8.json   # open at ui.perfetto.dev", exit_codes!(0 2 3 4 1))
     )]
     Run(Box<run::RunArgs>),
     /// Run a sweep: topologies x collectives x algorithms x sizes x memories, in parallel.
@@ -98,9 +128,9 @@ enum Command {
     /// reason and the sweep goes on. At the end: summary.md (best algorithm per topology and
     /// size) and plots (latency and bus bandwidth vs size, link utilisation) as SVG and PNG.
     #[command(
-        after_help = "Examples:\n  kernbench sweep                                  # the bundled topologies/default.sweep.ron\n  \
+        after_help = concat!("Examples:\n  kernbench sweep                                  # the bundled topologies/default.sweep.ron\n  \
                             kernbench sweep my.sweep.ron --out results/\n  \
-                            kernbench sweep my.sweep.ron --out shard3 --shard 3/8   # one of 8 machines"
+                            kernbench sweep my.sweep.ron --out shard3 --shard 3/8   # one of 8 machines", exit_codes!(0 2 1))
     )]
     Sweep(sweep::SweepArgs),
     /// Run a deadlock-diagnosis scenario and explain why it hangs, if it does.
@@ -116,15 +146,36 @@ enum Command {
     /// --trace writes the timeline up to the stall, each blocked wait an open slice.
     /// --min-depth finds the smallest IPCQ depth at which a PE program completes.
     #[command(
-        after_help = "Examples:\n  kernbench diagnose topologies/scenarios/recv-before-send.scenario.ron\n  \
+        after_help = concat!("Examples:\n  kernbench diagnose topologies/scenarios/recv-before-send.scenario.ron\n  \
                             kernbench diagnose topologies/scenarios/tree-rank3-never-joins.scenario.ron --json --dot waits.dot\n  \
                             kernbench diagnose topologies/scenarios/ring-peer-off-by-one.scenario.ron --trace stall.json   # open in ui.perfetto.dev\n  \
-                            kernbench diagnose topologies/scenarios/ring-send-first-depth0.scenario.ron --min-depth"
+                            kernbench diagnose topologies/scenarios/ring-send-first-depth0.scenario.ron --min-depth", exit_codes!(0 2 3 4 1))
     )]
     Diagnose(diagnose::DiagnoseArgs),
     /// Join the output folders of sweep shards into one, with tables and plots.
-    #[command(after_help = "Example:\n  kernbench merge shard0 shard1 shard2 shard3 --out all")]
+    #[command(after_help = concat!("Example:\n  kernbench merge shard0 shard1 shard2 shard3 --out all", exit_codes!(0 2 1)))]
     Merge(sweep::MergeArgs),
+    /// Compare two sweeps point by point: the time and bus bandwidth of each, and B's over A's.
+    ///
+    /// A and B are sweep outputs: --out folders, or their results.jsonl or results.csv. Points
+    /// are matched on every field (topology, collective, algorithm, size, memory, channels,
+    /// chunk size, groups) when any point matches so; otherwise, when each side holds one
+    /// topology, on everything but the machine (one board against another). Points of one side
+    /// only are listed after the table. A time ratio B/A below 1 means B is faster.
+    #[command(after_help = concat!("Examples:\n  kernbench compare old/ new/\n  \
+                            kernbench compare ring8-out/results.csv torus-out/results.csv --csv > ratios.csv", exit_codes!(0 2 1)))]
+    Compare(compare::CompareArgs),
+    /// Print a shell completion script to standard output.
+    #[command(
+        after_help = concat!("Examples:\n  kernbench completions bash > ~/.local/share/bash-completion/completions/kernbench\n  \
+                            kernbench completions zsh > ~/.zfunc/_kernbench   # with fpath+=~/.zfunc before compinit\n  \
+                            kernbench completions fish > ~/.config/fish/completions/kernbench.fish", exit_codes!(0 2))
+    )]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Why a command did not finish; decides the exit code.
@@ -222,6 +273,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Diagnose(args) => diagnose::diagnose(&args),
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Merge(args) => sweep::merge_dirs(&args),
+        Command::Compare(args) => compare::compare(&args),
+        Command::Completions { shell } => completions(shell),
     }
 }
 
@@ -286,6 +339,14 @@ fn topo(file: &str, dot: bool) -> Result<(), Failure> {
     } else {
         print(&topo.summary().to_string())
     }
+}
+
+/// `kernbench completions SHELL`: written to memory first, so that a closed pipe is handled
+/// as everywhere else ([`print`]) rather than by the generator.
+fn completions(shell: clap_complete::Shell) -> Result<(), Failure> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "kernbench", &mut script);
+    print(&String::from_utf8_lossy(&script))
 }
 
 /// Writes to stdout; a closed pipe (`kernbench topo X --dot | head`) is not an error.

@@ -1,19 +1,18 @@
 //! `kernbench sweep` and `kernbench merge`: run a sweep's points in parallel, stream their
 //! rows to disk, and write the tables and plots.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use kernbench_algorithms::{
-    Channels, Collective, CollectiveError, DEFAULT_CHUNK, Groups, Pairs, RingInOrder, RunConfig,
-    RunReport, run_collective,
+    Collective, CollectiveError, Groups, Pairs, RingInOrder, RunConfig, RunReport, run_collective,
 };
 use kernbench_model::{Bytes, ReduceOp, Topology};
 use kernbench_reports::{
@@ -24,6 +23,8 @@ use kernbench_reports::{
 use petgraph::graph::EdgeIndex;
 use rayon::prelude::*;
 
+use crate::eta::{Eta, duration_label, point_work};
+use crate::label::point_label;
 use crate::result::group_stride;
 use crate::sweep_folder::{Folder, output_failure, read_failure, write_failure};
 use crate::sweep_spec::{Point, Sweep};
@@ -136,9 +137,13 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         .copied()
         .filter(|p| !done.contains(&key_of(p)))
         .collect();
-    // Largest first (bytes x ranks estimates the work), so the long points do not all land
-    // at the end with one core idle; the files are rewritten in point order at the end.
-    todo.sort_by_key(|p| std::cmp::Reverse(p.bytes.saturating_mul(p.world_size as u64)));
+    // Largest first, so the long points do not all land at the end with one core idle; the
+    // files are rewritten in point order at the end.
+    let work = |p: &Point| {
+        let packet = sweep.topologies[p.topology].1.packet_size.0;
+        point_work(p.bytes, packet, p.world_size)
+    };
+    todo.sort_by(|a, b| work(b).total_cmp(&work(a)));
     note!(
         "sweep {}: {} points{}, {} already done in {}, {} to run on {} threads",
         sweep.name,
@@ -164,26 +169,30 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         failure: None,
     });
     let stopped = AtomicBool::new(false);
-    let progress = Progress::new(todo.len() as u64);
+    let progress = Progress::new(todo.len() as u64, todo.iter().map(|p| work(p)).sum());
     let largest = sweep.points.iter().map(|p| p.bytes).max().unwrap_or(0);
-    todo.par_iter().with_max_len(1).for_each(|point| {
-        // After a failed write nothing more is computed: its rows could not be kept.
-        if stopped.load(Ordering::Relaxed) {
-            return;
-        }
-        let (row, links) = run_point(&sweep, point, largest);
-        progress.finished(&row);
-        let mut w = match writers.lock() {
-            Ok(w) => w,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if w.failure.is_none() {
-            if let Err(e) = w.commit(&row, &links) {
-                w.failure = Some(e);
-                stopped.store(true, Ordering::Relaxed);
+    todo.par_iter()
+        .enumerate()
+        .with_max_len(1)
+        .for_each(|(id, point)| {
+            // After a failed write nothing more is computed: its rows could not be kept.
+            if stopped.load(Ordering::Relaxed) {
+                return;
             }
-        }
-    });
+            progress.started(id, &key_of(point), work(point));
+            let (row, links) = run_point(&sweep, point, largest);
+            progress.finished(id, &row);
+            let mut w = match writers.lock() {
+                Ok(w) => w,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            if w.failure.is_none() {
+                if let Err(e) = w.commit(&row, &links) {
+                    w.failure = Some(e);
+                    stopped.store(true, Ordering::Relaxed);
+                }
+            }
+        });
     progress.done();
     let w = match writers.into_inner() {
         Ok(w) => w,
@@ -497,81 +506,127 @@ fn link_usage(topology: &Topology, point: &Point, report: &RunReport) -> Vec<Lin
         .collect()
 }
 
-/// A progress bar with ETA on a terminal; plain lines otherwise.
+/// A progress bar on a terminal: points done, the time left estimated from work (see
+/// [`crate::eta`]) and the points running, with their sizes. Plain lines otherwise, one per
+/// point finished. All of it goes to standard error, so the result files stay the same from
+/// run to run.
 struct Progress {
     bar: Option<ProgressBar>,
-    count: Mutex<(u64, u64)>,
+    tally: Arc<Mutex<Tally>>,
     /// Events simulated by the points run so far.
     events: std::sync::atomic::AtomicU64,
     started: Instant,
 }
 
+/// What the progress bar knows, shared with the bar's ETA field (which locks it while the
+/// bar is drawn: so nothing calls the bar with it locked).
+struct Tally {
+    finished: u64,
+    total: u64,
+    eta: Eta,
+    /// The points running: id -> label.
+    running: BTreeMap<usize, String>,
+}
+
+impl Tally {
+    /// The bar's message: the points running, largest first (the run order).
+    fn running_label(&self) -> String {
+        let running: Vec<&str> = self.running.values().map(String::as_str).collect();
+        format!("running {}", running.join(", "))
+    }
+}
+
 impl Progress {
-    fn new(total: u64) -> Progress {
+    /// Progress of `total` points of `work` in all (the sum of their [`point_work`]).
+    fn new(total: u64, work: f64) -> Progress {
+        let started = Instant::now();
+        let tally = Arc::new(Mutex::new(Tally {
+            finished: 0,
+            total,
+            eta: Eta::new(work, rayon::current_num_threads()),
+            running: BTreeMap::new(),
+        }));
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::new(total);
+            let shared = tally.clone();
+            // Computed when the bar is drawn, so it counts down between points (the bar
+            // redraws every second).
+            let eta = move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let left = lock(&shared).eta.remaining(started.elapsed().as_secs_f64());
+                // ok: writing into the bar's own buffer does not fail.
+                let _ = match left {
+                    Some(seconds) => write!(w, "ETA {}", duration_label(seconds)),
+                    None => write!(w, "ETA after the first point"),
+                };
+            };
             if let Ok(style) = ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} points, {elapsed} elapsed, ETA {eta} {msg}",
+                "{bar:20} {pos}/{len} points, {elapsed} elapsed, {work_eta}; {wide_msg}",
             ) {
-                bar.set_style(style);
+                bar.set_style(style.with_key("work_eta", eta));
             }
+            bar.enable_steady_tick(std::time::Duration::from_secs(1));
             bar
         });
         Progress {
             bar,
-            count: Mutex::new((0, total)),
+            tally,
             events: std::sync::atomic::AtomicU64::new(0),
-            started: Instant::now(),
+            started,
         }
     }
 
-    fn finished(&self, row: &ResultRow) {
+    /// Point `id` (of `work`) starts.
+    fn started(&self, id: usize, point: &RowKey, work: f64) {
+        let running = {
+            let mut tally = lock(&self.tally);
+            tally
+                .eta
+                .start(id, work, self.started.elapsed().as_secs_f64());
+            tally.running.insert(id, point_label(point));
+            tally.running_label()
+        };
+        // Never with the tally locked: drawing the bar locks it, for the ETA.
+        if let Some(bar) = &self.bar {
+            bar.set_message(running);
+        }
+    }
+
+    fn finished(&self, id: usize, row: &ResultRow) {
         self.events.fetch_add(
             row.events.unwrap_or(0),
             std::sync::atomic::Ordering::Relaxed,
         );
-        // Channels, chunk size and groups only where they are not the defaults, as most
-        // sweeps run.
-        let mut settings = String::new();
-        if row.channels != Channels::Auto.to_string() {
-            settings.push_str(&format!(" {} ch", row.channels));
-        }
-        if row.chunk_bytes != DEFAULT_CHUNK.0 {
-            settings.push_str(&format!(" chunk {}", Bytes(row.chunk_bytes)));
-        }
-        if row.group_size != row.world_size {
-            settings.push_str(&format!(" groups of {}", row.group_size));
-            if row.group_stride != 1 {
-                settings.push_str(&format!(" stride {}", row.group_stride));
-            }
-        }
-        let line = format!(
-            "{} {} {} {} {} B{settings}: {}",
-            row.topology,
-            row.collective,
-            row.algorithm,
-            row.memory,
-            row.bytes,
-            match (&row.status, row.time_ns, row.busbw_gbps) {
-                (RowStatus::Ok, Some(t), Some(b)) =>
-                    format!("{:.3} us, busbw {b:.2} GB/s", t / 1e3),
-                (status, _, _) => format!(
-                    "{} ({})",
-                    status.as_str(),
-                    row.error.as_deref().unwrap_or("")
-                ),
-            }
-        );
+        let (finished, total, running) = {
+            let mut tally = lock(&self.tally);
+            tally.eta.finish(
+                id,
+                self.started.elapsed().as_secs_f64(),
+                row.status == RowStatus::Ok,
+            );
+            tally.running.remove(&id);
+            tally.finished += 1;
+            (tally.finished, tally.total, tally.running_label())
+        };
         match &self.bar {
             Some(bar) => {
                 bar.inc(1);
-                bar.set_message(format!("{} {} {}", row.topology, row.algorithm, row.memory));
+                bar.set_message(running);
             }
             None => {
-                if let Ok(mut c) = self.count.lock() {
-                    c.0 += 1;
-                    note!("[{}/{}] {line}", c.0, c.1);
-                }
+                let outcome = match (&row.status, row.time_ns, row.busbw_gbps) {
+                    (RowStatus::Ok, Some(t), Some(b)) => {
+                        format!("{:.3} us, busbw {b:.2} GB/s", t / 1e3)
+                    }
+                    (status, _, _) => format!(
+                        "{} ({})",
+                        status.as_str(),
+                        row.error.as_deref().unwrap_or("")
+                    ),
+                };
+                note!(
+                    "[{finished}/{total}] {}: {outcome}",
+                    point_label(&row.key())
+                );
             }
         }
     }
@@ -589,5 +644,14 @@ impl Progress {
             events as f64 / seconds.max(1e-9) / 1e6,
             kernbench::host::peak_memory_label(),
         );
+    }
+}
+
+/// The value behind `mutex`, also after a thread panicked holding it: the progress counts
+/// stay usable, and a panic is reported by the hook in `main`.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    match mutex.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
     }
 }

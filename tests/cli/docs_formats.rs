@@ -1,5 +1,6 @@
-//! Keeps docs/formats.md honest: every example in it validates, and every field of the file
-//! formats is named in it.
+//! Keeps docs/formats.md honest: every example in it validates, every field of the file
+//! formats is named in it, and so is every column, field and file the commands write (read
+//! from their real output, so a new one fails here until it is documented).
 
 use std::path::Path;
 use std::process::Command;
@@ -184,4 +185,192 @@ fn the_results_columns_are_documented_in_file_order() {
     use kernbench::reports::{Record, ResultRow};
     let documented = table_after(&doc(), "Columns of `results.csv`");
     assert_eq!(documented, ResultRow::FIELDS);
+}
+
+/// The names in the first column of the table after `heading`, a cell of several names
+/// (`` `algbw`, `busbw` ``) giving each.
+fn documented(doc: &str, heading: &str) -> Vec<String> {
+    table_after(doc, heading)
+        .iter()
+        .flat_map(|cell| cell.split(", "))
+        .map(|name| name.trim().trim_matches('`').to_string())
+        .collect()
+}
+
+/// The fields of a JSON object, and of the objects in it as `outer.inner`.
+fn json_fields(value: &serde_json::Value) -> Vec<String> {
+    let mut fields = Vec::new();
+    if let Some(object) = value.as_object() {
+        for (key, inner) in object {
+            fields.push(key.clone());
+            if let Some(inner) = inner.as_object() {
+                fields.extend(inner.keys().map(|k| format!("{key}.{k}")));
+            }
+        }
+    }
+    fields
+}
+
+/// The fields of `fields` that are not in `documented`, for the message of a failed test.
+fn undocumented(fields: &[String], documented: &[String]) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|f| !documented.contains(f))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn the_link_fields_are_documented_in_file_order() {
+    use kernbench::reports::{LinkUsage, Record};
+    let documented = table_after(&doc(), "Fields of `links.jsonl`");
+    assert_eq!(documented, LinkUsage::FIELDS);
+}
+
+#[test]
+fn every_field_and_column_run_prints_is_documented() {
+    let doc = doc();
+    // The ring prints its order too.
+    let args = ["run", "--topology", "ring:4", "--size", "4KiB", "--verify"];
+    let output = crate::common::kernbench(&[&args[..], &["--json"]].concat());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let value: serde_json::Value =
+        serde_json::from_str(&stdout(&output)).unwrap_or_else(|e| panic!("{e}"));
+    let fields = json_fields(&value);
+    assert!(fields.contains(&"ring_order".to_string()), "{fields:?}");
+    let missing = undocumented(
+        &fields,
+        &documented(&doc, "With `--json`, one JSON object on one line"),
+    );
+    assert!(
+        missing.is_empty(),
+        "run --json fields not in docs/formats.md: {missing:?}"
+    );
+    // The table's column names: its second line, `#        size        count   type ...`.
+    let output = crate::common::kernbench(&args);
+    let table = stdout(&output);
+    let header = table.lines().nth(1).unwrap_or_default();
+    let columns: Vec<String> = header
+        .trim_start_matches('#')
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    assert!(columns.contains(&"busbw".to_string()), "{table}");
+    let missing = undocumented(
+        &columns,
+        &documented(&doc, "Without flags, an nccl-tests-style table"),
+    );
+    assert!(
+        missing.is_empty(),
+        "run columns not in docs/formats.md: {missing:?}"
+    );
+}
+
+#[test]
+fn every_field_diagnose_prints_is_documented() {
+    let doc = doc();
+    let documented = documented(&doc, "With `--json`, one pretty-printed JSON object");
+    // A deadlock, a completed run and a livelock: between them every field of the object.
+    for (scenario, code) in [
+        ("ring-peer-off-by-one", 3),
+        ("healthy-ring-all-reduce", 0),
+        ("poll-livelock", 4),
+    ] {
+        let file = format!("topologies/scenarios/{scenario}.scenario.ron");
+        let output = crate::common::kernbench(&["diagnose", &file, "--json"]);
+        assert_eq!(output.status.code(), Some(code), "{}", stderr(&output));
+        let value: serde_json::Value =
+            serde_json::from_str(&stdout(&output)).unwrap_or_else(|e| panic!("{e}"));
+        let missing = undocumented(&json_fields(&value), &documented);
+        assert!(
+            missing.is_empty(),
+            "diagnose --json fields of {scenario} not in docs/formats.md: {missing:?}"
+        );
+    }
+    let file = "topologies/scenarios/ring-send-first-depth0.scenario.ron";
+    let output = crate::common::kernbench(&["diagnose", file, "--min-depth", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let value: serde_json::Value =
+        serde_json::from_str(&stdout(&output)).unwrap_or_else(|e| panic!("{e}"));
+    let fields = json_fields(&value);
+    assert!(
+        fields.contains(&"generous_time_ps".to_string()),
+        "{fields:?}"
+    );
+    for field in fields {
+        assert!(
+            doc.contains(&format!("`{field}`")),
+            "diagnose --min-depth --json field {field} not in docs/formats.md"
+        );
+    }
+}
+
+#[test]
+fn every_field_compare_prints_is_documented() {
+    let doc = doc();
+    let documented = documented(&doc, "With `--json`, one object per line, for every point");
+    let sweeps = crate::compare::sweeps();
+    let output = crate::compare::compare(&sweeps.a, &sweeps.b, &["--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let mut fields = Vec::new();
+    for line in stdout(&output).lines() {
+        let value: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        fields.extend(json_fields(&value));
+    }
+    // `b.*` is documented as "the same fields in `b`".
+    let fields: Vec<String> = fields
+        .into_iter()
+        .map(|f| match f.strip_prefix("b.") {
+            Some(rest) => format!("a.{rest}"),
+            None => f,
+        })
+        .collect();
+    assert!(fields.contains(&"a.busbw_gbps".to_string()), "{fields:?}");
+    let missing = undocumented(&fields, &documented);
+    assert!(
+        missing.is_empty(),
+        "compare --json fields not in docs/formats.md: {missing:?}"
+    );
+    let output = crate::compare::compare(&sweeps.a, &sweeps.b, &["--csv"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let header: Vec<String> = stdout(&output)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    assert_eq!(header, table_after(&doc, "With `--csv`, the same points"));
+}
+
+#[test]
+fn every_file_a_sweep_writes_is_documented() {
+    let doc = doc();
+    let documented = table_after(&doc, "| file | contents |");
+    let sweeps = crate::compare::sweeps();
+    let mut names: Vec<String> = std::fs::read_dir(&sweeps.a)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", sweeps.a.display()))
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.contains(&"links-ring8.svg".to_string()), "{names:?}");
+    for name in names {
+        // A plot is documented by its pattern: `latency-<collective>.svg`, `.png`.
+        let (stem, extension) = name.rsplit_once('.').unwrap_or((&name, ""));
+        let pattern = match stem.split_once('-') {
+            Some((kind, _)) if extension == "svg" || extension == "png" => {
+                let pattern = documented
+                    .iter()
+                    .find(|cell| cell.starts_with(&format!("{kind}-<")));
+                pattern.filter(|cell| cell.contains(&format!(".{extension}")))
+            }
+            _ => documented.iter().find(|cell| **cell == name),
+        };
+        assert!(
+            pattern.is_some(),
+            "the sweep writes {name}, which docs/formats.md's table of files does not name"
+        );
+    }
 }

@@ -1,0 +1,523 @@
+//! `kernbench compare A B`: two sweeps' results side by side, point by point, for "what does
+//! the new board buy us?".
+//!
+//! Points are matched on their whole key (topology, collective, algorithm, memory, size,
+//! channels, chunk size, groups) when any point matches so: two sweeps of the same
+//! topology names, one of them edited. When none does and each side holds one topology, they
+//! are matched on everything but the machine (topology, world size, and a group of every rank
+//! matching a group of every rank): one machine against another. Anything else has nothing
+//! in common and is bad input. Points of one side only are listed after the table.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use kernbench_reports::{
+    ReportError, ResultRow, RowKey, RowStatus, human_bandwidth_gbps, human_time_ns, merge,
+    read_csv, read_jsonl,
+};
+use serde::Serialize;
+
+use crate::label::{point_label, point_label_without_topology};
+use crate::{Failure, print};
+
+/// Flags of `kernbench compare`.
+#[derive(Debug, Args)]
+pub(crate) struct CompareArgs {
+    /// The baseline: a sweep's --out folder, or its results.jsonl or results.csv.
+    #[arg(value_name = "A")]
+    a: PathBuf,
+    /// The configuration compared with it, given the same way.
+    #[arg(value_name = "B")]
+    b: PathBuf,
+    /// Print one JSON object per point (JSON Lines) instead of the table.
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// Print CSV instead of the table: a header, then one row per point.
+    #[arg(long)]
+    csv: bool,
+}
+
+/// What to give instead, for every message about a file that is not a sweep's results.
+const GIVE: &str = "give a sweep's --out folder, or its results.jsonl or results.csv";
+
+/// `kernbench compare`.
+pub(crate) fn compare(args: &CompareArgs) -> Result<(), Failure> {
+    let a = Side::read(&args.a)?;
+    let b = Side::read(&args.b)?;
+    let comparison = Comparison::of(&a, &b)?;
+    if args.json {
+        let mut out = String::new();
+        for point in &comparison.points {
+            let line = serde_json::to_string(&point.json())
+                .map_err(|e| Failure::Internal(format!("cannot encode a compared point: {e}")))?;
+            out.push_str(&line);
+            out.push('\n');
+        }
+        print(&out)
+    } else if args.csv {
+        print(&comparison.csv()?)
+    } else {
+        print(&comparison.table(&a, &b))
+    }
+}
+
+/// One side of the comparison: the rows of one sweep.
+struct Side {
+    /// The file the rows were read from.
+    file: PathBuf,
+    /// One row per point, in [`RowKey`] order.
+    rows: Vec<ResultRow>,
+}
+
+impl Side {
+    /// Reads a sweep's `--out` folder (its results.jsonl, else its results.csv), or one of
+    /// those files.
+    fn read(path: &Path) -> Result<Side, Failure> {
+        let file = if path.is_dir() {
+            let jsonl = path.join("results.jsonl");
+            let csv = path.join("results.csv");
+            if jsonl.is_file() {
+                jsonl
+            } else if csv.is_file() {
+                csv
+            } else {
+                return Err(Failure::BadInput(format!(
+                    "{} has no results.jsonl or results.csv; {GIVE}",
+                    path.display()
+                )));
+            }
+        } else if path.exists() {
+            path.to_path_buf()
+        } else {
+            return Err(Failure::BadInput(format!(
+                "{}: no such file or folder; {GIVE}",
+                path.display()
+            )));
+        };
+        let name = file.to_string_lossy();
+        let rows = if name.ends_with(".csv") {
+            read_csv::<ResultRow>(&file)
+        } else if name.ends_with(".jsonl") {
+            read_jsonl::<ResultRow>(&file)
+        } else {
+            return Err(Failure::BadInput(format!(
+                "{}: not a results file (its name ends in neither .jsonl nor .csv); {GIVE}",
+                file.display()
+            )));
+        }
+        .map_err(|e| not_results(&file, e))?;
+        if rows.is_empty() {
+            return Err(Failure::BadInput(format!(
+                "{} holds no results; {GIVE} of a sweep that ran",
+                file.display()
+            )));
+        }
+        // A results.jsonl that a sweep is still appending to may hold a point twice (a re-run
+        // after a failed write): the last row wins, as when the sweep finishes.
+        Ok(Side {
+            file,
+            rows: merge([rows]),
+        })
+    }
+
+    /// The topology names of the side's rows, in order.
+    fn topologies(&self) -> BTreeSet<&str> {
+        self.rows.iter().map(|r| r.topology.as_str()).collect()
+    }
+
+    /// `A: out/results.jsonl (12 points on ring8)`.
+    fn describe(&self, letter: &str) -> String {
+        let topologies: Vec<&str> = self.topologies().into_iter().collect();
+        format!(
+            "{letter}: {} ({} points on {})",
+            self.file.display(),
+            self.rows.len(),
+            topologies.join(", ")
+        )
+    }
+}
+
+/// A file of `file` that does not read as a sweep's results.
+fn not_results(file: &Path, error: ReportError) -> Failure {
+    Failure::BadInput(match error {
+        ReportError::Json { line, source, .. } => format!(
+            "{}:{line}: not a result row of a sweep ({source}); {GIVE}",
+            file.display()
+        ),
+        ReportError::HeaderMismatch { found, .. } => format!(
+            "{}: not a sweep's results.csv, its header is `{found}`; {GIVE}",
+            file.display()
+        ),
+        ReportError::Csv { source, .. } => format!(
+            "{}: not a sweep's results.csv ({source}); {GIVE}",
+            file.display()
+        ),
+        ReportError::Io { source, .. } => {
+            format!("cannot read {}: {source}; {GIVE}", file.display())
+        }
+        other => other.to_string(),
+    })
+}
+
+/// How the points of the two sides were matched.
+#[derive(Debug, PartialEq)]
+enum Matching {
+    /// On every field of the key.
+    Whole,
+    /// On every field but the machine: one topology on each side.
+    AcrossMachines,
+}
+
+/// One point of either side, or of both.
+struct Compared<'a> {
+    /// The key it was matched on.
+    key: RowKey,
+    a: Option<&'a ResultRow>,
+    b: Option<&'a ResultRow>,
+    matching: &'a Matching,
+}
+
+/// The points of two sides, matched.
+struct Comparison<'a> {
+    matching: &'static Matching,
+    /// Every point of either side, in the order of the key it was matched on.
+    points: Vec<Compared<'a>>,
+}
+
+impl<'a> Comparison<'a> {
+    fn of(a: &'a Side, b: &'a Side) -> Result<Comparison<'a>, Failure> {
+        let whole = pair(a, b, RowKey::clone);
+        if whole.values().any(|(a, b)| a.is_some() && b.is_some()) {
+            return Ok(Comparison::new(&Matching::Whole, whole));
+        }
+        let (ta, tb) = (a.topologies(), b.topologies());
+        if ta.len() == 1 && tb.len() == 1 && ta != tb {
+            let across = pair(a, b, without_machine);
+            if across.values().any(|(a, b)| a.is_some() && b.is_some()) {
+                return Ok(Comparison::new(&Matching::AcrossMachines, across));
+            }
+        }
+        let names = |t: BTreeSet<&str>| t.into_iter().collect::<Vec<_>>().join(", ");
+        Err(Failure::BadInput(format!(
+            "{} ({}) and {} ({}) have no point in common; compare two sweeps of the same \
+             collectives, algorithms, sizes and memories, on the same topology names or on one \
+             topology each",
+            a.file.display(),
+            names(ta),
+            b.file.display(),
+            names(tb),
+        )))
+    }
+
+    fn new(
+        matching: &'static Matching,
+        pairs: BTreeMap<RowKey, (Option<&'a ResultRow>, Option<&'a ResultRow>)>,
+    ) -> Comparison<'a> {
+        Comparison {
+            matching,
+            points: pairs
+                .into_iter()
+                .map(|(key, (a, b))| Compared {
+                    key,
+                    a,
+                    b,
+                    matching,
+                })
+                .collect(),
+        }
+    }
+
+    /// The text report: the two sides, how they were matched, a table of the points in
+    /// both, then the points of one side only.
+    fn table(&self, a: &Side, b: &Side) -> String {
+        let mut out = format!("{}\n{}\n", a.describe("A"), b.describe("B"));
+        let both: Vec<&Compared<'_>> = self
+            .points
+            .iter()
+            .filter(|p| p.a.is_some() && p.b.is_some())
+            .collect();
+        let only = |a_side: bool| -> Vec<String> {
+            self.points
+                .iter()
+                .filter(|p| if a_side { p.b.is_none() } else { p.a.is_none() })
+                .map(Compared::label)
+                .collect()
+        };
+        let (only_a, only_b) = (only(true), only(false));
+        let how = match self.matching {
+            Matching::Whole => "matched on every field of the point".to_owned(),
+            Matching::AcrossMachines => format!(
+                "matched on everything but the machine (A: {}, B: {})",
+                machine(&a.rows),
+                machine(&b.rows)
+            ),
+        };
+        out.push_str(&format!(
+            "{how}: {} in both, {} only in A, {} only in B\n",
+            both.len(),
+            only_a.len(),
+            only_b.len()
+        ));
+        let header = [
+            "point",
+            "time A",
+            "time B",
+            "time B/A",
+            "busbw A",
+            "busbw B",
+            "busbw B/A",
+        ];
+        let mut lines: Vec<[String; 7]> = vec![header.map(str::to_owned)];
+        for point in &both {
+            let (Some(ra), Some(rb)) = (point.a, point.b) else {
+                continue;
+            };
+            lines.push([
+                point.label(),
+                time_cell(ra),
+                time_cell(rb),
+                ratio_cell(point.time_ratio()),
+                busbw_cell(ra),
+                busbw_cell(rb),
+                ratio_cell(point.busbw_ratio()),
+            ]);
+        }
+        let mut widths = [0; 7];
+        for line in &lines {
+            for (width, cell) in widths.iter_mut().zip(line) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        for line in &lines {
+            let mut text = format!("{:<w$}", line[0], w = widths[0]);
+            for (cell, width) in line.iter().zip(widths).skip(1) {
+                text.push_str(&format!("  {cell:>width$}"));
+            }
+            out.push_str(text.trim_end());
+            out.push('\n');
+        }
+        for (letter, points) in [("A", only_a), ("B", only_b)] {
+            if !points.is_empty() {
+                out.push_str(&format!("only in {letter} ({}):\n", points.len()));
+                for point in points {
+                    out.push_str(&format!("  {point}\n"));
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Comparison<'_> {
+    /// `compare --csv`: a header, then one [`PointCsv`] per point.
+    fn csv(&self) -> Result<String, Failure> {
+        let internal = |e: csv::Error| Failure::Internal(format!("cannot write CSV: {e}"));
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        for point in &self.points {
+            writer.serialize(point.csv()).map_err(internal)?;
+        }
+        let bytes = writer
+            .into_inner()
+            .map_err(|e| Failure::Internal(format!("cannot write CSV: {e}")))?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
+/// Every point of `a` and `b` by the key `match_on` gives it.
+fn pair<'a>(
+    a: &'a Side,
+    b: &'a Side,
+    match_on: fn(&RowKey) -> RowKey,
+) -> BTreeMap<RowKey, (Option<&'a ResultRow>, Option<&'a ResultRow>)> {
+    let mut pairs: BTreeMap<RowKey, (Option<&ResultRow>, Option<&ResultRow>)> = BTreeMap::new();
+    for row in &a.rows {
+        pairs.entry(match_on(&row.key())).or_default().0 = Some(row);
+    }
+    for row in &b.rows {
+        pairs.entry(match_on(&row.key())).or_default().1 = Some(row);
+    }
+    pairs
+}
+
+/// `key` without its machine: no topology, no world size, and a group of every rank as
+/// group size 0, so that one group of 8 ranks on one machine matches one group of 16 on
+/// another. A split into groups keeps its size.
+fn without_machine(key: &RowKey) -> RowKey {
+    RowKey {
+        topology: String::new(),
+        world_size: 0,
+        group_size: if key.group_size == key.world_size {
+            0
+        } else {
+            key.group_size
+        },
+        ..key.clone()
+    }
+}
+
+/// `ring8 (8 ranks)` for the one topology of `rows`.
+fn machine(rows: &[ResultRow]) -> String {
+    rows.first()
+        .map(|r| format!("{} ({} ranks)", r.topology, r.world_size))
+        .unwrap_or_default()
+}
+
+impl Compared<'_> {
+    /// The point as the table names it (without the topology when matched across machines).
+    fn label(&self) -> String {
+        match self.matching {
+            Matching::Whole => point_label(&self.key),
+            Matching::AcrossMachines => point_label_without_topology(&self.key),
+        }
+    }
+
+    /// B's time over A's, when both ran.
+    fn time_ratio(&self) -> Option<f64> {
+        ratio(ok(self.b)?.time_ns?, ok(self.a)?.time_ns?)
+    }
+
+    /// B's busbw over A's, when both ran.
+    fn busbw_ratio(&self) -> Option<f64> {
+        ratio(ok(self.b)?.busbw_gbps?, ok(self.a)?.busbw_gbps?)
+    }
+
+    fn json(&self) -> PointJson<'_> {
+        PointJson {
+            point: self.label(),
+            collective: &self.key.collective,
+            algorithm: &self.key.algorithm,
+            memory: &self.key.memory,
+            bytes: self.key.bytes,
+            channels: &self.key.channels,
+            chunk_bytes: self.key.chunk_bytes,
+            group_stride: self.key.group_stride,
+            a: self.a.map(SideJson::of),
+            b: self.b.map(SideJson::of),
+            time_ratio: self.time_ratio(),
+            busbw_ratio: self.busbw_ratio(),
+        }
+    }
+}
+
+impl Compared<'_> {
+    fn csv(&self) -> PointCsv<'_> {
+        PointCsv {
+            point: self.label(),
+            collective: &self.key.collective,
+            algorithm: &self.key.algorithm,
+            memory: &self.key.memory,
+            bytes: self.key.bytes,
+            channels: &self.key.channels,
+            chunk_bytes: self.key.chunk_bytes,
+            group_stride: self.key.group_stride,
+            topology_a: self.a.map(|r| r.topology.as_str()),
+            status_a: self.a.map(|r| r.status.as_str()),
+            time_ns_a: self.a.and_then(|r| r.time_ns),
+            busbw_gbps_a: self.a.and_then(|r| r.busbw_gbps),
+            topology_b: self.b.map(|r| r.topology.as_str()),
+            status_b: self.b.map(|r| r.status.as_str()),
+            time_ns_b: self.b.and_then(|r| r.time_ns),
+            busbw_gbps_b: self.b.and_then(|r| r.busbw_gbps),
+            time_ratio: self.time_ratio(),
+            busbw_ratio: self.busbw_ratio(),
+        }
+    }
+}
+
+/// `row` if it ran to the end.
+fn ok(row: Option<&ResultRow>) -> Option<&ResultRow> {
+    row.filter(|r| r.status == RowStatus::Ok)
+}
+
+fn ratio(numerator: f64, denominator: f64) -> Option<f64> {
+    (denominator > 0.0 && numerator.is_finite() && denominator.is_finite())
+        .then(|| numerator / denominator)
+}
+
+/// The time of a point that ran, or how it ended.
+fn time_cell(row: &ResultRow) -> String {
+    match (row.status, row.time_ns) {
+        (RowStatus::Ok, Some(t)) => human_time_ns(t),
+        (status, _) => status.as_str().to_owned(),
+    }
+}
+
+fn busbw_cell(row: &ResultRow) -> String {
+    match (row.status, row.busbw_gbps) {
+        (RowStatus::Ok, Some(b)) => human_bandwidth_gbps(b),
+        _ => "-".to_owned(),
+    }
+}
+
+fn ratio_cell(ratio: Option<f64>) -> String {
+    ratio.map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"))
+}
+
+/// A line of `compare --json` (docs/formats.md lists the fields).
+#[derive(Serialize)]
+struct PointJson<'a> {
+    point: String,
+    collective: &'a str,
+    algorithm: &'a str,
+    memory: &'a str,
+    bytes: u64,
+    channels: &'a str,
+    chunk_bytes: u64,
+    group_stride: u32,
+    a: Option<SideJson<'a>>,
+    b: Option<SideJson<'a>>,
+    time_ratio: Option<f64>,
+    busbw_ratio: Option<f64>,
+}
+
+/// One side's part of a point in `compare --json`.
+#[derive(Serialize)]
+struct SideJson<'a> {
+    topology: &'a str,
+    world_size: u32,
+    group_size: u32,
+    status: &'static str,
+    error: Option<&'a str>,
+    time_ns: Option<f64>,
+    busbw_gbps: Option<f64>,
+}
+
+impl<'a> SideJson<'a> {
+    fn of(row: &'a ResultRow) -> SideJson<'a> {
+        SideJson {
+            topology: &row.topology,
+            world_size: row.world_size,
+            group_size: row.group_size,
+            status: row.status.as_str(),
+            error: row.error.as_deref(),
+            time_ns: row.time_ns,
+            busbw_gbps: row.busbw_gbps,
+        }
+    }
+}
+
+/// A row of `compare --csv` (docs/formats.md lists the columns): the point, each side's
+/// topology, status, time and busbw (empty where that side does not have the point), and the
+/// ratios (empty unless both ran).
+#[derive(Serialize)]
+struct PointCsv<'a> {
+    point: String,
+    collective: &'a str,
+    algorithm: &'a str,
+    memory: &'a str,
+    bytes: u64,
+    channels: &'a str,
+    chunk_bytes: u64,
+    group_stride: u32,
+    topology_a: Option<&'a str>,
+    status_a: Option<&'static str>,
+    time_ns_a: Option<f64>,
+    busbw_gbps_a: Option<f64>,
+    topology_b: Option<&'a str>,
+    status_b: Option<&'static str>,
+    time_ns_b: Option<f64>,
+    busbw_gbps_b: Option<f64>,
+    time_ratio: Option<f64>,
+    busbw_ratio: Option<f64>,
+}
