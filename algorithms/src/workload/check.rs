@@ -23,7 +23,7 @@ impl Workload {
     /// Checks the graph: unique names, dependencies that exist and form no cycle, a peak
     /// compute rate for roofline tasks, workload collectives with whole `f32` buffers; and,
     /// with `world` ranks (else [`Workload::ranks`] if given), ranks, peers and groups that
-    /// exist, and dependencies that run on every rank their task runs on.
+    /// exist.
     ///
     /// # Errors
     /// [`CollectiveError::BadWorkload`] naming the task, its field and the fix.
@@ -102,19 +102,6 @@ impl Workload {
                         "deps",
                         format!("\"{}\" is named twice; name each dependency once", dep.name),
                     ));
-                }
-                if let Some(n) = world {
-                    if let Some(r) = (0..n).find(|&r| task.runs_on(r) && !dep.runs_on(r)) {
-                        return Err(bad(
-                            self,
-                            i,
-                            "deps",
-                            format!(
-                                "\"{}\" runs on rank {r}, but its dependency \"{}\" does not; run them on the same ranks or drop the dependency",
-                                task.name, dep.name
-                            ),
-                        ));
-                    }
                 }
             }
         }

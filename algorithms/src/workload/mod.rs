@@ -9,18 +9,20 @@
 //!
 //! ## Semantics
 //!
-//! - A task starts when all its dependencies have finished on its rank.
+//! - A task starts when all its dependencies have finished on its rank; a dependency that
+//!   does not run on that rank ([`Task::on`]) is no dependency there.
 //! - Compute runs on one compute stream per rank: ready compute tasks take turns in the
 //!   order they became ready (ties: the order of the graph). A duration costs itself; a
 //!   roofline costs `max(flops / peak_flops, bytes / hbm_bandwidth)`.
 //! - Collectives run through the rank's [`ProcessGroup`](crate::ProcessGroup), exactly as
 //!   [`run_collective`](crate::run_collective) runs them, so a collective that nothing
-//!   overlaps takes exactly the time it takes alone. Collectives on one group are *issued*
-//!   in the graph's order (as a communicator's operations are, in NCCL), whatever order they
-//!   become ready in, so the k-th collective of every member is the same one; they may run
-//!   at once. A rank whose k-th collective on a group differs from another member's (another
-//!   collective, size or algorithm) never issues it: it waits forever with a label naming both
-//!   tasks, and the run ends in a deadlock whose report says so.
+//!   overlaps takes exactly the time it takes alone. Collectives on one group run one at a
+//!   time in the graph's order (as on one NCCL communicator's stream), whatever order they
+//!   become ready in, so the k-th collective of every member is the same one; collectives on
+//!   different groups run at once and share the links. A rank whose k-th collective on a
+//!   group differs from another member's (another collective, size or algorithm) never
+//!   issues it: it waits forever with a label naming both tasks, and the run ends in a
+//!   deadlock whose report says so.
 //! - A send moves its bytes from this rank's memory to the peer's (the same timing as a
 //!   collective's messages) and finishes when they have arrived; a receive finishes when the
 //!   send with its peer and tag has arrived (messages of one peer and tag match in order).

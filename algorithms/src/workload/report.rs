@@ -14,8 +14,9 @@ use super::{Op, Workload};
 pub(crate) enum Link {
     /// Nothing but its dependencies (and its stream).
     None,
-    /// A collective instance: it finishes with its slowest member.
-    Collective(InstanceKey),
+    /// A collective instance (it finishes with its slowest member), and the collective
+    /// before it on its group on this rank.
+    Collective(InstanceKey, Option<usize>),
     /// The send a receive took: its rank, task and start.
     Recv {
         rank: u32,
@@ -83,8 +84,8 @@ pub struct RankTimes {
 /// The path is found backwards from the task that finished last: a task's predecessor is
 /// the member of its collective that issued it last, when that member issued it later than
 /// this rank did; the send of a receive, when the send began after the receive was posted;
-/// otherwise its dependency that finished last. The time a ready task waited for its compute
-/// stream or for its turn on a group is not followed (the path then jumps to a dependency).
+/// otherwise, of its dependencies and the task before it on its stream (the compute stream,
+/// or its group's collectives), the one that finished last.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PathStep {
     /// The rank it ran on.
@@ -194,7 +195,7 @@ impl WorkloadReport {
             for (i, record) in rank.iter().enumerate() {
                 if let Some(
                     record @ Record {
-                        link: Link::Collective(key),
+                        link: Link::Collective(key, _),
                         ..
                     },
                 ) = record
@@ -286,12 +287,12 @@ fn critical_path(workload: &Workload, records: &[Vec<Option<Record>>]) -> Vec<Pa
             end: record.end,
         });
         let remote = match record.link {
-            Link::Collective(key) => {
+            Link::Collective(key, _) => {
                 // The member that issued it last, if later than this rank.
                 let mut last: Option<(u32, SimTime)> = None;
                 for (other, rank) in records.iter().enumerate() {
                     if let Some(Some(o)) = rank.get(t) {
-                        if matches!(o.link, Link::Collective(k) if k == key)
+                        if matches!(o.link, Link::Collective(k, _) if k == key)
                             && o.start > record.start
                             && last.is_none_or(|(_, s)| o.start > s)
                         {
@@ -310,8 +311,23 @@ fn critical_path(workload: &Workload, records: &[Vec<Option<Record>>]) -> Vec<Pa
         };
         at = remote.or_else(|| {
             // The dependency that finished last (the first of equals).
+            // The dependency, or the task before it on its stream, that finished last (the
+            // first of equals).
+            let stream = match (&task.op, record.link) {
+                (_, Link::Collective(_, previous)) => previous,
+                (Op::Compute(_), _) => records[r as usize]
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, o)| {
+                        matches!(workload.tasks[*i].op, Op::Compute(_))
+                            && o.is_some_and(|o| o.end <= record.start && *i != t)
+                    })
+                    .max_by_key(|(i, o)| (o.map(|o| o.end), std::cmp::Reverse(*i)))
+                    .map(|(i, _)| i),
+                _ => None,
+            };
             let mut best: Option<(usize, SimTime)> = None;
-            for &d in &task.deps {
+            for &d in task.deps.iter().chain(stream.iter()) {
                 if let Some(dep) = get(r, d) {
                     if best.is_none_or(|(_, e)| dep.end > e) {
                         best = Some((d, dep.end));

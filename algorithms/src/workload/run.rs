@@ -77,8 +77,6 @@ struct RankState {
     rank: Rank,
     shared: Rc<Shared>,
     done: Vec<Event<()>>,
-    /// A collective task's issue, for the next collective on its group to wait for.
-    issued: Vec<Event<()>>,
     /// The previous collective task on the same groups, on this rank.
     previous: Vec<Option<usize>>,
     /// The number of each collective task among this rank's collectives on its groups.
@@ -172,10 +170,6 @@ async fn start_rank(rank: Rank, shared: Rc<Shared>) -> Result<(), CollectiveErro
             .iter()
             .map(|_| Event::new(&sim, "task done"))
             .collect(),
-        issued: tasks
-            .iter()
-            .map(|_| Event::new(&sim, "task issued"))
-            .collect(),
         previous,
         number,
         groups,
@@ -190,7 +184,6 @@ async fn start_rank(rank: Rank, shared: Rc<Shared>) -> Result<(), CollectiveErro
         let state = state.clone();
         let handle = sim.spawn(format!("rank{r} {}", task.name), run_task(state.clone(), i));
         state.done[i].add_triggerer(handle.id());
-        state.issued[i].add_triggerer(handle.id());
     }
     Ok(())
 }
@@ -203,7 +196,9 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
     let sim = state.rank.machine().sim().clone();
     for &d in &task.deps {
         let done = &state.done[d];
-        if !done.is_triggered() {
+        // A dependency this rank does not run is no dependency here (a pipeline's first
+        // stage receives nothing before its forward).
+        if shared.workload.tasks[d].runs_on(r) && !done.is_triggered() {
             let label = format!(
                 "rank{r} {} waits for its dependency {}",
                 task.name, shared.workload.tasks[d].name
@@ -229,13 +224,13 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
         }
         Op::Collective(c) => {
             if let Some(p) = state.previous[i] {
-                let issued = &state.issued[p];
-                if !issued.is_triggered() {
+                let done = &state.done[p];
+                if !done.is_triggered() {
                     let label = format!(
-                        "rank{r} {} waits to be issued after {} on group {}",
+                        "rank{r} {} waits for {} to finish on group {}",
                         task.name, shared.workload.tasks[p].name, c.group_name
                     );
-                    sim.labelled(label, issued.wait()).await;
+                    sim.labelled(label, done.wait()).await;
                 }
             }
             let Some(group) = state.groups.get(&c.groups) else {
@@ -287,7 +282,6 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
             };
             let start = sim.now();
             let work = group.submit(&buffer, call, &c.algorithm)?;
-            let _ = state.issued[i].trigger(());
             if !work.is_finished() {
                 let label = format!(
                     "rank{r} {} waits for its {} on group {}",
@@ -295,7 +289,7 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
                 );
                 sim.labelled(label, work.wait()).await;
             }
-            Record::new(start, sim.now(), Link::Collective(key))
+            Record::new(start, sim.now(), Link::Collective(key, state.previous[i]))
         }
         Op::Send(m) => {
             let peer = peer_of(task, i, m.peer, r, shared.world_size)?;
