@@ -14,3 +14,4 @@ mod run;
 mod sweep;
 mod topo;
 mod trace;
+mod workload;

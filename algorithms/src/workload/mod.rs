@@ -236,7 +236,7 @@ impl Peer {
             Peer::Offset(k) => rank.checked_add(k)?,
             Peer::Rank(r) => i64::from(r),
         };
-        (0..n).contains(&peer).then(|| peer as u32)
+        (0..n).contains(&peer).then_some(peer as u32)
     }
 }
 

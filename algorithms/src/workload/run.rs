@@ -250,7 +250,7 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
             let clash = {
                 let mut issued = shared.issued.borrow_mut();
                 let entry = issued.entry(key).or_insert_with(|| (issue.clone(), r, i));
-                (entry.0 != issue).then(|| (entry.1, entry.2))
+                (entry.0 != issue).then_some((entry.1, entry.2))
             };
             if let Some((other_rank, other_task)) = clash {
                 // Issuing it would mix two collectives' messages: wait forever instead, and
