@@ -63,6 +63,8 @@ mod sweep;
 mod sweep_folder;
 mod sweep_spec;
 mod trace;
+mod workload;
+mod workload_file;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -85,7 +87,8 @@ enum Command {
     ///
     /// A file named `*.sweep.ron` is checked as a sweep (with the topologies it names),
     /// `*.scenario.ron` as a diagnosis scenario (with its topology), `*.a2av.ron` as an
-    /// all-to-allv matrix, any other as a topology. Prints `ok: FILE (...)` for each good file and an error naming the
+    /// all-to-allv matrix, `*.workload.ron` as a workload (its graph: names, dependencies,
+    /// cycles, groups, peers), any other as a topology. Prints `ok: FILE (...)` for each good file and an error naming the
     /// file and the line and column, or the field, for each bad one. Exits with 2 if any file
     /// is bad.
     #[command(
@@ -152,6 +155,20 @@ enum Command {
                             kernbench diagnose topologies/scenarios/ring-send-first-depth0.scenario.ron --min-depth", exit_codes!(0 2 3 4 1))
     )]
     Diagnose(diagnose::DiagnoseArgs),
+    /// Run a workload (`*.workload.ron`): a training step as a graph of compute, collectives,
+    /// sends and receives that every rank runs, one rank per SIP.
+    ///
+    /// Prints the step time; per rank the time in compute, in exposed communication and in
+    /// communication overlapped by compute (min/median/max and the slowest rank above 16
+    /// ranks); the critical path (the chain of nodes that set the step time); and per
+    /// collective its time and busbw. A collective that nothing overlaps takes exactly its
+    /// time alone (`kernbench run`). A receive without its send, or members of a group in
+    /// different collectives, prints the deadlock report naming the nodes and exits with 3.
+    #[command(
+        after_help = concat!("Examples:\n  kernbench workload topologies/workloads/tp-layer.workload.ron --topology topologies/ring8.ron\n  \
+                            kernbench workload topologies/workloads/pipeline.workload.ron --topology topologies/mesh2x2.ron --json", exit_codes!(0 2 3 1))
+    )]
+    Workload(workload::WorkloadArgs),
     /// Join the output folders of sweep shards into one, with tables and plots.
     #[command(after_help = concat!("Example:\n  kernbench merge shard0 shard1 shard2 shard3 --out all", exit_codes!(0 2 1)))]
     Merge(sweep::MergeArgs),
@@ -275,6 +292,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Merge(args) => sweep::merge_dirs(&args),
         Command::Compare(args) => compare::compare(&args),
         Command::Completions { shell } => completions(shell),
+        Command::Workload(args) => workload::workload(&args),
     }
 }
 
@@ -287,7 +305,10 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
         let is_sweep = file.to_string_lossy().ends_with(".sweep.ron");
         let is_scenario = file.to_string_lossy().ends_with(".scenario.ron");
         let is_matrix = file.to_string_lossy().ends_with(".a2av.ron");
-        let checked = if is_matrix {
+        let is_workload = file.to_string_lossy().ends_with(".workload.ron");
+        let checked = if is_workload {
+            workload_file::load(file).map(|w| workload_file::describe(&w))
+        } else if is_matrix {
             matrix_file::read(file).map(|m| {
                 format!(
                     "all-to-allv matrix: {} ranks, {} in all",

@@ -10,6 +10,19 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum CollectiveError {
+    /// A workload that cannot run: a task's field, what is wrong and the fix.
+    #[error("{}{field}: {reason}", task.as_ref().map(|t| format!("node \"{t}\": ")).unwrap_or_default())]
+    BadWorkload {
+        /// The task's name, when one task is at fault.
+        task: Option<String>,
+        /// The task's index in the workload.
+        index: Option<usize>,
+        /// The field at fault (`deps`, `op`, `on`, ...).
+        field: &'static str,
+        /// What is wrong, and the fix.
+        reason: String,
+    },
+
     /// A name that is not a collective, algorithm or memory.
     #[error("unknown {what} \"{text}\"; use one of: {known}")]
     UnknownName {

@@ -47,6 +47,7 @@ mod runner;
 mod schedule;
 mod tree;
 mod verify;
+pub mod workload;
 
 pub use collective_run::{RunConfig, RunReport, run_collective};
 pub use comm::{Chunk, Comm, segment};

@@ -15,6 +15,7 @@ const COMMANDS: &[(&str, &[u8])] = &[
     ("merge", &[0, 2, 1]),
     ("compare", &[0, 2, 1]),
     ("completions", &[0, 2]),
+    ("workload", &[0, 2, 3, 1]),
 ];
 
 /// The line of `--help` for each exit code.

@@ -17,3 +17,4 @@ mod run;
 mod sweep;
 mod topo;
 mod trace;
+mod workload;

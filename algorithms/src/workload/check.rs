@@ -1,0 +1,279 @@
+//! Checking a workload before it runs: names, dependencies, cycles, ranks, peers and groups.
+
+use crate::error::CollectiveError;
+use crate::names::Collective;
+
+use super::{Compute, Op, Workload};
+
+/// At most this many tasks in one workload (as topologies are bounded in `model::limits`).
+pub const MAX_TASKS: usize = 100_000;
+/// At most this many dependencies of one task.
+pub const MAX_DEPS: usize = 1_024;
+
+fn bad(workload: &Workload, index: usize, field: &'static str, reason: String) -> CollectiveError {
+    CollectiveError::BadWorkload {
+        task: workload.tasks.get(index).map(|t| t.name.clone()),
+        index: Some(index),
+        field,
+        reason,
+    }
+}
+
+impl Workload {
+    /// Checks the graph: unique names, dependencies that exist and form no cycle, a peak
+    /// compute rate for roofline tasks, workload collectives with whole `f32` buffers; and,
+    /// with `world` ranks (else [`Workload::ranks`] if given), ranks, peers and groups that
+    /// exist.
+    ///
+    /// # Errors
+    /// [`CollectiveError::BadWorkload`] naming the task, its field and the fix.
+    pub fn check(&self, world: Option<u32>) -> Result<(), CollectiveError> {
+        let whole = |reason: String| CollectiveError::BadWorkload {
+            task: None,
+            index: None,
+            field: "nodes",
+            reason,
+        };
+        if self.tasks.is_empty() {
+            return Err(whole(
+                "the workload has no nodes; give it at least one".into(),
+            ));
+        }
+        if self.tasks.len() > MAX_TASKS {
+            return Err(whole(format!(
+                "{} nodes is more than the limit of {MAX_TASKS}; split the workload",
+                self.tasks.len()
+            )));
+        }
+        if let (Some(asked), Some(n)) = (self.ranks, world) {
+            if asked != n {
+                return Err(CollectiveError::BadWorkload {
+                    task: None,
+                    index: None,
+                    field: "ranks",
+                    reason: format!(
+                        "the workload is written for {asked} ranks, but the topology has {n} SIPs (rank = SIP); use a topology of {asked} SIPs"
+                    ),
+                });
+            }
+        }
+        let world = world.or(self.ranks);
+        let mut names = std::collections::BTreeMap::new();
+        for (i, task) in self.tasks.iter().enumerate() {
+            if task.name.is_empty() {
+                return Err(bad(self, i, "name", "a node needs a name".into()));
+            }
+            if let Some(first) = names.insert(task.name.as_str(), i) {
+                return Err(bad(
+                    self,
+                    i,
+                    "name",
+                    format!(
+                        "\"{}\" is also the name of node {first}; give each node its own name",
+                        task.name
+                    ),
+                ));
+            }
+        }
+        for (i, task) in self.tasks.iter().enumerate() {
+            self.check_task(i, world)?;
+            if task.deps.len() > MAX_DEPS {
+                return Err(bad(
+                    self,
+                    i,
+                    "deps",
+                    format!("more than {MAX_DEPS} dependencies; chain them through a node"),
+                ));
+            }
+            let mut seen = std::collections::BTreeSet::new();
+            for &d in &task.deps {
+                let Some(dep) = self.tasks.get(d) else {
+                    return Err(bad(
+                        self,
+                        i,
+                        "deps",
+                        format!("dependency {d} is not a node"),
+                    ));
+                };
+                if !seen.insert(d) {
+                    return Err(bad(
+                        self,
+                        i,
+                        "deps",
+                        format!("\"{}\" is named twice; name each dependency once", dep.name),
+                    ));
+                }
+            }
+        }
+        if let Some(cycle) = self.cycle() {
+            let names: Vec<&str> = cycle.iter().map(|&i| self.tasks[i].name.as_str()).collect();
+            return Err(bad(
+                self,
+                cycle[0],
+                "deps",
+                format!(
+                    "the dependencies form a cycle, {}; a node cannot wait for itself, so remove one of them",
+                    names.join(" -> ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_task(&self, i: usize, world: Option<u32>) -> Result<(), CollectiveError> {
+        let task = &self.tasks[i];
+        if let Some(on) = &task.on {
+            if on.is_empty() {
+                return Err(bad(
+                    self,
+                    i,
+                    "on",
+                    "no ranks; name the ranks that run it, or leave `on` out for all".into(),
+                ));
+            }
+            let mut seen = std::collections::BTreeSet::new();
+            for &r in on {
+                if !seen.insert(r) {
+                    return Err(bad(self, i, "on", format!("rank {r} is named twice")));
+                }
+                if let Some(n) = world.filter(|&n| r >= n) {
+                    return Err(bad(
+                        self,
+                        i,
+                        "on",
+                        format!(
+                            "rank {r} is not a rank of {n} (0 to {}); name ranks that exist",
+                            n - 1
+                        ),
+                    ));
+                }
+            }
+        }
+        match &task.op {
+            Op::Compute(Compute::Roofline { .. }) if self.peak_flops.is_none() => Err(bad(
+                self,
+                i,
+                "op",
+                "a compute node given in FLOP needs the workload's peak_flops (e.g. peak_flops: \"400TFLOP/s\"); add it or give the node a time".into(),
+            )),
+            Op::Compute(_) => Ok(()),
+            Op::Collective(c) => {
+                if matches!(c.collective, Collective::AllToAllv | Collective::SendRecv) {
+                    return Err(bad(
+                        self,
+                        i,
+                        "op",
+                        format!(
+                            "{} is not a workload collective; use Send and Recv nodes for point-to-point, or all-to-all",
+                            c.collective
+                        ),
+                    ));
+                }
+                if c.bytes.0 == 0 || c.bytes.0 % 4 != 0 {
+                    return Err(bad(
+                        self,
+                        i,
+                        "op",
+                        format!(
+                            "size {} B is not a positive whole number of 4-byte f32 elements; use a multiple of 4 bytes",
+                            c.bytes.0
+                        ),
+                    ));
+                }
+                if let Some(n) = world {
+                    c.groups.check(n).map_err(|reason| {
+                        bad(self, i, "op", format!("group {}: {reason}", c.group_name))
+                    })?;
+                    let size = c.groups.size(n);
+                    if c.root >= size {
+                        return Err(bad(
+                            self,
+                            i,
+                            "op",
+                            format!(
+                                "root {} is not a rank of group {} of {size} ranks; use 0..{size}",
+                                c.root, c.group_name
+                            ),
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            Op::Send(m) | Op::Recv(m) => {
+                let Some(n) = world else { return Ok(()) };
+                for r in (0..n).filter(|&r| task.runs_on(r)) {
+                    match m.peer.of(r, n) {
+                        Some(p) if p != r => {}
+                        Some(_) => {
+                            return Err(bad(
+                                self,
+                                i,
+                                "op",
+                                format!(
+                                    "on rank {r}, peer {} is the rank itself; name another rank",
+                                    m.peer
+                                ),
+                            ));
+                        }
+                        None => {
+                            return Err(bad(
+                                self,
+                                i,
+                                "op",
+                                format!(
+                                    "on rank {r}, peer {} is not a rank of 0..{n}; limit the node to the ranks that have that peer with `on`",
+                                    m.peer
+                                ),
+                            ));
+                        }
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// One cycle of the dependency graph, as task indices from a task back to itself, if
+    /// there is one (iterative depth-first search: no recursion for deep graphs).
+    fn cycle(&self) -> Option<Vec<usize>> {
+        // 0: unseen, 1: on the current path, 2: done.
+        let mut state = vec![0u8; self.tasks.len()];
+        for start in 0..self.tasks.len() {
+            if state[start] != 0 {
+                continue;
+            }
+            let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+            state[start] = 1;
+            while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+                let deps = &self.tasks[node].deps;
+                if let Some(&d) = deps.get(*next) {
+                    *next += 1;
+                    match state.get(d) {
+                        Some(0) => {
+                            state[d] = 1;
+                            stack.push((d, 0));
+                        }
+                        Some(1) => {
+                            // `d` is on the path: the cycle is the path from `d`. The path
+                            // follows dependencies, so reverse it to read in run order.
+                            let from = stack.iter().position(|&(n, _)| n == d).unwrap_or(0);
+                            let mut cycle: Vec<usize> =
+                                stack[from..].iter().map(|&(n, _)| n).collect();
+                            cycle.reverse();
+                            // From its first node in the file, so the message is stable.
+                            let low = (0..cycle.len()).min_by_key(|&k| cycle[k]).unwrap_or(0);
+                            cycle.rotate_left(low);
+                            cycle.push(cycle[0]);
+                            return Some(cycle);
+                        }
+                        _ => {}
+                    }
+                } else {
+                    state[node] = 2;
+                    stack.pop();
+                }
+            }
+        }
+        None
+    }
+}

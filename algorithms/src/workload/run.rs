@@ -1,0 +1,388 @@
+//! Running a workload: one process per task per rank, compute on a stream per rank,
+//! collectives through the process groups, sends and receives through tagged mailboxes.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use kernbench_engine::{Event, Queue, Resource, Sim, SimTime};
+use kernbench_model::{Bandwidth, Bytes, MachineOptions, MemoryKind, Placement, Topology};
+
+use crate::error::CollectiveError;
+use crate::group::{CollectiveCall, Groups, ProcessGroup};
+use crate::launch::{Rank, launch};
+use crate::names::Collective;
+use crate::runner::{Limits, Runner};
+
+use super::report::{Link, Record, WorkloadReport};
+use super::{Compute, Op, Workload};
+
+/// A collective instance: its groups, the first launch rank of the group and its number on
+/// that group. Every member's k-th collective on a group has the same key.
+pub(crate) type InstanceKey = (Groups, u32, u64);
+
+/// What a collective instance's first member issued, to compare the others against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Issued {
+    collective: Collective,
+    bytes: Bytes,
+    algorithm: String,
+    root: u32,
+}
+
+/// A message that has arrived: who sent it, from which task, when the send began.
+#[derive(Debug)]
+struct Arrival {
+    from_task: usize,
+    started: SimTime,
+    bytes: Bytes,
+}
+
+/// What the ranks of one workload run share.
+struct Shared {
+    workload: Workload,
+    world_size: u32,
+    hbm: Bandwidth,
+    /// Per rank, per task: when it ran (`None` while it has not finished).
+    records: RefCell<Vec<Vec<Option<Record>>>>,
+    /// Tagged mailboxes by (from, to, tag); looked up, never iterated.
+    mailboxes: RefCell<BTreeMap<(u32, u32, u32), Queue<Arrival>>>,
+    /// The first issue of every collective instance, with the task and rank that made it.
+    issued: RefCell<BTreeMap<InstanceKey, (Issued, u32, usize)>>,
+}
+
+impl Shared {
+    fn mailbox(&self, sim: &Sim, from: u32, to: u32, tag: u32) -> Queue<Arrival> {
+        self.mailboxes
+            .borrow_mut()
+            .entry((from, to, tag))
+            .or_insert_with(|| Queue::new(sim, "workload mailbox", usize::MAX))
+            .clone()
+    }
+
+    fn record(&self, rank: u32, task: usize, record: Record) {
+        if let Some(slot) = self
+            .records
+            .borrow_mut()
+            .get_mut(rank as usize)
+            .and_then(|r| r.get_mut(task))
+        {
+            *slot = Some(record);
+        }
+    }
+}
+
+/// One rank's state while it runs: the events of its tasks and what they share.
+struct RankState {
+    rank: Rank,
+    shared: Rc<Shared>,
+    done: Vec<Event<()>>,
+    /// The previous collective task on the same groups, on this rank.
+    previous: Vec<Option<usize>>,
+    /// The number of each collective task among this rank's collectives on its groups.
+    number: Vec<u64>,
+    groups: BTreeMap<Groups, ProcessGroup>,
+    compute: Resource,
+}
+
+/// Runs `workload` on `topology` with one rank per SIP and measures it.
+///
+/// # Errors
+/// A workload that does not fit the topology ([`CollectiveError::BadWorkload`], or a
+/// schedule that refuses a collective), a buffer that does not fit its memory, or a
+/// [`CollectiveError::Deadlock`] whose report names the stuck tasks (`rank1 recv-x`).
+pub fn run_workload(
+    topology: Rc<Topology>,
+    workload: &Workload,
+) -> Result<WorkloadReport, CollectiveError> {
+    let n = topology.sip_count();
+    workload.check(Some(n))?;
+    for (i, task) in workload.tasks.iter().enumerate() {
+        if let Op::Collective(c) = &task.op {
+            crate::schedule::check(&*c.algorithm, c.collective, &topology).map_err(|e| {
+                CollectiveError::BadWorkload {
+                    task: Some(task.name.clone()),
+                    index: Some(i),
+                    field: "op",
+                    reason: e.to_string(),
+                }
+            })?;
+        }
+    }
+    let options = MachineOptions {
+        data: false,
+        trace: false,
+    };
+    let mut runner = Runner::new(topology.clone(), options, 0)?;
+    let machine = runner.machine.clone();
+    let shared = Rc::new(Shared {
+        workload: workload.clone(),
+        world_size: n,
+        hbm: topology.memory(MemoryKind::Hbm).bandwidth,
+        records: RefCell::new(vec![vec![None; workload.tasks.len()]; n as usize]),
+        mailboxes: RefCell::new(BTreeMap::new()),
+        issued: RefCell::new(BTreeMap::new()),
+    });
+    let launched = shared.clone();
+    launch(&machine, n, move |rank| start_rank(rank, launched.clone()))?;
+    let (time, events) = runner.run(Limits::default())?.completed()?;
+    let records = shared.records.take();
+    Ok(WorkloadReport::new(
+        workload, &topology, records, time, events,
+    ))
+}
+
+/// The body of rank `rank`: makes its groups, then one process per task it runs.
+async fn start_rank(rank: Rank, shared: Rc<Shared>) -> Result<(), CollectiveError> {
+    let r = rank.rank();
+    let sim = rank.machine().sim().clone();
+    let tasks = &shared.workload.tasks;
+    let mut groups = BTreeMap::new();
+    let mut previous = vec![None; tasks.len()];
+    let mut number = vec![0; tasks.len()];
+    let mut last: BTreeMap<Groups, (usize, u64)> = BTreeMap::new();
+    for (i, task) in tasks.iter().enumerate() {
+        let Op::Collective(c) = &task.op else {
+            continue;
+        };
+        if !task.runs_on(r) {
+            continue;
+        }
+        if let std::collections::btree_map::Entry::Vacant(slot) = groups.entry(c.groups) {
+            let group = match c.groups {
+                Groups::World => rank.process_group(),
+                Groups::Split { .. } => rank
+                    .process_group()
+                    .new_group(&c.groups.members_of(r, shared.world_size))?,
+            };
+            slot.insert(group);
+        }
+        let (prev, k) = match last.get(&c.groups) {
+            Some(&(p, k)) => (Some(p), k + 1),
+            None => (None, 0),
+        };
+        previous[i] = prev;
+        number[i] = k;
+        last.insert(c.groups, (i, k));
+    }
+    let state = Rc::new(RankState {
+        done: tasks
+            .iter()
+            .map(|_| Event::new(&sim, "task done"))
+            .collect(),
+        previous,
+        number,
+        groups,
+        compute: Resource::new(&sim, format!("rank{r} compute stream"), 1),
+        rank,
+        shared: shared.clone(),
+    });
+    for (i, task) in tasks.iter().enumerate() {
+        if !task.runs_on(r) {
+            continue;
+        }
+        let state = state.clone();
+        let handle = sim.spawn(format!("rank{r} {}", task.name), run_task(state.clone(), i));
+        state.done[i].add_triggerer(handle.id());
+    }
+    Ok(())
+}
+
+/// One task on one rank: wait for its dependencies, do it, record when.
+async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError> {
+    let shared = &state.shared;
+    let task = &shared.workload.tasks[i];
+    let r = state.rank.rank();
+    let sim = state.rank.machine().sim().clone();
+    for &d in &task.deps {
+        let done = &state.done[d];
+        // A dependency this rank does not run is no dependency here (a pipeline's first
+        // stage receives nothing before its forward).
+        if shared.workload.tasks[d].runs_on(r) && !done.is_triggered() {
+            let label = format!(
+                "rank{r} {} waits for its dependency {}",
+                task.name, shared.workload.tasks[d].name
+            );
+            sim.labelled(label, done.wait()).await;
+        }
+    }
+    let record = match &task.op {
+        Op::Compute(compute) => {
+            let cost = match *compute {
+                Compute::Time(t) => t,
+                Compute::Roofline { flops, bytes } => {
+                    let peak = shared.workload.peak_flops.map(|p| p.time_for(flops));
+                    peak.unwrap_or(SimTime::ZERO)
+                        .max(shared.hbm.time_for(bytes))
+                }
+            };
+            let label = format!("rank{r} {} waits for the compute stream", task.name);
+            let _stream = sim.labelled(label, state.compute.request()).await;
+            let start = sim.now();
+            sim.timeout(cost).await;
+            Record::new(start, sim.now(), Link::None)
+        }
+        Op::Collective(c) => {
+            if let Some(p) = state.previous[i] {
+                let done = &state.done[p];
+                if !done.is_triggered() {
+                    let label = format!(
+                        "rank{r} {} waits for {} to finish on group {}",
+                        task.name, shared.workload.tasks[p].name, c.group_name
+                    );
+                    sim.labelled(label, done.wait()).await;
+                }
+            }
+            let Some(group) = state.groups.get(&c.groups) else {
+                return Err(CollectiveError::Internal(format!(
+                    "rank{r} has no group for {}",
+                    task.name
+                )));
+            };
+            let first = c.groups.members_of(r, shared.world_size)[0];
+            let key = (c.groups, first, state.number[i]);
+            let issue = Issued {
+                collective: c.collective,
+                bytes: c.bytes,
+                algorithm: c.algorithm.name().to_string(),
+                root: c.root,
+            };
+            let clash = {
+                let mut issued = shared.issued.borrow_mut();
+                let entry = issued.entry(key).or_insert_with(|| (issue.clone(), r, i));
+                (entry.0 != issue).then_some((entry.1, entry.2))
+            };
+            if let Some((other_rank, other_task)) = clash {
+                // Issuing it would mix two collectives' messages: wait forever instead, and
+                // let the deadlock report say why.
+                let other = &shared.workload.tasks[other_task];
+                let label = format!(
+                    "rank{r} {} ({} of {} with {}) is call #{} on group {}, where rank{other_rank} issued {} ({}): the members run different collectives; make them the same",
+                    task.name,
+                    c.collective,
+                    c.bytes,
+                    issue.algorithm,
+                    state.number[i],
+                    c.group_name,
+                    other.name,
+                    describe(&other.op),
+                );
+                let never: Event<()> = Event::new(&sim, "never");
+                sim.labelled(label, never.wait()).await;
+                return Ok(());
+            }
+            let buffer_bytes = match c.collective {
+                Collective::AllToAll => crate::exchange::buffer_bytes(c.bytes.0),
+                _ => c.bytes.0,
+            };
+            let buffer = state.rank.alloc(c.memory, Bytes(buffer_bytes))?;
+            let call = CollectiveCall {
+                root: c.root,
+                ..CollectiveCall::new(c.collective)
+            };
+            let start = sim.now();
+            let work = group.submit(&buffer, call, &c.algorithm)?;
+            if !work.is_finished() {
+                let label = format!(
+                    "rank{r} {} waits for its {} on group {}",
+                    task.name, c.collective, c.group_name
+                );
+                sim.labelled(label, work.wait()).await;
+            }
+            Record::new(start, sim.now(), Link::Collective(key, state.previous[i]))
+        }
+        Op::Send(m) => {
+            let peer = peer_of(task, i, m.peer, r, shared.world_size)?;
+            let buffer = state.rank.alloc(m.memory, m.bytes)?;
+            let start = sim.now();
+            let machine = state.rank.machine();
+            let Some(sip) = machine.topology().sip_of_rank(peer) else {
+                return Err(CollectiveError::Internal(format!("no SIP for rank {peer}")));
+            };
+            machine
+                .move_to_placement(
+                    &buffer,
+                    0,
+                    Placement::on_sip(sip, m.memory),
+                    m.bytes,
+                    0,
+                    m.bytes.0,
+                )
+                .await?;
+            let arrival = Arrival {
+                from_task: i,
+                started: start,
+                bytes: m.bytes,
+            };
+            shared.mailbox(&sim, r, peer, m.tag).put(arrival).await;
+            Record::new(start, sim.now(), Link::None)
+        }
+        Op::Recv(m) => {
+            let peer = peer_of(task, i, m.peer, r, shared.world_size)?;
+            let _buffer = state.rank.alloc(m.memory, m.bytes)?;
+            let start = sim.now();
+            let mailbox = shared.mailbox(&sim, peer, r, m.tag);
+            let arrival = match mailbox.try_get() {
+                Some(arrival) => arrival,
+                None => {
+                    let label = format!(
+                        "rank{r} {}: recv rank{r} <- rank{peer} tag {} ({}), no such send has arrived",
+                        task.name, m.tag, m.bytes
+                    );
+                    sim.labelled(label, mailbox.get()).await
+                }
+            };
+            if arrival.bytes != m.bytes {
+                let sender = &shared.workload.tasks[arrival.from_task];
+                return Err(CollectiveError::BadWorkload {
+                    task: Some(task.name.clone()),
+                    index: Some(i),
+                    field: "op",
+                    reason: format!(
+                        "on rank {r} it receives {} from rank {peer} tag {}, but that rank's \"{}\" sends {}; make the sizes the same",
+                        m.bytes, m.tag, sender.name, arrival.bytes
+                    ),
+                });
+            }
+            let link = Link::Recv {
+                rank: peer,
+                task: arrival.from_task,
+                started: arrival.started,
+            };
+            Record::new(start, sim.now(), link)
+        }
+    };
+    shared.record(r, i, record);
+    let _ = state.done[i].trigger(());
+    Ok(())
+}
+
+/// A task's op in a few words, for a mismatch's label.
+fn describe(op: &Op) -> String {
+    match op {
+        Op::Collective(c) => format!(
+            "{} of {} with {}",
+            c.collective,
+            c.bytes,
+            c.algorithm.name()
+        ),
+        other => other.kind().to_string(),
+    }
+}
+
+/// The rank `peer` names from `rank`; checked before the run, so an error here is a bug.
+fn peer_of(
+    task: &super::Task,
+    i: usize,
+    peer: super::Peer,
+    rank: u32,
+    n: u32,
+) -> Result<u32, CollectiveError> {
+    peer.of(rank, n)
+        .ok_or_else(|| CollectiveError::BadWorkload {
+            task: Some(task.name.clone()),
+            index: Some(i),
+            field: "op",
+            reason: format!("on rank {rank}, peer {peer} is not a rank of 0..{n}"),
+        })
+}

@@ -1,0 +1,366 @@
+//! Workloads: the timing rules a user relies on (a chain adds up, independent work overlaps,
+//! a collective in a workload takes exactly its time alone) and the stalls they can write.
+
+use std::rc::Rc;
+
+use kernbench_algorithms::workload::{
+    CollectiveTask, Compute, Message, Op, Peer, Task, Workload, run_workload,
+};
+use kernbench_algorithms::{
+    Algorithm, Collective, CollectiveError, Groups, Pairs, RunConfig, run_collective,
+};
+use kernbench_engine::SimTime;
+use kernbench_model::{Bytes, MemoryKind, Topology};
+
+fn topology(name: &str) -> Rc<Topology> {
+    Rc::new(Topology::load(format!("../topologies/{name}.ron")).expect("bundled topology"))
+}
+
+fn compute(name: &str, us: u64) -> Task {
+    Task::new(name, Op::Compute(Compute::Time(SimTime::from_us(us))))
+}
+
+fn collective(
+    name: &str,
+    collective: Collective,
+    algorithm: Algorithm,
+    groups: Groups,
+    bytes: u64,
+) -> Task {
+    Task::new(
+        name,
+        Op::Collective(CollectiveTask {
+            collective,
+            algorithm: algorithm.into(),
+            groups,
+            group_name: "g".into(),
+            bytes: Bytes(bytes),
+            memory: MemoryKind::Hbm,
+            root: 0,
+        }),
+    )
+}
+
+fn message(peer: Peer, tag: u32, bytes: u64) -> Message {
+    Message {
+        peer,
+        tag,
+        bytes: Bytes(bytes),
+        memory: MemoryKind::Hbm,
+    }
+}
+
+fn alone(
+    topology: &Rc<Topology>,
+    collective: Collective,
+    algorithm: Algorithm,
+    groups: Groups,
+    bytes: u64,
+) -> SimTime {
+    let config = RunConfig {
+        collective,
+        groups,
+        ..RunConfig::all_reduce(algorithm, bytes)
+    };
+    run_collective(topology.clone(), &config)
+        .expect("runs alone")
+        .time
+}
+
+#[test]
+fn a_compute_of_10us_then_a_dependent_one_of_5us_takes_15us() {
+    let workload = Workload::new("chain", vec![compute("a", 10), compute("b", 5).after([0])]);
+    let report = run_workload(topology("ring8"), &workload).expect("runs");
+    assert_eq!(report.step_time, SimTime::from_us(15));
+    for rank in &report.ranks {
+        assert_eq!(rank.compute, SimTime::from_us(15));
+        assert_eq!(rank.exposed_comm, SimTime::ZERO);
+    }
+    let path: Vec<&str> = report
+        .critical_path
+        .iter()
+        .map(|s| s.task.as_str())
+        .collect();
+    assert_eq!(path, ["a", "b"]);
+}
+
+#[test]
+fn independent_computes_share_one_compute_stream_per_rank() {
+    let workload = Workload::new("two", vec![compute("a", 10), compute("b", 5)]);
+    let report = run_workload(topology("ring8"), &workload).expect("runs");
+    assert_eq!(report.step_time, SimTime::from_us(15));
+}
+
+#[test]
+fn a_collective_in_a_workload_takes_exactly_its_time_alone() {
+    let cases = [
+        (
+            "ring8",
+            Collective::AllReduce,
+            Algorithm::Ring,
+            Groups::World,
+            4 << 20,
+        ),
+        (
+            "ring8",
+            Collective::AllGather,
+            Algorithm::Ring,
+            Groups::World,
+            1 << 20,
+        ),
+        (
+            "ring8",
+            Collective::ReduceScatter,
+            Algorithm::HalvingDoubling,
+            Groups::World,
+            1 << 20,
+        ),
+        (
+            "ring8",
+            Collective::Broadcast,
+            Algorithm::Tree,
+            Groups::World,
+            256 << 10,
+        ),
+        (
+            "ring8",
+            Collective::AllToAll,
+            Algorithm::Pairwise,
+            Groups::World,
+            1 << 20,
+        ),
+        (
+            "multicube2x4",
+            Collective::AllReduce,
+            Algorithm::Ring,
+            Groups::Split { size: 4, stride: 1 },
+            2 << 20,
+        ),
+        (
+            "multicube2x4",
+            Collective::AllReduce,
+            Algorithm::Hierarchical,
+            Groups::World,
+            2 << 20,
+        ),
+    ];
+    for (name, c, algorithm, groups, bytes) in cases {
+        let topology = topology(name);
+        let expected = alone(&topology, c, algorithm, groups, bytes);
+        let workload = Workload::new("one", vec![collective("c", c, algorithm, groups, bytes)]);
+        let report = run_workload(topology, &workload).expect("runs");
+        assert_eq!(report.step_time, expected, "{name} {c} {algorithm}");
+        assert_eq!(
+            report.collectives[0].time, expected,
+            "{name} {c} {algorithm}"
+        );
+        for rank in &report.ranks {
+            assert_eq!(rank.compute, SimTime::ZERO);
+            assert_eq!(rank.overlapped_comm, SimTime::ZERO);
+        }
+    }
+}
+
+#[test]
+fn a_collective_beside_independent_compute_takes_the_longer_of_the_two() {
+    let topology = topology("ring8");
+    let bytes = 8 << 20;
+    let ar = alone(
+        &topology,
+        Collective::AllReduce,
+        Algorithm::Ring,
+        Groups::World,
+        bytes,
+    );
+    for us in [1, ar.as_ps() / 1_000_000 + 50] {
+        let workload = Workload::new(
+            "overlap",
+            vec![
+                compute("mlp", us),
+                collective(
+                    "ar",
+                    Collective::AllReduce,
+                    Algorithm::Ring,
+                    Groups::World,
+                    bytes,
+                ),
+            ],
+        );
+        let report = run_workload(topology.clone(), &workload).expect("runs");
+        let compute = SimTime::from_us(us);
+        assert_eq!(report.step_time, compute.max(ar), "compute {us} us");
+        let rank = report.ranks[0];
+        assert_eq!(rank.overlapped_comm, compute.min(ar));
+        assert_eq!(rank.exposed_comm, ar.saturating_sub(compute));
+    }
+}
+
+#[test]
+fn a_collective_after_compute_starts_when_the_compute_ends() {
+    let topology = topology("ring8");
+    let bytes = 1 << 20;
+    let ar = alone(
+        &topology,
+        Collective::AllReduce,
+        Algorithm::Ring,
+        Groups::World,
+        bytes,
+    );
+    let workload = Workload::new(
+        "then",
+        vec![
+            compute("attn", 10),
+            collective(
+                "ar",
+                Collective::AllReduce,
+                Algorithm::Ring,
+                Groups::World,
+                bytes,
+            )
+            .after([0]),
+        ],
+    );
+    let report = run_workload(topology, &workload).expect("runs");
+    assert_eq!(report.step_time, SimTime::from_us(10) + ar);
+    assert_eq!(report.ranks[3].exposed_comm, ar);
+    let path: Vec<&str> = report
+        .critical_path
+        .iter()
+        .map(|s| s.task.as_str())
+        .collect();
+    assert_eq!(path, ["attn", "ar"]);
+}
+
+#[test]
+fn a_send_and_its_receive_take_the_time_of_a_send_recv_alone() {
+    let topology = topology("ring8");
+    let bytes = 1 << 20;
+    let config = RunConfig {
+        collective: Collective::SendRecv,
+        pairs: Pairs::Given(vec![(0, 1)].into()),
+        ..RunConfig::all_reduce(Algorithm::Direct, bytes)
+    };
+    let expected = run_collective(topology.clone(), &config)
+        .expect("runs")
+        .time;
+    let workload = Workload::new(
+        "p2p",
+        vec![
+            Task::new("tx", Op::Send(message(Peer::Next, 7, bytes))).on([0]),
+            Task::new("rx", Op::Recv(message(Peer::Prev, 7, bytes))).on([1]),
+        ],
+    );
+    let report = run_workload(topology, &workload).expect("runs");
+    assert_eq!(report.step_time, expected);
+    // The receive was posted at 0 and waited: exposed communication on rank 1.
+    assert_eq!(report.ranks[1].exposed_comm, expected);
+}
+
+#[test]
+fn a_receive_without_its_send_is_a_deadlock_naming_the_receive() {
+    let workload = Workload::new(
+        "lonely",
+        vec![Task::new("rx", Op::Recv(message(Peer::Prev, 3, 4096))).on([1])],
+    );
+    let error = run_workload(topology("ring8"), &workload).expect_err("deadlocks");
+    let CollectiveError::Deadlock(report) = error else {
+        panic!("not a deadlock: {error}");
+    };
+    let text = report.to_string();
+    assert!(
+        text.contains("rank1 rx: recv rank1 <- rank0 tag 3 (4 KiB), no such send has arrived"),
+        "{text}"
+    );
+}
+
+#[test]
+fn ranks_in_different_collectives_on_one_group_deadlock_naming_both_nodes() {
+    let bytes = 64 << 10;
+    let workload = Workload::new(
+        "mismatch",
+        vec![
+            collective(
+                "ar",
+                Collective::AllReduce,
+                Algorithm::Ring,
+                Groups::World,
+                bytes,
+            )
+            .on([0, 1, 2, 3]),
+            collective(
+                "ag",
+                Collective::AllGather,
+                Algorithm::Ring,
+                Groups::World,
+                bytes,
+            )
+            .on([4, 5, 6, 7]),
+        ],
+    );
+    let error = run_workload(topology("ring8"), &workload).expect_err("deadlocks");
+    let CollectiveError::Deadlock(report) = error else {
+        panic!("not a deadlock: {error}");
+    };
+    let text = report.to_string();
+    assert!(
+        text.contains("rank4 ag (all-gather of 64 KiB with ring) is call #0 on group g, where rank0 issued ar (all-reduce of 64 KiB with ring): the members run different collectives; make them the same"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_cycle_of_dependencies_is_refused_naming_it() {
+    let workload = Workload::new(
+        "cycle",
+        vec![
+            compute("a", 1).after([2]),
+            compute("b", 1).after([0]),
+            compute("c", 1).after([1]),
+        ],
+    );
+    let error = workload.check(None).expect_err("a cycle");
+    assert_eq!(
+        error.to_string(),
+        "node \"a\": deps: the dependencies form a cycle, a -> b -> c -> a; a node cannot wait for itself, so remove one of them"
+    );
+}
+
+#[test]
+fn a_peer_outside_the_world_is_refused_with_the_fix() {
+    let workload = Workload::new(
+        "edge",
+        vec![Task::new("tx", Op::Send(message(Peer::Offset(1), 0, 4096)))],
+    );
+    let error = run_workload(topology("ring8"), &workload).expect_err("refused");
+    assert_eq!(
+        error.to_string(),
+        "node \"tx\": op: on rank 7, peer rank+1 is not a rank of 0..8; limit the node to the ranks that have that peer with `on`"
+    );
+}
+
+#[test]
+fn a_workload_runs_the_same_twice() {
+    let workload = Workload::new(
+        "twice",
+        vec![
+            compute("f", 3),
+            collective(
+                "ar",
+                Collective::AllReduce,
+                Algorithm::Ring,
+                Groups::World,
+                1 << 20,
+            )
+            .after([0]),
+            compute("g", 2).after([0]),
+            Task::new("tx", Op::Send(message(Peer::Next, 0, 1 << 16))).after([2]),
+            Task::new("rx", Op::Recv(message(Peer::Prev, 0, 1 << 16))),
+        ],
+    );
+    let a = run_workload(topology("ring8"), &workload).expect("runs");
+    let b = run_workload(topology("ring8"), &workload).expect("runs");
+    assert_eq!(a.step_time, b.step_time);
+    assert_eq!(a.events, b.events);
+    assert_eq!(a.ranks, b.ranks);
+    assert_eq!(a.critical_path, b.critical_path);
+}

@@ -1,0 +1,200 @@
+//! `kernbench workload`: a training step's graph on one topology, measured.
+
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use clap::Args;
+use kernbench_algorithms::workload::{RankTimes, WorkloadReport, run_workload};
+use kernbench_engine::SimTime;
+use kernbench_model::TopologySource;
+
+use crate::{Failure, print};
+
+/// Ranks listed one by one up to this many; above, min/median/max and the slowest rank.
+const RANKS_LISTED: usize = 16;
+
+/// Flags of `kernbench workload`.
+#[derive(Debug, Args)]
+pub(crate) struct WorkloadArgs {
+    /// The workload file (`*.workload.ron`).
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// The topology: a RON file, or a generated form as `run` takes (ring:8, cubes:2x4).
+    #[arg(long, value_name = "FILE|FORM")]
+    topology: String,
+    /// Print one JSON object instead of the tables (times in picoseconds, exact).
+    #[arg(long)]
+    json: bool,
+}
+
+/// `kernbench workload`.
+pub(crate) fn workload(args: &WorkloadArgs) -> Result<(), Failure> {
+    let workload = crate::workload_file::load(&args.file)?;
+    let topology = Rc::new(TopologySource::parse(&args.topology)?.load()?);
+    let report = match run_workload(topology, &workload) {
+        Ok(report) => report,
+        Err(error) => {
+            let text = kernbench_model::read_input_file(&args.file)?;
+            return Err(crate::workload_file::located(&args.file, &text, error));
+        }
+    };
+    if args.json {
+        print(&format!("{}\n", json(&report)))
+    } else {
+        print(&text(&report))
+    }
+}
+
+/// A time in microseconds with every picosecond: `12.345678`.
+fn us(time: SimTime) -> String {
+    let ps = time.as_ps();
+    format!("{}.{:06}", ps / 1_000_000, ps % 1_000_000)
+}
+
+fn text(report: &WorkloadReport) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    // ok: writing to a String cannot fail.
+    let _ = writeln!(
+        out,
+        "workload {} on {} ({} ranks): step time {} us ({} events)",
+        report.name,
+        report.topology,
+        report.world_size,
+        us(report.step_time),
+        report.events
+    );
+    let _ = writeln!(out);
+    let header = "rank      finish_us     compute_us  exposed_comm_us  overlapped_comm_us";
+    let row = |label: &str, r: &RankTimes| {
+        format!(
+            "{label:<8} {:>10} {:>14} {:>16} {:>19}\n",
+            us(r.finish),
+            us(r.compute),
+            us(r.exposed_comm),
+            us(r.overlapped_comm)
+        )
+    };
+    let _ = writeln!(out, "{header}");
+    if report.ranks.len() <= RANKS_LISTED {
+        for r in &report.ranks {
+            out.push_str(&row(&r.rank.to_string(), r));
+        }
+    } else {
+        // Each column's own min, median and max (so a row need not be one rank's).
+        let pick = |at: fn(usize) -> usize| {
+            let n = report.ranks.len();
+            let column = |f: fn(&RankTimes) -> SimTime| {
+                let mut v: Vec<SimTime> = report.ranks.iter().map(f).collect();
+                v.sort();
+                v[at(n)]
+            };
+            RankTimes {
+                rank: 0,
+                finish: column(|r| r.finish),
+                compute: column(|r| r.compute),
+                exposed_comm: column(|r| r.exposed_comm),
+                overlapped_comm: column(|r| r.overlapped_comm),
+            }
+        };
+        out.push_str(&row("min", &pick(|_| 0)));
+        out.push_str(&row("median", &pick(|n| (n - 1) / 2)));
+        out.push_str(&row("max", &pick(|n| n - 1)));
+        // The first rank to finish last.
+        if let Some(slowest) = report.ranks.iter().rev().max_by_key(|r| r.finish) {
+            out.push_str(&row(&format!("slowest {}", slowest.rank), slowest));
+        }
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "critical path ({} nodes):", report.critical_path.len());
+    for step in &report.critical_path {
+        let _ = writeln!(
+            out,
+            "  rank{:<4} {:<20} {:<15} {:>12} -> {:>12} us",
+            step.rank,
+            step.task,
+            step.kind,
+            us(step.start),
+            us(step.end)
+        );
+    }
+    if !report.collectives.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "collective           kind            algorithm           group      ranks         size        time_us  busbw_gbps"
+        );
+        for c in &report.collectives {
+            let _ = writeln!(
+                out,
+                "{:<20} {:<15} {:<19} {:<10} {:>5} {:>12} {:>14} {:>11.3}",
+                c.task,
+                c.collective,
+                c.algorithm,
+                c.group,
+                c.group_size,
+                c.bytes.to_string(),
+                us(c.time),
+                c.busbw_gbps
+            );
+        }
+    }
+    out
+}
+
+fn json(report: &WorkloadReport) -> String {
+    use serde_json::json;
+    let ranks: Vec<_> = report
+        .ranks
+        .iter()
+        .map(|r| {
+            json!({
+                "rank": r.rank,
+                "finish_ps": r.finish.as_ps(),
+                "compute_ps": r.compute.as_ps(),
+                "exposed_comm_ps": r.exposed_comm.as_ps(),
+                "overlapped_comm_ps": r.overlapped_comm.as_ps(),
+            })
+        })
+        .collect();
+    let path: Vec<_> = report
+        .critical_path
+        .iter()
+        .map(|s| {
+            json!({
+                "rank": s.rank,
+                "node": s.task,
+                "kind": s.kind,
+                "start_ps": s.start.as_ps(),
+                "end_ps": s.end.as_ps(),
+            })
+        })
+        .collect();
+    let collectives: Vec<_> = report
+        .collectives
+        .iter()
+        .map(|c| {
+            json!({
+                "node": c.task,
+                "collective": c.collective,
+                "algorithm": c.algorithm,
+                "group": c.group,
+                "group_size": c.group_size,
+                "bytes": c.bytes.0,
+                "time_ps": c.time.as_ps(),
+                "busbw_gbps": c.busbw_gbps,
+            })
+        })
+        .collect();
+    json!({
+        "workload": report.name,
+        "topology": report.topology,
+        "world_size": report.world_size,
+        "step_time_ps": report.step_time.as_ps(),
+        "events": report.events,
+        "ranks": ranks,
+        "critical_path": path,
+        "collectives": collectives,
+    })
+    .to_string()
+}

@@ -1,0 +1,319 @@
+//! Workload files (`*.workload.ron`): one graph of compute, collectives, sends and receives
+//! that every rank runs, with peers relative to the rank and named groups.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use kernbench_algorithms::workload::{
+    CollectiveTask, Compute, FlopRate, Flops, MAX_TASKS, Message, Op, Peer, Task, Workload,
+};
+use kernbench_algorithms::{Algorithm, Collective, CollectiveError, Groups};
+use kernbench_model::{Bytes, MemoryKind, parse_time};
+use serde::Deserialize;
+
+use crate::Failure;
+use crate::ron_file;
+
+/// Where complete examples are, for error messages.
+const EXAMPLES: &str = "topologies/workloads/ holds complete examples";
+
+/// A workload file as written (RON).
+///
+/// ```ron
+/// Workload(
+///     name: "tp-layer",
+///     ranks: 8,                           // optional: the topology must have 8 SIPs
+///     peak_flops: "400TFLOP/s",           // optional: per SIP, for nodes given in FLOP
+///     groups: {"tp": (size: 4, stride: 1)},   // optional; "world" is every rank
+///     nodes: [
+///         (name: "attn", op: Compute(time: "40us")),
+///         (name: "mlp", op: Compute(flops: "8TFLOP", bytes: "2GiB"), deps: ["attn"]),
+///         (name: "ar", op: Collective(collective: "all-reduce", group: "tp",
+///                                     size: "16MiB", algorithm: "ring"), deps: ["attn"]),
+///         (name: "tx", op: Send(to: "next", tag: 1, size: "4MiB"), on: [0, 1, 2]),
+///         (name: "rx", op: Recv(from: "prev", tag: 1, size: "4MiB"), on: [1, 2, 3]),
+///     ],
+/// )
+/// ```
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Workload")]
+struct WorkloadFile {
+    name: String,
+    #[serde(default)]
+    ranks: Option<u32>,
+    #[serde(default)]
+    peak_flops: Option<String>,
+    #[serde(default)]
+    groups: BTreeMap<String, GroupSpec>,
+    nodes: Vec<NodeSpec>,
+}
+
+/// A named group: ranks `size` at a time, `stride` apart (as `run --group-size/--group-stride`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupSpec {
+    size: u32,
+    #[serde(default = "one")]
+    stride: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A node as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NodeSpec {
+    name: String,
+    op: OpSpec,
+    #[serde(default)]
+    deps: Vec<String>,
+    #[serde(default)]
+    on: Option<Vec<u32>>,
+}
+
+/// An op as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+enum OpSpec {
+    /// A duration, or FLOP and bytes costed as a roofline.
+    Compute {
+        #[serde(default)]
+        time: Option<String>,
+        #[serde(default)]
+        flops: Option<String>,
+        #[serde(default)]
+        bytes: Option<String>,
+    },
+    /// A collective on a group.
+    Collective {
+        collective: String,
+        size: String,
+        #[serde(default)]
+        group: Option<String>,
+        #[serde(default)]
+        algorithm: Option<String>,
+        #[serde(default)]
+        memory: Option<String>,
+        #[serde(default)]
+        root: Option<u32>,
+    },
+    /// A send to a peer.
+    Send {
+        to: String,
+        tag: u32,
+        size: String,
+        #[serde(default)]
+        memory: Option<String>,
+    },
+    /// A receive from a peer.
+    Recv {
+        from: String,
+        tag: u32,
+        size: String,
+        #[serde(default)]
+        memory: Option<String>,
+    },
+}
+
+/// Reads and checks a workload file (its structure; the ranks, peers and groups against a
+/// topology too if it says `ranks`). Every refusal names the file, the line and the field.
+pub(crate) fn load(file: &Path) -> Result<Workload, Failure> {
+    let text = kernbench_model::read_input_file(file)?;
+    let spec: WorkloadFile = ron_file::parse(file, &text, "workload", EXAMPLES)?;
+    let bad = |place: &str, message: &dyn std::fmt::Display| {
+        ron_file::bad_at(file, &text, place, message)
+    };
+    if spec.nodes.len() > MAX_TASKS {
+        return Err(bad(
+            "nodes",
+            &format!(
+                "{} nodes is more than the limit of {MAX_TASKS}; split the workload",
+                spec.nodes.len()
+            ),
+        ));
+    }
+    let peak_flops = match &spec.peak_flops {
+        Some(p) => Some(p.parse::<FlopRate>().map_err(|e| bad("peak_flops", &e))?),
+        None => None,
+    };
+    let mut groups: BTreeMap<&str, Groups> = BTreeMap::new();
+    groups.insert("world", Groups::World);
+    for (name, g) in &spec.groups {
+        if name == "world" {
+            return Err(bad(
+                "groups",
+                &"\"world\" is every rank already; give the group another name",
+            ));
+        }
+        if g.size == 0 || g.stride == 0 {
+            return Err(bad(
+                "groups",
+                &format!("group \"{name}\": size and stride are at least 1"),
+            ));
+        }
+        groups.insert(
+            name,
+            Groups::Split {
+                size: g.size,
+                stride: g.stride,
+            },
+        );
+    }
+    let index: BTreeMap<&str, usize> = spec
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.name.as_str(), i))
+        .rev()
+        .collect();
+    let mut tasks = Vec::with_capacity(spec.nodes.len());
+    for (i, node) in spec.nodes.iter().enumerate() {
+        let place = |field: &str| format!("nodes[{i}].{field}");
+        let at_op = |e: &dyn std::fmt::Display| bad(&place("op"), e);
+        let size = |text: &str| text.parse::<Bytes>().map_err(|e| at_op(&e));
+        let memory = |m: &Option<String>| match m {
+            Some(m) => m.parse::<MemoryKind>().map_err(|e| at_op(&e)),
+            None => Ok(MemoryKind::Hbm),
+        };
+        let op = match &node.op {
+            OpSpec::Compute { time, flops, bytes } => match (time, flops) {
+                (Some(t), None) if bytes.is_none() => {
+                    Op::Compute(Compute::Time(parse_time(t).map_err(|e| at_op(&e))?))
+                }
+                (None, Some(f)) => Op::Compute(Compute::Roofline {
+                    flops: f.parse::<Flops>().map_err(|e| at_op(&e))?,
+                    bytes: match bytes {
+                        Some(b) => size(b)?,
+                        None => Bytes(0),
+                    },
+                }),
+                _ => {
+                    return Err(at_op(
+                        &"give a Compute either a time (time: \"10us\") or flops and optionally bytes (flops: \"2TFLOP\", bytes: \"1GiB\"), not both",
+                    ));
+                }
+            },
+            OpSpec::Collective {
+                collective,
+                size: bytes,
+                group,
+                algorithm,
+                memory: m,
+                root,
+            } => {
+                let collective = collective.parse::<Collective>().map_err(|e| at_op(&e))?;
+                let algorithm = match algorithm {
+                    Some(a) => a.parse::<Algorithm>().map_err(|e| at_op(&e))?,
+                    None if collective == Collective::AllToAll => Algorithm::Direct,
+                    None => Algorithm::Ring,
+                };
+                let group_name = group.clone().unwrap_or_else(|| "world".to_string());
+                let Some(&groups) = groups.get(group_name.as_str()) else {
+                    let known: Vec<&str> = groups.keys().copied().collect();
+                    return Err(at_op(&format!(
+                        "group \"{group_name}\" is not declared; declare it in groups, or use one of: {}",
+                        known.join(", ")
+                    )));
+                };
+                Op::Collective(CollectiveTask {
+                    collective,
+                    algorithm: algorithm.into(),
+                    groups,
+                    group_name,
+                    bytes: size(bytes)?,
+                    memory: memory(m)?,
+                    root: root.unwrap_or(0),
+                })
+            }
+            OpSpec::Send {
+                to,
+                tag,
+                size: bytes,
+                memory: m,
+            } => Op::Send(Message {
+                peer: to.parse::<Peer>().map_err(|e| at_op(&e))?,
+                tag: *tag,
+                bytes: size(bytes)?,
+                memory: memory(m)?,
+            }),
+            OpSpec::Recv {
+                from,
+                tag,
+                size: bytes,
+                memory: m,
+            } => Op::Recv(Message {
+                peer: from.parse::<Peer>().map_err(|e| at_op(&e))?,
+                tag: *tag,
+                bytes: size(bytes)?,
+                memory: memory(m)?,
+            }),
+        };
+        let mut deps = Vec::with_capacity(node.deps.len());
+        for (k, dep) in node.deps.iter().enumerate() {
+            let Some(&d) = index.get(dep.as_str()) else {
+                let known: Vec<&str> = spec.nodes.iter().take(8).map(|n| n.name.as_str()).collect();
+                let more = if spec.nodes.len() > 8 { ", ..." } else { "" };
+                return Err(bad(
+                    &place(&format!("deps[{k}]")),
+                    &format!(
+                        "\"{dep}\" is not a node; name a node of this file ({}{more})",
+                        known.join(", ")
+                    ),
+                ));
+            };
+            deps.push(d);
+        }
+        tasks.push(Task {
+            name: node.name.clone(),
+            deps,
+            op,
+            on: node.on.clone(),
+        });
+    }
+    let workload = Workload {
+        name: spec.name.clone(),
+        tasks,
+        ranks: spec.ranks,
+        peak_flops,
+    };
+    workload.check(None).map_err(|e| located(file, &text, e))?;
+    Ok(workload)
+}
+
+/// A workload error as a bad input naming the file, the line of the node's field and the fix.
+pub(crate) fn located(file: &Path, text: &str, error: CollectiveError) -> Failure {
+    match error {
+        CollectiveError::BadWorkload {
+            task,
+            index,
+            field,
+            reason,
+        } => {
+            let place = match index {
+                Some(i) => format!("nodes[{i}].{field}"),
+                None => field.to_string(),
+            };
+            let message = match task {
+                Some(task) => format!("node \"{task}\": {reason}"),
+                None => reason,
+            };
+            ron_file::bad_at(file, text, &place, message)
+        }
+        other => crate::run::failure(other),
+    }
+}
+
+/// One line for `validate`: `workload NAME: N nodes (C compute, K collectives, P send/recv)`.
+pub(crate) fn describe(workload: &Workload) -> String {
+    let count = |f: fn(&Op) -> bool| workload.tasks.iter().filter(|t| f(&t.op)).count();
+    format!(
+        "workload {}: {} nodes ({} compute, {} collectives, {} send/recv)",
+        workload.name,
+        workload.tasks.len(),
+        count(|op| matches!(op, Op::Compute(_))),
+        count(|op| matches!(op, Op::Collective(_))),
+        count(|op| matches!(op, Op::Send(_) | Op::Recv(_))),
+    )
+}

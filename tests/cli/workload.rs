@@ -1,0 +1,163 @@
+//! End-to-end tests of `kernbench workload` and of workload files in `validate`.
+
+use crate::common::{kernbench, stderr, stdout, temp_file};
+
+fn json_of(out: &std::process::Output) -> serde_json::Value {
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
+    serde_json::from_str(stdout(out).trim()).expect("one JSON object")
+}
+
+#[test]
+fn workload_a_chain_of_10us_and_5us_takes_15us() {
+    let file = temp_file(
+        "chain.workload.ron",
+        r#"Workload(name: "chain", nodes: [
+    (name: "a", op: Compute(time: "10us")),
+    (name: "b", op: Compute(time: "5us"), deps: ["a"]),
+])"#,
+    );
+    let out = kernbench(&[
+        "workload",
+        &file.to_string_lossy(),
+        "--topology",
+        "ring:4",
+        "--json",
+    ]);
+    let json = json_of(&out);
+    assert_eq!(json["step_time_ps"], 15_000_000);
+    assert_eq!(json["critical_path"][1]["node"], "b");
+    assert_eq!(json["ranks"][3]["compute_ps"], 15_000_000);
+}
+
+#[test]
+fn workload_collective_alone_takes_the_time_run_prints() {
+    let file = temp_file(
+        "ar.workload.ron",
+        r#"Workload(name: "ar", nodes: [
+    (name: "ar", op: Collective(collective: "all-reduce", size: "4MiB", algorithm: "ring")),
+])"#,
+    );
+    let out = kernbench(&[
+        "workload",
+        &file.to_string_lossy(),
+        "--topology",
+        "topologies/ring8.ron",
+        "--json",
+    ]);
+    let workload = json_of(&out);
+    let run = json_of(&kernbench(&[
+        "run",
+        "--topology",
+        "topologies/ring8.ron",
+        "--size",
+        "4MiB",
+        "--algorithm",
+        "ring",
+        "--json",
+    ]));
+    let step_ns = workload["step_time_ps"].as_u64().expect("ps") as f64 / 1000.0;
+    assert_eq!(step_ns, run["time_ns"].as_f64().expect("ns"));
+    assert_eq!(workload["collectives"][0]["busbw_gbps"], run["busbw_gbps"]);
+}
+
+#[test]
+fn workload_bundled_examples_run_and_print_the_same_bytes_twice() {
+    for (file, topology) in [
+        ("tp-layer", "multicube2x4"),
+        ("dp-step", "ring8"),
+        ("pipeline", "mesh2x2"),
+    ] {
+        let args = [
+            "workload",
+            &format!("topologies/workloads/{file}.workload.ron"),
+            "--topology",
+            &format!("topologies/{topology}.ron"),
+        ];
+        let a = kernbench(&args);
+        assert_eq!(a.status.code(), Some(0), "{file}: {}", stderr(&a));
+        assert!(stdout(&a).contains("critical path"), "{}", stdout(&a));
+        let b = kernbench(&args);
+        assert_eq!(a.stdout, b.stdout, "{file}");
+    }
+}
+
+#[test]
+fn workload_receive_without_its_send_exits_3_naming_the_node() {
+    let file = temp_file(
+        "lonely.workload.ron",
+        r#"Workload(name: "lonely", nodes: [
+    (name: "rx", op: Recv(from: "prev", tag: 5, size: "1MiB"), on: [2]),
+])"#,
+    );
+    let out = kernbench(&["workload", &file.to_string_lossy(), "--topology", "ring:4"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stdout(&out)
+            .contains("rank2 rx: recv rank2 <- rank1 tag 5 (1 MiB), no such send has arrived"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn workload_bad_files_exit_2_with_the_place_and_the_fix() {
+    let cases = [
+        (
+            "cycle.workload.ron",
+            r#"Workload(name: "c", nodes: [
+    (name: "a", op: Compute(time: "1us"), deps: ["b"]),
+    (name: "b", op: Compute(time: "1us"), deps: ["a"]),
+])"#,
+            ":2: nodes[0].deps: node \"a\": the dependencies form a cycle, a -> b -> a; a node cannot wait for itself, so remove one of them",
+        ),
+        (
+            "group.workload.ron",
+            r#"Workload(name: "g", nodes: [
+    (name: "ar", op: Collective(collective: "all-reduce", size: "1MiB", group: "tp")),
+])"#,
+            ":2: nodes[0].op: group \"tp\" is not declared; declare it in groups, or use one of: world",
+        ),
+        (
+            "syntax.workload.ron",
+            "Workload(name: \"s\", nodes: [\n    (name: \"a\", op: Compute(tme: \"1us\")),\n])",
+            ":2:",
+        ),
+        (
+            "flops.workload.ron",
+            r#"Workload(name: "f", nodes: [
+    (name: "mlp", op: Compute(flops: "2TFLOP")),
+])"#,
+            ":2: nodes[0].op: node \"mlp\": a compute node given in FLOP needs the workload's peak_flops (e.g. peak_flops: \"400TFLOP/s\"); add it or give the node a time",
+        ),
+    ];
+    for (name, text, message) in cases {
+        let file = temp_file(name, text);
+        for command in [vec!["validate"], vec!["workload", "--topology", "ring:4"]] {
+            let mut args = command.clone();
+            let path = file.to_string_lossy().into_owned();
+            args.push(&path);
+            let out = kernbench(&args);
+            assert_eq!(out.status.code(), Some(2), "{name} {command:?}");
+            assert!(stderr(&out).contains(message), "{name}: {}", stderr(&out));
+            assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+        }
+    }
+}
+
+#[test]
+fn workload_peer_outside_the_topology_exits_2_naming_the_node_line() {
+    let file = temp_file(
+        "edge.workload.ron",
+        r#"Workload(name: "e", nodes: [
+    (name: "first", op: Compute(time: "1us")),
+    (name: "tx", op: Send(to: "rank+1", tag: 0, size: "4KiB")),
+])"#,
+    );
+    let out = kernbench(&["workload", &file.to_string_lossy(), "--topology", "ring:4"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(":3: nodes[1].op: node \"tx\": on rank 3, peer rank+1 is not a rank of 0..4; limit the node to the ranks that have that peer with `on`"),
+        "{}",
+        stderr(&out)
+    );
+}
