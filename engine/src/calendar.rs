@@ -145,7 +145,7 @@ pub(crate) enum Next {
 
 impl Calendar {
     /// Schedules `wake` at `time` (> now).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push_later(&mut self, time: SimTime, wake: Wake) {
         match self.last {
             Some(Newest::Bucket(t, b)) if t == time => {
