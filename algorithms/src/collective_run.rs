@@ -6,7 +6,8 @@ use std::rc::Rc;
 
 use kernbench_engine::SimTime;
 use kernbench_model::{
-    Bytes, LinkBusy, LinkStats, MachineOptions, MemoryKind, ReduceOp, Topology, TraceRecord,
+    Bytes, LinkBusy, LinkStats, MachineOptions, MemoryKind, NetworkModel, ReduceOp, Topology,
+    TraceRecord,
 };
 
 use crate::error::CollectiveError;
@@ -54,6 +55,9 @@ pub struct RunConfig {
     /// then not used); without them an all-to-allv splits each rank's `bytes` evenly
     /// ([`SizeMatrix::uniform`]). Other collectives ignore it.
     pub sizes: Option<Rc<SizeMatrix>>,
+    /// How the network times transfers: packet by packet (exact, the default) or as max-min
+    /// fair flows (fast; see [`NetworkModel`]).
+    pub network: NetworkModel,
 }
 
 impl RunConfig {
@@ -75,6 +79,7 @@ impl RunConfig {
             pairs: Pairs::Forward,
             groups: Groups::World,
             sizes: None,
+            network: NetworkModel::Packet,
         }
     }
 }
@@ -202,6 +207,7 @@ pub fn run_collective(
     let options = MachineOptions {
         data: config.verify,
         trace: config.trace,
+        network: config.network,
     };
     let mut runner = Runner::new(topology.clone(), options, config.bytes.0)?;
     let machine = runner.machine.clone();
