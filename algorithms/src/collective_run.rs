@@ -114,6 +114,8 @@ pub struct RunReport {
     pub channels: Channels,
     /// The largest message asked for ([`RunConfig::chunk`]).
     pub chunk: Bytes,
+    /// The network model that timed the transfers ([`RunConfig::network`]).
+    pub network: NetworkModel,
     /// Simulated time from the start to the last rank's finish (exact, in picoseconds).
     pub time: SimTime,
     /// `bytes / time`, in GB/s (1e9 bytes per second).
@@ -296,6 +298,7 @@ pub fn run_collective(
         sizes: sizes.clone(),
         channels: config.channels,
         chunk: config.chunk,
+        network: config.network,
         time,
         algbw_gbps: algbw,
         busbw_gbps: match &sizes {

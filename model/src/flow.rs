@@ -199,7 +199,7 @@ pub(crate) fn closed_form(route: &[RouteHop], bytes: Bytes, packet: Bytes) -> (S
     let (mut head, mut slowest_full, mut tail, mut best) =
         (SimTime::ZERO, SimTime::ZERO, tail_total, SimTime::ZERO);
     for h in route {
-        head = head + h.s_full;
+        head += h.s_full;
         slowest_full = slowest_full.max(h.s_full);
         let repeat = SimTime::from_ps(slowest_full.as_ps().saturating_mul(n - 2));
         best = best.max(head + repeat + tail);
