@@ -124,7 +124,11 @@ pub(crate) struct FlowNet {
     /// per link and per flow marking what the current walk has seen.
     cap: Vec<f64>,
     unfixed: Vec<u32>,
+    /// Bandwidth of each link in bytes per second (filled as flows first cross it).
+    bw: Vec<f64>,
     link_seen: Vec<u32>,
+    /// The stamp of the walk that went through the link's flows (not just reached it).
+    expanded: Vec<u32>,
     stamp: u32,
     component_links: Vec<u32>,
     component_flows: Vec<u32>,
@@ -350,7 +354,9 @@ impl Machine {
             net.on_link.resize_with(edges, Vec::new);
             net.cap.resize(edges, 0.0);
             net.unfixed.resize(edges, 0);
+            net.bw.resize(edges, 0.0);
             net.link_seen.resize(edges, 0);
+            net.expanded.resize(edges, 0);
         }
         let slot = match net.free.pop() {
             Some(slot) => slot,
@@ -370,6 +376,7 @@ impl Machine {
             let list = &mut net.on_link[hop.edge as usize];
             flow.pos.push(list.len() as u32);
             list.push((slot, i as u32));
+            net.bw[hop.edge as usize] = hop.bandwidth.bytes_per_second() as f64;
             net.dirty.push(hop.edge);
         }
         flow.route = Some(route);
@@ -408,8 +415,7 @@ impl Machine {
         if net.settle_at == Some(now) {
             net.settle_at = None;
         }
-        net.walk_component();
-        net.fill(now);
+        net.recompute(now);
         self.arm(net);
     }
 
@@ -492,12 +498,15 @@ impl FlowNet {
         let done = flow.done.take();
         flow.epoch = flow.epoch.wrapping_add(1);
         for (hop, &at) in route.iter().zip(&pos) {
+            // Capacity freed on a link that held nobody back changes no rate.
+            if self.saturated(hop.edge) {
+                self.dirty.push(hop.edge);
+            }
             let list = &mut self.on_link[hop.edge as usize];
             list.swap_remove(at as usize);
             if let Some(&(moved, index)) = list.get(at as usize) {
                 self.flows[moved as usize].pos[index as usize] = at;
             }
-            self.dirty.push(hop.edge);
         }
         let flow = &mut self.flows[slot as usize];
         flow.pos = pos;
@@ -505,72 +514,159 @@ impl FlowNet {
         done
     }
 
-    /// Collects into `component_links` and `component_flows` every link and flow reachable
-    /// from the dirty links through shared links; clears `dirty`.
-    fn walk_component(&mut self) {
+    /// Whether link `edge` is saturated at the current rates: its flows use all of it (to a
+    /// relative 1e-9). Only a saturated link couples its flows: a change of one flow's rate
+    /// moves the others' only through links where they are held back.
+    fn saturated(&self, edge: u32) -> bool {
+        let e = edge as usize;
+        let load: f64 = self.on_link[e]
+            .iter()
+            .map(|&(slot, _)| self.flows[slot as usize].rate)
+            .sum();
+        load >= self.bw[e] * (1.0 - 1e-9)
+    }
+
+    /// Starts a new walk: forgets the last one's component.
+    fn new_walk(&mut self) {
         self.stamp = self.stamp.wrapping_add(1);
         if self.stamp == 0 {
             // The stamps wrapped: forget every old mark.
             self.link_seen.fill(0);
+            self.expanded.fill(0);
             self.flows.iter_mut().for_each(|f| f.seen = 0);
             self.stamp = 1;
         }
-        let stamp = self.stamp;
         self.component_links.clear();
         self.component_flows.clear();
-        let mut stack = std::mem::take(&mut self.dirty);
-        while let Some(edge) = stack.pop() {
+    }
+
+    /// Grows the component (`component_links`, `component_flows`) from the links `starts`:
+    /// every flow on a link walked joins it, and the walk goes on through the links of those
+    /// flows that are saturated. An unsaturated link reached is kept as a boundary: its other
+    /// flows keep their rates, and what they use comes off its capacity in [`fill`].
+    ///
+    /// [`fill`]: FlowNet::fill
+    fn walk(&mut self, starts: &mut Vec<u32>) {
+        let stamp = self.stamp;
+        while let Some(edge) = starts.pop() {
             let e = edge as usize;
-            if self.link_seen[e] == stamp {
+            self.record(edge);
+            if self.expanded[e] == stamp {
                 continue;
             }
-            self.link_seen[e] = stamp;
-            self.component_links.push(edge);
-            for &(slot, _) in &self.on_link[e] {
+            self.expanded[e] = stamp;
+            for i in 0..self.on_link[e].len() {
+                let (slot, _) = self.on_link[e][i];
                 let flow = &mut self.flows[slot as usize];
                 if flow.seen == stamp {
                     continue;
                 }
                 flow.seen = stamp;
-                flow.fixed = false;
                 self.component_flows.push(slot);
-                if let Some(route) = &flow.route {
-                    stack.extend(
-                        route
-                            .iter()
-                            .map(|h| h.edge)
-                            .filter(|&x| self.link_seen[x as usize] != stamp),
-                    );
+                let Some(route) = flow.route.clone() else {
+                    continue;
+                };
+                for hop in route.iter() {
+                    let x = hop.edge;
+                    let fresh = self.link_seen[x as usize] != stamp;
+                    self.record(x);
+                    if fresh && self.saturated(x) {
+                        starts.push(x);
+                    }
                 }
             }
         }
-        stack.clear();
-        self.dirty = stack;
-        // Deterministic and independent of the walk's order: links by index.
-        self.component_links.sort_unstable();
+    }
+
+    /// Adds link `edge` to the component once.
+    fn record(&mut self, edge: u32) {
+        let e = edge as usize;
+        if self.link_seen[e] != self.stamp {
+            self.link_seen[e] = self.stamp;
+            self.component_links.push(edge);
+        }
+    }
+
+    /// Recomputes the rates of the flows reached from the dirty links: walks the component,
+    /// fills it, and where the result would hold a flow inside below one outside on a link
+    /// they now saturate together, takes that link in too and fills again.
+    fn recompute(&mut self, now: SimTime) {
+        self.new_walk();
+        let mut starts = std::mem::take(&mut self.dirty);
+        loop {
+            self.walk(&mut starts);
+            for &slot in &self.component_flows {
+                self.flows[slot as usize].fixed = false;
+            }
+            self.fill(now);
+            self.unfair_boundaries(&mut starts);
+            if starts.is_empty() {
+                break;
+            }
+        }
+        self.dirty = starts;
+        // Stale deadlines are skipped when they come up; drop them in bulk before they
+        // outnumber the flows, so the heap stays the size of what is in flight.
+        let live = self.flows.len() - self.free.len();
+        if self.deadlines.len() > 4 * live + 1024 {
+            let flows = &self.flows;
+            self.deadlines.retain(|&Reverse((_, slot, epoch))| {
+                flows
+                    .get(slot as usize)
+                    .is_some_and(|f| f.route.is_some() && f.epoch == epoch)
+            });
+        }
+    }
+
+    /// The boundary links of the component that the fill saturated while a flow outside gets
+    /// more of them than a flow inside: max-min fairness needs them walked too.
+    fn unfair_boundaries(&self, out: &mut Vec<u32>) {
+        let stamp = self.stamp;
+        for &edge in &self.component_links {
+            let e = edge as usize;
+            if self.expanded[e] == stamp || self.cap[e] > self.bw[e] * 1e-9 {
+                continue;
+            }
+            let (mut inside, mut outside) = (f64::INFINITY, 0.0f64);
+            for &(slot, _) in &self.on_link[e] {
+                let flow = &self.flows[slot as usize];
+                if flow.seen == stamp {
+                    inside = inside.min(flow.rate);
+                } else {
+                    outside = outside.max(flow.rate);
+                }
+            }
+            if outside > inside * (1.0 + 1e-9) {
+                out.push(edge);
+            }
+        }
     }
 
     /// Max-min fair rates for the component (progressive filling): the link with the lowest
     /// fair share (capacity left / flows not yet fixed) fixes its flows at that share, which
     /// comes off the capacity of their other links; repeat. The level only rises, so a link's
-    /// stale share in the heap is refreshed when it comes up. Then every flow whose rate
-    /// changed gets a new finish time.
+    /// stale share in the heap is refreshed when it comes up. Flows outside the component
+    /// keep their rates, taken off the capacity of the boundary links first. Then every flow
+    /// whose rate changed gets a new finish time.
     fn fill(&mut self, now: SimTime) {
+        let stamp = self.stamp;
         self.heap.clear();
         for &edge in &self.component_links {
             let e = edge as usize;
-            let count = self.on_link[e].len() as u32;
+            let (mut cap, mut count) = (self.bw[e], 0u32);
+            for &(slot, _) in &self.on_link[e] {
+                let flow = &self.flows[slot as usize];
+                if flow.seen == stamp {
+                    count += 1;
+                } else {
+                    cap -= flow.rate;
+                }
+            }
+            self.cap[e] = cap.max(0.0);
             self.unfixed[e] = count;
             if count > 0 {
-                // The link's bandwidth, from any flow's route over it.
-                let (slot, index) = self.on_link[e][0];
-                let bw = self.flows[slot as usize]
-                    .route
-                    .as_ref()
-                    .map_or(1, |r| r[index as usize].bandwidth.bytes_per_second());
-                self.cap[e] = bw as f64;
                 self.heap
-                    .push(Reverse((Share(bw as f64 / count as f64), edge)));
+                    .push(Reverse((Share(self.cap[e] / count as f64), edge)));
             }
         }
         let mut level = 0.0f64;
@@ -589,7 +685,7 @@ impl FlowNet {
             for i in 0..self.on_link[e].len() {
                 let (slot, _) = self.on_link[e][i];
                 let flow = &mut self.flows[slot as usize];
-                if flow.fixed {
+                if flow.fixed || flow.seen != stamp {
                     continue;
                 }
                 flow.fixed = true;
