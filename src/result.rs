@@ -18,6 +18,7 @@ pub(crate) fn key_of_report(report: &RunReport) -> RowKey {
         chunk_bytes: report.chunk.0,
         group_size: report.groups.size(report.world_size),
         group_stride: group_stride(report.groups),
+        model: report.network.to_string(),
     }
 }
 

@@ -104,6 +104,11 @@ pub(crate) struct RunArgs {
     /// directions, run at once), or `auto`: as many as the wiring gives.
     #[arg(long, value_name = "N|auto", default_value = "auto")]
     channels: String,
+    /// The network model: packet (every packet timed on every link, exact) or flow (each
+    /// transfer a max-min fair flow with latency in closed form: approximate under
+    /// contention, exact alone, much faster on big machines).
+    #[arg(long, value_name = "packet|flow", default_value = "packet")]
+    model: String,
 }
 
 fn bad<E: std::fmt::Display>(flag: &str) -> impl FnOnce(E) -> Failure + '_ {
@@ -196,6 +201,7 @@ impl RunArgs {
                 .transpose()
                 .map_err(bad("time-limit"))?,
             trace: self.trace.is_some(),
+            network: self.model.parse().map_err(bad("model"))?,
         })
     }
 }
@@ -370,7 +376,7 @@ fn order_text(order: &[u32]) -> String {
 /// The nccl-tests-style report: a header naming everything, then one line of figures.
 fn table(report: &RunReport, config: &RunConfig) -> String {
     let mut out = format!(
-        "# kernbench run: {} {} on {} ({} ranks = {} SIPs), buffers in {}, verify {}\n",
+        "# kernbench run: {} {} on {} ({} ranks = {} SIPs), buffers in {}, verify {}, {} model\n",
         report.collective,
         report.algorithm,
         report.topology,
@@ -382,6 +388,7 @@ fn table(report: &RunReport, config: &RunConfig) -> String {
         } else {
             "off"
         },
+        report.network,
     );
     // The bound and the efficiency beside busbw, so a figure is read against its ceiling;
     // `-` for one SIP, which has no bound.

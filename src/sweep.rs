@@ -89,6 +89,7 @@ fn key_of(point: &Point) -> RowKey {
         chunk_bytes: point.chunk.0,
         group_size: point.groups.size(point.world_size),
         group_stride: group_stride(point.groups),
+        model: point.model.to_string(),
     }
 }
 
@@ -110,15 +111,14 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         ))
     })?;
     let results = args.out.join("results.jsonl");
-    let done: BTreeSet<RowKey> = if results.exists() {
+    let done_rows: Vec<ResultRow> = if results.exists() {
         read_jsonl::<ResultRow>(&results)
             .map_err(|e| read_failure(e, "result", Folder::SweepOut))?
-            .iter()
-            .map(ResultRow::key)
-            .collect()
     } else {
-        BTreeSet::new()
+        Vec::new()
     };
+    upgrade_csv_without_model(&args.out.join("results.csv"), &done_rows)?;
+    let done: BTreeSet<RowKey> = done_rows.iter().map(ResultRow::key).collect();
     // Read now, so that a corrupt links.jsonl is refused before the points run, not after.
     let link_file = args.out.join("links.jsonl");
     if link_file.exists() {
@@ -208,6 +208,30 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     }
     drop(w);
     finish(&args.out, std::slice::from_ref(&args.out), Folder::SweepOut)
+}
+
+/// Rewrites a results.csv written before the `model` column existed (its header is today's
+/// without `model`) from the committed rows of results.jsonl, which read as the packet model
+/// they ran: such a folder resumes, as the only column added since needs no guess. Other
+/// headers are left for [`CsvWriter::open_append`] to refuse.
+fn upgrade_csv_without_model(csv: &Path, rows: &[ResultRow]) -> Result<(), Failure> {
+    let Ok(text) = std::fs::read_to_string(csv) else {
+        return Ok(());
+    };
+    let header = text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('\r');
+    let before_model: Vec<&str> = <ResultRow as kernbench_reports::Record>::FIELDS
+        .iter()
+        .copied()
+        .filter(|f| *f != "model")
+        .collect();
+    if header == before_model.join(",") {
+        write_csv(csv, rows).map_err(output_failure)?;
+    }
+    Ok(())
 }
 
 /// The files a sweep appends to, and what it has committed to them.
@@ -414,6 +438,7 @@ fn run_point(sweep: &Sweep, point: &Point, largest: u64) -> (ResultRow, Vec<Link
         pairs: Pairs::Forward,
         groups: point.groups,
         sizes: None,
+        network: point.model,
     };
     let mut config = config;
     if point.collective == Collective::AllToAllv {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use kernbench_algorithms::{Algorithm, Channels, Collective, DEFAULT_CHUNK, Groups, check_order};
 use kernbench_engine::SimTime;
 use kernbench_model::{
-    Bytes, Generated, MemoryKind, Topology, TopologySource, TopologySpec, parse_time,
+    Bytes, Generated, MemoryKind, NetworkModel, Topology, TopologySource, TopologySpec, parse_time,
 };
 use serde::Deserialize;
 
@@ -35,6 +35,8 @@ use crate::run::parse_chunk;
 ///                                               // order on the topology of that name
 ///     verify: false,
 ///     time_limit: "1s",                         // optional: a point still running is failed
+///     model: Flow,                              // optional, default Packet: the network
+///                                               // model (Flow: max-min fair flows, fast)
 /// )
 /// ```
 #[derive(Debug, Deserialize)]
@@ -75,6 +77,9 @@ pub(crate) struct SweepFile {
     verify: bool,
     #[serde(default)]
     time_limit: Option<String>,
+    /// The network model every point runs in (`run --model`): `Packet` (exact) or `Flow`.
+    #[serde(default)]
+    model: NetworkModel,
 }
 
 fn uniform() -> String {
@@ -203,6 +208,8 @@ pub(crate) struct Point {
     pub(crate) groups: Groups,
     /// The ring's order where the sweep gives one (ring points only).
     pub(crate) ring_order: Option<Arc<[u32]>>,
+    /// The network model timing the point (`RunConfig::network`).
+    pub(crate) model: NetworkModel,
 }
 
 /// The most points one sweep may hold; a typo such as factor 1 is caught before anything runs.
@@ -294,6 +301,7 @@ impl Sweep {
                                             chunk,
                                             groups: groups_on(split, world_size),
                                             ring_order: ring_order.clone(),
+                                            model: spec.model,
                                         });
                                     }
                                 }

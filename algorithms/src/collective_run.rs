@@ -6,7 +6,8 @@ use std::rc::Rc;
 
 use kernbench_engine::SimTime;
 use kernbench_model::{
-    Bytes, LinkBusy, LinkStats, MachineOptions, MemoryKind, ReduceOp, Topology, TraceRecord,
+    Bytes, LinkBusy, LinkStats, MachineOptions, MemoryKind, NetworkModel, ReduceOp, Topology,
+    TraceRecord,
 };
 
 use crate::error::CollectiveError;
@@ -54,6 +55,9 @@ pub struct RunConfig {
     /// then not used); without them an all-to-allv splits each rank's `bytes` evenly
     /// ([`SizeMatrix::uniform`]). Other collectives ignore it.
     pub sizes: Option<Rc<SizeMatrix>>,
+    /// How the network times transfers: packet by packet (exact, the default) or as max-min
+    /// fair flows (fast; see [`NetworkModel`]).
+    pub network: NetworkModel,
 }
 
 impl RunConfig {
@@ -75,6 +79,7 @@ impl RunConfig {
             pairs: Pairs::Forward,
             groups: Groups::World,
             sizes: None,
+            network: NetworkModel::Packet,
         }
     }
 }
@@ -109,6 +114,8 @@ pub struct RunReport {
     pub channels: Channels,
     /// The largest message asked for ([`RunConfig::chunk`]).
     pub chunk: Bytes,
+    /// The network model that timed the transfers ([`RunConfig::network`]).
+    pub network: NetworkModel,
     /// Simulated time from the start to the last rank's finish (exact, in picoseconds).
     pub time: SimTime,
     /// `bytes / time`, in GB/s (1e9 bytes per second).
@@ -202,6 +209,7 @@ pub fn run_collective(
     let options = MachineOptions {
         data: config.verify,
         trace: config.trace,
+        network: config.network,
     };
     let mut runner = Runner::new(topology.clone(), options, config.bytes.0)?;
     let machine = runner.machine.clone();
@@ -290,6 +298,7 @@ pub fn run_collective(
         sizes: sizes.clone(),
         channels: config.channels,
         chunk: config.chunk,
+        network: config.network,
         time,
         algbw_gbps: algbw,
         busbw_gbps: match &sizes {

@@ -107,6 +107,7 @@ where
     let options = MachineOptions {
         data: config.verify,
         trace: false,
+        ..MachineOptions::default()
     };
     let mut runner = Runner::new(topology.clone(), options, config.bytes)?;
     let machine = &runner.machine;

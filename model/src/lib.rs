@@ -44,6 +44,8 @@ mod compute;
 mod coords;
 pub mod cycles;
 mod error;
+mod flow;
+pub use flow::NetworkModel;
 mod generated;
 mod generators;
 mod injection;

@@ -15,6 +15,7 @@ use rustc_hash::FxHashMap;
 
 use crate::coords::{Node, PeId, SipId};
 use crate::error::ModelError;
+use crate::flow::{FlowNet, NetworkModel};
 use crate::messages::MessageLog;
 use crate::spec::MemoryKind;
 use crate::topology::Topology;
@@ -68,6 +69,9 @@ pub struct MachineOptions {
     /// [`Machine::trace_span`], and every link's busy intervals
     /// ([`Machine::take_link_busy`]). Off by default: it costs memory per transfer.
     pub trace: bool,
+    /// How transfers are timed on the network: packet by packet (exact, the default) or as
+    /// max-min fair flows (fast, approximate under contention; see [`NetworkModel`]).
+    pub network: NetworkModel,
 }
 
 /// A topology brought to life on a simulation. Cheap to clone (shared).
@@ -98,6 +102,8 @@ pub(crate) struct MachineInner {
     pub(crate) messages: OnceCell<MessageLog>,
     /// Packets lost on cut links, in the order they were lost.
     pub(crate) lost: RefCell<Vec<LostPacket>>,
+    /// The flows in flight in the flow model (empty in the packet model).
+    pub(crate) flows: RefCell<FlowNet>,
 }
 
 /// A packet lost on a cut link ([`Machine::cut_link`]): its transfer never ends.
@@ -137,6 +143,7 @@ impl Machine {
                 scratch: RefCell::new(Vec::new()),
                 messages: OnceCell::new(),
                 lost: RefCell::new(Vec::new()),
+                flows: RefCell::new(FlowNet::default()),
             }),
         }
     }
@@ -165,6 +172,11 @@ impl Machine {
             .enumerate()
             .map(|(i, l)| (EdgeIndex::new(i), l.stats))
             .collect()
+    }
+
+    /// The network model timing transfers.
+    pub fn network_model(&self) -> NetworkModel {
+        self.inner.options.network
     }
 
     /// Whether a timeline is being recorded.

@@ -104,6 +104,21 @@ impl BusyLog {
         start: SimTime,
         serialise: SimTime,
         bytes: u64,
+        flow: (Node, Node),
+    ) {
+        self.train(edge, start, serialise, bytes, 1, flow);
+    }
+
+    /// Records `packets` packets of `bytes` in all of the flow `from -> to` holding link
+    /// `edge` back to back from `start` for `serialise` in all (the flow model's record of a
+    /// whole transfer), in the order of [`packet`](BusyLog::packet).
+    pub(crate) fn train(
+        &mut self,
+        edge: u32,
+        start: SimTime,
+        serialise: SimTime,
+        bytes: u64,
+        packets: u64,
         (from, to): (Node, Node),
     ) {
         let Some(slot) = self.open.get_mut(edge as usize) else {
@@ -132,7 +147,7 @@ impl BusyLog {
         };
         interval.end = end;
         interval.bytes += bytes;
-        interval.packets += 1;
+        interval.packets += packets;
         match interval
             .flows
             .iter_mut()
@@ -140,13 +155,13 @@ impl BusyLog {
         {
             Some(flow) => {
                 flow.bytes += bytes;
-                flow.packets += 1;
+                flow.packets += packets;
             }
             None => interval.flows.push(LinkFlow {
                 from,
                 to,
                 bytes,
-                packets: 1,
+                packets,
             }),
         }
     }

@@ -74,6 +74,11 @@ pub struct ResultRow {
     /// existed reads as 1.
     #[serde(default = "one")]
     pub group_stride: u32,
+    /// The network model that timed the point: `"packet"` (exact) or `"flow"` (max-min fair
+    /// flows, approximate under contention). A row written before this column existed reads
+    /// as `"packet"`, the only model then.
+    #[serde(default = "packet_model")]
+    pub model: String,
     /// How the point ended.
     pub status: RowStatus,
     /// Why the point is not [`RowStatus::Ok`]; `None` when it is.
@@ -111,6 +116,7 @@ impl ResultRow {
             chunk_bytes,
             group_size,
             group_stride,
+            model,
         } = key;
         ResultRow {
             topology,
@@ -123,6 +129,7 @@ impl ResultRow {
             chunk_bytes,
             group_size,
             group_stride,
+            model,
             status: RowStatus::Ok,
             error: None,
             time_ns: None,
@@ -148,6 +155,7 @@ impl ResultRow {
             chunk_bytes: self.chunk_bytes,
             group_size: self.group_size,
             group_stride: self.group_stride,
+            model: self.model.clone(),
         }
     }
 
@@ -176,9 +184,14 @@ fn one() -> u32 {
     1
 }
 
+/// The `model` of rows written before the column existed: they ran the packet model.
+fn packet_model() -> String {
+    "packet".to_string()
+}
+
 /// The identity of a sweep point. Orders by topology, collective, memory, algorithm, size,
 /// world size, channels (counts by value, then `auto`), chunk size, group size, group
-/// stride, which is the order [`merge`] returns rows in (the whole world, group size =
+/// stride, network model, which is the order [`merge`] returns rows in (the whole world, group size =
 /// world size, after its groups).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RowKey {
@@ -202,12 +215,14 @@ pub struct RowKey {
     pub group_size: u32,
     /// Distance between a group's consecutive ranks; 1 for the whole world.
     pub group_stride: u32,
+    /// The network model: `"packet"` or `"flow"`.
+    pub model: String,
 }
 
 /// How a point ran, in [`RowKey`]'s sort order: channels (by
 /// [`channels_key`](crate::order::channels_key), so that 2 comes before 16), chunk size,
-/// group size and stride.
-type RunSettings<'a> = ((u32, &'a str), u64, u32, u32);
+/// group size and stride, network model.
+type RunSettings<'a> = ((u32, &'a str), u64, u32, u32, &'a str);
 
 impl RowKey {
     /// The fields in sort order: what ran where, then how.
@@ -224,6 +239,7 @@ impl RowKey {
                 self.chunk_bytes,
                 self.group_size,
                 self.group_stride,
+                &self.model,
             ),
         )
     }
@@ -340,6 +356,7 @@ impl Record for ResultRow {
         "chunk_bytes",
         "group_size",
         "group_stride",
+        "model",
         "status",
         "error",
         "time_ns",
@@ -402,6 +419,7 @@ pub(crate) mod tests {
             chunk_bytes: 1 << 20,
             group_size: 8,
             group_stride: 1,
+            model: "packet".into(),
             status: RowStatus::Ok,
             error: None,
             time_ns: Some(time_ns),
@@ -472,7 +490,7 @@ pub(crate) mod tests {
         assert_eq!(
             ResultRow::FIELDS.join(","),
             "topology,collective,algorithm,memory,bytes,world_size,channels,chunk_bytes,\
-             group_size,group_stride,status,error,time_ns,algbw_gbps,busbw_gbps,bound_gbps,\
+             group_size,group_stride,model,status,error,time_ns,algbw_gbps,busbw_gbps,bound_gbps,\
              efficiency,verified,events"
         );
     }
@@ -485,6 +503,14 @@ pub(crate) mod tests {
         object.remove("chunk_bytes");
         let row: ResultRow = serde_json::from_value(line).unwrap();
         assert_eq!((row.channels.as_str(), row.chunk_bytes), ("auto", 1 << 20));
+    }
+
+    #[test]
+    fn a_row_written_before_the_model_column_reads_as_the_packet_model() {
+        let mut line = serde_json::to_value(ok_row("ring8", "ring", "hbm", 1024, 10.0)).unwrap();
+        line.as_object_mut().unwrap().remove("model");
+        let row: ResultRow = serde_json::from_value(line).unwrap();
+        assert_eq!(row, ok_row("ring8", "ring", "hbm", 1024, 10.0));
     }
 
     #[test]

@@ -52,6 +52,7 @@ pub fn synthetic_rows() -> Vec<ResultRow> {
                         chunk_bytes: 1 << 20,
                         group_size: n,
                         group_stride: 1,
+                        model: "packet".into(),
                     });
                     let refusal = match *algorithm {
                         "mesh" if !is_2d => Some(format!(

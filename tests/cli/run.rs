@@ -88,6 +88,7 @@ fn run_json_is_the_sweep_row_plus_time_ps_and_verified_is_null_when_unchecked() 
         "chunk_bytes",
         "group_size",
         "group_stride",
+        "model",
         "status",
         "error",
         "time_ns",
@@ -159,7 +160,7 @@ fn run_prints_a_table_with_units() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.starts_with("# kernbench run: all-reduce ring on default (2 ranks = 2 SIPs), buffers in hbm, verify off\n"), "{text}");
+    assert!(text.starts_with("# kernbench run: all-reduce ring on default (2 ranks = 2 SIPs), buffers in hbm, verify off, packet model\n"), "{text}");
     assert!(text.contains("(us)") && text.contains("(GB/s)"), "{text}");
     // The bound and the efficiency beside busbw: default has one 100 GB/s link per SIP.
     let header = text.lines().nth(1).unwrap_or_default();
@@ -669,4 +670,41 @@ fn a_negative_size_is_a_size_error_and_refusals_name_algorithms_that_run_the_col
         stderr(&out),
         "error: hierarchical broadcast does not run on topology ring8: hierarchical runs all-reduce and the all-to-alls only, not broadcast; use tree or direct\n"
     );
+}
+
+#[test]
+fn run_names_its_network_model_and_refuses_an_unknown_one() {
+    let out = kernbench(&["run", "--size", "1MiB", "--model", "flow"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .ends_with(", flow model"),
+        "{}",
+        stdout(&out)
+    );
+    let json = kernbench(&["run", "--size", "1MiB", "--model", "flow", "--json"]);
+    assert!(
+        stdout(&json).contains(r#""model":"flow""#),
+        "{}",
+        stdout(&json)
+    );
+    let packet = kernbench(&["run", "--size", "1MiB", "--json"]);
+    assert!(
+        stdout(&packet).contains(r#""model":"packet""#),
+        "{}",
+        stdout(&packet)
+    );
+    let bad = kernbench(&["run", "--model", "bogus"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains(
+            "--model: \"bogus\" is not a network model; write packet (exact) or flow (fast)"
+        ),
+        "{}",
+        stderr(&bad)
+    );
+    assert!(!stderr(&bad).contains("panicked"), "{}", stderr(&bad));
 }

@@ -68,20 +68,20 @@ fn a_small_sweep_writes_every_table_and_plot_and_records_failures() {
     // 2 topologies x 2 algorithms x 2 memories x 2 sizes, plus the header.
     assert_eq!(csv.lines().count(), 1 + 16, "{csv}");
     assert!(
-        csv.starts_with("topology,collective,algorithm,memory,bytes,world_size,channels,chunk_bytes,group_size,group_stride,status,error,"),
+        csv.starts_with("topology,collective,algorithm,memory,bytes,world_size,channels,chunk_bytes,group_size,group_stride,model,status,error,"),
         "{csv}"
     );
     // The mesh refuses rings, and 32 MiB does not fit in the default's 4 x 4 MiB of TCM
     // (the reason has a comma, so CSV quotes it).
     assert!(
         csv.contains(
-            "ring8,all-reduce,mesh,hbm,4096,8,auto,1048576,8,1,unsupported,\"mesh needs a Mesh2D, Torus2D or Torus3D SIP shape"
+            "ring8,all-reduce,mesh,hbm,4096,8,auto,1048576,8,1,packet,unsupported,\"mesh needs a Mesh2D, Torus2D or Torus3D SIP shape"
         ),
         "{csv}"
     );
-    assert!(csv.contains("default,all-reduce,ring,tcm,33554432,2,auto,1048576,2,1,failed,\"a buffer of 32 MiB does not fit in tcm of c0.s0"), "{csv}");
+    assert!(csv.contains("default,all-reduce,ring,tcm,33554432,2,auto,1048576,2,1,packet,failed,\"a buffer of 32 MiB does not fit in tcm of c0.s0"), "{csv}");
     assert!(
-        csv.contains("ring8,all-reduce,ring,hbm,33554432,8,auto,1048576,8,1,ok,"),
+        csv.contains("ring8,all-reduce,ring,hbm,33554432,8,auto,1048576,8,1,packet,ok,"),
         "{csv}"
     );
     let summary = read(&out.join("summary.md"));
@@ -548,8 +548,10 @@ fn a_sweep_over_group_sizes_writes_a_row_per_split_as_run_does_and_resumes() {
     }
     let csv = read(&out.join("results.csv"));
     assert!(
-        csv.contains("\nmulticube2x4,all-reduce,ring,hbm,1048576,8,auto,1048576,4,1,ok,")
-            && csv.contains("\nmulticube2x4,all-reduce,ring,hbm,1048576,8,auto,1048576,8,1,ok,"),
+        csv.contains("\nmulticube2x4,all-reduce,ring,hbm,1048576,8,auto,1048576,4,1,packet,ok,")
+            && csv.contains(
+                "\nmulticube2x4,all-reduce,ring,hbm,1048576,8,auto,1048576,8,1,packet,ok,"
+            ),
         "{csv}"
     );
     let summary = read(&out.join("summary.md"));
@@ -1174,6 +1176,11 @@ fn folders_from_before_the_channels_and_group_columns_merge_but_are_not_resumed(
     assert_eq!(sweep(&file, &new, &[]).status.code(), Some(0));
     // The folders older versions wrote: the same rows without the group columns, and
     // without the channels and chunk columns too. (json, csv header, csv row) edits each.
+    let model = [
+        (r#""model":"packet","#, ""),
+        (",group_stride,model,", ",group_stride,"),
+        (",1048576,8,1,packet,", ",1048576,8,1,"),
+    ];
     let groups = [
         (r#""group_size":8,"group_stride":1,"#, ""),
         (",group_size,group_stride,", ","),
@@ -1187,12 +1194,12 @@ fn folders_from_before_the_channels_and_group_columns_merge_but_are_not_resumed(
     let generations = [
         (
             "nogroups",
-            &groups[..],
+            &[model, groups].concat()[..],
             "world_size,channels,chunk_bytes,status,",
         ),
         (
             "nochannels",
-            &[groups, channels].concat()[..],
+            &[model.to_vec(), groups.to_vec(), channels.to_vec()].concat()[..],
             "world_size,status,",
         ),
     ];
@@ -1216,7 +1223,7 @@ fn folders_from_before_the_channels_and_group_columns_merge_but_are_not_resumed(
                 "{}: the header is `topology,collective,algorithm,memory,bytes,{header}",
                 old.join("results.csv").display()
             )) && stderr(&run).contains(
-                "world_size,channels,chunk_bytes,group_size,group_stride,status,error,time_ns,\
+                "world_size,channels,chunk_bytes,group_size,group_stride,model,status,error,time_ns,\
                  algbw_gbps,busbw_gbps,bound_gbps,efficiency,verified,events` this version \
                  writes; move the folder away or choose another --out"
             ),
@@ -1373,4 +1380,56 @@ fn all_to_allv_points_take_the_sweeps_distribution_as_run_does() {
             bad.display()
         )
     );
+}
+
+#[test]
+fn a_sweep_with_model_flow_writes_rows_of_the_flow_model() {
+    let (dir, file) = setup(
+        "flowmodel",
+        &TINY.replace("memories:", "model: Flow,\n    memories:"),
+    );
+    let out = dir.join("out");
+    let run = sweep(&file, &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let jsonl = read(&out.join("results.jsonl"));
+    assert_eq!(jsonl.lines().count(), 3, "{jsonl}");
+    assert!(
+        jsonl
+            .lines()
+            .all(|l| l.contains(r#""model":"flow""#) && l.contains(r#""status":"ok""#)),
+        "{jsonl}"
+    );
+    let csv = read(&out.join("results.csv"));
+    assert!(
+        csv.lines().skip(1).all(|l| l.contains(",1,flow,ok,")),
+        "{csv}"
+    );
+}
+
+#[test]
+fn a_folder_from_before_the_model_column_resumes_as_the_packet_model() {
+    let (dir, file) = setup("oldmodel", TINY);
+    let new = dir.join("new");
+    assert_eq!(sweep(&file, &new, &[]).status.code(), Some(0));
+    // What the version before the column wrote, with its last point not yet run.
+    let old = dir.join("old");
+    std::fs::create_dir_all(&old).unwrap_or_else(|e| panic!("{e}"));
+    let strip = |text: String| {
+        text.replace(r#""model":"packet","#, "")
+            .replace(",group_stride,model,", ",group_stride,")
+            .replace(",1048576,8,1,packet,", ",1048576,8,1,")
+    };
+    for file in ["results.jsonl", "results.csv"] {
+        let text = strip(read(&new.join(file)));
+        let kept: Vec<&str> = text.lines().take(text.lines().count() - 1).collect();
+        std::fs::write(old.join(file), kept.join("\n") + "\n").unwrap_or_else(|e| panic!("{e}"));
+    }
+    std::fs::copy(new.join("links.jsonl"), old.join("links.jsonl"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let run = sweep(&file, &old, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(stderr(&run).contains("1 to run"), "{}", stderr(&run));
+    for file in ["results.jsonl", "results.csv", "links.jsonl"] {
+        assert_eq!(read(&old.join(file)), read(&new.join(file)), "{file}");
+    }
 }

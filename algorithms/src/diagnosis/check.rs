@@ -129,6 +129,7 @@ pub fn check_diagnosis(
         MachineOptions {
             data: false,
             trace: false,
+            ..MachineOptions::default()
         },
     );
     for (i, &(from, to)) in config.faults.cut_links.iter().enumerate() {

@@ -282,6 +282,7 @@ pub(crate) fn run_once(
     let options = MachineOptions {
         data: false,
         trace: true,
+        ..MachineOptions::default()
     };
     let mut runner = Runner::new(topology, options, config.bytes)?;
     runner.simulation.record_finished();

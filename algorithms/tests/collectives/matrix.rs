@@ -3,7 +3,7 @@
 
 use kernbench_algorithms::exchange::SizeMatrix;
 use kernbench_algorithms::{Algorithm, Collective, CollectiveError, RunConfig, check};
-use kernbench_model::{MemoryKind, ReduceOp};
+use kernbench_model::{MemoryKind, NetworkModel, ReduceOp};
 
 use crate::support::{cubes, fully_connected, run, torus};
 
@@ -13,6 +13,14 @@ const SIZES: [u64; 6] = [0, 4, 12, 4 * 1001, 4 * 4099, 64 << 10];
 fn verify_all(
     topology: &std::rc::Rc<kernbench_model::Topology>,
     algorithms: &[Algorithm],
+) -> usize {
+    verify_all_in(topology, algorithms, NetworkModel::Packet)
+}
+
+fn verify_all_in(
+    topology: &std::rc::Rc<kernbench_model::Topology>,
+    algorithms: &[Algorithm],
+    network: NetworkModel,
 ) -> usize {
     let mut runs = 0;
     for &algorithm in algorithms {
@@ -41,6 +49,7 @@ fn verify_all(
                                 Err(e) => panic!("{e}"),
                             }
                         }),
+                        network,
                     };
                     match check(algorithm.schedule(), collective, topology) {
                         Ok(()) => {
@@ -68,6 +77,18 @@ fn every_algorithm_is_verified_on_world_sizes_1_to_16() {
     }
     // Ring alone runs 3 collectives x 3 memories x 6 sizes on 16 world sizes.
     assert!(runs >= 3 * 3 * 6 * 16, "only {runs} verified runs");
+}
+
+#[test]
+fn every_algorithm_is_verified_in_the_flow_model() {
+    // The network only times the bytes; callers move the data, so results are the same.
+    let mut runs = 0;
+    for n in [1, 2, 3, 5, 8] {
+        runs += verify_all_in(&fully_connected(n), Algorithm::ALL, NetworkModel::Flow);
+    }
+    runs += verify_all_in(&torus(3, 3), &[Algorithm::Mesh], NetworkModel::Flow);
+    runs += verify_all_in(&cubes(2, 4), &[Algorithm::Hierarchical], NetworkModel::Flow);
+    assert!(runs >= 3 * 3 * 6 * 5, "only {runs} verified runs");
 }
 
 #[test]

@@ -207,6 +207,7 @@ fn two_collectives_in_flight_do_not_mix_their_messages() {
         MachineOptions {
             data: true,
             trace: false,
+            ..MachineOptions::default()
         },
     );
     let results = Rc::new(RefCell::new(Vec::new()));

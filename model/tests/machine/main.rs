@@ -21,7 +21,10 @@ pub fn machine(data: bool) -> (Simulation, Machine) {
     let machine = Machine::new(
         &simulation.handle(),
         default_topology(),
-        MachineOptions { data, trace: false },
+        MachineOptions {
+            data,
+            ..MachineOptions::default()
+        },
     );
     (simulation, machine)
 }

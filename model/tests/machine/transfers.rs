@@ -179,7 +179,10 @@ fn run_crossing_flows(
     let m = kernbench_model::Machine::new(
         &simulation.handle(),
         crate::default_topology(),
-        kernbench_model::MachineOptions { data: false, trace },
+        kernbench_model::MachineOptions {
+            trace,
+            ..Default::default()
+        },
     );
     let sim = simulation.handle();
     let ends = Rc::new(vec![Cell::new(SimTime::ZERO); flows.len()]);

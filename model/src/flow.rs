@@ -1,0 +1,965 @@
+//! The flow-level network model ([`NetworkModel::Flow`]): a transfer is one flow on its route
+//! that shares every link max-min fairly with the other flows in flight, instead of a train
+//! of packets each timed hop by hop. It trades the packet model's exactness under contention
+//! for speed: a few events per transfer, not one per packet per hop.
+//!
+//! # Timing of a flow
+//!
+//! A transfer of `B` bytes whose closed form on an idle machine is `T`
+//! ([`Machine::uncongested_time`]) and whose slowest link takes `D = ceil(B * 1e12 / b_min)`
+//! ps for the bytes is charged in two parts:
+//!
+//! 1. **drain**: from the call, the flow carries its `B` bytes at its max-min fair rate,
+//!    recomputed whenever a flow starts or ends; alone it runs at `b_min` and takes exactly
+//!    `D`;
+//! 2. **fixed part**: then it sleeps `T - D`, the latency of the route and the
+//!    store-and-forward pipeline of its packets, in closed form (`T >= D` always: the packets
+//!    cross the slowest link one after the other).
+//!
+//! So a flow alone on an idle machine ends at exactly `T`, to the picosecond, like a packet
+//! transfer. Rates are max-min fair (progressive filling): every link's capacity is divided
+//! equally among its flows, a flow limited elsewhere leaves its unused share to the others.
+//!
+//! # Events
+//!
+//! All rate changes at one instant are batched: a start or an end marks its links dirty and
+//! schedules one `settle` at the current time (after everything already due now), which
+//! recomputes the rates of the flows connected to the dirty links only (the connected
+//! component of flows sharing links with them, a breadth-first walk) and moves their finish
+//! times. A flow whose rate did not change keeps its finish time, so an unshared flow stays
+//! exact. One timer process sleeps to the earliest finish; a new, earlier finish gets a new
+//! timer, and a timer that wakes to nothing due just lets the next one stand. A flow's process
+//! waits on its own event, triggered when its last byte drains.
+//!
+//! # Counters, trace and faults
+//!
+//! Link counters are what the packet model would count: the bytes, the packets the transfer
+//! would be cut into, and busy = the sum of those packets' serialisation times. When tracing,
+//! each transfer gets one span per link (its drain), and each link's busy log one interval
+//! per transfer, placed first come, first served after the link's previous one (the packet
+//! model's intervals, merged per transfer; not where the flow's bytes really interleave). A
+//! transfer whose route crosses a cut link is lost when its head would reach that link, as in
+//! the packet model: it waits forever on an event named after the link.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BTreeMap, BinaryHeap};
+use std::fmt;
+use std::rc::Rc;
+use std::str::FromStr;
+
+use kernbench_engine::{Event, SimTime};
+use petgraph::graph::EdgeIndex;
+use serde::Deserialize;
+
+use crate::coords::Node;
+use crate::error::ModelError;
+use crate::machine::{LostPacket, Machine, RouteHop};
+use crate::trace::TraceTrack;
+use crate::units::Bytes;
+
+/// How [`Machine::transfer`] times bytes on the network.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+pub enum NetworkModel {
+    /// Packet by packet over FIFO links (the `transfer` module): exact, one event per packet
+    /// per hop.
+    #[default]
+    Packet,
+    /// One max-min fair flow per transfer with latency and pipelining in closed form (the
+    /// `flow` module): an approximation under contention, exact alone, a few events per
+    /// transfer.
+    Flow,
+}
+
+impl NetworkModel {
+    /// Every model, in the order they are listed in help and errors.
+    pub const ALL: [NetworkModel; 2] = [NetworkModel::Packet, NetworkModel::Flow];
+
+    /// The name used in flags and result files: `packet` or `flow`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            NetworkModel::Packet => "packet",
+            NetworkModel::Flow => "flow",
+        }
+    }
+}
+
+impl fmt::Display for NetworkModel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for NetworkModel {
+    type Err = String;
+
+    /// `packet` or `flow` (ASCII case ignored); the error says which names exist.
+    fn from_str(text: &str) -> Result<NetworkModel, String> {
+        NetworkModel::ALL
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(text.trim()))
+            .ok_or_else(|| {
+                format!("\"{text}\" is not a network model; write packet (exact) or flow (fast)")
+            })
+    }
+}
+
+/// The flows in flight on a machine and the state of their rate allocation.
+#[derive(Debug, Default)]
+pub(crate) struct FlowNet {
+    /// Flows by slot; free slots are reused (`free`).
+    flows: Vec<Flow>,
+    free: Vec<u32>,
+    /// The flows on each link, by edge index: (flow slot, index of the link in its route).
+    on_link: Vec<Vec<(u32, u32)>>,
+    /// Links whose set of flows changed since the last settle.
+    dirty: Vec<u32>,
+    /// When the settle that will handle `dirty` runs, if one is scheduled.
+    settle_at: Option<SimTime>,
+    /// Finish times: (finish, slot, epoch), earliest first; an entry whose epoch is not the
+    /// flow's any more is stale and skipped.
+    deadlines: BinaryHeap<Reverse<(SimTime, u32, u32)>>,
+    /// Timers sleeping, by the time they wake, with how many wake then.
+    armed: BTreeMap<SimTime, u32>,
+    /// Scratch of a settle, by edge index (capacity left, flows not yet fixed) and a stamp
+    /// per link and per flow marking what the current walk has seen.
+    cap: Vec<f64>,
+    unfixed: Vec<u32>,
+    /// Bandwidth of each link in bytes per second (filled as flows first cross it).
+    bw: Vec<f64>,
+    link_seen: Vec<u32>,
+    /// The stamp of the walk that went through the link's flows (not just reached it).
+    expanded: Vec<u32>,
+    stamp: u32,
+    component_links: Vec<u32>,
+    component_flows: Vec<u32>,
+    heap: BinaryHeap<Reverse<(Share, u32)>>,
+}
+
+/// One flow in flight.
+#[derive(Debug, Default)]
+struct Flow {
+    route: Option<Rc<[RouteHop]>>,
+    /// Where this flow sits in `on_link` of each link of its route.
+    pos: Vec<u32>,
+    bytes: u64,
+    /// Bytes per second now; 0 until the first settle gives it one.
+    rate: f64,
+    /// The rate it has alone (its slowest link) and the drain time at that rate.
+    solo_rate: f64,
+    solo_drain: SimTime,
+    /// When its last byte drains at the current rate.
+    finish: SimTime,
+    /// Bumped on every change of `finish` (and on reuse of the slot), to spot stale deadlines.
+    epoch: u32,
+    /// The stamp of the last walk that reached it; `fixed` marks it fixed in that walk.
+    seen: u32,
+    fixed: bool,
+    done: Option<Event<()>>,
+}
+
+/// A water level in bytes per second, ordered totally (never NaN: capacities are finite and
+/// divided by counts of at least one).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Share(f64);
+
+impl Eq for Share {}
+
+impl PartialOrd for Share {
+    fn partial_cmp(&self, other: &Share) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Share {
+    fn cmp(&self, other: &Share) -> Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// The closed form of one transfer on an idle machine (see the `transfer` module) in O(hops):
+/// `(total time, time of the bytes at the slowest link)`.
+pub(crate) fn closed_form(route: &[RouteHop], bytes: Bytes, packet: Bytes) -> (SimTime, SimTime) {
+    let p = packet.0.max(1);
+    let n = bytes.0.div_ceil(p).max(1);
+    let last = Bytes(bytes.0 - (n - 1) * p);
+    let latency = route.iter().fold(SimTime::ZERO, |t, h| t + h.latency);
+    let slowest = route
+        .iter()
+        .map(|h| h.bandwidth)
+        .min_by_key(|b| b.bytes_per_second());
+    let drain = slowest.map_or(SimTime::ZERO, |b| b.time_for(bytes));
+    let s_last = |h: &RouteHop| {
+        if last.0 == p {
+            h.s_full
+        } else {
+            h.bandwidth.time_for(last)
+        }
+    };
+    let tail_total = route.iter().fold(SimTime::ZERO, |t, h| t + s_last(h));
+    if n == 1 {
+        return (latency + tail_total, drain);
+    }
+    // max over c of head(c) + (n - 2) * slowest(..=c) + tail(c..), in one forward pass.
+    let (mut head, mut slowest_full, mut tail, mut best) =
+        (SimTime::ZERO, SimTime::ZERO, tail_total, SimTime::ZERO);
+    for h in route {
+        head += h.s_full;
+        slowest_full = slowest_full.max(h.s_full);
+        let repeat = SimTime::from_ps(slowest_full.as_ps().saturating_mul(n - 2));
+        best = best.max(head + repeat + tail);
+        tail = tail.saturating_sub(s_last(h));
+    }
+    (latency + best, drain)
+}
+
+/// `(packets, full packet, last packet)` of `bytes`, as the packet model cuts them.
+fn packets(bytes: Bytes, packet: Bytes) -> (u64, Bytes, Bytes) {
+    let p = packet.0.max(1);
+    let n = bytes.0.div_ceil(p).max(1);
+    (n, Bytes(p), Bytes(bytes.0 - (n - 1) * p))
+}
+
+/// `ps` picoseconds, rounded to the nearest, as a time (saturating; negative is zero).
+fn ps(value: f64) -> SimTime {
+    SimTime::from_ps(value.round().max(0.0) as u64)
+}
+
+impl Machine {
+    /// [`transfer`](Machine::transfer) in the flow model (see the `flow` module docs).
+    pub(crate) async fn flow_transfer(
+        &self,
+        from: Node,
+        to: Node,
+        bytes: Bytes,
+    ) -> Result<(), ModelError> {
+        let route = self.route(from, to)?;
+        *self.inner.transfers.borrow_mut() += 1;
+        if route.is_empty() {
+            return Ok(());
+        }
+        let sim = self.sim();
+        let packet = self.inner.topology.packet_size();
+        if let Some(cut) = self.first_cut(&route) {
+            // Lost where its head would reach the cut link on an idle machine.
+            let (_, first, _) = packets(bytes, packet);
+            let head = route[..cut].iter().fold(SimTime::ZERO, |t, h| {
+                t + h.bandwidth.time_for(Bytes(first.0.min(bytes.0))) + h.latency
+            });
+            if head > SimTime::ZERO {
+                sim.timeout(head).await;
+            }
+            return self.lose_flow(route[cut].edge, from, to).await;
+        }
+        let (total, drain) = closed_form(&route, bytes, packet);
+        self.count_flow(&route, from, to, bytes, packet);
+        if drain == SimTime::ZERO {
+            // Nothing to share (an empty notification): latency only.
+            if total > SimTime::ZERO {
+                sim.timeout(total).await;
+            }
+            return Ok(());
+        }
+        let start = sim.now();
+        let done = self.join_flow(route.clone(), bytes, drain);
+        done.wait().await;
+        if self.inner.options.trace {
+            let name = format!("{bytes} {from} -> {to}");
+            for hop in route.iter() {
+                self.trace_span(
+                    TraceTrack::Link(hop.edge),
+                    name.clone(),
+                    start,
+                    sim.now(),
+                    bytes.0,
+                );
+            }
+        }
+        let fixed = total.saturating_sub(drain);
+        if fixed > SimTime::ZERO {
+            sim.timeout(fixed).await;
+        }
+        Ok(())
+    }
+
+    /// The index in `route` of its first cut link, if any.
+    fn first_cut(&self, route: &[RouteHop]) -> Option<usize> {
+        let links = self.inner.links.borrow();
+        route
+            .iter()
+            .position(|h| links.get(h.edge as usize).is_some_and(|l| l.cut))
+    }
+
+    /// Adds to every link of `route` what the packet model would count for the transfer, and,
+    /// when tracing, one busy interval per link placed first come, first served.
+    fn count_flow(&self, route: &[RouteHop], from: Node, to: Node, bytes: Bytes, packet: Bytes) {
+        let (n, full, last) = packets(bytes, packet);
+        let now = self.sim().now();
+        let mut links = self.inner.links.borrow_mut();
+        for hop in route {
+            let s_full = if full == packet {
+                hop.s_full
+            } else {
+                hop.bandwidth.time_for(full)
+            };
+            let busy = SimTime::from_ps(s_full.as_ps().saturating_mul(n - 1))
+                + hop.bandwidth.time_for(last);
+            let Some(link) = links.get_mut(hop.edge as usize) else {
+                continue;
+            };
+            link.stats.bytes += bytes.0;
+            link.stats.packets += n;
+            link.stats.busy += busy;
+            if self.inner.options.trace {
+                let start = link.free_at.max(now);
+                link.free_at = start + busy;
+                self.inner
+                    .busy
+                    .borrow_mut()
+                    .train(hop.edge, start, busy, bytes.0, n, (from, to));
+            }
+        }
+    }
+
+    /// Waits forever on an event named after the cut link `edge`: the transfer is lost (the
+    /// packet model's loss, with the same record and wait).
+    async fn lose_flow(&self, edge: u32, from: Node, to: Node) -> Result<(), ModelError> {
+        let topo = self.topology();
+        let link = match topo.link_ends(EdgeIndex::new(edge as usize)) {
+            Some((a, b)) => {
+                self.inner.lost.borrow_mut().push(LostPacket {
+                    link: (topo.node(a), topo.node(b)),
+                    transfer: (from, to),
+                    at: self.sim().now(),
+                });
+                format!("{} -> {}", topo.node(a), topo.node(b))
+            }
+            None => format!("link {edge}"),
+        };
+        let lost: Event<()> = Event::new(
+            self.sim(),
+            format!("a packet of {from} -> {to} lost on cut link {link}"),
+        );
+        lost.wait().await;
+        Ok(())
+    }
+
+    /// Puts a flow of `bytes` on `route` (alone it drains in `solo_drain`); returns the event
+    /// its last byte triggers.
+    fn join_flow(&self, route: Rc<[RouteHop]>, bytes: Bytes, solo_drain: SimTime) -> Event<()> {
+        let done: Event<()> = Event::new(self.sim(), "the last byte of a flow");
+        let edges = self.inner.links.borrow().len();
+        let mut net = self.inner.flows.borrow_mut();
+        let net = &mut *net;
+        if net.on_link.len() < edges {
+            net.on_link.resize_with(edges, Vec::new);
+            net.cap.resize(edges, 0.0);
+            net.unfixed.resize(edges, 0);
+            net.bw.resize(edges, 0.0);
+            net.link_seen.resize(edges, 0);
+            net.expanded.resize(edges, 0);
+        }
+        let slot = match net.free.pop() {
+            Some(slot) => slot,
+            None => {
+                net.flows.push(Flow::default());
+                (net.flows.len() - 1) as u32
+            }
+        };
+        let solo_rate = route
+            .iter()
+            .map(|h| h.bandwidth.bytes_per_second())
+            .min()
+            .unwrap_or(1) as f64;
+        let flow = &mut net.flows[slot as usize];
+        flow.pos.clear();
+        for (i, hop) in route.iter().enumerate() {
+            let list = &mut net.on_link[hop.edge as usize];
+            flow.pos.push(list.len() as u32);
+            list.push((slot, i as u32));
+            net.bw[hop.edge as usize] = hop.bandwidth.bytes_per_second() as f64;
+            net.dirty.push(hop.edge);
+        }
+        flow.route = Some(route);
+        flow.bytes = bytes.0;
+        flow.rate = 0.0;
+        flow.solo_rate = solo_rate;
+        flow.solo_drain = solo_drain;
+        flow.finish = SimTime::MAX;
+        flow.epoch = flow.epoch.wrapping_add(1);
+        flow.fixed = false;
+        flow.done = Some(done.clone());
+        self.schedule_settle(net);
+        done
+    }
+
+    /// Makes sure a settle runs at the current time, after everything already due now.
+    fn schedule_settle(&self, net: &mut FlowNet) {
+        let now = self.sim().now();
+        if net.settle_at == Some(now) {
+            return;
+        }
+        net.settle_at = Some(now);
+        let machine = self.clone();
+        self.sim().spawn_daemon("flow rates", async move {
+            machine.sim().timeout(SimTime::ZERO).await;
+            machine.settle();
+        });
+    }
+
+    /// Recomputes the rates of the flows connected to the dirty links and arms a timer for
+    /// the earliest finish.
+    fn settle(&self) {
+        let now = self.sim().now();
+        let mut net = self.inner.flows.borrow_mut();
+        let net = &mut *net;
+        if net.settle_at == Some(now) {
+            net.settle_at = None;
+        }
+        net.recompute(now);
+        self.arm(net);
+    }
+
+    /// Starts a timer for the earliest finish unless one already wakes no later.
+    fn arm(&self, net: &mut FlowNet) {
+        let Some(next) = net.next_finish() else {
+            return;
+        };
+        if net.armed.first_key_value().is_some_and(|(&t, _)| t <= next) {
+            return;
+        }
+        *net.armed.entry(next).or_insert(0) += 1;
+        let machine = self.clone();
+        let delay = next.saturating_sub(self.sim().now());
+        self.sim().spawn_daemon("flow timer", async move {
+            machine.sim().timeout(delay).await;
+            machine.finish_due(next);
+        });
+    }
+
+    /// A timer armed for `at` woke: ends every flow due by now, then lets the next timer
+    /// stand or arms one.
+    fn finish_due(&self, at: SimTime) {
+        let now = self.sim().now();
+        let mut net = self.inner.flows.borrow_mut();
+        let net = &mut *net;
+        if let Some(count) = net.armed.get_mut(&at) {
+            *count -= 1;
+            if *count == 0 {
+                net.armed.remove(&at);
+            }
+        }
+        let mut ended = false;
+        while let Some(&Reverse((finish, slot, epoch))) = net.deadlines.peek() {
+            if finish > now {
+                break;
+            }
+            net.deadlines.pop();
+            if net.is_current(slot, epoch) {
+                if let Some(done) = net.remove(slot) {
+                    // ok to ignore: a flow's event is triggered once, here, at its removal.
+                    let _ = done.trigger(());
+                }
+                ended = true;
+            }
+        }
+        if ended {
+            self.schedule_settle(net);
+        } else if net.settle_at.is_none() {
+            self.arm(net);
+        }
+    }
+}
+
+impl FlowNet {
+    /// Whether `(slot, epoch)` names the flow now in `slot`.
+    fn is_current(&self, slot: u32, epoch: u32) -> bool {
+        self.flows
+            .get(slot as usize)
+            .is_some_and(|f| f.route.is_some() && f.epoch == epoch)
+    }
+
+    /// The earliest finish of a flow in flight, dropping stale deadlines on the way.
+    fn next_finish(&mut self) -> Option<SimTime> {
+        while let Some(&Reverse((finish, slot, epoch))) = self.deadlines.peek() {
+            if self.is_current(slot, epoch) {
+                return Some(finish);
+            }
+            self.deadlines.pop();
+        }
+        None
+    }
+
+    /// Takes flow `slot` off its links (marking them dirty) and frees the slot; returns its
+    /// event.
+    fn remove(&mut self, slot: u32) -> Option<Event<()>> {
+        let flow = self.flows.get_mut(slot as usize)?;
+        let route = flow.route.take()?;
+        let pos = std::mem::take(&mut flow.pos);
+        let done = flow.done.take();
+        flow.epoch = flow.epoch.wrapping_add(1);
+        for (hop, &at) in route.iter().zip(&pos) {
+            // Capacity freed on a link that held nobody back changes no rate.
+            if self.saturated(hop.edge) {
+                self.dirty.push(hop.edge);
+            }
+            let list = &mut self.on_link[hop.edge as usize];
+            list.swap_remove(at as usize);
+            if let Some(&(moved, index)) = list.get(at as usize) {
+                self.flows[moved as usize].pos[index as usize] = at;
+            }
+        }
+        let flow = &mut self.flows[slot as usize];
+        flow.pos = pos;
+        self.free.push(slot);
+        done
+    }
+
+    /// Whether link `edge` is saturated at the current rates: its flows use all of it (to a
+    /// relative 1e-9). Only a saturated link couples its flows: a change of one flow's rate
+    /// moves the others' only through links where they are held back.
+    fn saturated(&self, edge: u32) -> bool {
+        let e = edge as usize;
+        let load: f64 = self.on_link[e]
+            .iter()
+            .map(|&(slot, _)| self.flows[slot as usize].rate)
+            .sum();
+        load >= self.bw[e] * (1.0 - 1e-9)
+    }
+
+    /// Starts a new walk: forgets the last one's component.
+    fn new_walk(&mut self) {
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            // The stamps wrapped: forget every old mark.
+            self.link_seen.fill(0);
+            self.expanded.fill(0);
+            self.flows.iter_mut().for_each(|f| f.seen = 0);
+            self.stamp = 1;
+        }
+        self.component_links.clear();
+        self.component_flows.clear();
+    }
+
+    /// Grows the component (`component_links`, `component_flows`) from the links `starts`:
+    /// every flow on a link walked joins it, and the walk goes on through the links of those
+    /// flows that are saturated. An unsaturated link reached is kept as a boundary: its other
+    /// flows keep their rates, and what they use comes off its capacity in [`fill`].
+    ///
+    /// [`fill`]: FlowNet::fill
+    fn walk(&mut self, starts: &mut Vec<u32>) {
+        let stamp = self.stamp;
+        while let Some(edge) = starts.pop() {
+            let e = edge as usize;
+            self.record(edge);
+            if self.expanded[e] == stamp {
+                continue;
+            }
+            self.expanded[e] = stamp;
+            for i in 0..self.on_link[e].len() {
+                let (slot, _) = self.on_link[e][i];
+                let flow = &mut self.flows[slot as usize];
+                if flow.seen == stamp {
+                    continue;
+                }
+                flow.seen = stamp;
+                self.component_flows.push(slot);
+                let Some(route) = flow.route.clone() else {
+                    continue;
+                };
+                for hop in route.iter() {
+                    let x = hop.edge;
+                    let fresh = self.link_seen[x as usize] != stamp;
+                    self.record(x);
+                    if fresh && self.saturated(x) {
+                        starts.push(x);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds link `edge` to the component once.
+    fn record(&mut self, edge: u32) {
+        let e = edge as usize;
+        if self.link_seen[e] != self.stamp {
+            self.link_seen[e] = self.stamp;
+            self.component_links.push(edge);
+        }
+    }
+
+    /// Recomputes the rates of the flows reached from the dirty links: walks the component,
+    /// fills it, and where the result would hold a flow inside below one outside on a link
+    /// they now saturate together, takes that link in too and fills again.
+    fn recompute(&mut self, now: SimTime) {
+        self.new_walk();
+        let mut starts = std::mem::take(&mut self.dirty);
+        loop {
+            self.walk(&mut starts);
+            for &slot in &self.component_flows {
+                self.flows[slot as usize].fixed = false;
+            }
+            self.fill(now);
+            self.unfair_boundaries(&mut starts);
+            if starts.is_empty() {
+                break;
+            }
+        }
+        self.dirty = starts;
+        // Stale deadlines are skipped when they come up; drop them in bulk before they
+        // outnumber the flows, so the heap stays the size of what is in flight.
+        let live = self.flows.len() - self.free.len();
+        if self.deadlines.len() > 4 * live + 1024 {
+            let flows = &self.flows;
+            self.deadlines.retain(|&Reverse((_, slot, epoch))| {
+                flows
+                    .get(slot as usize)
+                    .is_some_and(|f| f.route.is_some() && f.epoch == epoch)
+            });
+        }
+    }
+
+    /// The boundary links of the component that the fill saturated while a flow outside gets
+    /// more of them than a flow inside: max-min fairness needs them walked too.
+    fn unfair_boundaries(&self, out: &mut Vec<u32>) {
+        let stamp = self.stamp;
+        for &edge in &self.component_links {
+            let e = edge as usize;
+            if self.expanded[e] == stamp || self.cap[e] > self.bw[e] * 1e-9 {
+                continue;
+            }
+            let (mut inside, mut outside) = (f64::INFINITY, 0.0f64);
+            for &(slot, _) in &self.on_link[e] {
+                let flow = &self.flows[slot as usize];
+                if flow.seen == stamp {
+                    inside = inside.min(flow.rate);
+                } else {
+                    outside = outside.max(flow.rate);
+                }
+            }
+            if outside > inside * (1.0 + 1e-9) {
+                out.push(edge);
+            }
+        }
+    }
+
+    /// Max-min fair rates for the component (progressive filling): the link with the lowest
+    /// fair share (capacity left / flows not yet fixed) fixes its flows at that share, which
+    /// comes off the capacity of their other links; repeat. The level only rises, so a link's
+    /// stale share in the heap is refreshed when it comes up. Flows outside the component
+    /// keep their rates, taken off the capacity of the boundary links first. Then every flow
+    /// whose rate changed gets a new finish time.
+    fn fill(&mut self, now: SimTime) {
+        let stamp = self.stamp;
+        self.heap.clear();
+        for &edge in &self.component_links {
+            let e = edge as usize;
+            let (mut cap, mut count) = (self.bw[e], 0u32);
+            for &(slot, _) in &self.on_link[e] {
+                let flow = &self.flows[slot as usize];
+                if flow.seen == stamp {
+                    count += 1;
+                } else {
+                    cap -= flow.rate;
+                }
+            }
+            self.cap[e] = cap.max(0.0);
+            self.unfixed[e] = count;
+            if count > 0 {
+                self.heap
+                    .push(Reverse((Share(self.cap[e] / count as f64), edge)));
+            }
+        }
+        let mut level = 0.0f64;
+        while let Some(Reverse((Share(share), edge))) = self.heap.pop() {
+            let e = edge as usize;
+            if self.unfixed[e] == 0 {
+                continue;
+            }
+            let now_share = self.cap[e].max(0.0) / self.unfixed[e] as f64;
+            if now_share > share {
+                self.heap.push(Reverse((Share(now_share), edge)));
+                continue;
+            }
+            level = level.max(now_share);
+            let rate = level;
+            for i in 0..self.on_link[e].len() {
+                let (slot, _) = self.on_link[e][i];
+                let flow = &mut self.flows[slot as usize];
+                if flow.fixed || flow.seen != stamp {
+                    continue;
+                }
+                flow.fixed = true;
+                let Some(route) = flow.route.clone() else {
+                    continue;
+                };
+                for hop in route.iter() {
+                    let m = hop.edge as usize;
+                    self.cap[m] -= rate;
+                    self.unfixed[m] = self.unfixed[m].saturating_sub(1);
+                }
+                let flow = &mut self.flows[slot as usize];
+                let finish = if flow.rate == 0.0 {
+                    if rate == flow.solo_rate {
+                        now + flow.solo_drain
+                    } else {
+                        now + ps(flow.bytes as f64 * 1e12 / rate)
+                    }
+                } else if rate != flow.rate {
+                    let left = flow.finish.saturating_sub(now).as_ps() as f64;
+                    now + ps(left * flow.rate / rate)
+                } else {
+                    flow.finish
+                };
+                flow.rate = rate;
+                if finish != flow.finish {
+                    flow.finish = finish;
+                    flow.epoch = flow.epoch.wrapping_add(1);
+                    self.deadlines.push(Reverse((finish, slot, flow.epoch)));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    use kernbench_engine::{SimTime, Simulation};
+
+    use super::NetworkModel;
+    use crate::test_support::{bundled, default_with};
+    use crate::{Bytes, LinkStats, Machine, MachineOptions, Node, Topology};
+
+    fn node(text: &str) -> Node {
+        text.parse().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn options(network: NetworkModel) -> MachineOptions {
+        MachineOptions {
+            network,
+            ..MachineOptions::default()
+        }
+    }
+
+    /// Runs `flows` (from, to, bytes, start in ps) at once on `topology`; returns when each
+    /// ended, every link's counters and the machine.
+    fn run(
+        topology: &Rc<Topology>,
+        network: NetworkModel,
+        flows: &[(&str, &str, u64, u64)],
+    ) -> (Vec<SimTime>, Vec<LinkStats>, Machine) {
+        let mut simulation = Simulation::new();
+        let sim = simulation.handle();
+        let m = Machine::new(&sim, topology.clone(), options(network));
+        let ends = Rc::new(vec![Cell::new(SimTime::MAX); flows.len()]);
+        for (i, &(from, to, bytes, start)) in flows.iter().enumerate() {
+            let (m, sim, ends) = (m.clone(), sim.clone(), ends.clone());
+            let (from, to) = (node(from), node(to));
+            simulation.spawn(format!("flow{i}"), async move {
+                sim.timeout(SimTime::from_ps(start)).await;
+                m.transfer(from, to, Bytes(bytes)).await?;
+                ends[i].set(sim.now());
+                Ok::<(), crate::ModelError>(())
+            });
+        }
+        simulation.run().unwrap_or_else(|e| panic!("{e}"));
+        let stats = m.link_stats().into_iter().map(|(_, s)| s).collect();
+        (ends.iter().map(Cell::get).collect(), stats, m)
+    }
+
+    fn uncongested(topology: &Rc<Topology>, from: &str, to: &str, bytes: u64) -> SimTime {
+        let sim = Simulation::new();
+        let m = Machine::new(
+            &sim.handle(),
+            topology.clone(),
+            options(NetworkModel::Packet),
+        );
+        m.uncongested_time(node(from), node(to), Bytes(bytes))
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    const ROUTES: [(&str, &str); 5] = [
+        ("c0.s0.p0", "c0.s0.p0.tcm"),
+        ("c0.s0.p1", "c0.s0.p2"),
+        ("c0.s0.hbm", "c0.s1.hbm"),
+        ("c0.s0.p3.tcm", "c0.s1.p1.tcm"),
+        ("c0.s1.sram", "c0.s0.p2.tcm"),
+    ];
+    const SIZES: [u64; 9] = [
+        1,
+        100,
+        4095,
+        4096,
+        4097,
+        12_288 + 7,
+        1 << 20,
+        (1 << 20) + 3,
+        256 << 20,
+    ];
+
+    #[test]
+    fn a_flow_alone_takes_the_closed_form_to_the_picosecond() {
+        let topology = Rc::new(bundled("default.ron"));
+        for (from, to) in ROUTES {
+            for bytes in [0].into_iter().chain(SIZES) {
+                let (ends, _, _) = run(&topology, NetworkModel::Flow, &[(from, to, bytes, 0)]);
+                assert_eq!(
+                    ends[0],
+                    uncongested(&topology, from, to, bytes),
+                    "{bytes} bytes {from} -> {to}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_linear_closed_form_is_the_transfer_modules() {
+        for file in ["default.ron", "ring8.ron", "multicube2x4.ron"] {
+            let topology = Rc::new(bundled(file));
+            let sim = Simulation::new();
+            let m = Machine::new(&sim.handle(), topology.clone(), MachineOptions::default());
+            for (from, to) in [("c0.s0.hbm", "c0.s1.p1.tcm"), ("c0.s1.p0", "c0.s0.sram")] {
+                let route = m
+                    .route(node(from), node(to))
+                    .unwrap_or_else(|e| panic!("{e}"));
+                for bytes in SIZES {
+                    let (total, _) =
+                        super::closed_form(&route, Bytes(bytes), topology.packet_size());
+                    assert_eq!(
+                        total,
+                        uncongested(&topology, from, to, bytes),
+                        "{file} {bytes}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// What a 1 MiB flow of `route` spends outside its drain at 100 GB/s on default.ron.
+    fn fixed_part(topology: &Rc<Topology>, from: &str, to: &str) -> u64 {
+        let alone = uncongested(topology, from, to, 1 << 20).as_ps();
+        // 1 MiB at 100 GB/s: 1_048_576e12 / 1e11 = 10_485_760 ps.
+        alone - 10_485_760
+    }
+
+    #[test]
+    fn two_flows_on_one_link_get_half_of_it_each() {
+        // p0 -> p0 and p1 -> p1 across the SIPs share only the SIP link s0 -> s1 (100 GB/s;
+        // their ports run at 1 TB/s): each drains 1 MiB at 50 GB/s, in 20_971_520 ps.
+        let topology = Rc::new(bundled("default.ron"));
+        let flows = [
+            ("c0.s0.p0", "c0.s1.p0", 1 << 20, 0),
+            ("c0.s0.p1", "c0.s1.p1", 1 << 20, 0),
+        ];
+        let (ends, _, _) = run(&topology, NetworkModel::Flow, &flows);
+        for (i, (from, to, _, _)) in flows.iter().enumerate() {
+            let expected = 20_971_520 + fixed_part(&topology, from, to);
+            assert_eq!(ends[i], SimTime::from_ps(expected), "flow {i}");
+        }
+    }
+
+    #[test]
+    fn a_flow_limited_elsewhere_leaves_the_rest_of_a_link_to_the_other() {
+        // Ports at 25 GB/s: p0 -> p0 is held to 25 GB/s by its ports, so HBM -> HBM gets the
+        // other 75 GB/s of the SIP link: 1 MiB in 1_048_576e12 / 75e9 = 13_981_013.3 ps
+        // (rounded to 13_981_013), while p0 -> p0 runs as if alone.
+        let text = default_with(
+            "port: (bandwidth: \"1TB/s\"",
+            "port: (bandwidth: \"25GB/s\"",
+        );
+        let topology =
+            Rc::new(Topology::from_ron_str(&text, "t.ron").unwrap_or_else(|e| panic!("{e}")));
+        let flows = [
+            ("c0.s0.p0", "c0.s1.p0", 1 << 20, 0),
+            ("c0.s0.hbm", "c0.s1.hbm", 1 << 20, 0),
+        ];
+        let (ends, _, _) = run(&topology, NetworkModel::Flow, &flows);
+        assert_eq!(
+            ends[0],
+            uncongested(&topology, "c0.s0.p0", "c0.s1.p0", 1 << 20)
+        );
+        let hbm_fixed = fixed_part(&topology, "c0.s0.hbm", "c0.s1.hbm");
+        assert_eq!(ends[1], SimTime::from_ps(13_981_013 + hbm_fixed));
+    }
+
+    #[test]
+    fn a_flow_starting_and_ending_midway_changes_rates_then() {
+        // A (1 MiB) alone from 0 at 100 GB/s drains 500_000 bytes by 5 us, when B (1 MiB)
+        // joins: both at 50 GB/s, A's other 548_576 bytes take 10_971_520 ps, so A drains at
+        // 15_971_520 ps; B has 500_000 bytes left then, alone again at 100 GB/s: 5 us more,
+        // draining at 20_971_520 ps.
+        let topology = Rc::new(bundled("default.ron"));
+        let flows = [
+            ("c0.s0.p0", "c0.s1.p0", 1 << 20, 0),
+            ("c0.s0.p1", "c0.s1.p1", 1 << 20, 5_000_000),
+        ];
+        let (ends, _, _) = run(&topology, NetworkModel::Flow, &flows);
+        let fixed = fixed_part(&topology, "c0.s0.p0", "c0.s1.p0");
+        assert_eq!(ends[0], SimTime::from_ps(15_971_520 + fixed));
+        assert_eq!(ends[1], SimTime::from_ps(20_971_520 + fixed));
+    }
+
+    #[test]
+    fn link_counters_are_the_packet_models() {
+        let topology = Rc::new(bundled("default.ron"));
+        let flows = [
+            ("c0.s0.p0", "c0.s1.p0", (1 << 20) + 3, 0),
+            ("c0.s0.hbm", "c0.s1.hbm", 100_000, 1_000),
+            ("c0.s1.sram", "c0.s0.p2.tcm", 4097, 7_000),
+            ("c0.s0.p1", "c0.s0.p2", 0, 0),
+        ];
+        let (_, packet, _) = run(&topology, NetworkModel::Packet, &flows);
+        let (_, flow, _) = run(&topology, NetworkModel::Flow, &flows);
+        assert_eq!(packet, flow);
+    }
+
+    #[test]
+    fn a_flow_over_a_cut_link_is_lost_where_its_packet_would_be() {
+        let topology = Rc::new(bundled("default.ron"));
+        let lost = |network| {
+            let mut simulation = Simulation::new();
+            let m = Machine::new(&simulation.handle(), topology.clone(), options(network));
+            m.cut_link(node("c0.s0.hub"), node("c0.s1.hub"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            let m2 = m.clone();
+            simulation.spawn("t", async move {
+                m2.transfer(node("c0.s0.hbm"), node("c0.s1.hbm"), Bytes(1 << 20))
+                    .await
+            });
+            let outcome = simulation.run().unwrap_or_else(|e| panic!("{e}"));
+            let report = outcome.deadlock().map(|r| r.to_string());
+            (m.lost_packets(), report)
+        };
+        let (packet, packet_report) = lost(NetworkModel::Packet);
+        let (flow, flow_report) = lost(NetworkModel::Flow);
+        assert_eq!(packet.len(), 1);
+        assert_eq!(flow, packet);
+        assert!(flow_report.is_some_and(|r| r.contains("lost on cut link")));
+        assert!(packet_report.is_some());
+    }
+
+    #[test]
+    fn the_same_flows_give_the_same_run() {
+        let topology = Rc::new(bundled("ring8.ron"));
+        let flows: Vec<(String, String, u64, u64)> = (0..8)
+            .flat_map(|a| (0..8).filter(move |&b| b != a).map(move |b| (a, b)))
+            .map(|(a, b)| {
+                (
+                    format!("c0.s{a}.hbm"),
+                    format!("c0.s{b}.hbm"),
+                    1000 * (a + 3 * b) + 77,
+                    50 * a,
+                )
+            })
+            .collect();
+        let flows: Vec<(&str, &str, u64, u64)> = flows
+            .iter()
+            .map(|(a, b, n, t)| (a.as_str(), b.as_str(), *n, *t))
+            .collect();
+        let first = run(&topology, NetworkModel::Flow, &flows);
+        let second = run(&topology, NetworkModel::Flow, &flows);
+        assert_eq!((first.0, first.1), (second.0, second.1));
+    }
+}
