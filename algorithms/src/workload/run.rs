@@ -112,6 +112,7 @@ pub fn run_workload(
     let options = MachineOptions {
         data: false,
         trace: false,
+        ..MachineOptions::default()
     };
     let mut runner = Runner::new(topology.clone(), options, 0)?;
     let machine = runner.machine.clone();
