@@ -7,14 +7,17 @@
 //! ./target/release/examples/scale ring1024        # one case
 //! ```
 //!
-//! Cases (256 MiB per rank in HBM, packets of 64 KiB as in `topologies/ring64.ron`, the other
-//! values the bundled default's, see `kernbench_model::Generated`):
+//! Cases (256 MiB per rank in HBM, packets of 64 KiB as in `topologies/ring64.ron` or the
+//! bundled 4 KiB, the other values the bundled default's, see `kernbench_model::Generated`):
 //!
-//! | case | machine | algorithm | target |
-//! | --- | --- | --- | --- |
-//! | `ring1024` | `ring:1024` | ring | < 10 s, < 2 GiB |
-//! | `ring4096` | `ring:4096` | ring | < 60 s, < 8 GiB |
-//! | `cubes64x16` | `cubes:64x16` | hierarchical | < 10 s |
+//! | case | machine | algorithm | packets | target |
+//! | --- | --- | --- | --- | --- |
+//! | `ring1024` | `ring:1024` | ring | 64 KiB | < 10 s, < 2 GiB |
+//! | `ring4096` | `ring:4096` | ring | 64 KiB | < 60 s, < 8 GiB |
+//! | `cubes64x16` | `cubes:64x16` | hierarchical | 64 KiB | < 10 s |
+//! | `ring1024-4k` | `ring:1024` | ring | 4 KiB | issue 18: 10x faster than 57 s |
+//! | `ring4096-4k` | `ring:4096` | ring | 4 KiB | issue 18: < 60 s |
+//! | `ring16384` | `ring:16384` | ring | 64 KiB | routes linear in the machine |
 //!
 //! The fourth target, the bundled default sweep, is `kernbench sweep` (timed with hyperfine).
 //! Peak memory is the process's high-water mark (`VmHWM` in `/proc/self/status`, Linux only;
@@ -31,17 +34,22 @@ use std::time::Instant;
 use kernbench::algorithms::{Algorithm, RunConfig, run_collective};
 use kernbench::model::{Bytes, Generated, Topology};
 
-/// `(case name, generated form, algorithm)`.
-const CASES: [(&str, &str, Algorithm); 3] = [
-    ("ring1024", "ring:1024", Algorithm::Ring),
-    ("ring4096", "ring:4096", Algorithm::Ring),
-    ("cubes64x16", "cubes:64x16", Algorithm::Hierarchical),
+/// Packet sizes: `topologies/ring64.ron`'s, and the bundled default's.
+const BIG: Bytes = Bytes(64 << 10);
+const SMALL: Bytes = Bytes(4 << 10);
+
+/// `(case name, generated form, algorithm, packet size)`.
+const CASES: [(&str, &str, Algorithm, Bytes); 6] = [
+    ("ring1024", "ring:1024", Algorithm::Ring, BIG),
+    ("ring4096", "ring:4096", Algorithm::Ring, BIG),
+    ("cubes64x16", "cubes:64x16", Algorithm::Hierarchical, BIG),
+    ("ring1024-4k", "ring:1024", Algorithm::Ring, SMALL),
+    ("ring4096-4k", "ring:4096", Algorithm::Ring, SMALL),
+    ("ring16384", "ring:16384", Algorithm::Ring, BIG),
 ];
 
 /// Bytes per rank.
 const BYTES: u64 = 256 << 20;
-/// Packet size: `topologies/ring64.ron`'s.
-const PACKET: Bytes = Bytes(64 << 10);
 
 fn main() -> ExitCode {
     let wanted: Vec<String> = std::env::args()
@@ -52,12 +60,12 @@ fn main() -> ExitCode {
         return run_each_in_its_own_process();
     }
     for name in &wanted {
-        let Some(&(case, form, algorithm)) = CASES.iter().find(|(c, _, _)| c == name) else {
+        let Some(&(case, form, algorithm, packet)) = CASES.iter().find(|c| c.0 == name) else {
             let known: Vec<&str> = CASES.iter().map(|c| c.0).collect();
             eprintln!("unknown case {name}; use one of {}", known.join(", "));
             return ExitCode::from(2);
         };
-        if let Err(e) = run_case(case, form, algorithm) {
+        if let Err(e) = run_case(case, form, algorithm, packet) {
             eprintln!("{case}: {e}");
             return ExitCode::FAILURE;
         }
@@ -74,7 +82,7 @@ fn run_each_in_its_own_process() -> ExitCode {
         }
     };
     print_header();
-    for (case, _, _) in CASES {
+    for (case, ..) in CASES {
         let status = Command::new(&exe).arg(case).arg("--no-header").status();
         if !matches!(status, Ok(s) if s.success()) {
             eprintln!("{case} failed: {status:?}");
@@ -86,12 +94,12 @@ fn run_each_in_its_own_process() -> ExitCode {
 
 fn print_header() {
     println!(
-        "{:<12} {:>6} {:>10} {:>10} {:>16} {:>12} {:>12} {:>10}",
+        "{:<12} {:>6} {:>10} {:>10} {:>18} {:>12} {:>12} {:>10}",
         "case", "SIPs", "build (s)", "run (s)", "sim time (ps)", "events", "events/s", "peak RSS"
     );
 }
 
-fn run_case(case: &str, form: &str, algorithm: Algorithm) -> Result<(), String> {
+fn run_case(case: &str, form: &str, algorithm: Algorithm, packet: Bytes) -> Result<(), String> {
     if !std::env::args().any(|a| a == "--no-header") {
         print_header();
     }
@@ -99,7 +107,7 @@ fn run_case(case: &str, form: &str, algorithm: Algorithm) -> Result<(), String> 
     let mut spec = Generated::parse(form)
         .and_then(Generated::spec)
         .map_err(|e| e.to_string())?;
-    spec.packet_size = PACKET;
+    spec.packet_size = packet;
     let topology = Rc::new(Topology::from_spec(spec, form).map_err(|e| e.to_string())?);
     let built = started.elapsed();
     let started = Instant::now();
@@ -107,7 +115,7 @@ fn run_case(case: &str, form: &str, algorithm: Algorithm) -> Result<(), String> 
         .map_err(|e| e.to_string())?;
     let ran = started.elapsed();
     println!(
-        "{:<12} {:>6} {:>10.3} {:>10.3} {:>16} {:>12} {:>12.3e} {:>10}",
+        "{:<12} {:>6} {:>10.3} {:>10.3} {:>18} {:>12} {:>12.3e} {:>10}",
         case,
         topology.sip_count(),
         built.as_secs_f64(),

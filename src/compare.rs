@@ -5,7 +5,9 @@
 //! channels, chunk size, groups) when any point matches so: two sweeps of the same
 //! topology names, one of them edited. When none does and each side holds one topology, they
 //! are matched on everything but the machine (topology, world size, and a group of every rank
-//! matching a group of every rank): one machine against another. Anything else has nothing
+//! matching a group of every rank): one machine against another. Two sweeps of one network
+//! model each, different (a flow-model sweep and the packet sweep of the same points), are
+//! tried first on everything but the model. Anything else has nothing
 //! in common and is bad input. Points of one side only are listed after the table.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -126,6 +128,10 @@ impl Side {
         self.rows.iter().map(|r| r.topology.as_str()).collect()
     }
 
+    fn models(&self) -> BTreeSet<&str> {
+        self.rows.iter().map(|r| r.model.as_str()).collect()
+    }
+
     /// `A: out/results.jsonl (12 points on ring8)`.
     fn describe(&self, letter: &str) -> String {
         let topologies: Vec<&str> = self.topologies().into_iter().collect();
@@ -167,6 +173,9 @@ enum Matching {
     Whole,
     /// On every field but the machine: one topology on each side.
     AcrossMachines,
+    /// On every field but the network model: one model on each side (a flow-model sweep
+    /// against the packet-model sweep of the same points).
+    AcrossModels,
 }
 
 /// One point of either side, or of both.
@@ -190,6 +199,13 @@ impl<'a> Comparison<'a> {
         let whole = pair(a, b, RowKey::clone);
         if whole.values().any(|(a, b)| a.is_some() && b.is_some()) {
             return Ok(Comparison::new(&Matching::Whole, whole));
+        }
+        let (ma, mb) = (a.models(), b.models());
+        if ma.len() == 1 && mb.len() == 1 && ma != mb {
+            let across = pair(a, b, without_model);
+            if across.values().any(|(a, b)| a.is_some() && b.is_some()) {
+                return Ok(Comparison::new(&Matching::AcrossModels, across));
+            }
         }
         let (ta, tb) = (a.topologies(), b.topologies());
         if ta.len() == 1 && tb.len() == 1 && ta != tb {
@@ -251,6 +267,11 @@ impl<'a> Comparison<'a> {
                 "matched on everything but the machine (A: {}, B: {})",
                 machine(&a.rows),
                 machine(&b.rows)
+            ),
+            Matching::AcrossModels => format!(
+                "matched on everything but the network model (A: {}, B: {})",
+                a.models().into_iter().collect::<Vec<_>>().join(""),
+                b.models().into_iter().collect::<Vec<_>>().join("")
             ),
         };
         out.push_str(&format!(
@@ -340,6 +361,14 @@ fn pair<'a>(
     pairs
 }
 
+/// `key` without its network model.
+fn without_model(key: &RowKey) -> RowKey {
+    RowKey {
+        model: String::new(),
+        ..key.clone()
+    }
+}
+
 /// `key` without its machine: no topology, no world size, and a group of every rank as
 /// group size 0, so that one group of 8 ranks on one machine matches one group of 16 on
 /// another. A split into groups keeps its size.
@@ -369,6 +398,7 @@ impl Compared<'_> {
         match self.matching {
             Matching::Whole => point_label(&self.key),
             Matching::AcrossMachines => point_label_without_topology(&self.key),
+            Matching::AcrossModels => point_label(&self.key),
         }
     }
 

@@ -23,8 +23,9 @@ pub(crate) fn point_label_without_topology(key: &RowKey) -> String {
     )
 }
 
-/// The channels, chunk size and groups of a point where they are not the defaults, as most
-/// sweeps run: ` 2 ch`, ` chunk 256 KiB`, ` groups of 4 stride 2`; empty for the defaults.
+/// The channels, chunk size, groups and network model of a point where they are not the
+/// defaults, as most sweeps run: ` 2 ch`, ` chunk 256 KiB`, ` groups of 4 stride 2`,
+/// ` flow model`; empty for the defaults.
 pub(crate) fn settings_label(key: &RowKey) -> String {
     let mut settings = String::new();
     if key.channels != Channels::Auto.to_string() {
@@ -38,6 +39,9 @@ pub(crate) fn settings_label(key: &RowKey) -> String {
         if key.group_stride != 1 {
             settings.push_str(&format!(" stride {}", key.group_stride));
         }
+    }
+    if !key.model.is_empty() && key.model != "packet" {
+        settings.push_str(&format!(" {} model", key.model));
     }
     settings
 }
@@ -58,6 +62,7 @@ mod tests {
             chunk_bytes: 1 << 20,
             group_size: 8,
             group_stride: 1,
+            model: "packet".into(),
         }
     }
 
@@ -73,11 +78,12 @@ mod tests {
             chunk_bytes: 256 << 10,
             group_size: 4,
             group_stride: 2,
+            model: "flow".into(),
             ..key()
         };
         assert_eq!(
             point_label_without_topology(&key),
-            "all-reduce ring 256 MiB hbm 2 ch chunk 256 KiB groups of 4 stride 2"
+            "all-reduce ring 256 MiB hbm 2 ch chunk 256 KiB groups of 4 stride 2 flow model"
         );
     }
 }

@@ -177,7 +177,8 @@ enum Command {
     /// A and B are sweep outputs: --out folders, or their results.jsonl or results.csv. Points
     /// are matched on every field (topology, collective, algorithm, size, memory, channels,
     /// chunk size, groups) when any point matches so; otherwise, when each side holds one
-    /// topology, on everything but the machine (one board against another). Points of one side
+    /// topology, on everything but the machine (one board against another), or, when each
+    /// side ran one network model, on everything but the model. Points of one side
     /// only are listed after the table. A time ratio B/A below 1 means B is faster.
     #[command(after_help = concat!("Examples:\n  kernbench compare old/ new/\n  \
                             kernbench compare ring8-out/results.csv torus-out/results.csv --csv > ratios.csv", exit_codes!(0 2 1)))]

@@ -327,3 +327,62 @@ fn two_sweeps_with_no_point_in_common_are_bad_input_naming_both() {
         )
     );
 }
+
+/// A flow-model sweep against the packet-model sweep of the same points is matched on every
+/// field but the model: "what does the fast model give away here?".
+#[test]
+fn a_flow_sweep_is_matched_with_the_packet_sweep_of_the_same_points() {
+    let dir = scratch("compare-models");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    let ring8 = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("topologies/ring8.ron")
+        .display()
+        .to_string();
+    let mut outs = Vec::new();
+    for model in ["Packet", "Flow"] {
+        let file = dir.join(format!("{model}.sweep.ron"));
+        write(
+            &file,
+            &format!(
+                "Sweep(name: \"{model}\", topologies: [\"{ring8}\"], algorithms: [\"ring\", \
+                 \"direct\"], sizes: List([\"4KiB\", \"1MiB\"]), memories: [\"hbm\"], model: \
+                 {model})"
+            ),
+        );
+        let out = dir.join(model);
+        let output = kernbench(&[
+            "sweep",
+            &file.display().to_string(),
+            "--out",
+            &out.display().to_string(),
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        outs.push(out);
+    }
+    let output = compare(&outs[0], &outs[1], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[2],
+        "matched on everything but the network model (A: packet, B: flow): 4 in both, 0 only \
+         in A, 0 only in B",
+        "{text}"
+    );
+    let points: Vec<&str> = lines[4..]
+        .iter()
+        .filter_map(|l| l.split("  ").next())
+        .collect();
+    assert_eq!(
+        points,
+        [
+            "ring8 all-reduce direct 4 KiB hbm",
+            "ring8 all-reduce direct 1 MiB hbm",
+            "ring8 all-reduce ring 4 KiB hbm",
+            "ring8 all-reduce ring 1 MiB hbm"
+        ],
+        "{text}"
+    );
+}
