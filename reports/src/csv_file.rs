@@ -256,7 +256,8 @@ mod tests {
         let text = fs::read_to_string(&path).unwrap();
         assert_eq!(text.matches("topology,collective").count(), 1, "{text}");
         assert!(
-            text.starts_with("topology,collective,algorithm,memory,bytes,world_size,channels,chunk_bytes,group_size,group_stride,status,error,")
+            text.starts_with("topology,collective,algorithm,memory,bytes,world_size,channels,chunk_bytes,group_size,group_stride,model,status,error,"),
+            "{text}"
         );
         assert_eq!(read_csv::<ResultRow>(&path).unwrap(), rows);
     }
