@@ -36,6 +36,7 @@
 //!     chunk_bytes: 1 << 20,
 //!     group_size: 8,
 //!     group_stride: 1,
+//!     model: "packet".into(),
 //!     status: RowStatus::Ok,
 //!     error: None,
 //!     time_ns: Some(12_345.0),
