@@ -351,6 +351,25 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
             };
             Record::new(start, sim.now(), link)
         }
+        Op::Copy(c) => {
+            let buffer = state.rank.alloc(c.from, c.bytes)?;
+            let machine = state.rank.machine();
+            let Some(sip) = machine.topology().sip_of_rank(r) else {
+                return Err(CollectiveError::Internal(format!("no SIP for rank {r}")));
+            };
+            let start = sim.now();
+            machine
+                .move_to_placement(
+                    &buffer,
+                    0,
+                    Placement::on_sip(sip, c.to),
+                    c.bytes,
+                    0,
+                    c.bytes.0,
+                )
+                .await?;
+            Record::new(start, sim.now(), Link::None)
+        }
     };
     shared.record(r, i, record);
     let _ = state.done[i].trigger(());
