@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use kernbench_algorithms::workload::{
-    CollectiveTask, Compute, FlopRate, Flops, MAX_TASKS, Message, Op, Peer, Task, Workload,
+    CollectiveTask, Compute, FlopRate, Flops, MAX_TASKS, MemoryCopy, Message, Op, Peer, Task,
+    Workload,
 };
 use kernbench_algorithms::{Algorithm, Collective, CollectiveError, Groups};
 use kernbench_model::{Bytes, MemoryKind, parse_time};
@@ -32,6 +33,7 @@ const EXAMPLES: &str = "topologies/workloads/ holds complete examples";
 ///                                     size: "16MiB", algorithm: "ring"), deps: ["attn"]),
 ///         (name: "tx", op: Send(to: "next", tag: 1, size: "4MiB"), on: [0, 1, 2]),
 ///         (name: "rx", op: Recv(from: "prev", tag: 1, size: "4MiB"), on: [1, 2, 3]),
+///         (name: "stage", op: Copy(from: "hbm", to: "sram", size: "1MiB")),
 ///     ],
 /// )
 /// ```
@@ -114,6 +116,12 @@ enum OpSpec {
         size: String,
         #[serde(default)]
         memory: Option<String>,
+    },
+    /// A copy between two memories of the rank's SIP.
+    Copy {
+        from: String,
+        to: String,
+        size: String,
     },
 }
 
@@ -249,6 +257,15 @@ pub(crate) fn load(file: &Path) -> Result<Workload, Failure> {
                 bytes: size(bytes)?,
                 memory: memory(m)?,
             }),
+            OpSpec::Copy {
+                from,
+                to,
+                size: bytes,
+            } => Op::Copy(MemoryCopy {
+                from: memory(&Some(from.clone()))?,
+                to: memory(&Some(to.clone()))?,
+                bytes: size(bytes)?,
+            }),
         };
         let mut deps = Vec::with_capacity(node.deps.len());
         for (k, dep) in node.deps.iter().enumerate() {
@@ -309,11 +326,105 @@ pub(crate) fn located(file: &Path, text: &str, error: CollectiveError) -> Failur
 pub(crate) fn describe(workload: &Workload) -> String {
     let count = |f: fn(&Op) -> bool| workload.tasks.iter().filter(|t| f(&t.op)).count();
     format!(
-        "workload {}: {} nodes ({} compute, {} collectives, {} send/recv)",
+        "workload {}: {} nodes ({} compute, {} collectives, {} send/recv, {} copies)",
         workload.name,
         workload.tasks.len(),
         count(|op| matches!(op, Op::Compute(_))),
         count(|op| matches!(op, Op::Collective(_))),
         count(|op| matches!(op, Op::Send(_) | Op::Recv(_))),
+        count(|op| matches!(op, Op::Copy(_))),
     )
+}
+
+/// A workload read from a `*.workload.ron` file or a folder of Chakra traces, with what it
+/// needs to place errors found later (while it runs).
+pub(crate) struct Loaded {
+    pub(crate) workload: Workload,
+    /// What a trace did not use (empty for a RON file).
+    pub(crate) unused: BTreeMap<String, u64>,
+    source: Source,
+}
+
+enum Source {
+    Ron {
+        file: std::path::PathBuf,
+        text: String,
+    },
+    Chakra {
+        files: Vec<std::path::PathBuf>,
+    },
+}
+
+/// Reads `path`: a folder is a Chakra trace (one `PREFIX.N.et` per rank), a file a
+/// `*.workload.ron`. `peak_flops` (`--peak-flops`) replaces the file's.
+pub(crate) fn load_any(path: &Path, peak_flops: Option<&str>) -> Result<Loaded, Failure> {
+    let peak = match peak_flops {
+        Some(p) => Some(
+            p.parse::<FlopRate>()
+                .map_err(|e| Failure::BadInput(format!("--peak-flops: {e}")))?,
+        ),
+        None => None,
+    };
+    if path.is_dir() {
+        let trace = kernbench::chakra::load_folder(path, peak)
+            .map_err(|e| Failure::BadInput(e.to_string()))?;
+        let loaded = Loaded {
+            workload: trace.workload,
+            unused: trace.unused,
+            source: Source::Chakra { files: trace.files },
+        };
+        loaded.workload.check(None).map_err(|e| loaded.located(e))?;
+        return Ok(loaded);
+    }
+    if path.to_string_lossy().ends_with(".et") {
+        return Err(Failure::BadInput(format!(
+            "{}: a Chakra trace is one file per rank; give the folder that holds its PREFIX.N.et files",
+            path.display()
+        )));
+    }
+    let mut workload = load(path)?;
+    if peak.is_some() {
+        workload.peak_flops = peak;
+    }
+    let text = kernbench_model::read_input_file(path)?;
+    Ok(Loaded {
+        workload,
+        unused: BTreeMap::new(),
+        source: Source::Ron {
+            file: path.to_owned(),
+            text,
+        },
+    })
+}
+
+impl Loaded {
+    /// An error of the workload (checking or running it) as a bad input naming the file
+    /// and the node.
+    pub(crate) fn located(&self, error: CollectiveError) -> Failure {
+        match &self.source {
+            Source::Ron { file, text } => located(file, text, error),
+            Source::Chakra { files } => match error {
+                CollectiveError::BadWorkload {
+                    task,
+                    index,
+                    reason,
+                    ..
+                } => {
+                    let rank = index
+                        .and_then(|i| self.workload.tasks.get(i))
+                        .and_then(|t| t.on.as_ref()?.first().copied());
+                    let file = rank
+                        .and_then(|r| files.get(r as usize))
+                        .or(files.first())
+                        .map(|f| f.display().to_string())
+                        .unwrap_or_default();
+                    match task {
+                        Some(task) => Failure::BadInput(format!("{file}: node {task}: {reason}")),
+                        None => Failure::BadInput(format!("{file}: {reason}")),
+                    }
+                }
+                other => crate::run::failure(other),
+            },
+        }
+    }
 }
