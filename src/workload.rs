@@ -5,9 +5,12 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use clap::Args;
-use kernbench_algorithms::workload::{RankTimes, WorkloadReport, run_workload};
+use kernbench_algorithms::workload::{
+    RankTimes, WorkloadReport, WorkloadTrace, run_workload, run_workload_traced,
+};
 use kernbench_engine::SimTime;
 use kernbench_model::TopologySource;
+use kernbench_reports::{TraceSpan, Track};
 
 use crate::{Failure, print};
 
@@ -31,18 +34,66 @@ pub(crate) struct WorkloadArgs {
     /// replaces the file's peak_flops.
     #[arg(long, value_name = "RATE")]
     peak_flops: Option<String>,
+    /// Write a Chrome/Perfetto trace (JSON): per rank its compute, communication and copy
+    /// nodes (overlapping ones in lanes), and each link's busy intervals as `run --trace`.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 }
 
 /// `kernbench workload`.
 pub(crate) fn workload(args: &WorkloadArgs) -> Result<(), Failure> {
     let loaded = crate::workload_file::load_any(&args.file, args.peak_flops.as_deref())?;
     let topology = Rc::new(TopologySource::parse(&args.topology)?.load()?);
-    let report = run_workload(topology, &loaded.workload).map_err(|e| loaded.located(e))?;
+    let report = match &args.trace {
+        None => run_workload(topology, &loaded.workload).map_err(|e| loaded.located(e))?,
+        Some(path) => {
+            let (report, timeline) = run_workload_traced(topology.clone(), &loaded.workload)
+                .map_err(|e| loaded.located(e))?;
+            write_trace(path, &topology, &timeline)?;
+            report
+        }
+    };
     if args.json {
         print(&format!("{}\n", json(&report, &loaded.unused)))
     } else {
         print(&text(&report, &loaded.unused))
     }
+}
+
+/// Writes the timeline: a track per rank (compute, communication and copies, category
+/// `compute`, `comm` or `copy`), and the links' busy intervals as `run --trace` draws them.
+fn write_trace(
+    path: &std::path::Path,
+    topology: &kernbench_model::Topology,
+    timeline: &WorkloadTrace,
+) -> Result<(), Failure> {
+    let spans = timeline
+        .tasks
+        .iter()
+        .map(|t| TraceSpan {
+            track: Track::Rank(t.rank),
+            name: t.task.clone(),
+            category: match t.kind {
+                "compute" => "compute",
+                "copy" => "copy",
+                _ => "comm",
+            }
+            .into(),
+            start_ps: t.start.as_ps(),
+            end_ps: t.end.as_ps(),
+            args: vec![("kind".into(), serde_json::json!(t.kind))],
+        })
+        .collect();
+    crate::trace::write_trace(
+        path,
+        topology,
+        crate::trace::Timeline {
+            link_busy: &timeline.link_busy,
+            records: &[],
+            rings: &[],
+            more: spans,
+        },
+    )
 }
 
 /// A time in microseconds with every picosecond: `12.345678`.

@@ -29,9 +29,9 @@ pub(crate) enum Link {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Record {
     /// It began (the compute stream was free, the collective was issued, ...).
-    start: SimTime,
+    pub(crate) start: SimTime,
     /// It finished.
-    end: SimTime,
+    pub(crate) end: SimTime,
     link: Link,
 }
 

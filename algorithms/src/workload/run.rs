@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use kernbench_engine::{Event, Queue, Resource, Sim, SimTime};
-use kernbench_model::{Bandwidth, Bytes, MachineOptions, MemoryKind, Placement, Topology};
+use kernbench_model::{
+    Bandwidth, Bytes, LinkBusy, MachineOptions, MemoryKind, Placement, Topology,
+};
 
 use crate::error::CollectiveError;
 use crate::group::{CollectiveCall, Groups, ProcessGroup};
@@ -95,6 +97,50 @@ pub fn run_workload(
     topology: Rc<Topology>,
     workload: &Workload,
 ) -> Result<WorkloadReport, CollectiveError> {
+    run(topology, workload, false).map(|(report, _)| report)
+}
+
+/// [`run_workload`], recording a timeline: every task's span on its rank and the links'
+/// busy intervals (for a Perfetto trace; costs memory in proportion to the traffic).
+///
+/// # Errors
+/// As [`run_workload`].
+pub fn run_workload_traced(
+    topology: Rc<Topology>,
+    workload: &Workload,
+) -> Result<(WorkloadReport, WorkloadTrace), CollectiveError> {
+    run(topology, workload, true)
+}
+
+/// The timeline of a traced workload run.
+#[derive(Clone, Debug, Default)]
+pub struct WorkloadTrace {
+    /// Every task that finished, by rank then task order.
+    pub tasks: Vec<TaskSpan>,
+    /// The links' busy intervals.
+    pub link_busy: Vec<LinkBusy>,
+}
+
+/// When one task ran on one rank.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskSpan {
+    /// The rank.
+    pub rank: u32,
+    /// The task's name.
+    pub task: String,
+    /// Its kind (`compute`, `all-reduce`, `send`, `copy`, ...).
+    pub kind: &'static str,
+    /// When it began.
+    pub start: SimTime,
+    /// When it finished.
+    pub end: SimTime,
+}
+
+fn run(
+    topology: Rc<Topology>,
+    workload: &Workload,
+    trace: bool,
+) -> Result<(WorkloadReport, WorkloadTrace), CollectiveError> {
     let n = topology.sip_count();
     workload.check(Some(n))?;
     for (i, task) in workload.tasks.iter().enumerate() {
@@ -109,10 +155,7 @@ pub fn run_workload(
             })?;
         }
     }
-    let options = MachineOptions {
-        data: false,
-        trace: false,
-    };
+    let options = MachineOptions { data: false, trace };
     let mut runner = Runner::new(topology.clone(), options, 0)?;
     let machine = runner.machine.clone();
     let shared = Rc::new(Shared {
@@ -127,9 +170,26 @@ pub fn run_workload(
     launch(&machine, n, move |rank| start_rank(rank, launched.clone()))?;
     let (time, events) = runner.run(Limits::default())?.completed()?;
     let records = shared.records.take();
-    Ok(WorkloadReport::new(
-        workload, &topology, records, time, events,
-    ))
+    let mut timeline = WorkloadTrace::default();
+    if trace {
+        for (r, rank) in records.iter().enumerate() {
+            for (i, record) in rank.iter().enumerate() {
+                if let Some(record) = record {
+                    let task = &workload.tasks[i];
+                    timeline.tasks.push(TaskSpan {
+                        rank: r as u32,
+                        task: task.name.clone(),
+                        kind: task.op.kind(),
+                        start: record.start,
+                        end: record.end,
+                    });
+                }
+            }
+        }
+        timeline.link_busy = machine.take_link_busy();
+    }
+    let report = WorkloadReport::new(workload, &topology, records, time, events);
+    Ok((report, timeline))
 }
 
 /// The body of rank `rank`: makes its groups, then one process per task it runs.
