@@ -264,3 +264,22 @@ fn workload_bad_repeat_exits_2_at_its_place() {
         stderr(&out)
     );
 }
+
+#[test]
+fn workload_stall_report_names_the_group_with_its_member_ranks() {
+    let file = temp_file(
+        "mixed.workload.ron",
+        r#"Workload(name: "mix", groups: {"dp": (size: 2, stride: 2)}, nodes: [
+    (name: "c", op: Collective(collective: "all-reduce", group: "dp", size: "8KiB"), on: [2]),
+    (name: "d", op: Collective(collective: "all-reduce", group: "dp", size: "4KiB"), on: [0]),
+])"#,
+    );
+    let out = kernbench(&["workload", &file.to_string_lossy(), "--topology", "ring:4"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let report = stdout(&out);
+    assert!(
+        report.contains("is call #0 on group dp [ranks 0, 2], where rank")
+            && report.contains("the members run different collectives; make them the same"),
+        "{report}"
+    );
+}

@@ -84,6 +84,8 @@ struct RankState {
     /// The number of each collective task among this rank's collectives on its groups.
     number: Vec<u64>,
     groups: BTreeMap<Groups, ProcessGroup>,
+    /// Each group's name with its members (`tp [ranks 0-15]`), for stall labels.
+    group_text: BTreeMap<Groups, String>,
     compute: Resource,
 }
 
@@ -198,6 +200,7 @@ async fn start_rank(rank: Rank, shared: Rc<Shared>) -> Result<(), CollectiveErro
     let sim = rank.machine().sim().clone();
     let tasks = &shared.workload.tasks;
     let mut groups = BTreeMap::new();
+    let mut group_text = BTreeMap::new();
     let mut previous = vec![None; tasks.len()];
     let mut number = vec![0; tasks.len()];
     let mut last: BTreeMap<Groups, (usize, u64)> = BTreeMap::new();
@@ -216,6 +219,11 @@ async fn start_rank(rank: Rank, shared: Rc<Shared>) -> Result<(), CollectiveErro
                     .new_group(&c.groups.members_of(r, shared.world_size))?,
             };
             slot.insert(group);
+            let members = c.groups.members_of(r, shared.world_size);
+            group_text.insert(
+                c.groups,
+                format!("{} [{}]", c.group_name, ranks_text(&members)),
+            );
         }
         let (prev, k) = match last.get(&c.groups) {
             Some(&(p, k)) => (Some(p), k + 1),
@@ -233,6 +241,7 @@ async fn start_rank(rank: Rank, shared: Rc<Shared>) -> Result<(), CollectiveErro
         previous,
         number,
         groups,
+        group_text,
         compute: Resource::new(&sim, format!("rank{r} compute stream"), 1),
         rank,
         shared: shared.clone(),
@@ -288,7 +297,9 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
                 if !done.is_triggered() {
                     let label = format!(
                         "rank{r} {} waits for {} to finish on group {}",
-                        task.name, shared.workload.tasks[p].name, c.group_name
+                        task.name,
+                        shared.workload.tasks[p].name,
+                        state.group(c)
                     );
                     sim.labelled(label, done.wait()).await;
                 }
@@ -323,7 +334,7 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
                     c.bytes,
                     issue.algorithm,
                     state.number[i],
-                    c.group_name,
+                    state.group(c),
                     other.name,
                     describe(&other.op),
                 );
@@ -345,7 +356,9 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
             if !work.is_finished() {
                 let label = format!(
                     "rank{r} {} waits for its {} on group {}",
-                    task.name, c.collective, c.group_name
+                    task.name,
+                    c.collective,
+                    state.group(c)
                 );
                 sim.labelled(label, work.wait()).await;
             }
@@ -434,6 +447,37 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
     shared.record(r, i, record);
     let _ = state.done[i].trigger(());
     Ok(())
+}
+
+impl RankState {
+    /// The group of `c` with its members, for labels.
+    fn group<'a>(&'a self, c: &'a super::CollectiveTask) -> &'a str {
+        self.group_text
+            .get(&c.groups)
+            .map_or(c.group_name.as_str(), String::as_str)
+    }
+}
+
+/// Ranks as `ranks 0-15` (consecutive), `ranks 3, 19, ..., 1011 (every 16th)` (evenly
+/// spaced), or listed.
+fn ranks_text(members: &[u32]) -> String {
+    match members {
+        [] => "no ranks".to_string(),
+        [one] => format!("rank {one}"),
+        [a, b] => format!("ranks {a}, {b}"),
+        [first, second, .., last] => {
+            let step = second - first;
+            let even = members.windows(2).all(|w| w[1] - w[0] == step);
+            if even && step == 1 {
+                format!("ranks {first}-{last}")
+            } else if even {
+                format!("ranks {first}, {second}, ..., {last} (every {step}th)")
+            } else {
+                let list: Vec<String> = members.iter().map(u32::to_string).collect();
+                format!("ranks {}", list.join(", "))
+            }
+        }
+    }
 }
 
 /// A task's op in a few words, for a mismatch's label.
