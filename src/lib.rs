@@ -7,6 +7,7 @@
 //! - [`model`]: topologies, timed transfers, memories, PE kernels;
 //! - [`algorithms`]: the rank = SIP launcher, process groups and collective algorithms;
 //! - [`reports`]: tables, plots and traces from result rows;
+//! - [`chakra`]: Chakra execution traces (`*.et`) read into workloads;
 //! - [`host`]: what the running process itself costs (peak memory), for benchmarks.
 //!
 //! ```
@@ -20,6 +21,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod chakra;
 pub mod host;
 
 pub use kernbench_algorithms as algorithms;

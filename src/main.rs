@@ -88,7 +88,8 @@ enum Command {
     /// A file named `*.sweep.ron` is checked as a sweep (with the topologies it names),
     /// `*.scenario.ron` as a diagnosis scenario (with its topology), `*.a2av.ron` as an
     /// all-to-allv matrix, `*.workload.ron` as a workload (its graph: names, dependencies,
-    /// cycles, groups, peers), any other as a topology. Prints `ok: FILE (...)` for each good file and an error naming the
+    /// cycles, groups, peers), a folder as Chakra traces (`PREFIX.N.et`, one per rank), any
+    /// other as a topology. Prints `ok: FILE (...)` for each good file and an error naming the
     /// file and the line and column, or the field, for each bad one. Exits with 2 if any file
     /// is bad.
     #[command(
@@ -307,7 +308,16 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
         let is_scenario = file.to_string_lossy().ends_with(".scenario.ron");
         let is_matrix = file.to_string_lossy().ends_with(".a2av.ron");
         let is_workload = file.to_string_lossy().ends_with(".workload.ron");
-        let checked = if is_workload {
+        let checked = if file.is_dir() {
+            // A folder of Chakra traces, as `workload` takes.
+            workload_file::load_any(file, None).map(|w| {
+                format!(
+                    "Chakra trace, {} ranks: {}",
+                    w.workload.ranks.unwrap_or(0),
+                    workload_file::describe(&w.workload)
+                )
+            })
+        } else if is_workload {
             workload_file::load(file).map(|w| workload_file::describe(&w))
         } else if is_matrix {
             matrix_file::read(file).map(|m| {

@@ -1,12 +1,16 @@
 //! `kernbench workload`: a training step's graph on one topology, measured.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::rc::Rc;
 
 use clap::Args;
-use kernbench_algorithms::workload::{RankTimes, WorkloadReport, run_workload};
+use kernbench_algorithms::workload::{
+    RankTimes, WorkloadReport, WorkloadTrace, run_workload, run_workload_traced,
+};
 use kernbench_engine::SimTime;
 use kernbench_model::TopologySource;
+use kernbench_reports::{TraceSpan, Track};
 
 use crate::{Failure, print};
 
@@ -16,8 +20,9 @@ const RANKS_LISTED: usize = 16;
 /// Flags of `kernbench workload`.
 #[derive(Debug, Args)]
 pub(crate) struct WorkloadArgs {
-    /// The workload file (`*.workload.ron`).
-    #[arg(value_name = "FILE")]
+    /// The workload: a file (`*.workload.ron`), or a folder of Chakra execution traces
+    /// (`PREFIX.N.et`, one per rank N).
+    #[arg(value_name = "FILE|FOLDER")]
     file: PathBuf,
     /// The topology: a RON file, or a generated form as `run` takes (ring:8, cubes:2x4).
     #[arg(long, value_name = "FILE|FORM")]
@@ -25,24 +30,70 @@ pub(crate) struct WorkloadArgs {
     /// Print one JSON object instead of the tables (times in picoseconds, exact).
     #[arg(long)]
     json: bool,
+    /// The peak compute rate of one SIP for compute given in FLOP (a trace's num_ops);
+    /// replaces the file's peak_flops.
+    #[arg(long, value_name = "RATE")]
+    peak_flops: Option<String>,
+    /// Write a Chrome/Perfetto trace (JSON): per rank its compute, communication and copy
+    /// nodes (overlapping ones in lanes), and each link's busy intervals as `run --trace`.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 }
 
 /// `kernbench workload`.
 pub(crate) fn workload(args: &WorkloadArgs) -> Result<(), Failure> {
-    let workload = crate::workload_file::load(&args.file)?;
+    let loaded = crate::workload_file::load_any(&args.file, args.peak_flops.as_deref())?;
     let topology = Rc::new(TopologySource::parse(&args.topology)?.load()?);
-    let report = match run_workload(topology, &workload) {
-        Ok(report) => report,
-        Err(error) => {
-            let text = kernbench_model::read_input_file(&args.file)?;
-            return Err(crate::workload_file::located(&args.file, &text, error));
+    let report = match &args.trace {
+        None => run_workload(topology, &loaded.workload).map_err(|e| loaded.located(e))?,
+        Some(path) => {
+            let (report, timeline) = run_workload_traced(topology.clone(), &loaded.workload)
+                .map_err(|e| loaded.located(e))?;
+            write_trace(path, &topology, &timeline)?;
+            report
         }
     };
     if args.json {
-        print(&format!("{}\n", json(&report)))
+        print(&format!("{}\n", json(&report, &loaded.unused)))
     } else {
-        print(&text(&report))
+        print(&text(&report, &loaded.unused))
     }
+}
+
+/// Writes the timeline: a track per rank (compute, communication and copies, category
+/// `compute`, `comm` or `copy`), and the links' busy intervals as `run --trace` draws them.
+fn write_trace(
+    path: &std::path::Path,
+    topology: &kernbench_model::Topology,
+    timeline: &WorkloadTrace,
+) -> Result<(), Failure> {
+    let spans = timeline
+        .tasks
+        .iter()
+        .map(|t| TraceSpan {
+            track: Track::Rank(t.rank),
+            name: t.task.clone(),
+            category: match t.kind {
+                "compute" => "compute",
+                "copy" => "copy",
+                _ => "comm",
+            }
+            .into(),
+            start_ps: t.start.as_ps(),
+            end_ps: t.end.as_ps(),
+            args: vec![("kind".into(), serde_json::json!(t.kind))],
+        })
+        .collect();
+    crate::trace::write_trace(
+        path,
+        topology,
+        crate::trace::Timeline {
+            link_busy: &timeline.link_busy,
+            records: &[],
+            rings: &[],
+            more: spans,
+        },
+    )
 }
 
 /// A time in microseconds with every picosecond: `12.345678`.
@@ -51,7 +102,7 @@ fn us(time: SimTime) -> String {
     format!("{}.{:06}", ps / 1_000_000, ps % 1_000_000)
 }
 
-fn text(report: &WorkloadReport) -> String {
+fn text(report: &WorkloadReport, unused: &BTreeMap<String, u64>) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     // ok: writing to a String cannot fail.
@@ -64,6 +115,10 @@ fn text(report: &WorkloadReport) -> String {
         us(report.step_time),
         report.events
     );
+    if !unused.is_empty() {
+        let list: Vec<String> = unused.iter().map(|(k, n)| format!("{k} x{n}")).collect();
+        let _ = writeln!(out, "not run or not used: {}", list.join(", "));
+    }
     let _ = writeln!(out);
     let header = "rank      finish_us     compute_us  exposed_comm_us  overlapped_comm_us";
     let row = |label: &str, r: &RankTimes| {
@@ -142,7 +197,7 @@ fn text(report: &WorkloadReport) -> String {
     out
 }
 
-fn json(report: &WorkloadReport) -> String {
+fn json(report: &WorkloadReport, unused: &BTreeMap<String, u64>) -> String {
     use serde_json::json;
     let ranks: Vec<_> = report
         .ranks
@@ -195,6 +250,7 @@ fn json(report: &WorkloadReport) -> String {
         "ranks": ranks,
         "critical_path": path,
         "collectives": collectives,
+        "unused": unused,
     })
     .to_string()
 }

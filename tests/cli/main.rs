@@ -5,6 +5,7 @@
 //! exit code and output.
 //! They are one test binary so cargo links once; run them with `cargo test --test cli`.
 
+mod chakra;
 mod common;
 mod compare;
 mod diagnose;

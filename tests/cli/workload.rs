@@ -161,3 +161,125 @@ fn workload_peer_outside_the_topology_exits_2_naming_the_node_line() {
         stderr(&out)
     );
 }
+
+#[test]
+fn workload_trace_draws_each_rank_s_nodes_and_the_links_the_same_twice() {
+    let file = temp_file(
+        "traced.workload.ron",
+        r#"Workload(name: "traced", nodes: [
+    (name: "fwd", op: Compute(time: "10us")),
+    (name: "ar", op: Collective(collective: "all-reduce", size: "64KiB"), deps: ["fwd"]),
+])"#,
+    );
+    let trace = crate::common::scratch("traced.trace.json");
+    let args = [
+        "workload",
+        &file.to_string_lossy(),
+        "--topology",
+        "ring:4",
+        "--trace",
+        &trace.to_string_lossy(),
+    ];
+    let out = kernbench(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let first = std::fs::read(&trace).expect("the trace");
+    let json: serde_json::Value = serde_json::from_slice(&first).expect("JSON");
+    let events = json["traceEvents"].as_array().expect("events");
+    let fwd: Vec<_> = events
+        .iter()
+        .filter(|e| e["name"] == "fwd" && e["cat"] == "compute")
+        .collect();
+    assert_eq!(fwd.len(), 4, "one compute span per rank");
+    assert!(
+        fwd.iter().all(|e| e["ts"] == 0.0 && e["dur"] == 10.0),
+        "{fwd:?}"
+    );
+    let ar = events
+        .iter()
+        .filter(|e| e["name"] == "ar" && e["cat"] == "comm");
+    assert_eq!(ar.count(), 4);
+    assert!(events.iter().any(|e| e["cat"] == "link"));
+    assert_eq!(kernbench(&args).status.code(), Some(0));
+    assert_eq!(std::fs::read(&trace).expect("the trace"), first);
+}
+
+#[test]
+fn workload_repeat_block_times_as_the_same_nodes_written_out() {
+    let repeated = temp_file(
+        "repeat.workload.ron",
+        r#"Workload(name: "rep", groups: {"tp": (size: 2, stride: 1)}, nodes: [
+    (name: "embed", op: Compute(time: "1us")),
+    (repeat: 3, nodes: [
+        (name: "attn", op: Compute(time: "10us"), deps: ["embed", "prev:ar"]),
+        (name: "ar", op: Collective(collective: "all-reduce", group: "tp", size: "64KiB"), deps: ["attn"]),
+    ]),
+    (name: "head", op: Compute(time: "2us"), deps: ["ar.2"]),
+])"#,
+    );
+    let written = temp_file(
+        "unrolled.workload.ron",
+        r#"Workload(name: "rep", groups: {"tp": (size: 2, stride: 1)}, nodes: [
+    (name: "embed", op: Compute(time: "1us")),
+    (name: "attn.0", op: Compute(time: "10us"), deps: ["embed"]),
+    (name: "ar.0", op: Collective(collective: "all-reduce", group: "tp", size: "64KiB"), deps: ["attn.0"]),
+    (name: "attn.1", op: Compute(time: "10us"), deps: ["embed", "ar.0"]),
+    (name: "ar.1", op: Collective(collective: "all-reduce", group: "tp", size: "64KiB"), deps: ["attn.1"]),
+    (name: "attn.2", op: Compute(time: "10us"), deps: ["embed", "ar.1"]),
+    (name: "ar.2", op: Collective(collective: "all-reduce", group: "tp", size: "64KiB"), deps: ["attn.2"]),
+    (name: "head", op: Compute(time: "2us"), deps: ["ar.2"]),
+])"#,
+    );
+    let run = |file: &std::path::Path| {
+        kernbench(&[
+            "workload",
+            &file.to_string_lossy(),
+            "--topology",
+            "ring:4",
+            "--json",
+        ])
+    };
+    let (a, b) = (run(&repeated), run(&written));
+    assert_eq!(a.stdout, b.stdout, "{}", stderr(&a));
+    let json = json_of(&a);
+    assert_eq!(json["critical_path"].as_array().map(Vec::len), Some(8));
+    assert_eq!(json["critical_path"][7]["node"], "head");
+}
+
+#[test]
+fn workload_bad_repeat_exits_2_at_its_place() {
+    let file = temp_file(
+        "badrepeat.workload.ron",
+        r#"Workload(name: "b", nodes: [
+    (name: "a", op: Compute(time: "1us")),
+    (repeat: 2, nodes: [
+        (name: "x", op: Compute(time: "1us"), deps: ["prev:a"]),
+    ]),
+])"#,
+    );
+    let out = kernbench(&["validate", &file.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(":4: nodes[1].nodes[0].deps[0]: \"prev:a\": prev: names a node of the same Repeat block; \"a\" is not one"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn workload_stall_report_names_the_group_with_its_member_ranks() {
+    let file = temp_file(
+        "mixed.workload.ron",
+        r#"Workload(name: "mix", groups: {"dp": (size: 2, stride: 2)}, nodes: [
+    (name: "c", op: Collective(collective: "all-reduce", group: "dp", size: "8KiB"), on: [2]),
+    (name: "d", op: Collective(collective: "all-reduce", group: "dp", size: "4KiB"), on: [0]),
+])"#,
+    );
+    let out = kernbench(&["workload", &file.to_string_lossy(), "--topology", "ring:4"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let report = stdout(&out);
+    assert!(
+        report.contains("is call #0 on group dp [ranks 0, 2], where rank")
+            && report.contains("the members run different collectives; make them the same"),
+        "{report}"
+    );
+}

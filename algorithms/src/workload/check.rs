@@ -157,6 +157,13 @@ impl Workload {
                 "a compute node given in FLOP needs the workload's peak_flops (e.g. peak_flops: \"400TFLOP/s\"); add it or give the node a time".into(),
             )),
             Op::Compute(_) => Ok(()),
+            Op::Copy(c) if c.bytes.0 == 0 => Err(bad(
+                self,
+                i,
+                "op",
+                "a copy of 0 bytes; give it a size of at least 1 byte".into(),
+            )),
+            Op::Copy(_) => Ok(()),
             Op::Collective(c) => {
                 if matches!(c.collective, Collective::AllToAllv | Collective::SendRecv) {
                     return Err(bad(

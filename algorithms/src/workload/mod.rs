@@ -27,6 +27,9 @@
 //!   collective's messages) and finishes when they have arrived; a receive finishes when the
 //!   send with its peer and tag has arrived (messages of one peer and tag match in order).
 //!   A receive without its send waits forever, and the deadlock report names it.
+//! - A copy moves its bytes between two memories of the rank's SIP (TCM, SRAM, HBM) as a
+//!   transfer of the model, so its time is the memories' and the on-chip network's; it is
+//!   not on the compute stream and counts as neither compute nor communication.
 //! - Communication overlaps compute and other communication wherever the graph allows.
 //!
 //! ```
@@ -63,7 +66,7 @@ use crate::schedule::Schedule;
 pub use check::{MAX_DEPS, MAX_TASKS};
 pub use flops::{FlopRate, Flops};
 pub use report::{CollectiveTiming, PathStep, RankTimes, WorkloadReport};
-pub use run::run_workload;
+pub use run::{TaskSpan, WorkloadTrace, run_workload, run_workload_traced};
 
 /// One graph of tasks that every rank of a launch runs (see the [module docs](self)).
 #[derive(Clone, Debug)]
@@ -144,16 +147,31 @@ pub enum Op {
     Send(Message),
     /// Receives `bytes` from a peer.
     Recv(Message),
+    /// Copies bytes between two memories of the rank's SIP (a DMA: not on the compute
+    /// stream, costed by the model's memories and the SIP's network as any transfer).
+    Copy(MemoryCopy),
+}
+
+/// A copy between the memories of one SIP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryCopy {
+    /// Where the bytes are.
+    pub from: MemoryKind,
+    /// Where they go.
+    pub to: MemoryKind,
+    /// How many.
+    pub bytes: Bytes,
 }
 
 impl Op {
-    /// A word for the kind of task: `compute`, `all-reduce`, `send`, `recv`.
+    /// A word for the kind of task: `compute`, `all-reduce`, `send`, `recv`, `copy`.
     pub fn kind(&self) -> &'static str {
         match self {
             Op::Compute(_) => "compute",
             Op::Collective(c) => c.collective.name(),
             Op::Send(_) => "send",
             Op::Recv(_) => "recv",
+            Op::Copy(_) => "copy",
         }
     }
 }

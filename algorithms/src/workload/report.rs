@@ -29,9 +29,9 @@ pub(crate) enum Link {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Record {
     /// It began (the compute stream was free, the collective was issued, ...).
-    start: SimTime,
+    pub(crate) start: SimTime,
     /// It finished.
-    end: SimTime,
+    pub(crate) end: SimTime,
     link: Link,
 }
 
@@ -174,6 +174,7 @@ impl WorkloadReport {
                 finish = finish.max(record.end);
                 match workload.tasks[i].op {
                     Op::Compute(_) => compute.push((record.start, record.end)),
+                    Op::Copy(_) => {}
                     _ => comm.push((record.start, record.end)),
                 }
             }
@@ -205,7 +206,11 @@ impl WorkloadReport {
             }
         }
         let mut slowest: BTreeMap<usize, SimTime> = BTreeMap::new();
+        // Tasks that ran only as another task's instance (a trace's per-rank copies of one
+        // collective): the first member's task stands for them.
+        let mut covered = std::collections::BTreeSet::new();
         for members in instances.values() {
+            covered.extend(members.iter().skip(1).map(|(t, _)| *t));
             let start = members.iter().map(|(_, r)| r.start).min();
             let end = members.iter().map(|(_, r)| r.end).max();
             if let (Some(start), Some(end), Some((task, _))) = (start, end, members.first()) {
@@ -221,6 +226,9 @@ impl WorkloadReport {
                 let Op::Collective(c) = &task.op else {
                     return None;
                 };
+                if !slowest.contains_key(&i) && covered.contains(&i) {
+                    return None;
+                }
                 let time = slowest.get(&i).copied().unwrap_or(SimTime::ZERO);
                 let size = c.groups.size(n);
                 let seconds = time.as_secs_f64();
@@ -289,18 +297,26 @@ fn critical_path(workload: &Workload, records: &[Vec<Option<Record>>]) -> Vec<Pa
         let remote = match record.link {
             Link::Collective(key, _) => {
                 // The member that issued it last, if later than this rank.
-                let mut last: Option<(u32, SimTime)> = None;
+                // A task on every rank is the same task on the others; a rank-limited one
+                // (a trace's) may be any task there.
+                let mut last: Option<(u32, usize, SimTime)> = None;
                 for (other, rank) in records.iter().enumerate() {
-                    if let Some(Some(o)) = rank.get(t) {
-                        if matches!(o.link, Link::Collective(k, _) if k == key)
-                            && o.start > record.start
-                            && last.is_none_or(|(_, s)| o.start > s)
-                        {
-                            last = Some((other as u32, o.start));
+                    let candidates = match task.on {
+                        None => t..t + 1,
+                        Some(_) => 0..rank.len(),
+                    };
+                    for c in candidates {
+                        if let Some(Some(o)) = rank.get(c) {
+                            if matches!(o.link, Link::Collective(k, _) if k == key)
+                                && o.start > record.start
+                                && last.is_none_or(|(_, _, s)| o.start > s)
+                            {
+                                last = Some((other as u32, c, o.start));
+                            }
                         }
                     }
                 }
-                last.map(|(other, _)| (other, t))
+                last.map(|(other, c, _)| (other, c))
             }
             Link::Recv {
                 rank,

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use kernbench_engine::{Event, Queue, Resource, Sim, SimTime};
-use kernbench_model::{Bandwidth, Bytes, MachineOptions, MemoryKind, Placement, Topology};
+use kernbench_model::{
+    Bandwidth, Bytes, LinkBusy, MachineOptions, MemoryKind, Placement, Topology,
+};
 
 use crate::error::CollectiveError;
 use crate::group::{CollectiveCall, Groups, ProcessGroup};
@@ -82,6 +84,8 @@ struct RankState {
     /// The number of each collective task among this rank's collectives on its groups.
     number: Vec<u64>,
     groups: BTreeMap<Groups, ProcessGroup>,
+    /// Each group's name with its members (`tp [ranks 0-15]`), for stall labels.
+    group_text: BTreeMap<Groups, String>,
     compute: Resource,
 }
 
@@ -95,6 +99,50 @@ pub fn run_workload(
     topology: Rc<Topology>,
     workload: &Workload,
 ) -> Result<WorkloadReport, CollectiveError> {
+    run(topology, workload, false).map(|(report, _)| report)
+}
+
+/// [`run_workload`], recording a timeline: every task's span on its rank and the links'
+/// busy intervals (for a Perfetto trace; costs memory in proportion to the traffic).
+///
+/// # Errors
+/// As [`run_workload`].
+pub fn run_workload_traced(
+    topology: Rc<Topology>,
+    workload: &Workload,
+) -> Result<(WorkloadReport, WorkloadTrace), CollectiveError> {
+    run(topology, workload, true)
+}
+
+/// The timeline of a traced workload run.
+#[derive(Clone, Debug, Default)]
+pub struct WorkloadTrace {
+    /// Every task that finished, by rank then task order.
+    pub tasks: Vec<TaskSpan>,
+    /// The links' busy intervals.
+    pub link_busy: Vec<LinkBusy>,
+}
+
+/// When one task ran on one rank.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskSpan {
+    /// The rank.
+    pub rank: u32,
+    /// The task's name.
+    pub task: String,
+    /// Its kind (`compute`, `all-reduce`, `send`, `copy`, ...).
+    pub kind: &'static str,
+    /// When it began.
+    pub start: SimTime,
+    /// When it finished.
+    pub end: SimTime,
+}
+
+fn run(
+    topology: Rc<Topology>,
+    workload: &Workload,
+    trace: bool,
+) -> Result<(WorkloadReport, WorkloadTrace), CollectiveError> {
     let n = topology.sip_count();
     workload.check(Some(n))?;
     for (i, task) in workload.tasks.iter().enumerate() {
@@ -111,7 +159,7 @@ pub fn run_workload(
     }
     let options = MachineOptions {
         data: false,
-        trace: false,
+        trace,
         ..MachineOptions::default()
     };
     let mut runner = Runner::new(topology.clone(), options, 0)?;
@@ -128,9 +176,26 @@ pub fn run_workload(
     launch(&machine, n, move |rank| start_rank(rank, launched.clone()))?;
     let (time, events) = runner.run(Limits::default())?.completed()?;
     let records = shared.records.take();
-    Ok(WorkloadReport::new(
-        workload, &topology, records, time, events,
-    ))
+    let mut timeline = WorkloadTrace::default();
+    if trace {
+        for (r, rank) in records.iter().enumerate() {
+            for (i, record) in rank.iter().enumerate() {
+                if let Some(record) = record {
+                    let task = &workload.tasks[i];
+                    timeline.tasks.push(TaskSpan {
+                        rank: r as u32,
+                        task: task.name.clone(),
+                        kind: task.op.kind(),
+                        start: record.start,
+                        end: record.end,
+                    });
+                }
+            }
+        }
+        timeline.link_busy = machine.take_link_busy();
+    }
+    let report = WorkloadReport::new(workload, &topology, records, time, events);
+    Ok((report, timeline))
 }
 
 /// The body of rank `rank`: makes its groups, then one process per task it runs.
@@ -139,6 +204,7 @@ async fn start_rank(rank: Rank, shared: Rc<Shared>) -> Result<(), CollectiveErro
     let sim = rank.machine().sim().clone();
     let tasks = &shared.workload.tasks;
     let mut groups = BTreeMap::new();
+    let mut group_text = BTreeMap::new();
     let mut previous = vec![None; tasks.len()];
     let mut number = vec![0; tasks.len()];
     let mut last: BTreeMap<Groups, (usize, u64)> = BTreeMap::new();
@@ -157,6 +223,11 @@ async fn start_rank(rank: Rank, shared: Rc<Shared>) -> Result<(), CollectiveErro
                     .new_group(&c.groups.members_of(r, shared.world_size))?,
             };
             slot.insert(group);
+            let members = c.groups.members_of(r, shared.world_size);
+            group_text.insert(
+                c.groups,
+                format!("{} [{}]", c.group_name, ranks_text(&members)),
+            );
         }
         let (prev, k) = match last.get(&c.groups) {
             Some(&(p, k)) => (Some(p), k + 1),
@@ -174,6 +245,7 @@ async fn start_rank(rank: Rank, shared: Rc<Shared>) -> Result<(), CollectiveErro
         previous,
         number,
         groups,
+        group_text,
         compute: Resource::new(&sim, format!("rank{r} compute stream"), 1),
         rank,
         shared: shared.clone(),
@@ -229,7 +301,9 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
                 if !done.is_triggered() {
                     let label = format!(
                         "rank{r} {} waits for {} to finish on group {}",
-                        task.name, shared.workload.tasks[p].name, c.group_name
+                        task.name,
+                        shared.workload.tasks[p].name,
+                        state.group(c)
                     );
                     sim.labelled(label, done.wait()).await;
                 }
@@ -264,7 +338,7 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
                     c.bytes,
                     issue.algorithm,
                     state.number[i],
-                    c.group_name,
+                    state.group(c),
                     other.name,
                     describe(&other.op),
                 );
@@ -286,7 +360,9 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
             if !work.is_finished() {
                 let label = format!(
                     "rank{r} {} waits for its {} on group {}",
-                    task.name, c.collective, c.group_name
+                    task.name,
+                    c.collective,
+                    state.group(c)
                 );
                 sim.labelled(label, work.wait()).await;
             }
@@ -352,10 +428,60 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
             };
             Record::new(start, sim.now(), link)
         }
+        Op::Copy(c) => {
+            let buffer = state.rank.alloc(c.from, c.bytes)?;
+            let machine = state.rank.machine();
+            let Some(sip) = machine.topology().sip_of_rank(r) else {
+                return Err(CollectiveError::Internal(format!("no SIP for rank {r}")));
+            };
+            let start = sim.now();
+            machine
+                .move_to_placement(
+                    &buffer,
+                    0,
+                    Placement::on_sip(sip, c.to),
+                    c.bytes,
+                    0,
+                    c.bytes.0,
+                )
+                .await?;
+            Record::new(start, sim.now(), Link::None)
+        }
     };
     shared.record(r, i, record);
     let _ = state.done[i].trigger(());
     Ok(())
+}
+
+impl RankState {
+    /// The group of `c` with its members, for labels.
+    fn group<'a>(&'a self, c: &'a super::CollectiveTask) -> &'a str {
+        self.group_text
+            .get(&c.groups)
+            .map_or(c.group_name.as_str(), String::as_str)
+    }
+}
+
+/// Ranks as `ranks 0-15` (consecutive), `ranks 3, 19, ..., 1011 (every 16th)` (evenly
+/// spaced), or listed.
+fn ranks_text(members: &[u32]) -> String {
+    match members {
+        [] => "no ranks".to_string(),
+        [one] => format!("rank {one}"),
+        [a, b] => format!("ranks {a}, {b}"),
+        [first, second, .., last] => {
+            let step = second - first;
+            let even = members.windows(2).all(|w| w[1] - w[0] == step);
+            if even && step == 1 {
+                format!("ranks {first}-{last}")
+            } else if even {
+                format!("ranks {first}, {second}, ..., {last} (every {step}th)")
+            } else {
+                let list: Vec<String> = members.iter().map(u32::to_string).collect();
+                format!("ranks {}", list.join(", "))
+            }
+        }
+    }
 }
 
 /// A task's op in a few words, for a mismatch's label.
