@@ -303,7 +303,7 @@ fn ranks_in_different_collectives_on_one_group_deadlock_naming_both_nodes() {
     };
     let text = report.to_string();
     assert!(
-        text.contains("rank4 ag (all-gather of 64 KiB with ring) is call #0 on group g, where rank0 issued ar (all-reduce of 64 KiB with ring): the members run different collectives; make them the same"),
+        text.contains("rank4 ag (all-gather of 64 KiB with ring) is call #0 on group g [ranks 0-7], where rank0 issued ar (all-reduce of 64 KiB with ring): the members run different collectives; make them the same"),
         "{text}"
     );
 }
