@@ -17,7 +17,7 @@
 //! | `cubes64x16` | `cubes:64x16` | hierarchical | 64 KiB | < 10 s |
 //! | `ring1024-4k` | `ring:1024` | ring | 4 KiB | issue 18: 10x faster than 57 s |
 //! | `ring4096-4k` | `ring:4096` | ring | 4 KiB | issue 18: < 60 s |
-//! | `ring16384` | `ring:16384` | ring | 64 KiB | routes linear in the machine |
+//! | `ring16384-flow` | `ring:16384` | ring | 64 KiB, flow model | issue 18: < 60 s, < 4 GiB |
 //!
 //! The fourth target, the bundled default sweep, is `kernbench sweep` (timed with hyperfine).
 //! Peak memory is the process's high-water mark (`VmHWM` in `/proc/self/status`, Linux only;
@@ -32,20 +32,57 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use kernbench::algorithms::{Algorithm, RunConfig, run_collective};
-use kernbench::model::{Bytes, Generated, Topology};
+use kernbench::model::{Bytes, Generated, NetworkModel, Topology};
 
 /// Packet sizes: `topologies/ring64.ron`'s, and the bundled default's.
 const BIG: Bytes = Bytes(64 << 10);
 const SMALL: Bytes = Bytes(4 << 10);
 
-/// `(case name, generated form, algorithm, packet size)`.
-const CASES: [(&str, &str, Algorithm, Bytes); 6] = [
-    ("ring1024", "ring:1024", Algorithm::Ring, BIG),
-    ("ring4096", "ring:4096", Algorithm::Ring, BIG),
-    ("cubes64x16", "cubes:64x16", Algorithm::Hierarchical, BIG),
-    ("ring1024-4k", "ring:1024", Algorithm::Ring, SMALL),
-    ("ring4096-4k", "ring:4096", Algorithm::Ring, SMALL),
-    ("ring16384", "ring:16384", Algorithm::Ring, BIG),
+/// `(case name, generated form, algorithm, packet size, network model)`.
+type Case = (&'static str, &'static str, Algorithm, Bytes, NetworkModel);
+const CASES: [Case; 6] = [
+    (
+        "ring1024",
+        "ring:1024",
+        Algorithm::Ring,
+        BIG,
+        NetworkModel::Packet,
+    ),
+    (
+        "ring4096",
+        "ring:4096",
+        Algorithm::Ring,
+        BIG,
+        NetworkModel::Packet,
+    ),
+    (
+        "cubes64x16",
+        "cubes:64x16",
+        Algorithm::Hierarchical,
+        BIG,
+        NetworkModel::Packet,
+    ),
+    (
+        "ring1024-4k",
+        "ring:1024",
+        Algorithm::Ring,
+        SMALL,
+        NetworkModel::Packet,
+    ),
+    (
+        "ring4096-4k",
+        "ring:4096",
+        Algorithm::Ring,
+        SMALL,
+        NetworkModel::Packet,
+    ),
+    (
+        "ring16384-flow",
+        "ring:16384",
+        Algorithm::Ring,
+        BIG,
+        NetworkModel::Flow,
+    ),
 ];
 
 /// Bytes per rank.
@@ -60,12 +97,13 @@ fn main() -> ExitCode {
         return run_each_in_its_own_process();
     }
     for name in &wanted {
-        let Some(&(case, form, algorithm, packet)) = CASES.iter().find(|c| c.0 == name) else {
+        let Some(&(case, form, algorithm, packet, network)) = CASES.iter().find(|c| c.0 == name)
+        else {
             let known: Vec<&str> = CASES.iter().map(|c| c.0).collect();
             eprintln!("unknown case {name}; use one of {}", known.join(", "));
             return ExitCode::from(2);
         };
-        if let Err(e) = run_case(case, form, algorithm, packet) {
+        if let Err(e) = run_case(case, form, algorithm, packet, network) {
             eprintln!("{case}: {e}");
             return ExitCode::FAILURE;
         }
@@ -99,7 +137,13 @@ fn print_header() {
     );
 }
 
-fn run_case(case: &str, form: &str, algorithm: Algorithm, packet: Bytes) -> Result<(), String> {
+fn run_case(
+    case: &str,
+    form: &str,
+    algorithm: Algorithm,
+    packet: Bytes,
+    network: NetworkModel,
+) -> Result<(), String> {
     if !std::env::args().any(|a| a == "--no-header") {
         print_header();
     }
@@ -111,8 +155,11 @@ fn run_case(case: &str, form: &str, algorithm: Algorithm, packet: Bytes) -> Resu
     let topology = Rc::new(Topology::from_spec(spec, form).map_err(|e| e.to_string())?);
     let built = started.elapsed();
     let started = Instant::now();
-    let report = run_collective(topology.clone(), &RunConfig::all_reduce(algorithm, BYTES))
-        .map_err(|e| e.to_string())?;
+    let config = RunConfig {
+        network,
+        ..RunConfig::all_reduce(algorithm, BYTES)
+    };
+    let report = run_collective(topology.clone(), &config).map_err(|e| e.to_string())?;
     let ran = started.elapsed();
     println!(
         "{:<12} {:>6} {:>10.3} {:>10.3} {:>18} {:>12} {:>12.3e} {:>10}",

@@ -53,7 +53,7 @@ use serde::Deserialize;
 
 use crate::coords::Node;
 use crate::error::ModelError;
-use crate::machine::{LostPacket, Machine, RouteHop};
+use crate::machine::{Machine, RouteHop};
 use crate::trace::TraceTrack;
 use crate::units::Bytes;
 
@@ -248,7 +248,8 @@ impl Machine {
             if head > SimTime::ZERO {
                 sim.timeout(head).await;
             }
-            return self.lose_flow(route[cut].edge, from, to).await;
+            return Box::pin(self.lose_packet(EdgeIndex::new(route[cut].edge as usize), from, to))
+                .await;
         }
         let (total, drain) = closed_form(&route, bytes, packet);
         self.count_flow(&route, from, to, bytes, packet);
@@ -318,29 +319,6 @@ impl Machine {
                     .train(hop.edge, start, busy, bytes.0, n, (from, to));
             }
         }
-    }
-
-    /// Waits forever on an event named after the cut link `edge`: the transfer is lost (the
-    /// packet model's loss, with the same record and wait).
-    async fn lose_flow(&self, edge: u32, from: Node, to: Node) -> Result<(), ModelError> {
-        let topo = self.topology();
-        let link = match topo.link_ends(EdgeIndex::new(edge as usize)) {
-            Some((a, b)) => {
-                self.inner.lost.borrow_mut().push(LostPacket {
-                    link: (topo.node(a), topo.node(b)),
-                    transfer: (from, to),
-                    at: self.sim().now(),
-                });
-                format!("{} -> {}", topo.node(a), topo.node(b))
-            }
-            None => format!("link {edge}"),
-        };
-        let lost: Event<()> = Event::new(
-            self.sim(),
-            format!("a packet of {from} -> {to} lost on cut link {link}"),
-        );
-        lost.wait().await;
-        Ok(())
     }
 
     /// Puts a flow of `bytes` on `route` (alone it drains in `solo_drain`); returns the event

@@ -293,8 +293,14 @@ impl Machine {
         Some(start)
     }
 
-    /// Waits forever on an event named after the cut link: the transfer's packet is lost.
-    async fn lose_packet(&self, edge: EdgeIndex, from: Node, to: Node) -> Result<(), ModelError> {
+    /// Waits forever on an event named after the cut link: the transfer's packet is lost (in
+    /// the flow model too, with the same record and wait).
+    pub(crate) async fn lose_packet(
+        &self,
+        edge: EdgeIndex,
+        from: Node,
+        to: Node,
+    ) -> Result<(), ModelError> {
         let topo = self.topology();
         let link = match topo.link_ends(edge) {
             Some((a, b)) => {
