@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use kernbench_algorithms::workload::{
-    CollectiveTask, Compute, FlopRate, Flops, MAX_TASKS, MemoryCopy, Message, Op, Peer, Task,
-    Workload,
+    CollectiveTask, Compute, FlopRate, Flops, MAX_TASKS, MemoryCopy, Message, Op, Peer, Split,
+    Task, Workload,
 };
 use kernbench_algorithms::{Algorithm, Collective, CollectiveError, Groups};
 use kernbench_model::{Bytes, MemoryKind, parse_time};
@@ -121,6 +121,12 @@ enum OpSpec {
         memory: Option<String>,
         #[serde(default)]
         root: Option<u32>,
+        /// An all-to-allv's split of `size` over the group: `uniform` or `zipf:EXPONENT`.
+        #[serde(default)]
+        distribution: Option<String>,
+        /// The seed of a `zipf` split's hot experts.
+        #[serde(default)]
+        seed: Option<u64>,
     },
     /// A send to a peer.
     Send {
@@ -325,11 +331,27 @@ fn load_placed(file: &Path) -> Result<(Workload, Vec<String>), Failure> {
                 algorithm,
                 memory: m,
                 root,
+                distribution,
+                seed,
             } => {
                 let collective = collective.parse::<Collective>().map_err(|e| at_op(&e))?;
+                let split = match (collective, distribution.as_deref()) {
+                    (Collective::AllToAllv, Some(text)) => {
+                        Some(split_of(text, seed.unwrap_or(0)).map_err(|e| at_op(&e))?)
+                    }
+                    (Collective::AllToAllv, None) => Some(Split::Uniform),
+                    (_, Some(_)) => {
+                        return Err(at_op(
+                            &"a distribution is for all-to-allv only; drop it or make the collective all-to-allv",
+                        ));
+                    }
+                    (_, None) => None,
+                };
                 let algorithm = match algorithm {
                     Some(a) => a.parse::<Algorithm>().map_err(|e| at_op(&e))?,
-                    None if collective == Collective::AllToAll => Algorithm::Direct,
+                    None if matches!(collective, Collective::AllToAll | Collective::AllToAllv) => {
+                        Algorithm::Direct
+                    }
                     None => Algorithm::Ring,
                 };
                 let group_name = group.clone().unwrap_or_else(|| "world".to_string());
@@ -348,6 +370,7 @@ fn load_placed(file: &Path) -> Result<(Workload, Vec<String>), Failure> {
                     bytes: size(bytes)?,
                     memory: memory(m)?,
                     root: root.unwrap_or(0),
+                    split,
                 })
             }
             OpSpec::Send {
@@ -553,5 +576,23 @@ impl Loaded {
                 other => crate::run::failure(other),
             },
         }
+    }
+}
+
+/// An all-to-allv's `distribution` as written: `uniform` or `zipf:EXPONENT`.
+fn split_of(text: &str, seed: u64) -> Result<Split, String> {
+    match text.split_once(':') {
+        None if text == "uniform" => Ok(Split::Uniform),
+        Some(("zipf", exponent)) => match exponent.trim().parse::<f64>() {
+            Ok(exponent) if exponent.is_finite() && exponent >= 0.0 => {
+                Ok(Split::Zipf { exponent, seed })
+            }
+            _ => Err(format!(
+                "\"{exponent}\" is not a Zipf exponent (a number >= 0); write zipf:1.2, for example"
+            )),
+        },
+        _ => Err(format!(
+            "\"{text}\" is not a distribution; use uniform or zipf:EXPONENT (e.g. zipf:1.2)"
+        )),
     }
 }

@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use kernbench_algorithms::workload::{
-    CollectiveTask, Compute, Message, Op, Peer, Task, Workload, run_workload,
+    CollectiveTask, Compute, Message, Op, Peer, Split, Task, Workload, run_workload,
 };
 use kernbench_algorithms::{
     Algorithm, Collective, CollectiveError, Groups, Pairs, RunConfig, run_collective,
@@ -37,6 +37,7 @@ fn collective(
             bytes: Bytes(bytes),
             memory: MemoryKind::Hbm,
             root: 0,
+            split: None,
         }),
     )
 }
@@ -363,4 +364,58 @@ fn a_workload_runs_the_same_twice() {
     assert_eq!(a.events, b.events);
     assert_eq!(a.ranks, b.ranks);
     assert_eq!(a.critical_path, b.critical_path);
+}
+
+/// An MoE dispatch: an all-to-allv skewed by a Zipf law takes, alone in a workload, exactly
+/// the time of `run_collective` with the same matrix, and its busbw counts the bytes that
+/// cross between ranks, as `kernbench run` does.
+#[test]
+fn an_all_to_allv_in_a_workload_takes_exactly_its_time_alone() {
+    let topology = topology("multicube2x4");
+    let split = Split::Zipf {
+        exponent: 1.2,
+        seed: 7,
+    };
+    let bytes = 1 << 20;
+    let mut task = collective(
+        "dispatch",
+        Collective::AllToAllv,
+        Algorithm::Direct,
+        Groups::World,
+        bytes,
+    );
+    if let Op::Collective(c) = &mut task.op {
+        c.split = Some(split);
+    }
+    let report = run_workload(topology.clone(), &Workload::new("moe", vec![task])).expect("runs");
+    let sizes = Rc::new(split.matrix(8, bytes).expect("a matrix"));
+    let config = RunConfig {
+        collective: Collective::AllToAllv,
+        sizes: Some(sizes.clone()),
+        ..RunConfig::all_reduce(Algorithm::Direct, bytes)
+    };
+    let alone = run_collective(topology, &config).expect("runs alone");
+    assert_eq!(report.step_time, alone.time);
+    let busbw = sizes.moved() as f64 / 8.0 / alone.time.as_secs_f64() / 1e9;
+    assert_eq!(report.collectives[0].busbw_gbps, busbw);
+    assert_eq!(report.collectives[0].busbw_gbps, alone.busbw_gbps);
+}
+
+#[test]
+fn an_all_to_allv_without_a_split_is_refused_naming_the_fix() {
+    let task = collective(
+        "dispatch",
+        Collective::AllToAllv,
+        Algorithm::Direct,
+        Groups::World,
+        1 << 20,
+    );
+    let error =
+        run_workload(topology("ring8"), &Workload::new("moe", vec![task])).expect_err("refused");
+    assert!(
+        error.to_string().contains(
+            "a split (distribution) is for all-to-allv only, and all-to-allv needs one; give it a distribution (uniform or zipf:1.2)"
+        ),
+        "{error}"
+    );
 }

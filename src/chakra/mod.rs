@@ -426,6 +426,7 @@ fn map_node(
                 bytes: Bytes(bytes),
                 memory: MemoryKind::Hbm,
                 root: 0,
+                split: None,
             })
         }
         Ok(t @ (NodeType::CommSendNode | NodeType::CommRecvNode)) => {

@@ -66,6 +66,7 @@ fn workload_bundled_examples_run_and_print_the_same_bytes_twice() {
         ("tp-layer", "multicube2x4"),
         ("dp-step", "ring8"),
         ("pipeline", "mesh2x2"),
+        ("moe-layer", "multicube2x4"),
     ] {
         let args = [
             "workload",
@@ -282,4 +283,29 @@ fn workload_stall_report_names_the_group_with_its_member_ranks() {
             && report.contains("the members run different collectives; make them the same"),
         "{report}"
     );
+}
+
+#[test]
+fn workload_distribution_on_a_collective_other_than_all_to_allv_is_exit_2_at_its_place() {
+    let file = temp_file(
+        "ar-split.workload.ron",
+        r#"Workload(name: "ar-split", nodes: [
+    (name: "ar", op: Collective(collective: "all-reduce", size: "1MiB", distribution: "zipf:1.2")),
+])"#,
+    );
+    for command in ["validate", "workload"] {
+        let mut args = vec![command, file.to_str().unwrap_or_default()];
+        if command == "workload" {
+            args.extend(["--topology", "ring:4"]);
+        }
+        let out = kernbench(&args);
+        assert_eq!(out.status.code(), Some(2), "{command}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(
+                "a distribution is for all-to-allv only; drop it or make the collective all-to-allv"
+            ),
+            "{command}: {}",
+            stderr(&out)
+        );
+    }
 }

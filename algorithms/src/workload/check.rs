@@ -165,14 +165,29 @@ impl Workload {
             )),
             Op::Copy(_) => Ok(()),
             Op::Collective(c) => {
-                if matches!(c.collective, Collective::AllToAllv | Collective::SendRecv) {
+                if c.collective == Collective::SendRecv {
                     return Err(bad(
                         self,
                         i,
                         "op",
                         format!(
-                            "{} is not a workload collective; use Send and Recv nodes for point-to-point, or all-to-all",
+                            "{} is not a workload collective; use Send and Recv nodes for point-to-point",
                             c.collective
+                        ),
+                    ));
+                }
+                if (c.collective == Collective::AllToAllv) != c.split.is_some() {
+                    return Err(bad(
+                        self,
+                        i,
+                        "op",
+                        format!(
+                            "a split (distribution) is for all-to-allv only, and all-to-allv needs one; {}",
+                            if c.split.is_some() {
+                                "drop the distribution or make the collective all-to-allv"
+                            } else {
+                                "give it a distribution (uniform or zipf:1.2)"
+                            }
                         ),
                     ));
                 }

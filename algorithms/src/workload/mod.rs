@@ -201,8 +201,8 @@ impl From<SimTime> for Compute {
 /// A collective in a workload.
 #[derive(Clone, Debug)]
 pub struct CollectiveTask {
-    /// Which collective (all-to-allv and send-recv are not workload collectives: use
-    /// [`Op::Send`] and [`Op::Recv`]).
+    /// Which collective (send-recv is not a workload collective: use [`Op::Send`] and
+    /// [`Op::Recv`]).
     pub collective: Collective,
     /// The schedule that runs it.
     pub algorithm: Rc<dyn Schedule>,
@@ -216,6 +216,37 @@ pub struct CollectiveTask {
     pub memory: MemoryKind,
     /// The root of broadcast and reduce, as a rank of the group.
     pub root: u32,
+    /// How an all-to-allv splits each rank's `bytes` over the members of its group (the
+    /// matrix is made when the group's size is known); `None` for every other collective.
+    pub split: Option<Split>,
+}
+
+/// How an all-to-allv splits each rank's bytes over its group: evenly, or over hot experts
+/// drawn from a Zipf law (as `kernbench run --distribution`; see
+/// [`SizeMatrix`](crate::exchange::SizeMatrix)).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Split {
+    /// The same bytes to every member.
+    Uniform,
+    /// Skewed towards a few members, the hot experts, drawn with `seed`.
+    Zipf {
+        /// The law's exponent (0 is uniform; 1.2 is a typical skew).
+        exponent: f64,
+        /// The seed of the draw.
+        seed: u64,
+    },
+}
+
+impl Split {
+    /// The matrix of an all-to-allv of `bytes` per rank over `ranks` members.
+    pub fn matrix(self, ranks: u32, bytes: u64) -> Result<crate::exchange::SizeMatrix, String> {
+        match self {
+            Split::Uniform => crate::exchange::SizeMatrix::uniform(ranks, bytes),
+            Split::Zipf { exponent, seed } => {
+                crate::exchange::SizeMatrix::zipf(ranks, bytes, exponent, seed)
+            }
+        }
+    }
 }
 
 /// A send's or receive's peer, tag and size.

@@ -237,6 +237,14 @@ impl WorkloadReport {
                 } else {
                     0.0
                 };
+                // An all-to-allv's busbw counts the bytes that cross between ranks, per rank,
+                // as `kernbench run` does (its factor is 1).
+                let algbw = match c.split.map(|split| split.matrix(size, c.bytes.0)) {
+                    Some(Ok(sizes)) if seconds > 0.0 && size > 0 => {
+                        sizes.moved() as f64 / f64::from(size) / seconds / 1e9
+                    }
+                    _ => algbw,
+                };
                 Some(CollectiveTiming {
                     task: task.name.clone(),
                     collective: c.collective.name(),

@@ -346,8 +346,24 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
                 sim.labelled(label, never.wait()).await;
                 return Ok(());
             }
-            let buffer_bytes = match c.collective {
-                Collective::AllToAll => crate::exchange::buffer_bytes(c.bytes.0),
+            // An all-to-allv's matrix, once the group's size is known: every member makes the
+            // same one from the same split.
+            let sizes = match c.split {
+                Some(split) if c.collective == Collective::AllToAllv => {
+                    Some(Rc::new(split.matrix(group.size(), c.bytes.0).map_err(
+                        |reason| CollectiveError::BadWorkload {
+                            task: Some(task.name.clone()),
+                            index: Some(i),
+                            field: "op",
+                            reason,
+                        },
+                    )?))
+                }
+                _ => None,
+            };
+            let buffer_bytes = match (c.collective, &sizes) {
+                (_, Some(sizes)) => sizes.buffer_bytes(),
+                (Collective::AllToAll, None) => crate::exchange::buffer_bytes(c.bytes.0),
                 _ => c.bytes.0,
             };
             let buffer = state.rank.alloc(c.memory, Bytes(buffer_bytes))?;
@@ -356,7 +372,10 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
                 ..CollectiveCall::new(c.collective)
             };
             let start = sim.now();
-            let work = group.submit(&buffer, call, &c.algorithm)?;
+            let work = match sizes {
+                Some(sizes) => group.all_to_allv(&buffer, sizes, c.algorithm.clone())?,
+                None => group.submit(&buffer, call, &c.algorithm)?,
+            };
             if !work.is_finished() {
                 let label = format!(
                     "rank{r} {} waits for its {} on group {}",
