@@ -5,11 +5,9 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use clap::Args;
-use kernbench_algorithms::workload::{
-    RankTimes, WorkloadReport, WorkloadTrace, run_workload, run_workload_traced,
-};
+use kernbench_algorithms::workload::{RankTimes, WorkloadReport, WorkloadTrace, run_workload_on};
 use kernbench_engine::SimTime;
-use kernbench_model::TopologySource;
+use kernbench_model::{NetworkModel, TopologySource};
 use kernbench_reports::{TraceSpan, Track};
 
 use crate::{Failure, print};
@@ -38,25 +36,34 @@ pub(crate) struct WorkloadArgs {
     /// nodes (overlapping ones in lanes), and each link's busy intervals as `run --trace`.
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
+    /// The network model, as `run --model`: packet (exact) or flow (max-min fair flows:
+    /// approximate under contention, faster on big machines).
+    #[arg(long, value_name = "packet|flow", default_value = "packet")]
+    model: String,
 }
 
 /// `kernbench workload`.
 pub(crate) fn workload(args: &WorkloadArgs) -> Result<(), Failure> {
     let loaded = crate::workload_file::load_any(&args.file, args.peak_flops.as_deref())?;
     let topology = Rc::new(TopologySource::parse(&args.topology)?.load()?);
-    let report = match &args.trace {
-        None => run_workload(topology, &loaded.workload).map_err(|e| loaded.located(e))?,
-        Some(path) => {
-            let (report, timeline) = run_workload_traced(topology.clone(), &loaded.workload)
-                .map_err(|e| loaded.located(e))?;
-            write_trace(path, &topology, &timeline)?;
-            report
-        }
-    };
+    let network: NetworkModel = args
+        .model
+        .parse()
+        .map_err(|e| Failure::BadInput(format!("--model: {e}")))?;
+    let (report, timeline) = run_workload_on(
+        topology.clone(),
+        &loaded.workload,
+        network,
+        args.trace.is_some(),
+    )
+    .map_err(|e| loaded.located(e))?;
+    if let Some(path) = &args.trace {
+        write_trace(path, &topology, &timeline)?;
+    }
     if args.json {
-        print(&format!("{}\n", json(&report, &loaded.unused)))
+        print(&format!("{}\n", json(&report, &loaded.unused, network)))
     } else {
-        print(&text(&report, &loaded.unused))
+        print(&text(&report, &loaded.unused, network))
     }
 }
 
@@ -102,18 +109,22 @@ fn us(time: SimTime) -> String {
     format!("{}.{:06}", ps / 1_000_000, ps % 1_000_000)
 }
 
-fn text(report: &WorkloadReport, unused: &BTreeMap<String, u64>) -> String {
+fn text(report: &WorkloadReport, unused: &BTreeMap<String, u64>, network: NetworkModel) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     // ok: writing to a String cannot fail.
     let _ = writeln!(
         out,
-        "workload {} on {} ({} ranks): step time {} us ({} events)",
+        "workload {} on {} ({} ranks): step time {} us ({} events){}",
         report.name,
         report.topology,
         report.world_size,
         us(report.step_time),
-        report.events
+        report.events,
+        match network {
+            NetworkModel::Packet => "",
+            NetworkModel::Flow => ", flow model",
+        }
     );
     if !unused.is_empty() {
         let list: Vec<String> = unused.iter().map(|(k, n)| format!("{k} x{n}")).collect();
@@ -197,7 +208,7 @@ fn text(report: &WorkloadReport, unused: &BTreeMap<String, u64>) -> String {
     out
 }
 
-fn json(report: &WorkloadReport, unused: &BTreeMap<String, u64>) -> String {
+fn json(report: &WorkloadReport, unused: &BTreeMap<String, u64>, network: NetworkModel) -> String {
     use serde_json::json;
     let ranks: Vec<_> = report
         .ranks
@@ -245,6 +256,7 @@ fn json(report: &WorkloadReport, unused: &BTreeMap<String, u64>) -> String {
         "workload": report.name,
         "topology": report.topology,
         "world_size": report.world_size,
+        "model": network.to_string(),
         "step_time_ps": report.step_time.as_ps(),
         "events": report.events,
         "ranks": ranks,

@@ -309,3 +309,53 @@ fn workload_distribution_on_a_collective_other_than_all_to_allv_is_exit_2_at_its
         );
     }
 }
+
+/// In the flow model too, a collective alone in a workload takes what `run` prints in that
+/// model, and the output says which model made it.
+#[test]
+fn workload_in_the_flow_model_takes_the_time_run_prints_in_it() {
+    let file = temp_file(
+        "ar-flow.workload.ron",
+        r#"Workload(name: "ar", nodes: [
+    (name: "ar", op: Collective(collective: "all-reduce", size: "4MiB", algorithm: "ring")),
+])"#,
+    );
+    let args = |json: bool| {
+        let mut a = vec![
+            "workload".to_owned(),
+            file.to_string_lossy().into_owned(),
+            "--topology".to_owned(),
+            "topologies/torus4x4.ron".to_owned(),
+            "--model".to_owned(),
+            "flow".to_owned(),
+        ];
+        if json {
+            a.push("--json".to_owned());
+        }
+        a
+    };
+    let json_args = args(true);
+    let workload = json_of(&kernbench(
+        &json_args.iter().map(String::as_str).collect::<Vec<_>>(),
+    ));
+    assert_eq!(workload["model"], "flow");
+    let run = json_of(&kernbench(&[
+        "run",
+        "--topology",
+        "topologies/torus4x4.ron",
+        "--size",
+        "4MiB",
+        "--algorithm",
+        "ring",
+        "--model",
+        "flow",
+        "--json",
+    ]));
+    let step_ns = workload["step_time_ps"].as_u64().expect("ps") as f64 / 1000.0;
+    assert_eq!(step_ns, run["time_ns"].as_f64().expect("ns"));
+    let text_args = args(false);
+    let out = kernbench(&text_args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let first = stdout(&out).lines().next().unwrap_or_default().to_owned();
+    assert!(first.ends_with(" events), flow model"), "{first}");
+}

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use kernbench_engine::{Event, Queue, Resource, Sim, SimTime};
 use kernbench_model::{
-    Bandwidth, Bytes, LinkBusy, MachineOptions, MemoryKind, Placement, Topology,
+    Bandwidth, Bytes, LinkBusy, MachineOptions, MemoryKind, NetworkModel, Placement, Topology,
 };
 
 use crate::error::CollectiveError;
@@ -99,7 +99,7 @@ pub fn run_workload(
     topology: Rc<Topology>,
     workload: &Workload,
 ) -> Result<WorkloadReport, CollectiveError> {
-    run(topology, workload, false).map(|(report, _)| report)
+    run(topology, workload, NetworkModel::Packet, false).map(|(report, _)| report)
 }
 
 /// [`run_workload`], recording a timeline: every task's span on its rank and the links'
@@ -111,7 +111,22 @@ pub fn run_workload_traced(
     topology: Rc<Topology>,
     workload: &Workload,
 ) -> Result<(WorkloadReport, WorkloadTrace), CollectiveError> {
-    run(topology, workload, true)
+    run(topology, workload, NetworkModel::Packet, true)
+}
+
+/// [`run_workload`] on a chosen network model, with a timeline if `trace` (empty if not).
+/// In the flow model ([`NetworkModel::Flow`]) a collective alone still takes its time
+/// alone, in that model.
+///
+/// # Errors
+/// As [`run_workload`].
+pub fn run_workload_on(
+    topology: Rc<Topology>,
+    workload: &Workload,
+    network: NetworkModel,
+    trace: bool,
+) -> Result<(WorkloadReport, WorkloadTrace), CollectiveError> {
+    run(topology, workload, network, trace)
 }
 
 /// The timeline of a traced workload run.
@@ -141,6 +156,7 @@ pub struct TaskSpan {
 fn run(
     topology: Rc<Topology>,
     workload: &Workload,
+    network: NetworkModel,
     trace: bool,
 ) -> Result<(WorkloadReport, WorkloadTrace), CollectiveError> {
     let n = topology.sip_count();
@@ -160,7 +176,7 @@ fn run(
     let options = MachineOptions {
         data: false,
         trace,
-        ..MachineOptions::default()
+        network,
     };
     let mut runner = Runner::new(topology.clone(), options, 0)?;
     let machine = runner.machine.clone();
