@@ -318,7 +318,7 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
                 )
             })
         } else if is_workload {
-            workload_file::load(file).map(|w| workload_file::describe(&w))
+            workload_file::load_matched(file).map(|w| workload_file::describe(&w))
         } else if is_matrix {
             matrix_file::read(file).map(|m| {
                 format!(

@@ -154,8 +154,17 @@ enum OpSpec {
 
 /// Reads and checks a workload file (its structure; the ranks, peers and groups against a
 /// topology too if it says `ranks`). Every refusal names the file, the line and the field.
-pub(crate) fn load(file: &Path) -> Result<Workload, Failure> {
-    load_placed(file).map(|(workload, _)| workload)
+/// For a file that says its `ranks`, the sends and receives are matched by pair and tag too
+/// ([`Workload::check_matching`]), which a run leaves to its deadlock report.
+pub(crate) fn load_matched(file: &Path) -> Result<Workload, Failure> {
+    let (workload, places) = load_placed(file)?;
+    if let Some(n) = workload.ranks {
+        if let Err(e) = workload.check_matching(n) {
+            let text = kernbench_model::read_input_file(file)?;
+            return Err(located(file, &text, &places, e));
+        }
+    }
+    Ok(workload)
 }
 
 /// The nodes with `Repeat` blocks expanded, each with its place in the file

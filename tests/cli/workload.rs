@@ -359,3 +359,44 @@ fn workload_in_the_flow_model_takes_the_time_run_prints_in_it() {
     let first = stdout(&out).lines().next().unwrap_or_default().to_owned();
     assert!(first.ends_with(" events), flow model"), "{first}");
 }
+
+/// `validate` matches sends and receives by pair and tag when the file says its `ranks`; a
+/// run of the same file still reaches the receive and reports the stall (exit 3).
+#[test]
+fn validate_finds_a_receive_without_its_send_before_the_run() {
+    let file = temp_file(
+        "lonely-ranks.workload.ron",
+        r#"Workload(name: "lonely", ranks: 4, nodes: [
+    (name: "tx", op: Send(to: "next", tag: 1, size: "1MiB"), on: [0]),
+    (name: "rx", op: Recv(from: "prev", tag: 1, size: "1MiB"), on: [1, 2]),
+])"#,
+    );
+    let path = file.to_string_lossy().into_owned();
+    let out = kernbench(&["validate", &path]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: {path}:3: nodes[1].op: node \"rx\": on rank 2, it receives from rank 1 with tag 1, but rank 1 sends rank 2 nothing more with tag 1 (1 receives, 0 sends); add a Send on rank 1 or fix the peer or tag\n"
+        )
+    );
+    let out = kernbench(&["workload", &path, "--topology", "ring:4"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+
+    let sizes = temp_file(
+        "sizes.workload.ron",
+        r#"Workload(name: "sizes", ranks: 2, nodes: [
+    (name: "tx", op: Send(to: "next", tag: 0, size: "2MiB"), on: [0]),
+    (name: "rx", op: Recv(from: "prev", tag: 0, size: "1MiB"), on: [1]),
+])"#,
+    );
+    let out = kernbench(&["validate", &sizes.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            ":3: nodes[1].op: node \"rx\": on rank 1, the receives from rank 0 with tag 0 expect 1048576 B where its sends give 2097152 B; make the sizes the same"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -255,6 +255,90 @@ impl Workload {
         }
     }
 
+    /// Checks, for a world of `n` ranks, that every send has a receive and every receive a
+    /// send, with the same sizes: for each pair of ranks and tag, the sends one makes to the
+    /// other and the receives the other makes from it are as many and of the same bytes.
+    /// What it finds would otherwise show only when the workload runs (a receive that waits
+    /// forever, exit 3). It does not prove the workload finishes: dependencies can still
+    /// order a send after the receive it feeds.
+    ///
+    /// # Errors
+    /// [`CollectiveError::BadWorkload`] naming the first unmatched node, its rank and the fix.
+    pub fn check_matching(&self, n: u32) -> Result<(), CollectiveError> {
+        use std::collections::BTreeMap;
+        // (from, to, tag) -> the (task, bytes) of the sends, and of the receives, in order.
+        type Ends = BTreeMap<(u32, u32, u32), Vec<(usize, u64)>>;
+        let (mut sends, mut recvs): (Ends, Ends) = (BTreeMap::new(), BTreeMap::new());
+        for (i, task) in self.tasks.iter().enumerate() {
+            let (m, send) = match &task.op {
+                Op::Send(m) => (m, true),
+                Op::Recv(m) => (m, false),
+                _ => continue,
+            };
+            for r in (0..n).filter(|&r| task.runs_on(r)) {
+                let Some(p) = m.peer.of(r, n) else { continue };
+                let (key, ends) = if send {
+                    ((r, p, m.tag), &mut sends)
+                } else {
+                    ((p, r, m.tag), &mut recvs)
+                };
+                ends.entry(key).or_default().push((i, m.bytes.0));
+            }
+        }
+        let empty = Vec::new();
+        for (&(from, to, tag), list) in &sends {
+            let matched = recvs.get(&(from, to, tag)).unwrap_or(&empty);
+            if list.len() > matched.len() {
+                let (i, _) = list[matched.len()];
+                return Err(bad(
+                    self,
+                    i,
+                    "op",
+                    format!(
+                        "on rank {from}, it sends to rank {to} with tag {tag}, but rank {to} has no receive from rank {from} with tag {tag} left for it ({} sends, {} receives); add a Recv on rank {to} or fix the peer or tag",
+                        list.len(),
+                        matched.len()
+                    ),
+                ));
+            }
+        }
+        for (&(from, to, tag), list) in &recvs {
+            let matched = sends.get(&(from, to, tag)).unwrap_or(&empty);
+            if list.len() > matched.len() {
+                let (i, _) = list[matched.len()];
+                return Err(bad(
+                    self,
+                    i,
+                    "op",
+                    format!(
+                        "on rank {to}, it receives from rank {from} with tag {tag}, but rank {from} sends rank {to} nothing more with tag {tag} ({} receives, {} sends); add a Send on rank {from} or fix the peer or tag",
+                        list.len(),
+                        matched.len()
+                    ),
+                ));
+            }
+            let mut want: Vec<u64> = list.iter().map(|&(_, b)| b).collect();
+            let mut have: Vec<u64> = matched.iter().map(|&(_, b)| b).collect();
+            want.sort_unstable();
+            have.sort_unstable();
+            if let Some(k) = (0..want.len()).find(|&k| want[k] != have[k]) {
+                let Some(&(i, _)) = list.iter().find(|&&(_, b)| b == want[k]) else {
+                    continue;
+                };
+                return Err(bad(
+                    self,
+                    i,
+                    "op",
+                    format!(
+                        "on rank {to}, the receives from rank {from} with tag {tag} expect {} B where its sends give {} B; make the sizes the same",
+                        want[k], have[k]
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// One cycle of the dependency graph, as task indices from a task back to itself, if
     /// there is one (iterative depth-first search: no recursion for deep graphs).
     fn cycle(&self) -> Option<Vec<usize>> {
