@@ -66,6 +66,7 @@ fn workload_bundled_examples_run_and_print_the_same_bytes_twice() {
         ("tp-layer", "multicube2x4"),
         ("dp-step", "ring8"),
         ("pipeline", "mesh2x2"),
+        ("pipeline-1f1b", "mesh2x2"),
         ("moe-layer", "multicube2x4"),
     ] {
         let args = [
