@@ -157,10 +157,9 @@ enum OpSpec {
 /// For a file that says its `ranks`, the sends and receives are matched by pair and tag too
 /// ([`Workload::check_matching`]), which a run leaves to its deadlock report.
 pub(crate) fn load_matched(file: &Path) -> Result<Workload, Failure> {
-    let (workload, places) = load_placed(file)?;
+    let (workload, places, text) = load_placed(file)?;
     if let Some(n) = workload.ranks {
         if let Err(e) = workload.check_matching(n) {
-            let text = kernbench_model::read_input_file(file)?;
             return Err(located(file, &text, &places, e));
         }
     }
@@ -265,8 +264,9 @@ fn expand(
     Ok((nodes, places))
 }
 
-/// [`load`], with each task's place in the file (for errors found later).
-fn load_placed(file: &Path) -> Result<(Workload, Vec<String>), Failure> {
+/// The workload of `file`, with each task's place in the file and the file's text (for
+/// errors found later).
+fn load_placed(file: &Path) -> Result<(Workload, Vec<String>, String), Failure> {
     let text = kernbench_model::read_input_file(file)?;
     let spec: WorkloadFile = ron_file::parse(file, &text, "workload", EXAMPLES)?;
     let bad = |place: &str, message: &dyn std::fmt::Display| {
@@ -445,7 +445,7 @@ fn load_placed(file: &Path) -> Result<(Workload, Vec<String>), Failure> {
     workload
         .check(None)
         .map_err(|e| located(file, &text, &places, e))?;
-    Ok((workload, places))
+    Ok((workload, places, text))
 }
 
 /// A workload error as a bad input naming the file, the line of the node's field and the fix.
@@ -540,11 +540,10 @@ pub(crate) fn load_any(path: &Path, peak_flops: Option<&str>) -> Result<Loaded, 
             path.display()
         )));
     }
-    let (mut workload, places) = load_placed(path)?;
+    let (mut workload, places, text) = load_placed(path)?;
     if peak.is_some() {
         workload.peak_flops = peak;
     }
-    let text = kernbench_model::read_input_file(path)?;
     Ok(Loaded {
         workload,
         unused: BTreeMap::new(),

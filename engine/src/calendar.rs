@@ -245,6 +245,8 @@ impl Calendar {
     fn pop_entry(&mut self, top: Key) -> Next {
         let payload = top.payload();
         if payload & BUCKET_FLAG == 0 {
+            // `last` may still say `Lone` for this time: harmless, since nothing can be
+            // pushed for a time the clock has reached (`push_later` takes times after now).
             self.times.pop();
             return Next::Wake(unpack(payload as u32));
         }
