@@ -63,7 +63,30 @@ struct EventInner<T> {
     id: ObjectId,
     name: Cow<'static, str>,
     value: RefCell<Option<T>>,
-    waiters: RefCell<Vec<Waiter>>,
+    waiters: RefCell<Waiters>,
+}
+
+/// The processes waiting on an event, in the order they began: most events have one waiter
+/// (a transfer's end, a task's completion), kept inline so that waiting allocates nothing.
+#[derive(Default)]
+enum Waiters {
+    #[default]
+    None,
+    One(Waiter),
+    Many(Vec<Waiter>),
+}
+
+impl Waiters {
+    fn push(&mut self, waiter: Waiter) {
+        *self = match std::mem::take(self) {
+            Waiters::None => Waiters::One(waiter),
+            Waiters::One(first) => Waiters::Many(vec![first, waiter]),
+            Waiters::Many(mut all) => {
+                all.push(waiter);
+                Waiters::Many(all)
+            }
+        };
+    }
 }
 
 impl<T> Drop for EventInner<T> {
@@ -93,7 +116,7 @@ impl<T: Clone + 'static> Event<T> {
                 id,
                 name,
                 value: RefCell::new(None),
-                waiters: RefCell::new(Vec::new()),
+                waiters: RefCell::new(Waiters::None),
             }),
         }
     }
@@ -118,8 +141,14 @@ impl<T: Clone + 'static> Event<T> {
             *slot = Some(value);
         }
         let waiters = std::mem::take(&mut *self.inner.waiters.borrow_mut());
-        for w in waiters {
-            self.inner.sim.wake(w);
+        match waiters {
+            Waiters::None => {}
+            Waiters::One(w) => self.inner.sim.wake(w),
+            Waiters::Many(all) => {
+                for w in all {
+                    self.inner.sim.wake(w);
+                }
+            }
         }
         Ok(())
     }
