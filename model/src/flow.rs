@@ -126,6 +126,9 @@ pub(crate) struct FlowNet {
     unfixed: Vec<u32>,
     /// Bandwidth of each link in bytes per second (filled as flows first cross it).
     bw: Vec<f64>,
+    /// What the flows on each link use of it at their current rates, in bytes per second:
+    /// kept up to date as rates change, so a link's saturation is read, not summed.
+    load: Vec<f64>,
     link_seen: Vec<u32>,
     /// The stamp of the walk that went through the link's flows (not just reached it).
     expanded: Vec<u32>,
@@ -284,6 +287,9 @@ impl Machine {
 
     /// The index in `route` of its first cut link, if any.
     fn first_cut(&self, route: &[RouteHop]) -> Option<usize> {
+        if !self.inner.any_cut.get() {
+            return None;
+        }
         let links = self.inner.links.borrow();
         route
             .iter()
@@ -333,6 +339,7 @@ impl Machine {
             net.cap.resize(edges, 0.0);
             net.unfixed.resize(edges, 0);
             net.bw.resize(edges, 0.0);
+            net.load.resize(edges, 0.0);
             net.link_seen.resize(edges, 0);
             net.expanded.resize(edges, 0);
         }
@@ -475,13 +482,21 @@ impl FlowNet {
         let pos = std::mem::take(&mut flow.pos);
         let done = flow.done.take();
         flow.epoch = flow.epoch.wrapping_add(1);
+        let rate = flow.rate;
         for (hop, &at) in route.iter().zip(&pos) {
             // Capacity freed on a link that held nobody back changes no rate.
             if self.saturated(hop.edge) {
                 self.dirty.push(hop.edge);
             }
-            let list = &mut self.on_link[hop.edge as usize];
+            let e = hop.edge as usize;
+            let list = &mut self.on_link[e];
             list.swap_remove(at as usize);
+            // An empty link uses nothing: reset, so rounding cannot build up over a run.
+            self.load[e] = if list.is_empty() {
+                0.0
+            } else {
+                self.load[e] - rate
+            };
             if let Some(&(moved, index)) = list.get(at as usize) {
                 self.flows[moved as usize].pos[index as usize] = at;
             }
@@ -497,11 +512,7 @@ impl FlowNet {
     /// moves the others' only through links where they are held back.
     fn saturated(&self, edge: u32) -> bool {
         let e = edge as usize;
-        let load: f64 = self.on_link[e]
-            .iter()
-            .map(|&(slot, _)| self.flows[slot as usize].rate)
-            .sum();
-        load >= self.bw[e] * (1.0 - 1e-9)
+        self.load[e] >= self.bw[e] * (1.0 - 1e-9)
     }
 
     /// Starts a new walk: forgets the last one's component.
@@ -533,23 +544,34 @@ impl FlowNet {
                 continue;
             }
             self.expanded[e] = stamp;
-            for i in 0..self.on_link[e].len() {
-                let (slot, _) = self.on_link[e][i];
-                let flow = &mut self.flows[slot as usize];
+            let FlowNet {
+                flows,
+                on_link,
+                link_seen,
+                component_links,
+                component_flows,
+                load,
+                bw,
+                ..
+            } = self;
+            for &(slot, _) in &on_link[e] {
+                let flow = &mut flows[slot as usize];
                 if flow.seen == stamp {
                     continue;
                 }
                 flow.seen = stamp;
-                self.component_flows.push(slot);
-                let Some(route) = flow.route.clone() else {
+                component_flows.push(slot);
+                let Some(route) = flow.route.as_deref() else {
                     continue;
                 };
-                for hop in route.iter() {
-                    let x = hop.edge;
-                    let fresh = self.link_seen[x as usize] != stamp;
-                    self.record(x);
-                    if fresh && self.saturated(x) {
-                        starts.push(x);
+                for hop in route {
+                    let x = hop.edge as usize;
+                    if link_seen[x] != stamp {
+                        link_seen[x] = stamp;
+                        component_links.push(hop.edge);
+                        if load[x] >= bw[x] * (1.0 - 1e-9) {
+                            starts.push(hop.edge);
+                        }
                     }
                 }
             }
@@ -660,22 +682,31 @@ impl FlowNet {
             }
             level = level.max(now_share);
             let rate = level;
-            for i in 0..self.on_link[e].len() {
-                let (slot, _) = self.on_link[e][i];
-                let flow = &mut self.flows[slot as usize];
+            let FlowNet {
+                flows,
+                on_link,
+                cap,
+                unfixed,
+                load,
+                deadlines,
+                ..
+            } = &mut *self;
+            for &(slot, _) in &on_link[e] {
+                let flow = &mut flows[slot as usize];
                 if flow.fixed || flow.seen != stamp {
                     continue;
                 }
                 flow.fixed = true;
-                let Some(route) = flow.route.clone() else {
+                let Some(route) = flow.route.as_deref() else {
                     continue;
                 };
-                for hop in route.iter() {
+                let change = rate - flow.rate;
+                for hop in route {
                     let m = hop.edge as usize;
-                    self.cap[m] -= rate;
-                    self.unfixed[m] = self.unfixed[m].saturating_sub(1);
+                    cap[m] -= rate;
+                    unfixed[m] = unfixed[m].saturating_sub(1);
+                    load[m] += change;
                 }
-                let flow = &mut self.flows[slot as usize];
                 let finish = if flow.rate == 0.0 {
                     if rate == flow.solo_rate {
                         now + flow.solo_drain
@@ -692,7 +723,7 @@ impl FlowNet {
                 if finish != flow.finish {
                     flow.finish = finish;
                     flow.epoch = flow.epoch.wrapping_add(1);
-                    self.deadlines.push(Reverse((finish, slot, flow.epoch)));
+                    deadlines.push(Reverse((finish, slot, flow.epoch)));
                 }
             }
         }

@@ -104,6 +104,9 @@ pub(crate) struct MachineInner {
     pub(crate) lost: RefCell<Vec<LostPacket>>,
     /// The flows in flight in the flow model (empty in the packet model).
     pub(crate) flows: RefCell<FlowNet>,
+    /// Whether any link has been cut ([`Machine::cut_link`]): until one is, a flow need not
+    /// look for cut links on its route.
+    pub(crate) any_cut: std::cell::Cell<bool>,
 }
 
 /// A packet lost on a cut link ([`Machine::cut_link`]): its transfer never ends.
@@ -144,6 +147,7 @@ impl Machine {
                 messages: OnceCell::new(),
                 lost: RefCell::new(Vec::new()),
                 flows: RefCell::new(FlowNet::default()),
+                any_cut: std::cell::Cell::new(false),
             }),
         }
     }
@@ -235,6 +239,7 @@ impl Machine {
                     topology: self.topology().name().to_string(),
                 })?;
         self.inner.links.borrow_mut()[edge.index()].cut = true;
+        self.inner.any_cut.set(true);
         Ok(())
     }
 
