@@ -55,6 +55,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod eta;
 mod label;
 mod matrix_file;
+mod progress;
 mod result;
 mod ron_file;
 mod run;
