@@ -15,6 +15,9 @@
 //! - Traces: [`TraceWriter`] writes the Chrome trace event format that ui.perfetto.dev and
 //!   `chrome://tracing` open: tracks per link and per rank (spread over lanes where spans
 //!   overlap) and a busy-percentage counter per link.
+//! - Workload sweeps: [`WorkloadRow`]s (one per workload, topology and network model) go
+//!   through the same writers and readers; [`merge_workloads`] joins them and
+//!   [`workload_table`] prints them.
 //! - [`synthetic`]: made-up alpha-beta rows for examples and tests, never results; see
 //!   `cargo run -p kernbench-reports --example synthetic_report -- OUT_DIR`.
 //!
@@ -70,6 +73,7 @@ pub mod synthetic;
 mod trace;
 mod units;
 mod utilisation;
+mod workloads;
 
 pub use atomic::write_file;
 pub use csv_file::{CsvWriter, read_csv, write_csv};
@@ -83,3 +87,4 @@ pub use row::{LinkUsage, Record, ResultRow, RowKey, RowStatus, complete_link_gro
 pub use summary::{SUMMARY_FILE, markdown_table, summary_markdown, write_summary};
 pub use trace::{TraceSpan, TraceWriter, Track};
 pub use units::{human_bandwidth_gbps, human_time_ns, size_label};
+pub use workloads::{WorkloadKey, WorkloadRow, merge_workloads, workload_table};
