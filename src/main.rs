@@ -66,6 +66,8 @@ mod sweep_spec;
 mod trace;
 mod workload;
 mod workload_file;
+mod workload_plan;
+mod workload_sweep;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -331,13 +333,20 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
         } else if is_scenario {
             scenario::Scenario::load(file).map(|s| format!("scenario {}: {}", s.name, s.describe()))
         } else if is_sweep {
-            sweep_spec::Sweep::load(file).map(|s| {
-                format!(
+            sweep_spec::Plan::load(file).map(|plan| match plan {
+                sweep_spec::Plan::Collectives(s) => format!(
                     "sweep {}: {} points, {} topologies",
                     s.name,
                     s.points.len(),
                     s.topologies.len()
-                )
+                ),
+                sweep_spec::Plan::Workloads(s) => format!(
+                    "workload sweep {}: {} points, {} workloads x {} topologies",
+                    s.name,
+                    s.points.len(),
+                    s.workloads.len(),
+                    s.topologies.len()
+                ),
             })
         } else {
             // A file, or a generated form (`ring:8`), as `run --topology` takes.

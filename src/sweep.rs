@@ -25,7 +25,7 @@ use crate::label::point_label;
 use crate::progress::{Done, Progress};
 use crate::result::group_stride;
 use crate::sweep_folder::{Folder, output_failure, read_failure, write_failure};
-use crate::sweep_spec::{Point, Sweep};
+use crate::sweep_spec::{Plan, Point, Sweep};
 use crate::{Failure, print};
 
 /// The bundled sweep, run when no file is given.
@@ -91,14 +91,14 @@ fn key_of(point: &Point) -> RowKey {
     }
 }
 
-/// `kernbench sweep`.
+/// `kernbench sweep`: a sweep of collectives, or of workloads (a file with `workloads`).
 pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let file = args
         .file
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_SWEEP));
-    let sweep = Sweep::load(&file)?;
-    let (shard, shards) = match &args.shard {
+    let plan = Plan::load(&file)?;
+    let shard = match &args.shard {
         Some(text) => parse_shard(text)?,
         None => (0, 1),
     };
@@ -108,17 +108,30 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
             args.out.display()
         ))
     })?;
-    let results = args.out.join("results.jsonl");
+    match plan {
+        Plan::Collectives(sweep) => sweep_collectives(&sweep, &args.out, shard),
+        Plan::Workloads(sweep) => crate::workload_sweep::run(&sweep, &args.out, shard),
+    }
+}
+
+/// Runs shard `shard` of `shards` of a sweep of collectives into `out` (which exists),
+/// skipping the points already in its results.jsonl.
+fn sweep_collectives(
+    sweep: &Sweep,
+    out: &Path,
+    (shard, shards): (usize, usize),
+) -> Result<(), Failure> {
+    let results = out.join("results.jsonl");
     let done_rows: Vec<ResultRow> = if results.exists() {
         read_jsonl::<ResultRow>(&results)
             .map_err(|e| read_failure(e, "result", Folder::SweepOut))?
     } else {
         Vec::new()
     };
-    upgrade_csv_without_model(&args.out.join("results.csv"), &done_rows)?;
+    upgrade_csv_without_model(&out.join("results.csv"), &done_rows)?;
     let done: BTreeSet<RowKey> = done_rows.iter().map(ResultRow::key).collect();
     // Read now, so that a corrupt links.jsonl is refused before the points run, not after.
-    let link_file = args.out.join("links.jsonl");
+    let link_file = out.join("links.jsonl");
     if link_file.exists() {
         read_jsonl::<LinkUsage>(&link_file)
             .map_err(|e| read_failure(e, "link", Folder::SweepOut))?;
@@ -152,14 +165,14 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
             String::new()
         },
         mine.len() - todo.len(),
-        args.out.display(),
+        out.display(),
         todo.len(),
         rayon::current_num_threads(),
     );
     let crash_after = crash_after_link_rows()?;
     let writers = Mutex::new(Writers {
         links: JsonlWriter::open_append(&link_file).map_err(output_failure)?,
-        csv: CsvWriter::open_append(args.out.join("results.csv")).map_err(output_failure)?,
+        csv: CsvWriter::open_append(out.join("results.csv")).map_err(output_failure)?,
         results: JsonlWriter::open_append(&results).map_err(output_failure)?,
         committed: 0,
         with_links: 0,
@@ -178,7 +191,7 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
                 return;
             }
             progress.started(id, point_label(&key_of(point)), work(point));
-            let (row, links) = run_point(&sweep, point, largest);
+            let (row, links) = run_point(sweep, point, largest);
             progress.finished(id, done_of(&row));
             let mut w = match writers.lock() {
                 Ok(w) => w,
@@ -205,7 +218,7 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         ));
     }
     drop(w);
-    finish(&args.out, std::slice::from_ref(&args.out), Folder::SweepOut)
+    finish(out, &[out.to_path_buf()], Folder::SweepOut)
 }
 
 /// Rewrites a results.csv written before the `model` column existed (its header is today's
@@ -292,13 +305,16 @@ fn crash_after_link_rows() -> Result<Option<usize>, Failure> {
     }
 }
 
-/// `kernbench merge`.
+/// `kernbench merge`: the collective rows (`results.jsonl`) of the folders that have them,
+/// and the workload rows (`workloads.jsonl`) of those that have them.
 pub(crate) fn merge_dirs(args: &MergeArgs) -> Result<(), Failure> {
+    let has = |dir: &PathBuf, name: &str| dir.join(name).exists();
     for dir in &args.dirs {
-        if !dir.join("results.jsonl").exists() {
+        if !has(dir, "results.jsonl") && !has(dir, crate::workload_sweep::JSONL_FILE) {
             return Err(Failure::BadInput(format!(
-                "{} has no results.jsonl; give the --out folders of sweep shards",
-                dir.display()
+                "{} has no results.jsonl or {}; give the --out folders of sweep shards",
+                dir.display(),
+                crate::workload_sweep::JSONL_FILE
             )));
         }
     }
@@ -308,7 +324,17 @@ pub(crate) fn merge_dirs(args: &MergeArgs) -> Result<(), Failure> {
             args.out.display()
         ))
     })?;
-    finish(&args.out, &args.dirs, Folder::Shard)
+    let of = |name: &str| -> Vec<PathBuf> {
+        args.dirs.iter().filter(|d| has(d, name)).cloned().collect()
+    };
+    let (collectives, workloads) = (of("results.jsonl"), of(crate::workload_sweep::JSONL_FILE));
+    if !collectives.is_empty() {
+        finish(&args.out, &collectives, Folder::Shard)?;
+    }
+    if !workloads.is_empty() {
+        crate::workload_sweep::finish(&args.out, &workloads, Folder::Shard)?;
+    }
+    Ok(())
 }
 
 /// Joins the rows of `dirs` (one row per point) into `out`: results.csv and results.jsonl
