@@ -593,7 +593,7 @@ pub(crate) fn expand_topologies(
                 &field,
                 format!(
                     "\"{pattern}\" matches no file (looked in {})",
-                    base.display()
+                    folder_name(base)
                 ),
             ));
         }
@@ -622,6 +622,16 @@ pub(crate) fn expand_topologies(
         .into_iter()
         .map(|(_, path, spec)| (path, spec))
         .collect())
+}
+
+/// A folder as a message names it: `.` for the empty path (the folder of a sweep file named
+/// without one, `small.sweep.ron`).
+pub(crate) fn folder_name(folder: &Path) -> String {
+    if folder.as_os_str().is_empty() {
+        ".".to_string()
+    } else {
+        folder.display().to_string()
+    }
 }
 
 /// Why `path` cannot be a topology file, told by its kind and name as `kernbench validate`
