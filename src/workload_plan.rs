@@ -11,7 +11,7 @@ use kernbench_model::{NetworkModel, TopologySpec, parse_time};
 
 use crate::Failure;
 use crate::ron_file::bad_at;
-use crate::sweep_spec::{WorkloadFields, expand_topologies};
+use crate::sweep_spec::{WorkloadFields, expand_topologies, folder_name};
 use crate::workload_file::load_any;
 
 /// A validated workload sweep: its workloads, topologies and points in a fixed order.
@@ -156,7 +156,7 @@ fn expand_workloads(
                 &field,
                 format!(
                     "\"{pattern}\" matches no file or folder (looked in {})",
-                    base.display()
+                    folder_name(base)
                 ),
             ));
         }
