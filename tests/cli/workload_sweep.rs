@@ -523,3 +523,29 @@ fn workload_shards_merge_into_the_whole_sweep_and_a_rerun_skips_what_is_done() {
     }
     assert!(read(&whole.join("workloads.csv")).contains("\nchain,mesh2x2,4,flow,ok,"));
 }
+
+/// `kernbench compare` reads sweeps of collectives only: a workload sweep's folder is bad
+/// input that says so, and its files are not taken for results.
+#[test]
+fn compare_refuses_a_workload_sweep_saying_what_it_is() {
+    let (out, _) = bundled();
+    let a = crate::compare::sweeps().a.display().to_string();
+    let folder = out.display().to_string();
+    let run = kernbench(&["compare", &a, &folder]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert_eq!(
+        stderr(&run),
+        format!(
+            "error: {folder} holds a workload sweep (workloads.jsonl), whose rows compare does \
+             not read; give a sweep's --out folder, or its results.jsonl or results.csv of \
+             collectives, or read the two workloads.csv side by side\n"
+        )
+    );
+    for name in ["workloads.csv", "workloads.jsonl"] {
+        let file = out.join(name).display().to_string();
+        let run = kernbench(&["compare", &a, &file]);
+        assert_eq!(run.status.code(), Some(2), "{name}: {}", stderr(&run));
+        assert!(stderr(&run).contains("not a"), "{name}: {}", stderr(&run));
+        assert!(!stderr(&run).contains("panicked"), "{}", stderr(&run));
+    }
+}
