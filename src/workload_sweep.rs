@@ -14,7 +14,7 @@ use kernbench_algorithms::workload::{WorkloadOptions, WorkloadReport, run_worklo
 use kernbench_model::{NetworkModel, Topology};
 use kernbench_reports::{
     CsvWriter, JsonlWriter, ReportError, RowStatus, WorkloadKey, WorkloadRow, merge_workloads,
-    read_jsonl, workload_table, write_csv, write_jsonl,
+    plot_workloads, read_jsonl, workload_table, write_csv, write_jsonl,
 };
 use rayon::prelude::*;
 
@@ -170,7 +170,7 @@ impl Writers {
 
 /// Joins the workload rows of `dirs` into `out`: `workloads.csv` and `workloads.jsonl`
 /// rewritten in point order (so the same sweep writes the same bytes however its points were
-/// scheduled), then the table and what was written, printed.
+/// scheduled) and a plot per workload, then the table and what was written, printed.
 pub(crate) fn finish(out: &Path, dirs: &[PathBuf], inputs: Folder) -> Result<(), Failure> {
     let mut shards = Vec::new();
     for dir in dirs {
@@ -181,15 +181,17 @@ pub(crate) fn finish(out: &Path, dirs: &[PathBuf], inputs: Folder) -> Result<(),
     let rows = merge_workloads(shards);
     write_jsonl(out.join(JSONL_FILE), &rows).map_err(output_failure)?;
     write_csv(out.join(CSV_FILE), &rows).map_err(output_failure)?;
+    let plots = plot_workloads(&rows, out).map_err(output_failure)?;
     let ok = rows.iter().filter(|r| r.status == RowStatus::Ok).count();
     print(&format!(
-        "{}\n{} points ({ok} ok, {} failed or unsupported) in {}\n  {}\n  {}\n",
+        "{}\n{} points ({ok} ok, {} failed or unsupported) in {}\n  {}\n  {}\n  {} plots\n",
         workload_table(&rows),
         rows.len(),
         rows.len() - ok,
         out.display(),
         out.join(CSV_FILE).display(),
         out.join(JSONL_FILE).display(),
+        plots.len()
     ))
 }
 
