@@ -341,11 +341,10 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
                     s.topologies.len()
                 ),
                 sweep_spec::Plan::Workloads(s) => format!(
-                    "workload sweep {}: {} points, {} workloads x {} topologies",
+                    "workload sweep {}: {} points, {}",
                     s.name,
                     s.points.len(),
-                    s.workloads.len(),
-                    s.topologies.len()
+                    s.shape()
                 ),
             })
         } else {

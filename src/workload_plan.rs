@@ -53,6 +53,19 @@ pub(crate) struct WorkloadPoint {
 }
 
 impl WorkloadSweep {
+    /// `5 workloads x 3 topologies` (`1 workload x 1 topology`).
+    pub(crate) fn shape(&self) -> String {
+        let count = |n: usize, one: &str, many: &str| match n {
+            1 => format!("1 {one}"),
+            n => format!("{n} {many}"),
+        };
+        format!(
+            "{} x {}",
+            count(self.workloads.len(), "workload", "workloads"),
+            count(self.topologies.len(), "topology", "topologies")
+        )
+    }
+
     /// Checks a workload sweep (`text` is the file's, for the lines of errors): its topologies
     /// as a sweep of collectives checks them, its workloads as `kernbench workload` loads
     /// them, with every error naming the sweep file, the line and the entry.

@@ -85,11 +85,9 @@ pub(crate) fn run(
     // Largest first, as for collectives: the long points do not all land at the end.
     todo.sort_by(|a, b| work(b).total_cmp(&work(a)));
     note!(
-        "sweep {}: {} workloads x {} topologies, {} points{}, {} already done in {}, {} to run \
-         on {} threads",
+        "sweep {}: {}, {} points{}, {} already done in {}, {} to run on {} threads",
         sweep.name,
-        sweep.workloads.len(),
-        sweep.topologies.len(),
+        sweep.shape(),
         mine.len(),
         if shards > 1 {
             format!(" in shard {shard}/{shards} (of {})", sweep.points.len())

@@ -42,8 +42,9 @@ fn sweep(file: &Path, out: &Path) -> std::process::Output {
     ])
 }
 
-/// The bundled workload sweep, run once into a scratch folder for the tests that read it.
-fn bundled() -> &'static (PathBuf, String) {
+/// The bundled workload sweep, run once into a scratch folder for the tests that read it
+/// (docs_formats.rs reads it too): its folder and what it printed.
+pub(crate) fn bundled() -> &'static (PathBuf, String) {
     static OUT: std::sync::OnceLock<(PathBuf, String)> = std::sync::OnceLock::new();
     OUT.get_or_init(|| {
         let out = crate::common::scratch("wsweep-bundled");
