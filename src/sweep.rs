@@ -37,7 +37,8 @@ pub(crate) struct SweepArgs {
     /// The sweep file (RON); the bundled topologies/default.sweep.ron if left out.
     #[arg(value_name = "SWEEP.ron")]
     file: Option<PathBuf>,
-    /// Where results, tables and plots go. Points already in its results.jsonl are skipped.
+    /// Where results, tables and plots go. Points already in its results.jsonl (a workload
+    /// sweep's: workloads.jsonl) are skipped.
     #[arg(long, value_name = "DIR", default_value = "kernbench-out")]
     out: PathBuf,
     /// Run only every N-th point starting at K (0-based), e.g. 2/8 for the third of 8
