@@ -98,7 +98,8 @@ pub(crate) struct SweepFile {
 }
 
 impl SweepFile {
-    /// The fields of a sweep of collectives that `self` writes, by name, in file order.
+    /// The fields of a sweep of collectives that `self` writes, by name (in the order of
+    /// the struct's fields).
     fn collective_fields(&self) -> Vec<&'static str> {
         [
             ("collectives", self.collectives.is_some()),
@@ -161,7 +162,12 @@ impl Plan {
         let spec: SweepFile = ron_file::parse(file, &text, "sweep", EXAMPLE)?;
         match spec.workloads {
             Some(_) => {
-                if let Some(&field) = spec.collective_fields().first() {
+                // The first written, so that the line named is the first to fix.
+                let first = spec
+                    .collective_fields()
+                    .into_iter()
+                    .min_by_key(|field| ron_file::line_of(&text, field).unwrap_or(usize::MAX));
+                if let Some(field) = first {
                     let why = match field {
                         "verify" => "a workload sweep times its steps, without data to verify",
                         "distribution" | "seed" => {
@@ -739,6 +745,49 @@ fn expand_sizes(file: &Path, sizes: &Sizes) -> Result<Vec<u64>, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `text` as a sweep file.
+    fn sweep_file(text: &str) -> SweepFile {
+        ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+            .from_str(text)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn the_collective_fields_a_file_writes_are_known_whatever_their_defaults() {
+        let spec = sweep_file(
+            r#"Sweep(name: "w", topologies: ["ring:4"], workloads: ["a.workload.ron"],
+                     verify: false, memories: ["hbm"], seed: 0)"#,
+        );
+        assert_eq!(spec.collective_fields(), ["memories", "seed", "verify"]);
+        let spec = sweep_file(r#"Sweep(name: "w", topologies: ["ring:4"], workloads: [])"#);
+        assert!(spec.collective_fields().is_empty());
+        assert_eq!(spec.workloads, Some(Vec::new()));
+    }
+
+    #[test]
+    fn a_workload_sweep_names_the_first_collective_field_written_at_its_line() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let file = dir.path().join("w.sweep.ron");
+        std::fs::write(
+            &file,
+            "Sweep(\n    name: \"w\",\n    topologies: [\"ring:4\"],\n    workloads: [\"a.workload.ron\"],\n    \
+             sizes: List([\"4KiB\"]),\n    algorithms: [\"ring\"],\n)",
+        )
+        .expect("write");
+        let Err(Failure::BadInput(message)) = Plan::load(&file) else {
+            panic!("not refused");
+        };
+        assert_eq!(
+            message,
+            format!(
+                "{}:5: sizes: a workload sweep takes its collectives from the workload files; \
+                 remove `sizes`",
+                file.display()
+            )
+        );
+    }
 
     #[test]
     fn all_takes_no_stride_and_a_count_takes_every_one() {
