@@ -83,6 +83,14 @@ impl Side {
                 jsonl
             } else if csv.is_file() {
                 csv
+            } else if path.join(crate::workload_sweep::JSONL_FILE).is_file() {
+                // A workload sweep's folder: its rows are not points of collectives.
+                return Err(Failure::BadInput(format!(
+                    "{} holds a workload sweep ({}), whose rows compare does not read; {GIVE} \
+                     of collectives, or read the two workloads.csv side by side",
+                    path.display(),
+                    crate::workload_sweep::JSONL_FILE
+                )));
             } else {
                 return Err(Failure::BadInput(format!(
                     "{} has no results.jsonl or results.csv; {GIVE}",

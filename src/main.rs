@@ -55,6 +55,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod eta;
 mod label;
 mod matrix_file;
+mod progress;
 mod result;
 mod ron_file;
 mod run;
@@ -65,6 +66,8 @@ mod sweep_spec;
 mod trace;
 mod workload;
 mod workload_file;
+mod workload_plan;
+mod workload_sweep;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -85,7 +88,8 @@ struct Cli {
 enum Command {
     /// Check topology, sweep and scenario files: syntax, units, shapes, links and connectivity.
     ///
-    /// A file named `*.sweep.ron` is checked as a sweep (with the topologies it names),
+    /// A file named `*.sweep.ron` is checked as a sweep (with the topologies and workloads it
+    /// names),
     /// `*.scenario.ron` as a diagnosis scenario (with its topology), `*.a2av.ron` as an
     /// all-to-allv matrix, `*.workload.ron` as a workload (its graph: names, dependencies,
     /// cycles, groups, peers), a folder as Chakra traces (`PREFIX.N.et`, one per rank), any
@@ -124,17 +128,22 @@ enum Command {
                             kernbench run --topology topologies/ring8.ron --size 4MiB --trace ring8.json   # open at ui.perfetto.dev", exit_codes!(0 2 3 4 1))
     )]
     Run(Box<run::RunArgs>),
-    /// Run a sweep: topologies x collectives x algorithms x sizes x memories, in parallel.
+    /// Run a sweep: topologies x collectives x algorithms x sizes x memories, or workloads x
+    /// topologies, in parallel.
     ///
     /// Rows stream to DIR/results.csv and DIR/results.jsonl as points finish, so an
     /// interrupted sweep loses nothing finished, and running it again into the same folder
     /// skips the points already there. A point that fails or does not fit is recorded with its
     /// reason and the sweep goes on. At the end: summary.md (best algorithm per topology and
     /// size) and plots (latency and bus bandwidth vs size, link utilisation) as SVG and PNG.
+    /// A sweep file with `workloads` runs each workload on each topology as `kernbench
+    /// workload` does, into DIR/workloads.csv and DIR/workloads.jsonl, prints their table
+    /// and plots each workload's step time per topology.
     #[command(
         after_help = concat!("Examples:\n  kernbench sweep                                  # the bundled topologies/default.sweep.ron\n  \
                             kernbench sweep my.sweep.ron --out results/\n  \
-                            kernbench sweep my.sweep.ron --out shard3 --shard 3/8   # one of 8 machines", exit_codes!(0 2 1))
+                            kernbench sweep my.sweep.ron --out shard3 --shard 3/8   # one of 8 machines\n  \
+                            kernbench sweep topologies/workloads/steps.sweep.ron --out steps/   # workloads x topologies", exit_codes!(0 2 1))
     )]
     Sweep(sweep::SweepArgs),
     /// Run a deadlock-diagnosis scenario and explain why it hangs, if it does.
@@ -170,7 +179,8 @@ enum Command {
                             kernbench workload topologies/workloads/pipeline.workload.ron --topology topologies/mesh2x2.ron --json", exit_codes!(0 2 3 1))
     )]
     Workload(workload::WorkloadArgs),
-    /// Join the output folders of sweep shards into one, with tables and plots.
+    /// Join the output folders of sweep shards into one, with tables and plots (the rows of
+    /// collectives, results.jsonl, and of workloads, workloads.jsonl, each on its own).
     #[command(after_help = concat!("Example:\n  kernbench merge shard0 shard1 shard2 shard3 --out all", exit_codes!(0 2 1)))]
     Merge(sweep::MergeArgs),
     /// Compare two sweeps point by point: the time and bus bandwidth of each, and B's over A's.
@@ -330,13 +340,19 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
         } else if is_scenario {
             scenario::Scenario::load(file).map(|s| format!("scenario {}: {}", s.name, s.describe()))
         } else if is_sweep {
-            sweep_spec::Sweep::load(file).map(|s| {
-                format!(
+            sweep_spec::Plan::load(file).map(|plan| match plan {
+                sweep_spec::Plan::Collectives(s) => format!(
                     "sweep {}: {} points, {} topologies",
                     s.name,
                     s.points.len(),
                     s.topologies.len()
-                )
+                ),
+                sweep_spec::Plan::Workloads(s) => format!(
+                    "workload sweep {}: {} points, {}",
+                    s.name,
+                    s.points.len(),
+                    s.shape()
+                ),
             })
         } else {
             // A file, or a generated form (`ring:8`), as `run --topology` takes.

@@ -1,16 +1,13 @@
 //! `kernbench sweep` and `kernbench merge`: run a sweep's points in parallel, stream their
 //! rows to disk, and write the tables and plots.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::IsTerminal;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use kernbench_algorithms::{
     Collective, CollectiveError, Groups, Pairs, RingInOrder, RunConfig, RunReport, run_collective,
 };
@@ -23,11 +20,12 @@ use kernbench_reports::{
 use petgraph::graph::EdgeIndex;
 use rayon::prelude::*;
 
-use crate::eta::{Eta, duration_label, point_work};
+use crate::eta::point_work;
 use crate::label::point_label;
+use crate::progress::{Done, Progress};
 use crate::result::group_stride;
 use crate::sweep_folder::{Folder, output_failure, read_failure, write_failure};
-use crate::sweep_spec::{Point, Sweep};
+use crate::sweep_spec::{Plan, Point, Sweep};
 use crate::{Failure, print};
 
 /// The bundled sweep, run when no file is given.
@@ -39,7 +37,8 @@ pub(crate) struct SweepArgs {
     /// The sweep file (RON); the bundled topologies/default.sweep.ron if left out.
     #[arg(value_name = "SWEEP.ron")]
     file: Option<PathBuf>,
-    /// Where results, tables and plots go. Points already in its results.jsonl are skipped.
+    /// Where results, tables and plots go. Points already in its results.jsonl (a workload
+    /// sweep's: workloads.jsonl) are skipped.
     #[arg(long, value_name = "DIR", default_value = "kernbench-out")]
     out: PathBuf,
     /// Run only every N-th point starting at K (0-based), e.g. 2/8 for the third of 8
@@ -93,14 +92,14 @@ fn key_of(point: &Point) -> RowKey {
     }
 }
 
-/// `kernbench sweep`.
+/// `kernbench sweep`: a sweep of collectives, or of workloads (a file with `workloads`).
 pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let file = args
         .file
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_SWEEP));
-    let sweep = Sweep::load(&file)?;
-    let (shard, shards) = match &args.shard {
+    let plan = Plan::load(&file)?;
+    let shard = match &args.shard {
         Some(text) => parse_shard(text)?,
         None => (0, 1),
     };
@@ -110,17 +109,30 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
             args.out.display()
         ))
     })?;
-    let results = args.out.join("results.jsonl");
+    match plan {
+        Plan::Collectives(sweep) => sweep_collectives(&sweep, &args.out, shard),
+        Plan::Workloads(sweep) => crate::workload_sweep::run(&sweep, &args.out, shard),
+    }
+}
+
+/// Runs shard `shard` of `shards` of a sweep of collectives into `out` (which exists),
+/// skipping the points already in its results.jsonl.
+fn sweep_collectives(
+    sweep: &Sweep,
+    out: &Path,
+    (shard, shards): (usize, usize),
+) -> Result<(), Failure> {
+    let results = out.join("results.jsonl");
     let done_rows: Vec<ResultRow> = if results.exists() {
         read_jsonl::<ResultRow>(&results)
             .map_err(|e| read_failure(e, "result", Folder::SweepOut))?
     } else {
         Vec::new()
     };
-    upgrade_csv_without_model(&args.out.join("results.csv"), &done_rows)?;
+    upgrade_csv_without_model(&out.join("results.csv"), &done_rows)?;
     let done: BTreeSet<RowKey> = done_rows.iter().map(ResultRow::key).collect();
     // Read now, so that a corrupt links.jsonl is refused before the points run, not after.
-    let link_file = args.out.join("links.jsonl");
+    let link_file = out.join("links.jsonl");
     if link_file.exists() {
         read_jsonl::<LinkUsage>(&link_file)
             .map_err(|e| read_failure(e, "link", Folder::SweepOut))?;
@@ -154,14 +166,14 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
             String::new()
         },
         mine.len() - todo.len(),
-        args.out.display(),
+        out.display(),
         todo.len(),
         rayon::current_num_threads(),
     );
     let crash_after = crash_after_link_rows()?;
     let writers = Mutex::new(Writers {
         links: JsonlWriter::open_append(&link_file).map_err(output_failure)?,
-        csv: CsvWriter::open_append(args.out.join("results.csv")).map_err(output_failure)?,
+        csv: CsvWriter::open_append(out.join("results.csv")).map_err(output_failure)?,
         results: JsonlWriter::open_append(&results).map_err(output_failure)?,
         committed: 0,
         with_links: 0,
@@ -179,9 +191,9 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
             if stopped.load(Ordering::Relaxed) {
                 return;
             }
-            progress.started(id, &key_of(point), work(point));
-            let (row, links) = run_point(&sweep, point, largest);
-            progress.finished(id, &row);
+            progress.started(id, point_label(&key_of(point)), work(point));
+            let (row, links) = run_point(sweep, point, largest);
+            progress.finished(id, done_of(&row));
             let mut w = match writers.lock() {
                 Ok(w) => w,
                 Err(poisoned) => poisoned.into_inner(),
@@ -207,7 +219,7 @@ pub(crate) fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         ));
     }
     drop(w);
-    finish(&args.out, std::slice::from_ref(&args.out), Folder::SweepOut)
+    finish(out, &[out.to_path_buf()], Folder::SweepOut)
 }
 
 /// Rewrites a results.csv written before the `model` column existed (its header is today's
@@ -294,13 +306,16 @@ fn crash_after_link_rows() -> Result<Option<usize>, Failure> {
     }
 }
 
-/// `kernbench merge`.
+/// `kernbench merge`: the collective rows (`results.jsonl`) of the folders that have them,
+/// and the workload rows (`workloads.jsonl`) of those that have them.
 pub(crate) fn merge_dirs(args: &MergeArgs) -> Result<(), Failure> {
+    let has = |dir: &PathBuf, name: &str| dir.join(name).exists();
     for dir in &args.dirs {
-        if !dir.join("results.jsonl").exists() {
+        if !has(dir, "results.jsonl") && !has(dir, crate::workload_sweep::JSONL_FILE) {
             return Err(Failure::BadInput(format!(
-                "{} has no results.jsonl; give the --out folders of sweep shards",
-                dir.display()
+                "{} has no results.jsonl or {}; give the --out folders of sweep shards",
+                dir.display(),
+                crate::workload_sweep::JSONL_FILE
             )));
         }
     }
@@ -310,7 +325,17 @@ pub(crate) fn merge_dirs(args: &MergeArgs) -> Result<(), Failure> {
             args.out.display()
         ))
     })?;
-    finish(&args.out, &args.dirs, Folder::Shard)
+    let of = |name: &str| -> Vec<PathBuf> {
+        args.dirs.iter().filter(|d| has(d, name)).cloned().collect()
+    };
+    let (collectives, workloads) = (of("results.jsonl"), of(crate::workload_sweep::JSONL_FILE));
+    if !collectives.is_empty() {
+        finish(&args.out, &collectives, Folder::Shard)?;
+    }
+    if !workloads.is_empty() {
+        crate::workload_sweep::finish(&args.out, &workloads, Folder::Shard)?;
+    }
+    Ok(())
 }
 
 /// Joins the rows of `dirs` (one row per point) into `out`: results.csv and results.jsonl
@@ -531,152 +556,20 @@ fn link_usage(topology: &Topology, point: &Point, report: &RunReport) -> Vec<Lin
         .collect()
 }
 
-/// A progress bar on a terminal: points done, the time left estimated from work (see
-/// [`crate::eta`]) and the points running, with their sizes. Plain lines otherwise, one per
-/// point finished. All of it goes to standard error, so the result files stay the same from
-/// run to run.
-struct Progress {
-    bar: Option<ProgressBar>,
-    tally: Arc<Mutex<Tally>>,
-    /// Events simulated by the points run so far.
-    events: std::sync::atomic::AtomicU64,
-    started: Instant,
-}
-
-/// What the progress bar knows, shared with the bar's ETA field (which locks it while the
-/// bar is drawn: so nothing calls the bar with it locked).
-struct Tally {
-    finished: u64,
-    total: u64,
-    eta: Eta,
-    /// The points running: id -> label.
-    running: BTreeMap<usize, String>,
-}
-
-impl Tally {
-    /// The bar's message: the points running, largest first (the run order).
-    fn running_label(&self) -> String {
-        let running: Vec<&str> = self.running.values().map(String::as_str).collect();
-        format!("running {}", running.join(", "))
-    }
-}
-
-impl Progress {
-    /// Progress of `total` points of `work` in all (the sum of their [`point_work`]).
-    fn new(total: u64, work: f64) -> Progress {
-        let started = Instant::now();
-        let tally = Arc::new(Mutex::new(Tally {
-            finished: 0,
-            total,
-            eta: Eta::new(work, rayon::current_num_threads()),
-            running: BTreeMap::new(),
-        }));
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = ProgressBar::new(total);
-            let shared = tally.clone();
-            // Computed when the bar is drawn, so it counts down between points (the bar
-            // redraws every second).
-            let eta = move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
-                let left = lock(&shared).eta.remaining(started.elapsed().as_secs_f64());
-                // ok: writing into the bar's own buffer does not fail.
-                let _ = match left {
-                    Some(seconds) => write!(w, "ETA {}", duration_label(seconds)),
-                    None => write!(w, "ETA after the first point"),
-                };
-            };
-            if let Ok(style) = ProgressStyle::with_template(
-                "{bar:20} {pos}/{len} points, {elapsed} elapsed, {work_eta}; {wide_msg}",
-            ) {
-                bar.set_style(style.with_key("work_eta", eta));
-            }
-            bar.enable_steady_tick(std::time::Duration::from_secs(1));
-            bar
-        });
-        Progress {
-            bar,
-            tally,
-            events: std::sync::atomic::AtomicU64::new(0),
-            started,
-        }
-    }
-
-    /// Point `id` (of `work`) starts.
-    fn started(&self, id: usize, point: &RowKey, work: f64) {
-        let running = {
-            let mut tally = lock(&self.tally);
-            tally
-                .eta
-                .start(id, work, self.started.elapsed().as_secs_f64());
-            tally.running.insert(id, point_label(point));
-            tally.running_label()
-        };
-        // Never with the tally locked: drawing the bar locks it, for the ETA.
-        if let Some(bar) = &self.bar {
-            bar.set_message(running);
-        }
-    }
-
-    fn finished(&self, id: usize, row: &ResultRow) {
-        self.events.fetch_add(
-            row.events.unwrap_or(0),
-            std::sync::atomic::Ordering::Relaxed,
-        );
-        let (finished, total, running) = {
-            let mut tally = lock(&self.tally);
-            tally.eta.finish(
-                id,
-                self.started.elapsed().as_secs_f64(),
-                row.status == RowStatus::Ok,
-            );
-            tally.running.remove(&id);
-            tally.finished += 1;
-            (tally.finished, tally.total, tally.running_label())
-        };
-        match &self.bar {
-            Some(bar) => {
-                bar.inc(1);
-                bar.set_message(running);
-            }
-            None => {
-                let outcome = match (&row.status, row.time_ns, row.busbw_gbps) {
-                    (RowStatus::Ok, Some(t), Some(b)) => {
-                        format!("{:.3} us, busbw {b:.2} GB/s", t / 1e3)
-                    }
-                    (status, _, _) => format!(
-                        "{} ({})",
-                        status.as_str(),
-                        row.error.as_deref().unwrap_or("")
-                    ),
-                };
-                note!(
-                    "[{finished}/{total}] {}: {outcome}",
-                    point_label(&row.key())
-                );
-            }
-        }
-    }
-
-    /// Clears the bar and says what the run cost: wall time, events per second, peak memory
-    /// (on standard error, so the result files stay the same from run to run).
-    fn done(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-        let events = self.events.load(std::sync::atomic::Ordering::Relaxed);
-        let seconds = self.started.elapsed().as_secs_f64();
-        note!(
-            "simulated {events} events in {seconds:.1} s ({:.1} M events/s), peak memory {}",
-            events as f64 / seconds.max(1e-9) / 1e6,
-            kernbench::host::peak_memory_label(),
-        );
-    }
-}
-
-/// The value behind `mutex`, also after a thread panicked holding it: the progress counts
-/// stay usable, and a panic is reported by the hook in `main`.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    match mutex.lock() {
-        Ok(guard) => guard,
-        Err(poisoned) => poisoned.into_inner(),
+/// How the progress shows a finished point.
+fn done_of(row: &ResultRow) -> Done {
+    let outcome = match (&row.status, row.time_ns, row.busbw_gbps) {
+        (RowStatus::Ok, Some(t), Some(b)) => format!("{:.3} us, busbw {b:.2} GB/s", t / 1e3),
+        (status, _, _) => format!(
+            "{} ({})",
+            status.as_str(),
+            row.error.as_deref().unwrap_or("")
+        ),
+    };
+    Done {
+        label: point_label(&row.key()),
+        ran: row.status == RowStatus::Ok,
+        events: row.events.unwrap_or(0),
+        outcome,
     }
 }

@@ -1,5 +1,6 @@
 //! Sweep files: which topologies, collectives, algorithms, sizes, memories, channels, chunk
-//! sizes and groups to run.
+//! sizes and groups to run; or, with `workloads`, which workloads on which topologies (the
+//! plan of such a sweep is in [`crate::workload_plan`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use serde::Deserialize;
 use crate::Failure;
 use crate::ron_file::{self, bad};
 use crate::run::parse_chunk;
+use crate::workload_plan::WorkloadSweep;
 
 /// A sweep file as written (RON). Every list is crossed with every other.
 ///
@@ -44,42 +46,184 @@ use crate::run::parse_chunk;
 pub(crate) struct SweepFile {
     name: String,
     topologies: Vec<String>,
-    #[serde(default = "all_reduce")]
-    collectives: Vec<String>,
-    algorithms: Vec<String>,
-    sizes: Sizes,
-    #[serde(default = "all_memories")]
-    memories: Vec<String>,
+    /// Workload files (`*.workload.ron`) and folders of Chakra traces, or globs of them: a
+    /// sweep of workloads (see [`crate::workload_plan`]), which takes none of the collective
+    /// fields below (each is `None` when not written, so that writing one can be refused).
+    #[serde(default)]
+    workloads: Option<Vec<String>>,
+    /// A workload sweep's peak compute rate of one SIP, for compute given in FLOP (as
+    /// `workload --peak-flops`).
+    #[serde(default)]
+    peak_flops: Option<String>,
+    #[serde(default)]
+    collectives: Option<Vec<String>>,
+    /// Required in a sweep of collectives (see [`require_collective_fields`]).
+    #[serde(default)]
+    algorithms: Option<Vec<String>>,
+    /// Required in a sweep of collectives.
+    #[serde(default)]
+    sizes: Option<Sizes>,
+    #[serde(default)]
+    memories: Option<Vec<String>>,
     /// `RunConfig::channels` of the points: `auto` or a count from 1 to 64.
-    #[serde(default = "auto_channels")]
-    channels: Vec<String>,
+    #[serde(default)]
+    channels: Option<Vec<String>>,
     /// `RunConfig::chunk` of the points: sizes, multiples of 4 bytes.
-    #[serde(default = "default_chunk")]
-    chunk_sizes: Vec<String>,
+    #[serde(default)]
+    chunk_sizes: Option<Vec<String>>,
     /// Ranks per group (`RunConfig::groups`): `all` (one group of every rank) or a count.
-    #[serde(default = "all_ranks")]
-    group_sizes: Vec<String>,
+    #[serde(default)]
+    group_sizes: Option<Vec<String>>,
     /// The distance between a group's consecutive ranks: counts, crossed with the counts of
     /// `group_sizes` (not with `all`, which has no stride).
-    #[serde(default = "stride_one")]
-    group_strides: Vec<String>,
+    #[serde(default)]
+    group_strides: Option<Vec<String>>,
     /// The order the ring algorithm walks, by topology name (`--ring-order` of each point);
     /// topologies not named keep the order along their wiring.
     #[serde(default)]
-    ring_orders: BTreeMap<String, Vec<u32>>,
+    ring_orders: Option<BTreeMap<String, Vec<u32>>>,
     /// How all-to-allv points split each rank's size over the ranks: `uniform` or
     /// `zipf:EXPONENT` (as `run --distribution`), hot experts drawn from `seed`.
-    #[serde(default = "uniform")]
-    distribution: String,
     #[serde(default)]
-    seed: u64,
+    distribution: Option<String>,
     #[serde(default)]
-    verify: bool,
+    seed: Option<u64>,
+    #[serde(default)]
+    verify: Option<bool>,
     #[serde(default)]
     time_limit: Option<String>,
     /// The network model every point runs in (`run --model`): `Packet` (exact) or `Flow`.
     #[serde(default)]
     model: NetworkModel,
+}
+
+impl SweepFile {
+    /// The fields of a sweep of collectives that `self` writes, by name (in the order of
+    /// the struct's fields).
+    fn collective_fields(&self) -> Vec<&'static str> {
+        [
+            ("collectives", self.collectives.is_some()),
+            ("algorithms", self.algorithms.is_some()),
+            ("sizes", self.sizes.is_some()),
+            ("memories", self.memories.is_some()),
+            ("channels", self.channels.is_some()),
+            ("chunk_sizes", self.chunk_sizes.is_some()),
+            ("group_sizes", self.group_sizes.is_some()),
+            ("group_strides", self.group_strides.is_some()),
+            ("ring_orders", self.ring_orders.is_some()),
+            ("distribution", self.distribution.is_some()),
+            ("seed", self.seed.is_some()),
+            ("verify", self.verify.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, written)| written.then_some(name))
+        .collect()
+    }
+}
+
+/// The fields a sweep of collectives must write. A workload sweep leaves them out, so
+/// [`SweepFile`] takes them as optional; a collective sweep without them is refused by
+/// parsing its text again into this struct, which gives the very error the required
+/// fields always gave (`Unexpected missing field named `algorithms``, at the place RON
+/// reports it).
+#[derive(Debug, Deserialize)]
+#[serde(rename = "Sweep")]
+struct CollectiveFields {
+    #[allow(dead_code)] // ok: only its presence is checked
+    algorithms: serde::de::IgnoredAny,
+    #[allow(dead_code)] // ok: only its presence is checked
+    sizes: serde::de::IgnoredAny,
+}
+
+/// Refuses a sweep of collectives without `algorithms` or `sizes`, as when both were
+/// required fields of [`SweepFile`].
+fn require_collective_fields(file: &Path, text: &str) -> Result<(), Failure> {
+    ron_file::parse::<CollectiveFields>(file, text, "sweep", EXAMPLE).map(|_| ())
+}
+
+/// Where a complete sweep file is, for error messages.
+const EXAMPLE: &str = "topologies/default.sweep.ron is a complete example";
+
+/// A sweep file, validated: a sweep of collectives, or of workloads.
+#[derive(Debug)]
+pub(crate) enum Plan {
+    /// Topologies x collectives x algorithms x sizes x memories x ...
+    Collectives(Sweep),
+    /// Workloads x topologies.
+    Workloads(WorkloadSweep),
+}
+
+impl Plan {
+    /// Reads and checks a sweep file, with the topology (and workload) files it names.
+    /// A file with `workloads` is a workload sweep and must not write the collective fields;
+    /// any other is a sweep of collectives, which must write `algorithms` and `sizes`.
+    pub(crate) fn load(file: &Path) -> Result<Plan, Failure> {
+        let text = kernbench_model::read_input_file(file)?;
+        let spec: SweepFile = ron_file::parse(file, &text, "sweep", EXAMPLE)?;
+        match spec.workloads {
+            Some(_) => {
+                // The first written, so that the line named is the first to fix.
+                let first = spec
+                    .collective_fields()
+                    .into_iter()
+                    .min_by_key(|field| ron_file::line_of(&text, field).unwrap_or(usize::MAX));
+                if let Some(field) = first {
+                    let why = match field {
+                        "verify" => "a workload sweep times its steps, without data to verify",
+                        "distribution" | "seed" => {
+                            "a workload sweep takes its collectives, and how an all-to-allv \
+                             splits, from the workload files"
+                        }
+                        _ => "a workload sweep takes its collectives from the workload files",
+                    };
+                    return Err(ron_file::bad_at(
+                        file,
+                        &text,
+                        field,
+                        format!("{why}; remove `{field}`"),
+                    ));
+                }
+                WorkloadSweep::from_spec(file, &text, WorkloadFields::of(spec)).map(Plan::Workloads)
+            }
+            None => {
+                if spec.peak_flops.is_some() {
+                    return Err(ron_file::bad_at(
+                        file,
+                        &text,
+                        "peak_flops",
+                        "peak_flops is for the compute of workloads; remove it, or name \
+                         workloads to sweep with `workloads: [...]`",
+                    ));
+                }
+                require_collective_fields(file, &text)?;
+                Sweep::from_spec(file, spec).map(Plan::Collectives)
+            }
+        }
+    }
+}
+
+/// The parts of a [`SweepFile`] a workload sweep takes (every other field is absent).
+#[derive(Debug)]
+pub(crate) struct WorkloadFields {
+    pub(crate) name: String,
+    pub(crate) topologies: Vec<String>,
+    pub(crate) workloads: Vec<String>,
+    pub(crate) peak_flops: Option<String>,
+    pub(crate) time_limit: Option<String>,
+    pub(crate) model: NetworkModel,
+}
+
+impl WorkloadFields {
+    fn of(spec: SweepFile) -> WorkloadFields {
+        WorkloadFields {
+            name: spec.name,
+            topologies: spec.topologies,
+            workloads: spec.workloads.unwrap_or_default(),
+            peak_flops: spec.peak_flops,
+            time_limit: spec.time_limit,
+            model: spec.model,
+        }
+    }
 }
 
 fn uniform() -> String {
@@ -216,30 +360,31 @@ pub(crate) struct Point {
 const MAX_POINTS: usize = 1_000_000;
 
 impl Sweep {
-    /// Reads and checks a sweep file; topology files are loaded (and so validated) too.
-    pub(crate) fn load(file: &Path) -> Result<Sweep, Failure> {
-        let spec: SweepFile = ron_file::read(
-            file,
-            "sweep",
-            "topologies/default.sweep.ron is a complete example",
-        )?;
+    /// Checks a sweep of collectives (its `algorithms` and `sizes` are written); topology
+    /// files are loaded (and so validated) too.
+    fn from_spec(file: &Path, spec: SweepFile) -> Result<Sweep, Failure> {
+        let collectives = spec.collectives.unwrap_or_else(all_reduce);
+        let algorithms = spec.algorithms.unwrap_or_default();
+        let sizes = spec.sizes.unwrap_or(Sizes::List(Vec::new()));
+        let memories = spec.memories.unwrap_or_else(all_memories);
+        let channels = spec.channels.unwrap_or_else(auto_channels);
+        let chunk_sizes = spec.chunk_sizes.unwrap_or_else(default_chunk);
+        let group_sizes = spec.group_sizes.unwrap_or_else(all_ranks);
+        let group_strides = spec.group_strides.unwrap_or_else(stride_one);
+        let ring_orders = spec.ring_orders.unwrap_or_default();
+        let distribution = spec.distribution.unwrap_or_else(uniform);
+        let seed = spec.seed.unwrap_or(0);
         let base = file.parent().unwrap_or(Path::new("."));
         let topologies = expand_topologies(file, base, &spec.topologies)?;
-        let collectives = parse_all(file, "collectives", &spec.collectives)?;
-        let algorithms: Vec<Algorithm> = parse_all(file, "algorithms", &spec.algorithms)?;
-        let memories: Vec<MemoryKind> = parse_all(file, "memories", &spec.memories)?;
-        let sizes = expand_sizes(file, &spec.sizes)?;
-        let channels = parse_entries(file, "channels", &spec.channels, |text| {
-            text.parse::<Channels>()
-        })?;
-        let chunks = parse_entries(file, "chunk_sizes", &spec.chunk_sizes, parse_chunk)?;
-        let group_sizes = parse_entries(file, "group_sizes", &spec.group_sizes, parse_group_size)?;
-        let group_strides = parse_entries(
-            file,
-            "group_strides",
-            &spec.group_strides,
-            parse_group_stride,
-        )?;
+        let collectives = parse_all(file, "collectives", &collectives)?;
+        let algorithms: Vec<Algorithm> = parse_all(file, "algorithms", &algorithms)?;
+        let memories: Vec<MemoryKind> = parse_all(file, "memories", &memories)?;
+        let sizes = expand_sizes(file, &sizes)?;
+        let channels = parse_entries(file, "channels", &channels, |text| text.parse::<Channels>())?;
+        let chunks = parse_entries(file, "chunk_sizes", &chunk_sizes, parse_chunk)?;
+        let group_sizes = parse_entries(file, "group_sizes", &group_sizes, parse_group_size)?;
+        let group_strides =
+            parse_entries(file, "group_strides", &group_strides, parse_group_stride)?;
         let splits = group_splits(&group_sizes, &group_strides);
         if splits.is_empty() {
             return Err(bad(
@@ -274,7 +419,7 @@ impl Sweep {
                 format!("{count} points is more than {MAX_POINTS}; narrow the lists"),
             ));
         }
-        let ring_orders = check_ring_orders(file, &spec.ring_orders, &topologies, &algorithms)?;
+        let ring_orders = check_ring_orders(file, &ring_orders, &topologies, &algorithms)?;
         let mut points = Vec::with_capacity(count);
         for (t, (_, topology)) in topologies.iter().enumerate() {
             let world_size = topology.cubes.count * topology.sips.per_cube;
@@ -312,15 +457,15 @@ impl Sweep {
             }
         }
         // Checked now, on one rank: a bad name fails before anything runs.
-        crate::matrix_file::generate(&spec.distribution, 1, 0, spec.seed)
+        crate::matrix_file::generate(&distribution, 1, 0, seed)
             .map_err(|e| bad(file, "distribution", e))?;
         Ok(Sweep {
             name: spec.name,
             topologies,
             points,
-            verify: spec.verify,
+            verify: spec.verify.unwrap_or(false),
             time_limit,
-            distribution: (spec.distribution, spec.seed),
+            distribution: (distribution, seed),
         })
     }
 }
@@ -403,7 +548,7 @@ fn parse_entries<T, E: std::fmt::Display>(
 ///
 /// Every error names the sweep file and the entry, `topologies[i]` (0-based), even when it
 /// comes from the topology file itself.
-fn expand_topologies(
+pub(crate) fn expand_topologies(
     file: &Path,
     base: &Path,
     patterns: &[String],
@@ -454,7 +599,7 @@ fn expand_topologies(
                 &field,
                 format!(
                     "\"{pattern}\" matches no file (looked in {})",
-                    base.display()
+                    folder_name(base)
                 ),
             ));
         }
@@ -483,6 +628,16 @@ fn expand_topologies(
         .into_iter()
         .map(|(_, path, spec)| (path, spec))
         .collect())
+}
+
+/// A folder as a message names it: `.` for the empty path (the folder of a sweep file named
+/// without one, `small.sweep.ron`).
+pub(crate) fn folder_name(folder: &Path) -> String {
+    if folder.as_os_str().is_empty() {
+        ".".to_string()
+    } else {
+        folder.display().to_string()
+    }
 }
 
 /// Why `path` cannot be a topology file, told by its kind and name as `kernbench validate`
@@ -590,6 +745,49 @@ fn expand_sizes(file: &Path, sizes: &Sizes) -> Result<Vec<u64>, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `text` as a sweep file.
+    fn sweep_file(text: &str) -> SweepFile {
+        ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+            .from_str(text)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn the_collective_fields_a_file_writes_are_known_whatever_their_defaults() {
+        let spec = sweep_file(
+            r#"Sweep(name: "w", topologies: ["ring:4"], workloads: ["a.workload.ron"],
+                     verify: false, memories: ["hbm"], seed: 0)"#,
+        );
+        assert_eq!(spec.collective_fields(), ["memories", "seed", "verify"]);
+        let spec = sweep_file(r#"Sweep(name: "w", topologies: ["ring:4"], workloads: [])"#);
+        assert!(spec.collective_fields().is_empty());
+        assert_eq!(spec.workloads, Some(Vec::new()));
+    }
+
+    #[test]
+    fn a_workload_sweep_names_the_first_collective_field_written_at_its_line() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let file = dir.path().join("w.sweep.ron");
+        std::fs::write(
+            &file,
+            "Sweep(\n    name: \"w\",\n    topologies: [\"ring:4\"],\n    workloads: [\"a.workload.ron\"],\n    \
+             sizes: List([\"4KiB\"]),\n    algorithms: [\"ring\"],\n)",
+        )
+        .expect("write");
+        let Err(Failure::BadInput(message)) = Plan::load(&file) else {
+            panic!("not refused");
+        };
+        assert_eq!(
+            message,
+            format!(
+                "{}:5: sizes: a workload sweep takes its collectives from the workload files; \
+                 remove `sizes`",
+                file.display()
+            )
+        );
+    }
 
     #[test]
     fn all_takes_no_stride_and_a_count_takes_every_one() {

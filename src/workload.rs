@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use clap::Args;
-use kernbench_algorithms::workload::{RankTimes, WorkloadReport, WorkloadTrace, run_workload_on};
+use kernbench_algorithms::workload::{
+    RankTimes, WorkloadOptions, WorkloadReport, WorkloadTrace, run_workload_on,
+};
 use kernbench_engine::SimTime;
 use kernbench_model::{NetworkModel, TopologySource};
 use kernbench_reports::{TraceSpan, Track};
@@ -50,13 +52,13 @@ pub(crate) fn workload(args: &WorkloadArgs) -> Result<(), Failure> {
         .model
         .parse()
         .map_err(|e| Failure::BadInput(format!("--model: {e}")))?;
-    let (report, timeline) = run_workload_on(
-        topology.clone(),
-        &loaded.workload,
+    let options = WorkloadOptions {
         network,
-        args.trace.is_some(),
-    )
-    .map_err(|e| loaded.located(e))?;
+        trace: args.trace.is_some(),
+        time_limit: None,
+    };
+    let (report, timeline) = run_workload_on(topology.clone(), &loaded.workload, options)
+        .map_err(|e| loaded.located(e))?;
     if let Some(path) = &args.trace {
         write_trace(path, &topology, &timeline)?;
     }

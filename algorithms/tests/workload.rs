@@ -4,7 +4,8 @@
 use std::rc::Rc;
 
 use kernbench_algorithms::workload::{
-    CollectiveTask, Compute, Message, Op, Peer, Split, Task, Workload, run_workload,
+    CollectiveTask, Compute, Message, Op, Peer, Split, Task, Workload, WorkloadOptions,
+    run_workload, run_workload_on,
 };
 use kernbench_algorithms::{
     Algorithm, Collective, CollectiveError, Groups, Pairs, RunConfig, run_collective,
@@ -306,6 +307,55 @@ fn ranks_in_different_collectives_on_one_group_deadlock_naming_both_nodes() {
     assert!(
         text.contains("rank4 ag (all-gather of 64 KiB with ring) is call #0 on group g [ranks 0-7], where rank0 issued ar (all-reduce of 64 KiB with ring): the members run different collectives; make them the same"),
         "{text}"
+    );
+}
+
+#[test]
+fn a_time_limit_stops_a_step_that_runs_past_it_and_leaves_one_within_it_alone() {
+    let workload = Workload::new("chain", vec![compute("a", 10), compute("b", 5).after([0])]);
+    let limited = |us: u64| WorkloadOptions {
+        time_limit: Some(SimTime::from_us(us)),
+        ..WorkloadOptions::default()
+    };
+    let error = run_workload_on(topology("ring8"), &workload, limited(12)).expect_err("limit");
+    assert!(
+        matches!(error, CollectiveError::TimeLimit { limit, .. } if limit == SimTime::from_us(12)),
+        "{error}"
+    );
+    let (report, _) =
+        run_workload_on(topology("ring8"), &workload, limited(15)).expect("within the limit");
+    assert_eq!(report.step_time, SimTime::from_us(15));
+}
+
+#[test]
+fn check_on_refuses_another_rank_count_and_an_algorithm_the_topology_does_not_take() {
+    let mut workload = Workload::new("eight", vec![compute("a", 1)]);
+    workload.ranks = Some(8);
+    assert!(workload.check_on(&topology("ring8")).is_ok());
+    assert_eq!(
+        workload
+            .check_on(&topology("mesh2x2"))
+            .expect_err("4 SIPs")
+            .to_string(),
+        "ranks: the workload is written for 8 ranks, but the topology has 4 SIPs (rank = SIP); use a topology of 8 SIPs"
+    );
+    let mesh = Workload::new(
+        "mesh",
+        vec![collective(
+            "ar",
+            Collective::AllReduce,
+            Algorithm::Mesh,
+            Groups::World,
+            4096,
+        )],
+    );
+    assert!(mesh.check_on(&topology("mesh2x2")).is_ok());
+    let error = mesh.check_on(&topology("ring8")).expect_err("not a mesh");
+    assert!(
+        error
+            .to_string()
+            .starts_with("node \"ar\": op: mesh all-reduce does not run on topology ring8: "),
+        "{error}"
     );
 }
 

@@ -15,6 +15,10 @@
 //! - Traces: [`TraceWriter`] writes the Chrome trace event format that ui.perfetto.dev and
 //!   `chrome://tracing` open: tracks per link and per rank (spread over lanes where spans
 //!   overlap) and a busy-percentage counter per link.
+//! - Workload sweeps: [`WorkloadRow`]s (one per workload, topology and network model) go
+//!   through the same writers and readers; [`merge_workloads`] joins them,
+//!   [`workload_table`] prints them and [`plot_workloads`] draws each workload's step time
+//!   on each topology.
 //! - [`synthetic`]: made-up alpha-beta rows for examples and tests, never results; see
 //!   `cargo run -p kernbench-reports --example synthetic_report -- OUT_DIR`.
 //!
@@ -70,6 +74,7 @@ pub mod synthetic;
 mod trace;
 mod units;
 mod utilisation;
+mod workloads;
 
 pub use atomic::write_file;
 pub use csv_file::{CsvWriter, read_csv, write_csv};
@@ -77,9 +82,10 @@ pub use error::ReportError;
 pub use jsonl::{JsonlWriter, read_jsonl, write_jsonl};
 pub use plot::{
     PlotOptions, plot_busbw, plot_busbw_with, plot_latency, plot_latency_with,
-    plot_link_utilisation,
+    plot_link_utilisation, plot_workloads,
 };
 pub use row::{LinkUsage, Record, ResultRow, RowKey, RowStatus, complete_link_groups, merge};
 pub use summary::{SUMMARY_FILE, markdown_table, summary_markdown, write_summary};
 pub use trace::{TraceSpan, TraceWriter, Track};
 pub use units::{human_bandwidth_gbps, human_time_ns, size_label};
+pub use workloads::{WorkloadKey, WorkloadRow, merge_workloads, workload_table};

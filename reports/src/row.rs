@@ -18,7 +18,8 @@ pub enum RowStatus {
     Ok,
     /// The point was attempted and failed (bad input, deadlock, limit); `error` says why.
     Failed,
-    /// The algorithm refuses this topology or collective; `error` says why.
+    /// The algorithm refuses this topology or collective (in a workload sweep: the workload
+    /// does not fit the topology); `error` says why.
     Unsupported,
 }
 

@@ -93,6 +93,52 @@ fn chakra_all_reduce_microbenchmark_takes_what_run_takes_to_the_picosecond() {
     );
 }
 
+/// A folder of traces is a workload of a sweep: it runs as `workload FOLDER` runs it, and is
+/// refused on a topology of another rank count.
+#[test]
+fn chakra_folder_in_a_workload_sweep_runs_as_workload_folder_does() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let folder = all_reduce_microbenchmark(&dir.path().join("traces/ar4"), 4, 1 << 20);
+    let file = dir.path().join("traces.sweep.ron");
+    std::fs::write(
+        &file,
+        r#"Sweep(name: "traces", topologies: ["ring:4", "ring:8"], workloads: ["traces/*"])"#,
+    )
+    .expect("write the sweep");
+    let out = dir.path().join("out");
+    let run = kernbench(&[
+        "sweep",
+        &file.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let trace = json_of(&kernbench(&[
+        "workload",
+        &folder.to_string_lossy(),
+        "--topology",
+        "ring:4",
+        "--json",
+    ]));
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(out.join("workloads.jsonl"))
+        .expect("workloads.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a row"))
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        (&rows[0]["workload"], &rows[0]["topology"]),
+        (&"all_reduce".into(), &"ring4".into())
+    );
+    let step_ps = trace["step_time_ps"].as_u64().expect("ps");
+    assert_eq!(rows[0]["step_time_us"].as_f64(), Some(step_ps as f64 / 1e6));
+    assert_eq!(rows[1]["status"], "unsupported");
+    assert_eq!(
+        rows[1]["error"],
+        "ranks: the workload is written for 4 ranks, but the topology has 8 SIPs (rank = SIP); use a topology of 4 SIPs"
+    );
+}
+
 #[test]
 fn chakra_compute_send_recv_and_deps_time_as_the_same_ron_workload() {
     let dir = tempfile::tempdir().expect("a temp dir");

@@ -151,6 +151,9 @@ const NAMED: &[&str] = &[
     "`CutLink(",
     // Sweep fields that are not in the example sweep (src/sweep_spec.rs).
     "`model`",
+    // Workload sweeps (src/sweep_spec.rs, src/workload_plan.rs).
+    "`workloads`",
+    "`peak_flops`",
 ];
 
 #[test]
@@ -220,6 +223,30 @@ fn undocumented(fields: &[String], documented: &[String]) -> Vec<String> {
         .filter(|f| !documented.contains(f))
         .cloned()
         .collect()
+}
+
+#[test]
+fn the_workload_columns_are_documented_in_file_order() {
+    use kernbench::reports::{Record, WorkloadRow};
+    let documented = table_after(&doc(), "Columns of `workloads.csv`");
+    assert_eq!(documented, WorkloadRow::FIELDS);
+}
+
+/// The table a workload sweep prints has the columns of `workloads.csv`, every one of them.
+#[test]
+fn the_table_a_workload_sweep_prints_has_the_documented_columns() {
+    use kernbench::reports::{Record, WorkloadRow};
+    let (_, printed) = crate::workload_sweep::bundled();
+    let mut columns: Vec<&str> = printed
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    columns.sort_unstable();
+    let mut fields = WorkloadRow::FIELDS.to_vec();
+    fields.sort_unstable();
+    assert_eq!(columns, fields, "{printed}");
 }
 
 #[test]
@@ -349,15 +376,28 @@ fn every_field_compare_prints_is_documented() {
 #[test]
 fn every_file_a_sweep_writes_is_documented() {
     let doc = doc();
-    let documented = table_after(&doc, "| file | contents |");
     let sweeps = crate::compare::sweeps();
-    let mut names: Vec<String> = std::fs::read_dir(&sweeps.a)
-        .unwrap_or_else(|e| panic!("cannot list {}: {e}", sweeps.a.display()))
+    files_are_documented(&doc, "| file | contents |", &sweeps.a, "links-ring8.svg");
+    let (workloads, _) = crate::workload_sweep::bundled();
+    files_are_documented(
+        &doc,
+        "| workload sweep file | contents |",
+        workloads,
+        "workload-dp-step.svg",
+    );
+}
+
+/// Every file in the output folder `dir` (which holds `sample`) is named in the table that
+/// `heading` opens.
+fn files_are_documented(doc: &str, heading: &str, dir: &Path, sample: &str) {
+    let documented = table_after(doc, heading);
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
         .filter_map(|entry| entry.ok())
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert!(names.contains(&"links-ring8.svg".to_string()), "{names:?}");
+    assert!(names.contains(&sample.to_string()), "{names:?}");
     for name in names {
         // A plot is documented by its pattern: `latency-<collective>.svg`, `.png`.
         let (stem, extension) = name.rsplit_once('.').unwrap_or((&name, ""));

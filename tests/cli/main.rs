@@ -19,3 +19,4 @@ mod sweep;
 mod topo;
 mod trace;
 mod workload;
+mod workload_sweep;

@@ -1,5 +1,7 @@
 //! Checking a workload before it runs: names, dependencies, cycles, ranks, peers and groups.
 
+use kernbench_model::Topology;
+
 use crate::error::CollectiveError;
 use crate::names::Collective;
 
@@ -116,6 +118,30 @@ impl Workload {
                     names.join(" -> ")
                 ),
             ));
+        }
+        Ok(())
+    }
+
+    /// Checks that the workload runs on `topology` before anything runs: [`Workload::check`]
+    /// with its SIP count (ranks, peers, groups), and every collective's schedule against the
+    /// topology (an algorithm that refuses it names the node). Whatever this refuses is the
+    /// pairing's fault, not the run's: a sweep records such a point as unsupported.
+    ///
+    /// # Errors
+    /// [`CollectiveError::BadWorkload`] naming the field (`ranks`) or the node and the fix.
+    pub fn check_on(&self, topology: &Topology) -> Result<(), CollectiveError> {
+        self.check(Some(topology.sip_count()))?;
+        for (i, task) in self.tasks.iter().enumerate() {
+            if let Op::Collective(c) = &task.op {
+                crate::schedule::check(&*c.algorithm, c.collective, topology).map_err(|e| {
+                    CollectiveError::BadWorkload {
+                        task: Some(task.name.clone()),
+                        index: Some(i),
+                        field: "op",
+                        reason: e.to_string(),
+                    }
+                })?;
+            }
         }
         Ok(())
     }

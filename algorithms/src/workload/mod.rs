@@ -66,7 +66,9 @@ use crate::schedule::Schedule;
 pub use check::{MAX_DEPS, MAX_TASKS};
 pub use flops::{FlopRate, Flops};
 pub use report::{CollectiveTiming, PathStep, RankTimes, WorkloadReport};
-pub use run::{TaskSpan, WorkloadTrace, run_workload, run_workload_on, run_workload_traced};
+pub use run::{
+    TaskSpan, WorkloadOptions, WorkloadTrace, run_workload, run_workload_on, run_workload_traced,
+};
 
 /// One graph of tasks that every rank of a launch runs (see the [module docs](self)).
 #[derive(Clone, Debug)]

@@ -99,7 +99,7 @@ pub fn run_workload(
     topology: Rc<Topology>,
     workload: &Workload,
 ) -> Result<WorkloadReport, CollectiveError> {
-    run(topology, workload, NetworkModel::Packet, false).map(|(report, _)| report)
+    run(topology, workload, WorkloadOptions::default()).map(|(report, _)| report)
 }
 
 /// [`run_workload`], recording a timeline: every task's span on its rank and the links'
@@ -111,22 +111,39 @@ pub fn run_workload_traced(
     topology: Rc<Topology>,
     workload: &Workload,
 ) -> Result<(WorkloadReport, WorkloadTrace), CollectiveError> {
-    run(topology, workload, NetworkModel::Packet, true)
+    let options = WorkloadOptions {
+        trace: true,
+        ..WorkloadOptions::default()
+    };
+    run(topology, workload, options)
 }
 
-/// [`run_workload`] on a chosen network model, with a timeline if `trace` (empty if not).
-/// In the flow model ([`NetworkModel::Flow`]) a collective alone still takes its time
-/// alone, in that model.
+/// How [`run_workload_on`] runs a workload: the network model, whether to record a
+/// timeline, and a simulated-time limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorkloadOptions {
+    /// The network model timing transfers. In the flow model ([`NetworkModel::Flow`]) a
+    /// collective alone still takes its time alone, in that model.
+    pub network: NetworkModel,
+    /// Record a timeline ([`WorkloadTrace`]); left empty if not.
+    pub trace: bool,
+    /// Stop before any event later than this simulated time: the run ends in
+    /// [`CollectiveError::TimeLimit`]. `None`: no limit.
+    pub time_limit: Option<SimTime>,
+}
+
+/// [`run_workload`] with [`WorkloadOptions`]: a network model, a timeline (empty unless
+/// `trace`), a time limit.
 ///
 /// # Errors
-/// As [`run_workload`].
+/// As [`run_workload`], and [`CollectiveError::TimeLimit`] when the step has not finished
+/// by `time_limit`.
 pub fn run_workload_on(
     topology: Rc<Topology>,
     workload: &Workload,
-    network: NetworkModel,
-    trace: bool,
+    options: WorkloadOptions,
 ) -> Result<(WorkloadReport, WorkloadTrace), CollectiveError> {
-    run(topology, workload, network, trace)
+    run(topology, workload, options)
 }
 
 /// The timeline of a traced workload run.
@@ -156,23 +173,15 @@ pub struct TaskSpan {
 fn run(
     topology: Rc<Topology>,
     workload: &Workload,
-    network: NetworkModel,
-    trace: bool,
+    options: WorkloadOptions,
 ) -> Result<(WorkloadReport, WorkloadTrace), CollectiveError> {
+    let WorkloadOptions {
+        network,
+        trace,
+        time_limit,
+    } = options;
     let n = topology.sip_count();
-    workload.check(Some(n))?;
-    for (i, task) in workload.tasks.iter().enumerate() {
-        if let Op::Collective(c) = &task.op {
-            crate::schedule::check(&*c.algorithm, c.collective, &topology).map_err(|e| {
-                CollectiveError::BadWorkload {
-                    task: Some(task.name.clone()),
-                    index: Some(i),
-                    field: "op",
-                    reason: e.to_string(),
-                }
-            })?;
-        }
-    }
+    workload.check_on(&topology)?;
     let options = MachineOptions {
         data: false,
         trace,
@@ -190,7 +199,11 @@ fn run(
     });
     let launched = shared.clone();
     launch(&machine, n, move |rank| start_rank(rank, launched.clone()))?;
-    let (time, events) = runner.run(Limits::default())?.completed()?;
+    let limits = Limits {
+        time: time_limit,
+        ..Limits::default()
+    };
+    let (time, events) = runner.run(limits)?.completed()?;
     let records = shared.records.take();
     let mut timeline = WorkloadTrace::default();
     if trace {

@@ -11,6 +11,7 @@ mod links;
 mod notes;
 mod style;
 mod sweep;
+mod workloads;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -25,6 +26,7 @@ use crate::atomic::{
 
 pub use links::plot_link_utilisation;
 pub use sweep::{plot_busbw, plot_busbw_with, plot_latency, plot_latency_with};
+pub use workloads::plot_workloads;
 
 /// The family name the embedded font is registered under.
 pub(crate) const FAMILY: &str = "DejaVu Sans";
