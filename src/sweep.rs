@@ -364,6 +364,7 @@ fn finish(out: &Path, dirs: &[PathBuf], inputs: Folder) -> Result<(), Failure> {
                         r.chunk_bytes,
                         r.group_size,
                         r.group_stride,
+                        r.model.as_str(),
                     )
                 })
                 .collect();
@@ -407,7 +408,7 @@ fn finish(out: &Path, dirs: &[PathBuf], inputs: Folder) -> Result<(), Failure> {
 }
 
 /// The point a link row belongs to: topology, collective, memory, algorithm, size,
-/// channels, chunk size, group size and stride (a topology name fixes the world size).
+/// channels, chunk size, group size, stride and network model (a topology name fixes the world size).
 /// Channels sort as text here: this key only finds and deduplicates, the link file's order
 /// is by it but no reader depends on that order.
 type LinkPoint<'a> = (
@@ -420,6 +421,7 @@ type LinkPoint<'a> = (
     u64,
     u32,
     u32,
+    &'a str,
 );
 
 /// The identity of a link row: its point and the link. The collective is in it so that the
@@ -437,6 +439,7 @@ fn link_key(l: &LinkUsage) -> (LinkPoint<'_>, &str) {
             l.chunk_bytes,
             l.group_size,
             l.group_stride,
+            &l.model,
         ),
         &l.link,
     )
@@ -546,6 +549,7 @@ fn link_usage(topology: &Topology, point: &Point, report: &RunReport) -> Vec<Lin
                 chunk_bytes: point.chunk.0,
                 group_size: point.groups.size(point.world_size),
                 group_stride: group_stride(point.groups),
+                model: point.model.to_string(),
                 link: format!("{}->{}", topology.node(a), topology.node(b)),
                 class: link.class.to_string(),
                 bytes_carried: s.bytes,

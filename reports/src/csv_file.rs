@@ -306,6 +306,7 @@ mod tests {
             chunk_bytes: 1 << 20,
             group_size: 8,
             group_stride: 1,
+            model: "packet".into(),
             link: "c0.s0.hub->c0.s1.hub".into(),
             class: "sip".into(),
             bytes_carried: 917_504,

@@ -66,6 +66,16 @@ pub(crate) fn channels_key(channels: &str) -> (u32, &str) {
     (channels.parse::<u32>().unwrap_or(u32::MAX), channels)
 }
 
+/// Sort key of a network model: `packet` (exact) before `flow`, anything else after both,
+/// by name.
+pub(crate) fn model_key(model: &str) -> (usize, &str) {
+    let rank = ["packet", "flow"]
+        .iter()
+        .position(|m| *m == model)
+        .unwrap_or(usize::MAX);
+    (rank, model)
+}
+
 /// Compares names as a person reads them: runs of digits by their value, everything else
 /// character by character, so `c0.s2` sorts before `c0.s10` and `c1.s0` after both. Names
 /// that differ only in leading zeros (`s01`, `s1`) fall back to plain string order, so the

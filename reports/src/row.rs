@@ -305,6 +305,10 @@ pub struct LinkUsage {
     /// when missing).
     #[serde(default = "one")]
     pub group_stride: u32,
+    /// The network model of the run, as [`ResultRow::model`]: a row written before this
+    /// column existed reads as `"packet"`, the only model then.
+    #[serde(default = "packet_model")]
+    pub model: String,
     /// The directed link, e.g. `"c0.s0.hub->c0.s1.hub"`.
     pub link: String,
     /// The link's class, e.g. `"noc"`, `"sip"`, `"cube"`.
@@ -388,6 +392,7 @@ impl Record for LinkUsage {
         "chunk_bytes",
         "group_size",
         "group_stride",
+        "model",
         "link",
         "class",
         "bytes_carried",
@@ -477,6 +482,7 @@ pub(crate) mod tests {
             chunk_bytes: 1 << 18,
             group_size: 4,
             group_stride: 2,
+            model: "packet".into(),
             link: "a->b".into(),
             class: "sip".into(),
             bytes_carried: 10,
@@ -539,6 +545,7 @@ pub(crate) mod tests {
             chunk_bytes: 1 << 20,
             group_size,
             group_stride: 1,
+            model: "packet".into(),
             link: "a->b".into(),
             class: "sip-link".into(),
             bytes_carried: 10,

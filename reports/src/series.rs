@@ -1,12 +1,15 @@
 //! What a column of a summary table, a line of a plot or a link panel stands for: an
-//! algorithm, with the channels, chunk size and groups it ran with when the rows vary them.
+//! algorithm, with the channels, chunk size, groups and network model it ran with when the
+//! rows vary them.
 //!
 //! The rule: a label is the algorithm's name alone (`ring`) unless the rows given to the
 //! table or plot hold more than one channel count, more than one chunk size, or more than
-//! one split into groups on one topology; then the varying settings follow in brackets,
-//! `ring (2 ch)`, `ring (256 KiB)`, `ring (groups of 4)`, `ring (2 ch, 256 KiB, groups of 2,
-//! stride 4)`, so that two such points are two columns or lines, never one cell that the
-//! later row overwrites. A sweep that varies none keeps its plain labels.
+//! one split into groups on one topology, or more than one network model; then the varying
+//! settings follow in brackets, `ring (2 ch)`, `ring (256 KiB)`, `ring (groups of 4)`,
+//! `ring (flow)`, `ring (2 ch, 256 KiB, groups of 2, stride 4)`, so that two such points are
+//! two columns or lines, never one cell that the later row overwrites (a packet and a flow
+//! sweep merged into one folder draw each algorithm twice). A sweep that varies none keeps
+//! its plain labels.
 //!
 //! Groups are compared within a topology because a row says the whole world as `group_size`
 //! = its world size: a sweep over ring8 and ring16 without groups has group sizes 8 and 16,
@@ -16,7 +19,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::order::{algorithm_key, channels_key};
+use crate::order::{algorithm_key, channels_key, model_key};
 use crate::row::{LinkUsage, ResultRow};
 use crate::units::iec_size_label;
 
@@ -31,6 +34,8 @@ pub(crate) struct Settings<'a> {
     pub(crate) chunk_bytes: u64,
     /// Ranks per group and their stride.
     pub(crate) groups: (u32, u32),
+    /// The network model, `packet` or `flow`.
+    pub(crate) model: &'a str,
 }
 
 impl<'a> Settings<'a> {
@@ -41,6 +46,7 @@ impl<'a> Settings<'a> {
             channels: &row.channels,
             chunk_bytes: row.chunk_bytes,
             groups: (row.group_size, row.group_stride),
+            model: &row.model,
         }
     }
 
@@ -51,6 +57,7 @@ impl<'a> Settings<'a> {
             channels: &row.channels,
             chunk_bytes: row.chunk_bytes,
             groups: (row.group_size, row.group_stride),
+            model: &row.model,
         }
     }
 }
@@ -61,6 +68,7 @@ pub(crate) struct Varies {
     channels: bool,
     chunk: bool,
     groups: bool,
+    model: bool,
 }
 
 impl Varies {
@@ -77,6 +85,7 @@ impl Varies {
         for point in points {
             varies.channels |= point.channels != first.channels;
             varies.chunk |= point.chunk_bytes != first.chunk_bytes;
+            varies.model |= point.model != first.model;
             varies.groups |= *groups.entry(point.topology).or_insert(point.groups) != point.groups;
         }
         varies
@@ -93,16 +102,17 @@ impl Varies {
     }
 }
 
-/// One series: an algorithm with its channels, chunk size and groups. Orders as tables and
-/// legends show them: algorithms in their usual order, then channel counts by value with
-/// `auto` after them, then chunk sizes from small to large, then group sizes from small to
-/// large (so the whole world last), then strides.
+/// One series: an algorithm with its channels, chunk size, groups and network model. Orders
+/// as tables and legends show them: algorithms in their usual order, then channel counts by
+/// value with `auto` after them, then chunk sizes from small to large, then group sizes from
+/// small to large (so the whole world last), then strides, then packet before flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Series<'a> {
     algorithm: (usize, &'a str),
     channels: (u32, &'a str),
     chunk_bytes: u64,
     groups: (u32, u32),
+    model: (usize, &'a str),
 }
 
 impl<'a> Series<'a> {
@@ -122,6 +132,7 @@ impl<'a> Series<'a> {
             channels: channels_key(settings.channels),
             chunk_bytes: settings.chunk_bytes,
             groups: settings.groups,
+            model: model_key(settings.model),
         }
     }
 
@@ -145,6 +156,9 @@ impl<'a> Series<'a> {
                 (size, stride) => format!("groups of {size}, stride {stride}"),
             });
         }
+        if varies.model {
+            parts.push(self.model.1.to_string());
+        }
         if parts.is_empty() {
             self.algorithm().to_string()
         } else {
@@ -164,6 +178,7 @@ mod tests {
             channels,
             chunk_bytes,
             groups: (8, 1),
+            model: "packet",
         }
     }
 
@@ -211,6 +226,25 @@ mod tests {
         };
         let plain = Varies::of([on_ring8("auto", 1 << 20), ring16]);
         assert_eq!(grouped(16, 1).label(plain), "ring");
+    }
+
+    #[test]
+    fn labels_name_the_network_model_where_rows_hold_both_and_packet_comes_first() {
+        let flow = Settings {
+            model: "flow",
+            ..on_ring8("auto", 1 << 20)
+        };
+        let varies = Varies::of([on_ring8("auto", 1 << 20), flow]);
+        let (packet, flow) = (
+            Series::new("ring", on_ring8("auto", 1 << 20)),
+            Series::new("ring", flow),
+        );
+        assert_eq!(packet.label(varies), "ring (packet)");
+        assert_eq!(flow.label(varies), "ring (flow)");
+        assert!(packet < flow);
+        // One model throughout: the plain name.
+        let one = Varies::of([on_ring8("auto", 1 << 20), on_ring8("auto", 1 << 20)]);
+        assert_eq!(packet.label(one), "ring");
     }
 
     #[test]

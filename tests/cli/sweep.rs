@@ -1424,12 +1424,72 @@ fn a_folder_from_before_the_model_column_resumes_as_the_packet_model() {
         let kept: Vec<&str> = text.lines().take(text.lines().count() - 1).collect();
         std::fs::write(old.join(file), kept.join("\n") + "\n").unwrap_or_else(|e| panic!("{e}"));
     }
-    std::fs::copy(new.join("links.jsonl"), old.join("links.jsonl"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        old.join("links.jsonl"),
+        strip(read(&new.join("links.jsonl"))),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let run = sweep(&file, &old, &[]);
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
     assert!(stderr(&run).contains("1 to run"), "{}", stderr(&run));
     for file in ["results.jsonl", "results.csv", "links.jsonl"] {
         assert_eq!(read(&old.join(file)), read(&new.join(file)), "{file}");
     }
+}
+
+#[test]
+fn a_packet_and_a_flow_sweep_merged_keep_each_models_rows_columns_and_links() {
+    let (dir, packet_file) = setup("bothmodels", TINY);
+    let flow_file = dir.join("flow.sweep.ron");
+    std::fs::write(
+        &flow_file,
+        read(&packet_file).replace("memories:", "model: Flow,\n    memories:"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (packet, flow, merged) = (dir.join("packet"), dir.join("flow"), dir.join("merged"));
+    for (file, out) in [(&packet_file, &packet), (&flow_file, &flow)] {
+        let run = sweep(file, out, &[]);
+        assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    }
+    let merge = kernbench(&[
+        "merge",
+        packet.to_str().unwrap_or(""),
+        flow.to_str().unwrap_or(""),
+        "--out",
+        merged.to_str().unwrap_or(""),
+    ]);
+    assert_eq!(merge.status.code(), Some(0), "{}", stderr(&merge));
+    let rows = read(&merged.join("results.jsonl"));
+    for model in ["packet", "flow"] {
+        let tag = format!(r#""model":"{model}""#);
+        assert_eq!(
+            rows.lines().filter(|l| l.contains(&tag)).count(),
+            3,
+            "{rows}"
+        );
+    }
+    // Each model is a column of its own, not one cell the later row overwrote.
+    let summary = read(&merged.join("summary.md"));
+    let header = summary
+        .lines()
+        .find(|l| l.contains("ring (packet)"))
+        .unwrap_or_else(|| panic!("no ring (packet) column:\n{summary}"));
+    assert!(header.contains("ring (flow)"), "{header}");
+    // Every link the packet run used has a row in each model with the same counters (the
+    // flow model counts what the packet model would); utilisation divides by each model's
+    // own time.
+    let links = read(&merged.join("links.jsonl"));
+    let of = |model: &str| -> Vec<String> {
+        let tag = format!(r#""model":"{model}","#);
+        links
+            .lines()
+            .filter(|l| l.contains(&tag))
+            .map(|l| {
+                let counters = l.split(r#","utilisation""#).next().unwrap_or("");
+                counters.replace(&tag, "")
+            })
+            .collect()
+    };
+    assert!(!of("packet").is_empty(), "{links}");
+    assert_eq!(of("packet"), of("flow"));
 }

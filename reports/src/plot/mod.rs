@@ -184,6 +184,7 @@ mod tests {
                 chunk_bytes: 1 << 20,
                 group_size: 8,
                 group_stride: 1,
+                model: "packet".into(),
                 link: format!("c0.s{i}.hub->c0.s{}.hub", (i + 1) % 12),
                 class: if i % 3 == 0 {
                     "noc".into()
