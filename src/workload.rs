@@ -16,6 +16,9 @@ use crate::{Failure, print};
 
 /// Ranks listed one by one up to this many; above, min/median/max and the slowest rank.
 const RANKS_LISTED: usize = 16;
+/// Links listed in the text report, busiest first (`--json` has every one that carried
+/// traffic).
+const LINKS_LISTED: usize = 8;
 
 /// Flags of `kernbench workload`.
 #[derive(Debug, Args)]
@@ -207,6 +210,38 @@ fn text(report: &WorkloadReport, unused: &BTreeMap<String, u64>, network: Networ
             );
         }
     }
+    if !report.links.is_empty() {
+        let listed = &report.links[..report.links.len().min(LINKS_LISTED)];
+        let width = listed
+            .iter()
+            .map(|l| l.link.len())
+            .max()
+            .unwrap_or(0)
+            .max(4);
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "busiest links ({} of {} that carried traffic; utilisation = busy / step time):",
+            listed.len(),
+            report.links.len()
+        );
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:<11} {:>14} {:>14} {:>11}",
+            "link", "class", "bytes", "busy_us", "utilisation"
+        );
+        for l in listed {
+            let _ = writeln!(
+                out,
+                "{:<width$}  {:<11} {:>14} {:>14} {:>10.1}%",
+                l.link,
+                l.class,
+                l.bytes,
+                us(l.busy),
+                100.0 * l.utilisation(report.step_time)
+            );
+        }
+    }
     out
 }
 
@@ -254,6 +289,19 @@ fn json(report: &WorkloadReport, unused: &BTreeMap<String, u64>, network: Networ
             })
         })
         .collect();
+    let links: Vec<_> = report
+        .links
+        .iter()
+        .map(|l| {
+            json!({
+                "link": l.link,
+                "class": l.class,
+                "bytes": l.bytes,
+                "busy_ps": l.busy.as_ps(),
+                "utilisation": l.utilisation(report.step_time),
+            })
+        })
+        .collect();
     json!({
         "workload": report.name,
         "topology": report.topology,
@@ -264,6 +312,7 @@ fn json(report: &WorkloadReport, unused: &BTreeMap<String, u64>, network: Networ
         "ranks": ranks,
         "critical_path": path,
         "collectives": collectives,
+        "links": links,
         "unused": unused,
     })
     .to_string()

@@ -258,6 +258,10 @@ fn fill(row: &mut WorkloadRow, report: &WorkloadReport) {
         .iter()
         .map(|r| us(r.exposed_comm))
         .reduce(f64::max);
+    if let Some(busiest) = report.links.first() {
+        row.busiest_link = Some(busiest.link.clone());
+        row.busiest_link_utilisation = Some(busiest.utilisation(report.step_time));
+    }
     row.events = Some(report.events);
 }
 

@@ -48,6 +48,13 @@ pub struct WorkloadRow {
     pub overlapped_comm_us: Option<f64>,
     /// The most exposed communication of any rank, in microseconds.
     pub max_exposed_comm_us: Option<f64>,
+    /// The directed link busiest during the step (`c0.s0.hub->c0.s1.hub`; of equally busy
+    /// ones the first in the topology's link order): the one that bounds the step.
+    #[serde(default)]
+    pub busiest_link: Option<String>,
+    /// Its busy time over the step time, a fraction (`0.567` is 56.7 %).
+    #[serde(default)]
+    pub busiest_link_utilisation: Option<f64>,
     /// Engine events processed.
     pub events: Option<u64>,
 }
@@ -66,6 +73,8 @@ impl Record for WorkloadRow {
         "exposed_comm_us",
         "overlapped_comm_us",
         "max_exposed_comm_us",
+        "busiest_link",
+        "busiest_link_utilisation",
         "events",
     ];
 }
@@ -113,6 +122,8 @@ impl WorkloadRow {
             exposed_comm_us: None,
             overlapped_comm_us: None,
             max_exposed_comm_us: None,
+            busiest_link: None,
+            busiest_link_utilisation: None,
             events: None,
         }
     }
@@ -152,7 +163,8 @@ fn us(value: Option<f64>) -> String {
 /// order, headed by the column names of `workloads.csv`: workload, topology, world size,
 /// model, status, the step time and the slowest rank's compute, exposed and overlapped
 /// communication (microseconds with six decimals, the picoseconds exact), the most exposed
-/// communication of any rank, events, and last the reason of a row that is not ok (`-` in
+/// communication of any rank, the busiest link and its utilisation (in %, one decimal),
+/// events, and last the reason of a row that is not ok (`-` in
 /// the columns it has no value for).
 pub fn workload_table(rows: &[WorkloadRow]) -> String {
     let header = [
@@ -167,10 +179,13 @@ pub fn workload_table(rows: &[WorkloadRow]) -> String {
         "exposed_comm_us",
         "overlapped_comm_us",
         "max_exposed_comm_us",
+        "busiest_link",
+        "busiest_link_utilisation",
         "events",
         "error",
     ];
-    // The cells of each line; the first five are text (left-aligned), the rest numbers.
+    // The cells of each line: names, the model, the status and the busiest link are text
+    // (left-aligned), the rest numbers.
     let mut lines: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
     for row in rows {
         let or_dash = |v: Option<String>| v.unwrap_or_else(|| "-".to_string());
@@ -186,6 +201,11 @@ pub fn workload_table(rows: &[WorkloadRow]) -> String {
             us(row.exposed_comm_us),
             us(row.overlapped_comm_us),
             us(row.max_exposed_comm_us),
+            or_dash(row.busiest_link.clone()),
+            or_dash(
+                row.busiest_link_utilisation
+                    .map(|u| format!("{:.1}%", 100.0 * u)),
+            ),
             or_dash(row.events.map(|e| e.to_string())),
             row.error
                 .as_deref()
@@ -211,7 +231,7 @@ pub fn workload_table(rows: &[WorkloadRow]) -> String {
             // ok: writing to a String cannot fail.
             let _ = match c {
                 _ if c == columns - 1 => write!(text, "{cell}"),
-                0 | 1 | 3 | 4 => write!(text, "{cell:<width$}  "),
+                0 | 1 | 3 | 4 | 11 => write!(text, "{cell:<width$}  "),
                 _ => write!(text, "{cell:>width$}  "),
             };
         }
@@ -239,6 +259,8 @@ pub(crate) mod tests {
             exposed_comm_us: Some(step - compute),
             overlapped_comm_us: Some(1.5),
             max_exposed_comm_us: Some(step - compute),
+            busiest_link: Some("c0.s0.hub->c0.s1.hub".into()),
+            busiest_link_utilisation: Some(0.5669),
             events: Some(1234),
             ..WorkloadRow::for_point(
                 WorkloadKey {
@@ -344,5 +366,12 @@ pub(crate) mod tests {
         let end = |line: &str, cell: &str| line.find(cell).map(|i| i + cell.len());
         assert_eq!(end(lines[0], "step_time_us"), end(lines[1], "517.846080"));
         assert_eq!(end(lines[0], "step_time_us"), end(lines[2], " -"));
+        // The busiest link is text, left-aligned under its header; its utilisation in %.
+        let start = |line: &str, cell: &str| line.find(cell);
+        assert_eq!(
+            start(lines[0], "busiest_link "),
+            start(lines[1], "c0.s0.hub->c0.s1.hub")
+        );
+        assert!(lines[1].contains("  56.7%  "), "{table}");
     }
 }

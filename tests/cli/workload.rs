@@ -401,3 +401,53 @@ fn validate_finds_a_receive_without_its_send_before_the_run() {
         stderr(&out)
     );
 }
+
+#[test]
+fn workload_names_the_busiest_links_with_their_bytes_busy_time_and_utilisation() {
+    // dp-step on ring8: four 8 MiB ring all-reduces, 2 channels. Each channel's ring sends
+    // 2 x 7 / 8 of 4 MiB over each of its links per all-reduce: 4 x 7,340,032 = 29,360,128
+    // bytes, 293.601280 us at 100 GB/s, 56.7% of the 517.846080 us step, on all 16 SIP links.
+    let topology = "topologies/ring8.ron";
+    let file = "topologies/workloads/dp-step.workload.ron";
+    let text = kernbench(&["workload", file, "--topology", topology]);
+    assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));
+    let printed = stdout(&text);
+    let table: Vec<&str> = printed
+        .lines()
+        .skip_while(|l| !l.starts_with("busiest links"))
+        .collect();
+    assert_eq!(
+        table.first().copied(),
+        Some("busiest links (8 of 32 that carried traffic; utilisation = busy / step time):"),
+        "{printed}"
+    );
+    assert_eq!(table.len(), 10, "{printed}");
+    assert_eq!(
+        table[2],
+        "c0.s0.hub->c0.s1.hub  sip-link          29360128     293.601280       56.7%"
+    );
+    let json = json_of(&kernbench(&[
+        "workload",
+        file,
+        "--topology",
+        topology,
+        "--json",
+    ]));
+    let links = json["links"].as_array().cloned().unwrap_or_default();
+    assert_eq!(links.len(), 32);
+    assert_eq!(links[0]["link"], "c0.s0.hub->c0.s1.hub");
+    assert_eq!(links[0]["class"], "sip-link");
+    assert_eq!(links[0]["bytes"], 29_360_128);
+    assert_eq!(links[0]["busy_ps"], 293_601_280);
+    assert_eq!(
+        links[0]["utilisation"].as_f64(),
+        Some(293_601_280.0 / 517_846_080.0)
+    );
+    // Busiest first: no link is busier than the one before it.
+    let busy: Vec<u64> = links.iter().filter_map(|l| l["busy_ps"].as_u64()).collect();
+    assert_eq!(busy.len(), 32);
+    assert!(busy.windows(2).all(|w| w[0] >= w[1]), "{busy:?}");
+    // The SIP links first (16 of them, equally busy), then the HBM ports.
+    assert!(links[..16].iter().all(|l| l["class"] == "sip-link"));
+    assert!(links[16..].iter().all(|l| l["class"] == "hbm"));
+}

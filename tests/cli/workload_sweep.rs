@@ -111,6 +111,12 @@ fn a_workload_sweep_row_gives_the_step_time_workload_gives_to_the_picosecond() {
             assert_eq!(row[column].as_f64(), Some(ps as f64 / 1e6), "{column}");
         }
         assert_eq!(row["events"], json["events"]);
+        // The busiest link is the first `kernbench workload --json` lists, as busy.
+        assert_eq!(row["busiest_link"], json["links"][0]["link"]);
+        assert_eq!(
+            row["busiest_link_utilisation"],
+            json["links"][0]["utilisation"]
+        );
         // The printed table carries the digits `kernbench workload` prints.
         let line = printed
             .lines()
@@ -137,13 +143,14 @@ fn a_workload_written_for_other_ranks_is_an_unsupported_row_with_the_reason() {
         csv.lines().next(),
         Some(
             "workload,topology,world_size,model,status,error,step_time_us,slowest_rank,\
-             compute_us,exposed_comm_us,overlapped_comm_us,max_exposed_comm_us,events"
+             compute_us,exposed_comm_us,overlapped_comm_us,max_exposed_comm_us,busiest_link,\
+             busiest_link_utilisation,events"
         )
     );
     assert!(
         csv.contains(
             "\npipeline,ring8,8,packet,unsupported,\"ranks: the workload is written for 4 ranks, \
-             but the topology has 8 SIPs (rank = SIP); use a topology of 4 SIPs\",,,,,,,\n"
+             but the topology has 8 SIPs (rank = SIP); use a topology of 4 SIPs\",,,,,,,,,\n"
         ),
         "{csv}"
     );
@@ -209,7 +216,7 @@ fn a_stalled_workload_is_a_failed_row_naming_the_stall_and_the_sweep_goes_on() {
         csv.contains(
             "\nlonely,ring4,4,packet,failed,\"deadlock at 1 us: 1 process blocked, the first: \
              rank2 rx: recv rank2 <- rank1 tag 5 (1 MiB), no such send has arrived; `kernbench \
-             workload` prints the whole report\",,,,,,,\n"
+             workload` prints the whole report\",,,,,,,,,\n"
         ),
         "{csv}"
     );
@@ -244,7 +251,10 @@ fn a_workload_past_the_time_limit_is_a_failed_row() {
         csv.contains("\nchain,ring4,4,packet,failed,had not finished by the time limit 5 us ("),
         "{csv}"
     );
-    assert!(csv.contains(" events); raise time_limit,,,,,,,\n"), "{csv}");
+    assert!(
+        csv.contains(" events); raise time_limit,,,,,,,,,\n"),
+        "{csv}"
+    );
 }
 
 /// Each field of a sweep of collectives, written in a workload sweep, is exit 2 at its line

@@ -65,7 +65,7 @@ use crate::schedule::Schedule;
 
 pub use check::{MAX_DEPS, MAX_TASKS};
 pub use flops::{FlopRate, Flops};
-pub use report::{CollectiveTiming, PathStep, RankTimes, WorkloadReport};
+pub use report::{CollectiveTiming, LinkLoad, PathStep, RankTimes, WorkloadReport};
 pub use run::{
     TaskSpan, WorkloadOptions, WorkloadTrace, run_workload, run_workload_on, run_workload_traced,
 };

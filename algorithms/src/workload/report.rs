@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use kernbench_engine::SimTime;
-use kernbench_model::{Bytes, Topology};
+use kernbench_model::{Bytes, Machine, Topology};
 
 use super::run::InstanceKey;
 use super::{Op, Workload};
@@ -60,6 +60,56 @@ pub struct WorkloadReport {
     pub critical_path: Vec<PathStep>,
     /// Per collective task, in the workload's order.
     pub collectives: Vec<CollectiveTiming>,
+    /// Every directed link that carried traffic during the step, busiest first (by busy time,
+    /// then by edge order): which link bounds the step.
+    pub links: Vec<LinkLoad>,
+}
+
+/// What one directed link carried during a workload's step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkLoad {
+    /// The link, `c0.s0.hub->c0.s1.hub`.
+    pub link: String,
+    /// Its class: `noc`, `port`, `tcm`, `sram`, `hbm`, `sip-link`, ...
+    pub class: String,
+    /// Bytes that crossed it.
+    pub bytes: u64,
+    /// Time it spent serving packets (in the flow model: what the packet model would count).
+    pub busy: SimTime,
+}
+
+impl LinkLoad {
+    /// `busy / step`, a fraction of the step time (0 for an empty step).
+    pub fn utilisation(&self, step: SimTime) -> f64 {
+        if step == SimTime::ZERO {
+            0.0
+        } else {
+            self.busy.as_ps() as f64 / step.as_ps() as f64
+        }
+    }
+}
+
+/// The links of `machine` that carried traffic, busiest first; ties keep edge order.
+pub(crate) fn link_loads(machine: &Machine) -> Vec<LinkLoad> {
+    let topology = machine.topology();
+    let mut loads: Vec<LinkLoad> = machine
+        .link_stats()
+        .into_iter()
+        .filter(|(_, s)| s.bytes > 0)
+        .filter_map(|(edge, s)| {
+            let (a, b) = topology.link_ends(edge)?;
+            let link = topology.try_link(edge)?;
+            Some(LinkLoad {
+                link: format!("{}->{}", topology.node(a), topology.node(b)),
+                class: link.class.to_string(),
+                bytes: s.bytes,
+                busy: s.busy,
+            })
+        })
+        .collect();
+    // Stable: equal busy times stay in edge order.
+    loads.sort_by_key(|l| std::cmp::Reverse(l.busy));
+    loads
 }
 
 /// Where one rank's time went. Communication is the union of the intervals in which a
@@ -161,8 +211,8 @@ impl WorkloadReport {
         workload: &Workload,
         topology: &Topology,
         records: Vec<Vec<Option<Record>>>,
-        time: SimTime,
-        events: u64,
+        (time, events): (SimTime, u64),
+        links: Vec<LinkLoad>,
     ) -> WorkloadReport {
         let n = topology.sip_count();
         let mut ranks = Vec::with_capacity(records.len());
@@ -266,6 +316,7 @@ impl WorkloadReport {
             ranks,
             critical_path,
             collectives,
+            links,
         }
     }
 }

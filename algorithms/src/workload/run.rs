@@ -223,7 +223,8 @@ fn run(
         }
         timeline.link_busy = machine.take_link_busy();
     }
-    let report = WorkloadReport::new(workload, &topology, records, time, events);
+    let links = super::report::link_loads(&machine);
+    let report = WorkloadReport::new(workload, &topology, records, (time, events), links);
     Ok((report, timeline))
 }
 
