@@ -333,6 +333,20 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
         let mut text = table(&report, &config);
         if let Some((order, how)) = &ring_order {
             text.push_str(&format!("# ring order ({how}): {}\n", order_text(order)));
+            // The other cycles of neighbours the channels run on, each on links of its own.
+            let used = rings
+                .as_ref()
+                .map_or(&[][..], |(orders, _)| orders.as_slice());
+            let others = topology.sip_cycles().iter().skip(1);
+            for (i, cycle) in others.enumerate() {
+                if used.contains(&cycle.order) {
+                    text.push_str(&format!(
+                        "# ring order {} (links of its own): {}\n",
+                        i + 2,
+                        order_text(&cycle.order)
+                    ));
+                }
+            }
         }
         print(&text)
     }

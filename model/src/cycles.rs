@@ -141,8 +141,23 @@ pub(crate) fn find(topology: &Topology) -> Vec<SipCycle> {
     }
     let mut used: Vec<(u32, u32)> = Vec::new();
     let mut cycles = Vec::new();
+    // A torus's two disjoint cycles by construction; elsewhere the greedy search's first
+    // cycle, unless it leaves no second one where the wiring has room for two: then the
+    // first pair of disjoint cycles the search finds.
+    let mut pair = torus_pair(topology, &graph);
+    if pair.is_none() {
+        if let Some(first) = search(&graph, n, &[]) {
+            if search(&graph, n, &edges_of(&first)).is_none() {
+                pair = search_pair(&graph, n);
+            }
+        }
+    }
+    let mut given = pair
+        .map(|(a, b)| vec![a, b])
+        .unwrap_or_default()
+        .into_iter();
     while cycles.len() < MAX_CYCLES {
-        let Some(order) = search(&graph, n, &used) else {
+        let Some(order) = given.next().or_else(|| search(&graph, n, &used)) else {
             break;
         };
         let through_switch = (0..n as usize).any(|i| {
@@ -216,39 +231,219 @@ pub(crate) fn find_in_cube(topology: &Topology) -> Option<SipCycle> {
 
 /// One Hamiltonian cycle from rank 0 avoiding the `used` links, if found within the budget.
 fn search(graph: &SipGraph, n: u32, used: &[(u32, u32)]) -> Option<Vec<u32>> {
-    let mut visited = vec![false; n as usize];
-    let mut path: Vec<u32> = vec![0];
-    visited[0] = true;
-    // For each node on the path, the candidates still to try (last = next to try).
-    let mut stack: Vec<Vec<u32>> = vec![candidates(graph, 0, &visited, used)];
-    let mut budget: u64 = 64 * u64::from(n) + 4096;
-    while let Some(options) = stack.last_mut() {
-        if path.len() == n as usize {
-            let last = *path.last()?;
-            if graph.next_to(last, 0, used) {
-                return Some(path);
+    Walk::new(graph, n, used).next_cycle(graph, used)
+}
+
+/// A depth-first search for Hamiltonian cycles from rank 0 that can be resumed: each
+/// [`next_cycle`](Walk::next_cycle) returns the next cycle in search order, within one budget
+/// of steps for all of them ([`budget`]).
+struct Walk {
+    n: usize,
+    visited: Vec<bool>,
+    path: Vec<u32>,
+    /// For each node on the path, the candidates still to try (last = next to try).
+    stack: Vec<Vec<u32>>,
+    budget: u64,
+}
+
+impl Walk {
+    fn new(graph: &SipGraph, n: u32, used: &[(u32, u32)]) -> Walk {
+        Walk::with_budget(graph, n, used, budget(n))
+    }
+
+    fn with_budget(graph: &SipGraph, n: u32, used: &[(u32, u32)], budget: u64) -> Walk {
+        let mut visited = vec![false; n as usize];
+        visited[0] = true;
+        Walk {
+            n: n as usize,
+            stack: vec![candidates(graph, 0, &visited, used)],
+            visited,
+            path: vec![0],
+            budget,
+        }
+    }
+
+    /// Takes the last node off the path; false once the path is empty (the search is over).
+    fn back(&mut self) -> bool {
+        self.stack.pop();
+        if let Some(back) = self.path.pop() {
+            self.visited[back as usize] = false;
+        }
+        !self.path.is_empty()
+    }
+
+    /// The next cycle avoiding `used`, if there is one within what is left of the budget.
+    fn next_cycle(&mut self, graph: &SipGraph, used: &[(u32, u32)]) -> Option<Vec<u32>> {
+        if self.path.len() == self.n && !self.back() {
+            // The last call returned a cycle: go on from the node before its end.
+            return None;
+        }
+        while let Some(options) = self.stack.last_mut() {
+            if self.path.len() == self.n {
+                let last = *self.path.last()?;
+                if graph.next_to(last, 0, used) {
+                    return Some(self.path.clone());
+                }
+            }
+            self.budget = self.budget.checked_sub(1)?;
+            match options.pop() {
+                Some(next) if self.path.len() < self.n => {
+                    self.visited[next as usize] = true;
+                    self.path.push(next);
+                    let more = candidates(graph, next, &self.visited, used);
+                    self.stack.push(more);
+                }
+                _ => {
+                    if !self.back() {
+                        return None;
+                    }
+                }
             }
         }
-        budget = budget.checked_sub(1)?;
-        match options.pop() {
-            Some(next) if path.len() < n as usize => {
-                visited[next as usize] = true;
-                path.push(next);
-                let more = candidates(graph, next, &visited, used);
-                stack.push(more);
-            }
-            _ => {
-                stack.pop();
-                if let Some(back) = path.pop() {
-                    visited[back as usize] = false;
-                }
-                if path.is_empty() {
-                    return None;
-                }
-            }
+        None
+    }
+}
+
+/// Two edge-disjoint Hamiltonian cycles of a torus of SIPs (one cube whose SIP links are a
+/// `Torus2D(R, C)`, both sides at least 3, one side dividing the other), built rather than
+/// searched: row by row, each row walked along `C - 1` of its links from the column where
+/// the row before ended, then one link down, so each row starts one column to the left of
+/// the one above and the walk closes after `R` rows when `C` divides `R` (columns for rows
+/// when `R` divides `C`). What it leaves is two links per SIP; it is the second cycle when
+/// they join into one (on a square torus they do: each column's path leads into the next
+/// column's). Both are checked against the wiring; `None` if anything does not hold.
+fn torus_pair(topology: &Topology, graph: &SipGraph) -> Option<(Vec<u32>, Vec<u32>)> {
+    let spec = topology.spec();
+    let crate::spec::Shape::Torus2D(rows, cols) = spec.sips.links.shape else {
+        return None;
+    };
+    if topology.cube_count() != 1 || rows < 3 || cols < 3 {
+        return None;
+    }
+    let (r, c) = (rows as usize, cols as usize);
+    // Rank of (row, column): row-major, as the grid generator numbers them.
+    let first: Vec<u32> = if r % c == 0 {
+        snake(r, c, |i, j| (i * c + j) as u32)
+    } else if c % r == 0 {
+        snake(c, r, |i, j| (j * c + i) as u32)
+    } else {
+        return None;
+    };
+    let n = first.len();
+    let steps_ok = |order: &[u32]| {
+        let mut seen = vec![false; n];
+        order.len() == n
+            && order.iter().all(|&v| {
+                let fresh = !seen[v as usize];
+                seen[v as usize] = true;
+                fresh
+            })
+            && (0..n).all(|i| graph.has_direct(order[i], order[(i + 1) % n]))
+    };
+    if !steps_ok(&first) {
+        return None;
+    }
+    let used = edges_of(&first);
+    // The links left: exactly two per SIP, followed from rank 0.
+    let left = |v: u32| -> Vec<u32> {
+        graph.out[v as usize]
+            .iter()
+            .copied()
+            .filter(|&w| !is_used(&used, v, w))
+            .collect()
+    };
+    let mut second = vec![0u32];
+    let (mut previous, mut at) = (u32::MAX, 0u32);
+    loop {
+        let next = left(at);
+        if next.len() != 2 {
+            return None;
+        }
+        let step = if next[0] == previous {
+            next[1]
+        } else {
+            next[0]
+        };
+        if step == 0 {
+            break;
+        }
+        if second.len() == n {
+            return None;
+        }
+        second.push(step);
+        (previous, at) = (at, step);
+    }
+    let disjoint = edges_of(&second)
+        .iter()
+        .all(|&(a, b)| !is_used(&used, a, b));
+    (steps_ok(&second) && disjoint).then_some((first, second))
+}
+
+/// The row-by-row walk of [`torus_pair`] over `rows x cols` (with `cols` dividing `rows`),
+/// from (0, 0), as ranks by `rank(row, column)`.
+fn snake(rows: usize, cols: usize, rank: impl Fn(usize, usize) -> u32) -> Vec<u32> {
+    let mut order = Vec::with_capacity(rows * cols);
+    for i in 0..rows {
+        // Row i starts i columns to the left of row 0 (mod cols).
+        let start = (cols - i % cols) % cols;
+        for k in 0..cols {
+            order.push(rank(i, (start + k) % cols));
+        }
+    }
+    order
+}
+
+/// The steps one search for a cycle through `n` SIPs may take: `64 n + 4096`.
+fn budget(n: u32) -> u64 {
+    64 * u64::from(n) + 4096
+}
+
+/// Two edge-disjoint Hamiltonian cycles of direct links, where every SIP has at least four
+/// direct neighbours (two per cycle): the search's cycles in turn, each with a search for a
+/// second cycle on the links it leaves, up to [`PAIR_TRIES`] first cycles and, for all the
+/// second searches together, four searches' budget. On a torus the links a cycle leaves
+/// make two links per SIP, so the second search only follows them; the first few cycles of
+/// the search give a pair on every torus tried (`torus:4x4` at the 3rd, `torus:8x8` at the
+/// 7th).
+fn search_pair(graph: &SipGraph, n: u32) -> Option<(Vec<u32>, Vec<u32>)> {
+    if graph.out.iter().any(|o| o.len() < 4) {
+        return None;
+    }
+    let mut walk = Walk::new(graph, n, &[]);
+    let mut left = 4 * budget(n);
+    for _ in 0..PAIR_TRIES {
+        let first = walk.next_cycle(graph, &[])?;
+        if (0..n as usize).any(|i| !graph.has_direct(first[i], first[(i + 1) % n as usize])) {
+            continue;
+        }
+        let used = edges_of(&first);
+        let mut second = Walk::with_budget(graph, n, &used, left);
+        let found = second.next_cycle(graph, &used);
+        left = second.budget;
+        if let Some(second) = found {
+            return Some((first, second));
+        }
+        if left == 0 {
+            return None;
         }
     }
     None
+}
+
+/// The first cycles [`search_pair`] tries.
+const PAIR_TRIES: usize = 64;
+
+/// The undirected links of the cycle `order`, as sorted `(low, high)` pairs.
+fn edges_of(order: &[u32]) -> Vec<(u32, u32)> {
+    let n = order.len();
+    let mut edges: Vec<(u32, u32)> = (0..n)
+        .map(|i| {
+            let (a, b) = (order[i], order[(i + 1) % n]);
+            (a.min(b), a.max(b))
+        })
+        .collect();
+    edges.sort_unstable();
+    edges
 }
 
 /// The unvisited neighbours of `v`, the one to try first last: fewest onward unvisited
@@ -333,6 +528,44 @@ mod tests {
                 assert!(is_cycle_of_neighbours(&topology, &c.reversed), "{form}");
             }
         }
+    }
+
+    #[test]
+    fn a_torus_has_two_cycles_of_neighbours_on_links_of_their_own() {
+        // Built where one side divides the other, searched elsewhere (3x5, 4x6).
+        for form in [
+            "torus:4x4",
+            "torus:8x8",
+            "torus:16x16",
+            "torus:3x6",
+            "torus:6x3",
+            "torus:4x8",
+            "torus:3x5",
+            "torus:4x6",
+        ] {
+            let topology = TopologySource::parse(form).unwrap().load().unwrap();
+            let cycles = find(&topology);
+            assert!(cycles.len() >= 2, "{form}: {} cycles", cycles.len());
+            for c in &cycles {
+                assert!(is_cycle_of_neighbours(&topology, &c.order), "{form}");
+                assert!(c.duplex, "{form}");
+            }
+            let (a, b) = (edges_of(&cycles[0].order), edges_of(&cycles[1].order));
+            assert!(
+                a.iter().all(|e| b.binary_search(e).is_err()),
+                "{form}: shared links"
+            );
+        }
+        // The 4x4 torus's pair, row by row and what it leaves.
+        let cycles = cycles_of("torus:4x4");
+        assert_eq!(
+            &*cycles[0].order,
+            &[0, 1, 2, 3, 7, 4, 5, 6, 10, 11, 8, 9, 13, 14, 15, 12]
+        );
+        assert_eq!(
+            &*cycles[1].order,
+            &[0, 3, 15, 11, 7, 6, 2, 14, 10, 9, 5, 1, 13, 12, 8, 4]
+        );
     }
 
     #[test]

@@ -118,8 +118,8 @@ matched on everything but the machine (A: ring8 (8 ranks), B: torus4x4 (16 ranks
 point                           time A   time B  time B/A    busbw A    busbw B  busbw B/A
 all-reduce mesh 4 KiB hbm  unsupported  16.8 us         -          -   456 MB/s          -
 all-reduce mesh 1 MiB hbm  unsupported  26.9 us         -          -  73.1 GB/s          -
-all-reduce ring 4 KiB hbm      12.6 us  42.1 us     3.330   567 MB/s   182 MB/s      0.322
-all-reduce ring 1 MiB hbm      22.1 us  62.1 us     2.817  83.2 GB/s  31.6 GB/s      0.380
+all-reduce ring 4 KiB hbm      12.6 us  42.0 us     3.326   567 MB/s   183 MB/s      0.322
+all-reduce ring 1 MiB hbm      22.1 us  52.2 us     2.367  83.2 GB/s  37.7 GB/s      0.453
 all-reduce tree 4 KiB hbm      10.0 us  17.8 us     1.777   717 MB/s   432 MB/s      0.603
 all-reduce tree 1 MiB hbm       134 us   227 us     1.694  13.7 GB/s  8.65 GB/s      0.632
 ",

@@ -300,10 +300,13 @@ fn run_shows_the_ring_order_along_the_wiring_and_takes_one_given() {
         "1MiB",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    // Each step is one hop of the 4x4 torus (rows wrap: 3 -> 7 -> 4 are neighbours).
+    // Each step is one hop of the 4x4 torus (rows wrap: 3 -> 7 -> 4 are neighbours); the
+    // second cycle runs on the links the first leaves.
     assert!(
-        stdout(&out)
-            .contains("\n# ring order (along the wiring): 0 1 2 3 7 4 5 6 10 9 8 11 15 14 13 12\n"),
+        stdout(&out).contains(
+            "\n# ring order (along the wiring): 0 1 2 3 7 4 5 6 10 11 8 9 13 14 15 12\n\
+             # ring order 2 (links of its own): 0 3 15 11 7 6 2 14 10 9 5 1 13 12 8 4\n"
+        ),
         "{}",
         stdout(&out)
     );

@@ -272,11 +272,14 @@ fn each_link_has_a_busy_percent_counter_sampled_only_where_it_changes() {
 fn the_trace_names_the_ring_order_of_each_channel_and_sorts_ranks_along_it() {
     for (args, orders) in [
         (
-            // The torus's ring along the wiring, both ways (two channels).
+            // The torus's two cycles along the wiring, on links of their own, each both ways
+            // (four channels).
             vec!["--topology", "topologies/torus4x4.ron", "--size", "256KiB"],
             vec![
-                "0 1 2 3 7 4 5 6 10 9 8 11 15 14 13 12",
-                "0 12 13 14 15 11 8 9 10 6 5 4 7 3 2 1",
+                "0 1 2 3 7 4 5 6 10 11 8 9 13 14 15 12",
+                "0 12 15 14 13 9 8 11 10 6 5 4 7 3 2 1",
+                "0 3 15 11 7 6 2 14 10 9 5 1 13 12 8 4",
+                "0 4 8 12 13 1 5 9 10 14 2 6 7 11 15 3",
             ],
         ),
         (
