@@ -142,20 +142,20 @@ pub(crate) fn find(topology: &Topology) -> Vec<SipCycle> {
     let mut used: Vec<(u32, u32)> = Vec::new();
     let mut cycles = Vec::new();
     // A torus's two disjoint cycles by construction; elsewhere the greedy search's first
-    // cycle, unless it leaves no second one where the wiring has room for two: then the
-    // first pair of disjoint cycles the search finds.
-    let mut pair = torus_pair(topology, &graph);
-    if pair.is_none() {
-        if let Some(first) = search(&graph, n, &[]) {
-            if search(&graph, n, &edges_of(&first)).is_none() {
-                pair = search_pair(&graph, n);
+    // cycle, unless it leaves no second one where the wiring has room for two (then the
+    // first pair of disjoint cycles the search finds), or unless it finds none on a mesh
+    // that has one (then the one built).
+    let given: Vec<Vec<u32>> = match torus_pair(topology, &graph) {
+        Some((a, b)) => vec![a, b],
+        None => match search(&graph, n, &[]) {
+            Some(first) if search(&graph, n, &edges_of(&first)).is_none() => {
+                search_pair(&graph, n).map_or_else(Vec::new, |(a, b)| vec![a, b])
             }
-        }
-    }
-    let mut given = pair
-        .map(|(a, b)| vec![a, b])
-        .unwrap_or_default()
-        .into_iter();
+            Some(_) => Vec::new(),
+            None => mesh_cycle(topology, &graph).into_iter().collect(),
+        },
+    };
+    let mut given = given.into_iter();
     while cycles.len() < MAX_CYCLES {
         let Some(order) = given.next().or_else(|| search(&graph, n, &used)) else {
             break;
@@ -379,6 +379,50 @@ fn torus_pair(topology: &Topology, graph: &SipGraph) -> Option<(Vec<u32>, Vec<u3
     (steps_ok(&second) && disjoint).then_some((first, second))
 }
 
+/// A Hamiltonian cycle of a mesh of SIPs (one cube whose SIP links are a `Mesh2D(R, C)`, one
+/// side even, both at least 2), built for where the search runs out of budget (`mesh:8x8`):
+/// along the first row, then back and forth along the others leaving out the first column,
+/// and up the first column home; with `R` even the last row ends beside it (columns for rows
+/// when only `C` is even). Checked against the wiring; `None` if anything does not hold.
+fn mesh_cycle(topology: &Topology, graph: &SipGraph) -> Option<Vec<u32>> {
+    let crate::spec::Shape::Mesh2D(rows, cols) = topology.spec().sips.links.shape else {
+        return None;
+    };
+    if topology.cube_count() != 1 || rows < 2 || cols < 2 {
+        return None;
+    }
+    let (r, c) = (rows as usize, cols as usize);
+    let order: Vec<u32> = if r % 2 == 0 {
+        serpent(r, c, |i, j| (i * c + j) as u32)
+    } else if c % 2 == 0 {
+        serpent(c, r, |i, j| (j * c + i) as u32)
+    } else {
+        return None;
+    };
+    let n = order.len();
+    let mut seen = vec![false; n];
+    let fresh = order
+        .iter()
+        .all(|&v| !std::mem::replace(&mut seen[v as usize], true));
+    let wired = (0..n).all(|i| graph.has_direct(order[i], order[(i + 1) % n]));
+    (fresh && wired).then_some(order)
+}
+
+/// The walk of [`mesh_cycle`] over `rows x cols` (`rows` even), as ranks by `rank(row,
+/// column)`.
+fn serpent(rows: usize, cols: usize, rank: impl Fn(usize, usize) -> u32) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..cols).map(|j| rank(0, j)).collect();
+    for i in 1..rows {
+        if i % 2 == 1 {
+            order.extend((1..cols).rev().map(|j| rank(i, j)));
+        } else {
+            order.extend((1..cols).map(|j| rank(i, j)));
+        }
+    }
+    order.extend((1..rows).rev().map(|i| rank(i, 0)));
+    order
+}
+
 /// The row-by-row walk of [`torus_pair`] over `rows x cols` (with `cols` dividing `rows`),
 /// from (0, 0), as ranks by `rank(row, column)`.
 fn snake(rows: usize, cols: usize, rank: impl Fn(usize, usize) -> u32) -> Vec<u32> {
@@ -566,6 +610,27 @@ mod tests {
             &*cycles[1].order,
             &[0, 3, 15, 11, 7, 6, 2, 14, 10, 9, 5, 1, 13, 12, 8, 4]
         );
+    }
+
+    #[test]
+    fn a_large_even_mesh_has_the_built_cycle_where_the_search_runs_out() {
+        for form in ["mesh:8x8", "mesh:16x16", "mesh:64x64", "mesh:9x16"] {
+            let topology = TopologySource::parse(form).unwrap().load().unwrap();
+            let cycles = find(&topology);
+            assert_eq!(cycles.len(), 1, "{form}");
+            assert!(
+                is_cycle_of_neighbours(&topology, &cycles[0].order),
+                "{form}"
+            );
+            assert!(cycles[0].duplex, "{form}");
+        }
+        // Along row 0, back and forth over columns 1..8, up column 0.
+        let order = cycles_of("mesh:8x8")[0].order.to_vec();
+        assert_eq!(
+            &order[..16],
+            &[0, 1, 2, 3, 4, 5, 6, 7, 15, 14, 13, 12, 11, 10, 9, 17]
+        );
+        assert_eq!(&order[57..], &[56, 48, 40, 32, 24, 16, 8]);
     }
 
     #[test]
