@@ -1,13 +1,18 @@
 //! The progress of a sweep on standard error: a bar with the points done, the time left and
-//! the points running on a terminal, a line per point finished elsewhere. Collective and
-//! workload sweeps share it; it knows points only by their labels and estimated work.
+//! the points running on a terminal, a line per point finished elsewhere; and
+//! [`run_points`], which runs a sweep's points on rayon's threads under it and commits
+//! their rows one at a time. Collective and workload sweeps share both; they know points
+//! only by their labels, estimated work and results.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressState, ProgressStyle};
+use kernbench_reports::ReportError;
+use rayon::prelude::*;
 
 use crate::eta::{Eta, duration_label};
 
@@ -156,4 +161,52 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
     }
+}
+
+/// Runs the points `todo` on rayon's threads in that order (callers put the largest first),
+/// each shown in a [`Progress`] while it runs, and hands each result to `commit` as it
+/// finishes, one at a time. After a failed commit no point starts, since its rows could not
+/// be kept. Returns how many results were committed and the first failure.
+pub(crate) fn run_points<P, R>(
+    todo: &[&P],
+    work: impl Fn(&P) -> f64 + Sync,
+    label: impl Fn(&P) -> String + Sync,
+    run: impl Fn(&P) -> R + Sync,
+    done: impl Fn(&R) -> Done + Sync,
+    commit: impl FnMut(&R) -> Result<(), ReportError> + Send,
+) -> (usize, Option<ReportError>)
+where
+    P: Sync,
+    R: Send,
+{
+    let progress = Progress::new(todo.len() as u64, todo.iter().map(|p| work(p)).sum());
+    let committer = Mutex::new((commit, 0usize, None));
+    let stopped = AtomicBool::new(false);
+    todo.par_iter()
+        .enumerate()
+        .with_max_len(1)
+        .for_each(|(id, point)| {
+            if stopped.load(Ordering::Relaxed) {
+                return;
+            }
+            progress.started(id, label(point), work(point));
+            let result = run(point);
+            progress.finished(id, done(&result));
+            let mut guard = lock(&committer);
+            let (commit, committed, failure) = &mut *guard;
+            if failure.is_none() {
+                match commit(&result) {
+                    Ok(()) => *committed += 1,
+                    Err(e) => {
+                        *failure = Some(e);
+                        stopped.store(true, Ordering::Relaxed);
+                    }
+                }
+            }
+        });
+    progress.done();
+    let (_, committed, failure) = committer
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    (committed, failure)
 }

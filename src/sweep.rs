@@ -4,8 +4,6 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Args;
 use kernbench_algorithms::{
@@ -18,11 +16,10 @@ use kernbench_reports::{
     write_csv, write_jsonl, write_summary,
 };
 use petgraph::graph::EdgeIndex;
-use rayon::prelude::*;
 
 use crate::eta::point_work;
 use crate::label::point_label;
-use crate::progress::{Done, Progress};
+use crate::progress::{Done, run_points};
 use crate::result::group_stride;
 use crate::sweep_folder::{Folder, output_failure, read_failure, write_failure};
 use crate::sweep_spec::{Plan, Point, Sweep};
@@ -171,54 +168,31 @@ fn sweep_collectives(
         rayon::current_num_threads(),
     );
     let crash_after = crash_after_link_rows()?;
-    let writers = Mutex::new(Writers {
+    let mut writers = Writers {
         links: JsonlWriter::open_append(&link_file).map_err(output_failure)?,
         csv: CsvWriter::open_append(out.join("results.csv")).map_err(output_failure)?,
         results: JsonlWriter::open_append(&results).map_err(output_failure)?,
-        committed: 0,
         with_links: 0,
         crash_after,
-        failure: None,
-    });
-    let stopped = AtomicBool::new(false);
-    let progress = Progress::new(todo.len() as u64, todo.iter().map(|p| work(p)).sum());
-    let largest = sweep.points.iter().map(|p| p.bytes).max().unwrap_or(0);
-    todo.par_iter()
-        .enumerate()
-        .with_max_len(1)
-        .for_each(|(id, point)| {
-            // After a failed write nothing more is computed: its rows could not be kept.
-            if stopped.load(Ordering::Relaxed) {
-                return;
-            }
-            progress.started(id, point_label(&key_of(point)), work(point));
-            let (row, links) = run_point(sweep, point, largest);
-            progress.finished(id, done_of(&row));
-            let mut w = match writers.lock() {
-                Ok(w) => w,
-                Err(poisoned) => poisoned.into_inner(),
-            };
-            if w.failure.is_none() {
-                if let Err(e) = w.commit(&row, &links) {
-                    w.failure = Some(e);
-                    stopped.store(true, Ordering::Relaxed);
-                }
-            }
-        });
-    progress.done();
-    let w = match writers.into_inner() {
-        Ok(w) => w,
-        Err(poisoned) => poisoned.into_inner(),
     };
-    if let Some(e) = w.failure {
+    let largest = sweep.points.iter().map(|p| p.bytes).max().unwrap_or(0);
+    let (committed, failure) = run_points(
+        &todo,
+        work,
+        |p| point_label(&key_of(p)),
+        |p| run_point(sweep, p, largest),
+        |(row, _)| done_of(row),
+        |(row, links)| writers.commit(row, links),
+    );
+    if let Some(e) = failure {
         return Err(write_failure(
             e,
             &results,
-            mine.len() - todo.len() + w.committed,
+            mine.len() - todo.len() + committed,
             mine.len(),
         ));
     }
-    drop(w);
+    drop(writers);
     finish(out, &[out.to_path_buf()], Folder::SweepOut)
 }
 
@@ -257,14 +231,10 @@ struct Writers {
     links: JsonlWriter<LinkUsage>,
     csv: CsvWriter<ResultRow>,
     results: JsonlWriter<ResultRow>,
-    /// Points committed by this run.
-    committed: usize,
     /// Points of this run whose link rows are written.
     with_links: usize,
     /// The test hook of [`crash_after_link_rows`].
     crash_after: Option<usize>,
-    /// The first failed write; nothing is written after it.
-    failure: Option<ReportError>,
 }
 
 impl Writers {
@@ -281,7 +251,6 @@ impl Writers {
         }
         self.csv.append(row)?;
         self.results.append(row)?;
-        self.committed += 1;
         Ok(())
     }
 }

@@ -6,8 +6,6 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use kernbench_algorithms::CollectiveError;
 use kernbench_algorithms::workload::{WorkloadOptions, WorkloadReport, run_workload_on};
@@ -16,9 +14,8 @@ use kernbench_reports::{
     CsvWriter, JsonlWriter, ReportError, RowStatus, WorkloadKey, WorkloadRow, merge_workloads,
     plot_workloads, read_jsonl, workload_table, write_csv, write_jsonl,
 };
-use rayon::prelude::*;
 
-use crate::progress::{Done, Progress};
+use crate::progress::{Done, run_points};
 use crate::sweep_folder::{Folder, output_failure, read_failure, write_failure};
 use crate::workload_file::load_any;
 use crate::workload_plan::{WorkloadPoint, WorkloadSweep};
@@ -99,49 +96,27 @@ pub(crate) fn run(
         todo.len(),
         rayon::current_num_threads(),
     );
-    let writers = Mutex::new(Writers {
+    let mut writers = Writers {
         csv: CsvWriter::open_append(out.join(CSV_FILE)).map_err(output_failure)?,
         results: JsonlWriter::open_append(&results).map_err(output_failure)?,
-        committed: 0,
-        failure: None,
-    });
-    let stopped = AtomicBool::new(false);
-    let progress = Progress::new(todo.len() as u64, todo.iter().map(|p| work(p)).sum());
-    todo.par_iter()
-        .enumerate()
-        .with_max_len(1)
-        .for_each(|(id, point)| {
-            // After a failed write nothing more is computed: its rows could not be kept.
-            if stopped.load(Ordering::Relaxed) {
-                return;
-            }
-            progress.started(id, label_of(&key_of(sweep, point)), work(point));
-            let row = run_point(sweep, point);
-            progress.finished(id, done_of(&row));
-            let mut w = match writers.lock() {
-                Ok(w) => w,
-                Err(poisoned) => poisoned.into_inner(),
-            };
-            if w.failure.is_none() {
-                if let Err(e) = w.commit(&row) {
-                    w.failure = Some(e);
-                    stopped.store(true, Ordering::Relaxed);
-                }
-            }
-        });
-    progress.done();
-    let w = match writers.into_inner() {
-        Ok(w) => w,
-        Err(poisoned) => poisoned.into_inner(),
     };
-    if let Some(e) = w.failure {
+    let (committed, failure) = run_points(
+        &todo,
+        work,
+        |p| label_of(&key_of(sweep, p)),
+        |p| run_point(sweep, p),
+        done_of,
+        |row| writers.commit(row),
+    );
+    if let Some(e) = failure {
         return Err(write_failure(
             e,
             &results,
-            mine.len() - todo.len() + w.committed,
+            mine.len() - todo.len() + committed,
             mine.len(),
         ));
     }
+    drop(writers);
     finish(out, &[out.to_path_buf()], Folder::SweepOut)
 }
 
@@ -151,17 +126,12 @@ pub(crate) fn run(
 struct Writers {
     csv: CsvWriter<WorkloadRow>,
     results: JsonlWriter<WorkloadRow>,
-    /// Points committed by this run.
-    committed: usize,
-    /// The first failed write; nothing is written after it.
-    failure: Option<ReportError>,
 }
 
 impl Writers {
     fn commit(&mut self, row: &WorkloadRow) -> Result<(), ReportError> {
         self.csv.append(row)?;
         self.results.append(row)?;
-        self.committed += 1;
         Ok(())
     }
 }
