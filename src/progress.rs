@@ -210,3 +210,40 @@ where
         .unwrap_or_else(PoisonError::into_inner);
     (committed, failure)
 }
+
+/// Which points of a sweep this run takes: those of shard `shard` of `shards` (every
+/// `shards`-th, from the `shard`-th), and of them the ones not `done`, largest `work` first,
+/// so that the long points do not all land at the end with a core idle (the files are
+/// rewritten in point order at the end). Prints what it will do to standard error, after
+/// `title` (`default:`).
+pub(crate) fn plan<'a, P>(
+    title: &str,
+    points: &'a [P],
+    (shard, shards): (usize, usize),
+    done: impl Fn(&P) -> bool,
+    work: impl Fn(&P) -> f64,
+    out: &std::path::Path,
+) -> (Vec<&'a P>, Vec<&'a P>) {
+    let mine: Vec<&P> = points
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % shards == shard)
+        .map(|(_, p)| p)
+        .collect();
+    let mut todo: Vec<&P> = mine.iter().copied().filter(|p| !done(p)).collect();
+    todo.sort_by(|a, b| work(b).total_cmp(&work(a)));
+    note!(
+        "sweep {title} {} points{}, {} already done in {}, {} to run on {} threads",
+        mine.len(),
+        if shards > 1 {
+            format!(" in shard {shard}/{shards} (of {})", points.len())
+        } else {
+            String::new()
+        },
+        mine.len() - todo.len(),
+        out.display(),
+        todo.len(),
+        rayon::current_num_threads(),
+    );
+    (mine, todo)
+}

@@ -19,7 +19,7 @@ use petgraph::graph::EdgeIndex;
 
 use crate::eta::point_work;
 use crate::label::point_label;
-use crate::progress::{Done, run_points};
+use crate::progress::{Done, plan, run_points};
 use crate::result::group_stride;
 use crate::sweep_folder::{Folder, output_failure, read_failure, write_failure};
 use crate::sweep_spec::{Plan, Point, Sweep};
@@ -134,38 +134,17 @@ fn sweep_collectives(
         read_jsonl::<LinkUsage>(&link_file)
             .map_err(|e| read_failure(e, "link", Folder::SweepOut))?;
     }
-    let mine: Vec<&Point> = sweep
-        .points
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| i % shards == shard)
-        .map(|(_, p)| p)
-        .collect();
-    let mut todo: Vec<&Point> = mine
-        .iter()
-        .copied()
-        .filter(|p| !done.contains(&key_of(p)))
-        .collect();
-    // Largest first, so the long points do not all land at the end with one core idle; the
-    // files are rewritten in point order at the end.
     let work = |p: &Point| {
         let packet = sweep.topologies[p.topology].1.packet_size.0;
         point_work(p.bytes, packet, p.world_size)
     };
-    todo.sort_by(|a, b| work(b).total_cmp(&work(a)));
-    note!(
-        "sweep {}: {} points{}, {} already done in {}, {} to run on {} threads",
-        sweep.name,
-        mine.len(),
-        if shards > 1 {
-            format!(" in shard {shard}/{shards} (of {})", sweep.points.len())
-        } else {
-            String::new()
-        },
-        mine.len() - todo.len(),
-        out.display(),
-        todo.len(),
-        rayon::current_num_threads(),
+    let (mine, todo) = plan(
+        &format!("{}:", sweep.name),
+        &sweep.points,
+        (shard, shards),
+        |p| done.contains(&key_of(p)),
+        work,
+        out,
     );
     let crash_after = crash_after_link_rows()?;
     let mut writers = Writers {

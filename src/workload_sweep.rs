@@ -15,7 +15,7 @@ use kernbench_reports::{
     plot_workloads, read_jsonl, workload_table, write_csv, write_jsonl,
 };
 
-use crate::progress::{Done, run_points};
+use crate::progress::{Done, plan, run_points};
 use crate::sweep_folder::{Folder, output_failure, read_failure, write_failure};
 use crate::workload_file::load_any;
 use crate::workload_plan::{WorkloadPoint, WorkloadSweep};
@@ -63,38 +63,17 @@ pub(crate) fn run(
     } else {
         BTreeSet::new()
     };
-    let mine: Vec<&WorkloadPoint> = sweep
-        .points
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| i % shards == shard)
-        .map(|(_, p)| p)
-        .collect();
     let work = |p: &WorkloadPoint| {
         let packet = sweep.topologies[p.topology].1.packet_size.0;
         sweep.workloads[p.workload].work.on(p.world_size, packet)
     };
-    let mut todo: Vec<&WorkloadPoint> = mine
-        .iter()
-        .copied()
-        .filter(|p| !done.contains(&key_of(sweep, p)))
-        .collect();
-    // Largest first, as for collectives: the long points do not all land at the end.
-    todo.sort_by(|a, b| work(b).total_cmp(&work(a)));
-    note!(
-        "sweep {}: {}, {} points{}, {} already done in {}, {} to run on {} threads",
-        sweep.name,
-        sweep.shape(),
-        mine.len(),
-        if shards > 1 {
-            format!(" in shard {shard}/{shards} (of {})", sweep.points.len())
-        } else {
-            String::new()
-        },
-        mine.len() - todo.len(),
-        out.display(),
-        todo.len(),
-        rayon::current_num_threads(),
+    let (mine, todo) = plan(
+        &format!("{}: {},", sweep.name, sweep.shape()),
+        &sweep.points,
+        (shard, shards),
+        |p| done.contains(&key_of(sweep, p)),
+        work,
+        out,
     );
     let mut writers = Writers {
         csv: CsvWriter::open_append(out.join(CSV_FILE)).map_err(output_failure)?,
