@@ -580,29 +580,7 @@ pub(crate) fn expand_topologies(
             }
             continue;
         }
-        let full = base.join(pattern);
-        let text = full.to_string_lossy().into_owned();
-        let mut matched: Vec<PathBuf> = glob::glob(&text)
-            .map_err(|e| {
-                bad(
-                    file,
-                    &field,
-                    format!("\"{pattern}\" is not a valid glob: {e}"),
-                )
-            })?
-            .filter_map(Result::ok)
-            .collect();
-        matched.sort();
-        if matched.is_empty() {
-            return Err(bad(
-                file,
-                &field,
-                format!(
-                    "\"{pattern}\" matches no file (looked in {})",
-                    folder_name(base)
-                ),
-            ));
-        }
+        let matched = glob_sorted(base, pattern, "file").map_err(|e| bad(file, &field, e))?;
         for path in matched {
             if let Some(problem) = not_a_topology_file(&path) {
                 return Err(bad(file, &field, problem));
@@ -630,9 +608,28 @@ pub(crate) fn expand_topologies(
         .collect())
 }
 
+/// The paths `pattern` (a glob relative to `base`) matches, sorted; an error for a bad glob
+/// or for one that matches nothing (`"x*.ron" matches no file (looked in topologies)`,
+/// naming `what` it looked for).
+pub(crate) fn glob_sorted(base: &Path, pattern: &str, what: &str) -> Result<Vec<PathBuf>, String> {
+    let full = base.join(pattern);
+    let mut matched: Vec<PathBuf> = glob::glob(&full.to_string_lossy())
+        .map_err(|e| format!("\"{pattern}\" is not a valid glob: {e}"))?
+        .filter_map(Result::ok)
+        .collect();
+    matched.sort();
+    if matched.is_empty() {
+        return Err(format!(
+            "\"{pattern}\" matches no {what} (looked in {})",
+            folder_name(base)
+        ));
+    }
+    Ok(matched)
+}
+
 /// A folder as a message names it: `.` for the empty path (the folder of a sweep file named
 /// without one, `small.sweep.ron`).
-pub(crate) fn folder_name(folder: &Path) -> String {
+fn folder_name(folder: &Path) -> String {
     if folder.as_os_str().is_empty() {
         ".".to_string()
     } else {

@@ -11,7 +11,7 @@ use kernbench_model::{NetworkModel, TopologySpec, parse_time};
 
 use crate::Failure;
 use crate::ron_file::bad_at;
-use crate::sweep_spec::{WorkloadFields, expand_topologies, folder_name};
+use crate::sweep_spec::{WorkloadFields, expand_topologies, glob_sorted};
 use crate::workload_file::load_any;
 
 /// A validated workload sweep: its workloads, topologies and points in a fixed order.
@@ -149,30 +149,8 @@ fn expand_workloads(
                  Chakra traces, or a glob of them, relative to this sweep file",
             ));
         }
-        let full = base.join(pattern);
-        let mut matched: Vec<PathBuf> = glob::glob(&full.to_string_lossy())
-            .map_err(|e| {
-                bad_at(
-                    file,
-                    text,
-                    &field,
-                    format!("\"{pattern}\" is not a valid glob: {e}"),
-                )
-            })?
-            .filter_map(Result::ok)
-            .collect();
-        matched.sort();
-        if matched.is_empty() {
-            return Err(bad_at(
-                file,
-                text,
-                &field,
-                format!(
-                    "\"{pattern}\" matches no file or folder (looked in {})",
-                    folder_name(base)
-                ),
-            ));
-        }
+        let matched = glob_sorted(base, pattern, "file or folder")
+            .map_err(|e| bad_at(file, text, &field, e))?;
         for path in matched {
             if let Some(problem) = not_a_workload(&path) {
                 return Err(bad_at(file, text, &field, problem));
