@@ -187,6 +187,8 @@ fn main() -> ExitCode {
         points.len()
     );
     let (mut packet_wall, mut flow_wall) = (Duration::ZERO, Duration::ZERO);
+    // (packet wall, flow wall) per class of size, as for the errors.
+    let mut class_wall = [(Duration::ZERO, Duration::ZERO); 2];
     // (relative error, point) per class: [>= 1 MiB per rank, below].
     let mut errors: [Vec<(f64, String)>; 2] = [Vec::new(), Vec::new()];
     let mut skipped = 0;
@@ -197,6 +199,9 @@ fn main() -> ExitCode {
         let (flow, wall_f) = run(point, NetworkModel::Flow);
         packet_wall += wall_p;
         flow_wall += wall_f;
+        let class = usize::from(point.config.bytes.0 < 1 << 20);
+        class_wall[class].0 += wall_p;
+        class_wall[class].1 += wall_f;
         slowest.push((wall_f, wall_p, point.name.clone()));
         match (packet, flow) {
             (Some(p), Some(f)) if p > SimTime::ZERO => {
@@ -245,6 +250,21 @@ fn main() -> ExitCode {
             p.as_secs_f64()
         );
     }
+    for (class, label) in [">= 1 MiB per rank", "< 1 MiB per rank"].iter().enumerate() {
+        let (p, f) = class_wall[class];
+        println!(
+            "{label:>18}: wall packet {:.2} s, flow {:.2} s",
+            p.as_secs_f64(),
+            f.as_secs_f64()
+        );
+    }
+    let top: Duration = slowest.iter().take(20).map(|s| s.0).sum();
+    println!(
+        "{:>18}  the 20 slowest points take {:.2} s of the flow model's {:.2} s",
+        "",
+        top.as_secs_f64(),
+        flow_wall.as_secs_f64()
+    );
     let ratio = packet_wall.as_secs_f64() / flow_wall.as_secs_f64().max(1e-9);
     println!(
         "wall time (one thread, simulation only): packet {:.2} s, flow {:.3} s, {ratio:.1}x faster",

@@ -105,8 +105,9 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "N|auto", default_value = "auto")]
     channels: String,
     /// The network model: packet (every packet timed on every link, exact) or flow (each
-    /// transfer a max-min fair flow with latency in closed form: approximate under
-    /// contention, exact alone, much faster on big machines).
+    /// transfer of more than 16 packets a max-min fair flow with latency in closed form,
+    /// shorter ones packet by packet: approximate under contention, exact alone, faster
+    /// where transfers are long).
     #[arg(long, value_name = "packet|flow", default_value = "packet")]
     model: String,
 }

@@ -17,7 +17,9 @@
 //!    cross the slowest link one after the other).
 //!
 //! So a flow alone on an idle machine ends at exactly `T`, to the picosecond, like a packet
-//! transfer. Rates are max-min fair (progressive filling): every link's capacity is divided
+//! transfer. A transfer of at most [`SHORT_TRANSFER`] packets is not a flow: it is timed
+//! packet by packet as in the packet model, exact, and cheaper than settling a flow's rate
+//! (short transfers and flows do not see each other's use of a link). Rates are max-min fair (progressive filling): every link's capacity is divided
 //! equally among its flows, a flow limited elsewhere leaves its unused share to the others.
 //!
 //! # Events
@@ -56,6 +58,12 @@ use crate::error::ModelError;
 use crate::machine::{Machine, RouteHop};
 use crate::trace::TraceTrack;
 use crate::units::Bytes;
+
+/// The most packets a transfer may have for the flow model to time it packet by packet, as
+/// the packet model does: for so few, settling a flow's rate costs more than simulating its
+/// packets, and the packets are exact. Such transfers and the flows do not see each other's
+/// use of a link (a short transfer would wait behind at most one packet per flow per hop).
+pub(crate) const SHORT_TRANSFER: u64 = 16;
 
 /// How [`Machine::transfer`] times bytes on the network.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
@@ -908,6 +916,31 @@ mod tests {
         let fixed = fixed_part(&topology, "c0.s0.p0", "c0.s1.p0");
         assert_eq!(ends[0], SimTime::from_ps(15_971_520 + fixed));
         assert_eq!(ends[1], SimTime::from_ps(20_971_520 + fixed));
+    }
+
+    #[test]
+    fn a_transfer_of_up_to_16_packets_is_timed_packet_by_packet_and_a_longer_one_as_a_flow() {
+        // Two transfers that share only the SIP link s0 -> s1 (100 GB/s), at once.
+        let topology = Rc::new(bundled("default.ron"));
+        let pair = |bytes: u64| {
+            [
+                ("c0.s0.p0", "c0.s1.p0", bytes, 0),
+                ("c0.s0.p1", "c0.s1.p1", bytes, 0),
+            ]
+        };
+        // 16 packets of 4 KiB: the packet model's times exactly, contention and all.
+        let short = pair(16 * 4096);
+        let (flow, _, _) = run(&topology, NetworkModel::Flow, &short);
+        let (packet, _, _) = run(&topology, NetworkModel::Packet, &short);
+        assert_eq!(flow, packet);
+        // 17 packets: two flows at 50 GB/s each, so each drains its 69,632 bytes in
+        // 1,392,640 ps instead of 696,320 alone, then its fixed part.
+        let long = pair(17 * 4096);
+        let (flow, _, _) = run(&topology, NetworkModel::Flow, &long);
+        for (i, (from, to, bytes, _)) in long.iter().enumerate() {
+            let alone = uncongested(&topology, from, to, *bytes).as_ps();
+            assert_eq!(flow[i], SimTime::from_ps(alone + 696_320), "flow {i}");
+        }
     }
 
     #[test]

@@ -90,7 +90,9 @@ impl Machine {
     /// Moves `bytes` from node `from` to node `to` with the timing in the module docs; returns
     /// when the last packet has arrived. A transfer from a node to itself takes no time.
     pub async fn transfer(&self, from: Node, to: Node, bytes: Bytes) -> Result<(), ModelError> {
-        if self.inner.options.network == crate::NetworkModel::Flow {
+        if self.inner.options.network == crate::NetworkModel::Flow
+            && packets(bytes, self.inner.topology.packet_size()).0 > crate::flow::SHORT_TRANSFER
+        {
             return Box::pin(self.flow_transfer(from, to, bytes)).await;
         }
         let route = self.route(from, to)?;
