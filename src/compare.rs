@@ -8,7 +8,8 @@
 //! matching a group of every rank): one machine against another. Two sweeps of one network
 //! model each, different (a flow-model sweep and the packet sweep of the same points), are
 //! tried first on everything but the model. Anything else has nothing
-//! in common and is bad input. Points of one side only are listed after the table.
+//! in common and is bad input. Points of one side only are listed after the table. Two
+//! workload sweeps are compared by [`crate::compare_workloads`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -26,7 +27,8 @@ use crate::{Failure, print};
 /// Flags of `kernbench compare`.
 #[derive(Debug, Args)]
 pub(crate) struct CompareArgs {
-    /// The baseline: a sweep's --out folder, or its results.jsonl or results.csv.
+    /// The baseline: a sweep's --out folder, or its results.jsonl or results.csv (a
+    /// workload sweep's: its workloads.jsonl or workloads.csv).
     #[arg(value_name = "A")]
     a: PathBuf,
     /// The configuration compared with it, given the same way.
@@ -45,6 +47,24 @@ const GIVE: &str = "give a sweep's --out folder, or its results.jsonl or results
 
 /// `kernbench compare`.
 pub(crate) fn compare(args: &CompareArgs) -> Result<(), Failure> {
+    use crate::compare_workloads::{self, is_workload_sweep};
+    match (is_workload_sweep(&args.a), is_workload_sweep(&args.b)) {
+        (true, true) => return compare_workloads::compare(&args.a, &args.b, args.json, args.csv),
+        (true, false) | (false, true) => {
+            let (work, other) = if is_workload_sweep(&args.a) {
+                (&args.a, &args.b)
+            } else {
+                (&args.b, &args.a)
+            };
+            return Err(Failure::BadInput(format!(
+                "{} holds a workload sweep and {} does not; compare two sweeps of collectives \
+                 or two workload sweeps",
+                work.display(),
+                other.display()
+            )));
+        }
+        (false, false) => {}
+    }
     let a = Side::read(&args.a)?;
     let b = Side::read(&args.b)?;
     let comparison = Comparison::of(&a, &b)?;
@@ -83,14 +103,6 @@ impl Side {
                 jsonl
             } else if csv.is_file() {
                 csv
-            } else if path.join(crate::workload_sweep::JSONL_FILE).is_file() {
-                // A workload sweep's folder: its rows are not points of collectives.
-                return Err(Failure::BadInput(format!(
-                    "{} holds a workload sweep ({}), whose rows compare does not read; {GIVE} \
-                     of collectives, or read the two workloads.csv side by side",
-                    path.display(),
-                    crate::workload_sweep::JSONL_FILE
-                )));
             } else {
                 return Err(Failure::BadInput(format!(
                     "{} has no results.jsonl or results.csv; {GIVE}",

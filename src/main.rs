@@ -44,6 +44,7 @@ macro_rules! exit_code {
 }
 
 mod compare;
+mod compare_workloads;
 mod diagnose;
 /// mimalloc rather than the system allocator: a simulation makes and frees small objects at a
 /// high rate (processes, mailboxes, messages), where glibc's free lists cost up to a third of
@@ -190,7 +191,9 @@ enum Command {
     /// chunk size, groups) when any point matches so; otherwise, when each side holds one
     /// topology, on everything but the machine (one board against another), or, when each
     /// side ran one network model, on everything but the model. Points of one side
-    /// only are listed after the table. A time ratio B/A below 1 means B is faster.
+    /// only are listed after the table. A time ratio B/A below 1 means B is faster. Two
+    /// workload sweeps (folders with workloads.jsonl, or those files) compare the same way,
+    /// by workload, topology and model: step time and exposed communication.
     #[command(after_help = concat!("Examples:\n  kernbench compare old/ new/\n  \
                             kernbench compare ring8-out/results.csv torus-out/results.csv --csv > ratios.csv", exit_codes!(0 2 1)))]
     Compare(compare::CompareArgs),

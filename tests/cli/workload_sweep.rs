@@ -538,7 +538,7 @@ fn workload_shards_merge_into_the_whole_sweep_and_a_rerun_skips_what_is_done() {
 /// `kernbench compare` reads sweeps of collectives only: a workload sweep's folder is bad
 /// input that says so, and its files are not taken for results.
 #[test]
-fn compare_refuses_a_workload_sweep_saying_what_it_is() {
+fn compare_refuses_a_workload_sweep_against_one_of_collectives_saying_which_is_which() {
     let (out, _) = bundled();
     let a = crate::compare::sweeps().a.display().to_string();
     let folder = out.display().to_string();
@@ -547,16 +547,94 @@ fn compare_refuses_a_workload_sweep_saying_what_it_is() {
     assert_eq!(
         stderr(&run),
         format!(
-            "error: {folder} holds a workload sweep (workloads.jsonl), whose rows compare does \
-             not read; give a sweep's --out folder, or its results.jsonl or results.csv of \
-             collectives, or read the two workloads.csv side by side\n"
+            "error: {folder} holds a workload sweep and {a} does not; compare two sweeps of \
+             collectives or two workload sweeps\n"
         )
     );
     for name in ["workloads.csv", "workloads.jsonl"] {
         let file = out.join(name).display().to_string();
-        let run = kernbench(&["compare", &a, &file]);
+        let run = kernbench(&["compare", &file, &a]);
         assert_eq!(run.status.code(), Some(2), "{name}: {}", stderr(&run));
-        assert!(stderr(&run).contains("not a"), "{name}: {}", stderr(&run));
-        assert!(!stderr(&run).contains("panicked"), "{}", stderr(&run));
+        assert!(
+            stderr(&run).contains("holds a workload sweep"),
+            "{}",
+            stderr(&run)
+        );
     }
+}
+
+/// Two workload sweeps of dp-step and tp-layer: on `topology`, in the packet model unless
+/// `flow`; their folder.
+fn steps_on(name: &str, topology: &str, flow: bool) -> PathBuf {
+    let workloads = Path::new(env!("CARGO_MANIFEST_DIR")).join("topologies/workloads");
+    let body = format!(
+        r#"Sweep(
+    name: "{name}",
+    topologies: ["TOPOLOGIES/{topology}.ron"],
+    workloads: ["{w}/dp-step.workload.ron", "{w}/tp-layer.workload.ron"],
+    {model}
+)"#,
+        w = workloads.display(),
+        model = if flow { "model: Flow," } else { "" },
+    );
+    let (dir, file) = setup(name, &body, &[]);
+    let out = dir.join("out");
+    let run = sweep(&file, &out);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    out
+}
+
+#[test]
+fn compare_sets_two_workload_sweeps_side_by_side_across_models_and_machines() {
+    let packet = steps_on("cmp-packet", "ring8", false);
+    let flow = steps_on("cmp-flow", "ring8", true);
+    let cube = steps_on("cmp-cube", "multicube2x4", false);
+    let (p, f, c) = (
+        packet.display().to_string(),
+        flow.display().to_string(),
+        cube.display().to_string(),
+    );
+    let run = kernbench(&["compare", &p, &f]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert_eq!(
+        stdout(&run),
+        format!(
+            "\
+A: {p}/workloads.jsonl (2 points on ring8)
+B: {f}/workloads.jsonl (2 points on ring8)
+matched on everything but the network model (A: packet, B: flow): 2 in both, 0 only in A, 0 only in B
+point              step A  step B  step B/A  exposed A  exposed B  exposed B/A
+dp-step on ring8   518 us  518 us     1.000    87.8 us    87.8 us        1.000
+tp-layer on ring8  573 us  584 us     1.019     293 us     304 us        1.037
+"
+        )
+    );
+    // One machine against another: the topology leaves the point's name.
+    let run = kernbench(&["compare", &p, &c, "--csv"]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let csv = stdout(&run);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "point,workload,topology_a,model_a,status_a,step_time_us_a,exposed_comm_us_a,\
+         topology_b,model_b,status_b,step_time_us_b,exposed_comm_us_b,step_time_ratio,\
+         exposed_comm_ratio"
+    );
+    assert!(
+        lines[1].starts_with(
+            "dp-step (packet),dp-step,ring8,packet,ok,517.84608,87.84608,multicube2x4,packet,ok,\
+             512.74416,82.74416,"
+        ),
+        "{csv}"
+    );
+    let run = kernbench(&["compare", &p, &c, "--json"]);
+    let first: serde_json::Value = serde_json::from_str(stdout(&run).lines().next().unwrap_or(""))
+        .unwrap_or_else(|e| panic!("{e}: {}", stdout(&run)));
+    assert_eq!(first["point"], "dp-step (packet)");
+    assert_eq!(first["a"]["step_time_us"], 517.84608);
+    assert_eq!(first["b"]["topology"], "multicube2x4");
+    assert_eq!(
+        first["step_time_ratio"].as_f64(),
+        Some(512.74416 / 517.84608)
+    );
 }

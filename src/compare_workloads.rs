@@ -1,0 +1,440 @@
+//! `kernbench compare A B` of two workload sweeps: each point's step time and exposed
+//! communication side by side, with B's over A's.
+//!
+//! Points are matched as collective points are (see [`crate::compare`]): on the whole key
+//! (workload, topology, network model) when any point matches so; otherwise, when each side
+//! ran one model and they differ, on workload and topology (a flow-model sweep against the
+//! packet sweep of the same steps); otherwise, when each side holds one topology, on
+//! workload and model (one machine against another). Anything else has nothing in common.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use kernbench_reports::{
+    ReportError, RowStatus, WorkloadKey, WorkloadRow, human_time_ns, merge_workloads, read_csv,
+    read_jsonl,
+};
+use serde::Serialize;
+
+use crate::workload_sweep::{CSV_FILE, JSONL_FILE};
+use crate::{Failure, print};
+
+/// What to give, for every message about a file that is not a workload sweep's rows.
+const GIVE: &str = "give a workload sweep's --out folder, or its workloads.jsonl or workloads.csv";
+
+/// Whether `path` names a workload sweep: a folder with `workloads.jsonl` or `workloads.csv`
+/// and no results of collectives, or one of those two files.
+pub(crate) fn is_workload_sweep(path: &Path) -> bool {
+    if path.is_dir() {
+        let collectives =
+            path.join("results.jsonl").is_file() || path.join("results.csv").is_file();
+        !collectives && (path.join(JSONL_FILE).is_file() || path.join(CSV_FILE).is_file())
+    } else {
+        path.file_name()
+            .is_some_and(|name| name == JSONL_FILE || name == CSV_FILE)
+    }
+}
+
+/// `kernbench compare` of two workload sweeps, printed as a table, `--json` lines or `--csv`.
+pub(crate) fn compare(a: &Path, b: &Path, json: bool, csv: bool) -> Result<(), Failure> {
+    let (a, b) = (Side::read(a)?, Side::read(b)?);
+    let comparison = Comparison::of(&a, &b)?;
+    if json {
+        let mut out = String::new();
+        for point in &comparison.points {
+            let line = serde_json::to_string(&point.json())
+                .map_err(|e| Failure::Internal(format!("cannot encode a compared point: {e}")))?;
+            out.push_str(&line);
+            out.push('\n');
+        }
+        print(&out)
+    } else if csv {
+        let internal = |e: csv::Error| Failure::Internal(format!("cannot write CSV: {e}"));
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        for point in &comparison.points {
+            writer.serialize(point.csv()).map_err(internal)?;
+        }
+        let bytes = writer
+            .into_inner()
+            .map_err(|e| Failure::Internal(format!("cannot write CSV: {e}")))?;
+        print(&String::from_utf8_lossy(&bytes))
+    } else {
+        print(&comparison.table(&a, &b))
+    }
+}
+
+/// The rows of one workload sweep.
+struct Side {
+    file: PathBuf,
+    /// One row per point, in [`WorkloadKey`] order.
+    rows: Vec<WorkloadRow>,
+}
+
+impl Side {
+    fn read(path: &Path) -> Result<Side, Failure> {
+        let file = if path.is_dir() {
+            let (jsonl, csv) = (path.join(JSONL_FILE), path.join(CSV_FILE));
+            if jsonl.is_file() { jsonl } else { csv }
+        } else {
+            path.to_path_buf()
+        };
+        let rows = if file.to_string_lossy().ends_with(".csv") {
+            read_csv::<WorkloadRow>(&file)
+        } else {
+            read_jsonl::<WorkloadRow>(&file)
+        }
+        .map_err(|e| not_rows(&file, e))?;
+        if rows.is_empty() {
+            return Err(Failure::BadInput(format!(
+                "{} holds no rows; {GIVE} of a sweep that ran",
+                file.display()
+            )));
+        }
+        Ok(Side {
+            file,
+            rows: merge_workloads([rows]),
+        })
+    }
+
+    fn topologies(&self) -> BTreeSet<&str> {
+        self.rows.iter().map(|r| r.topology.as_str()).collect()
+    }
+
+    fn models(&self) -> BTreeSet<&str> {
+        self.rows.iter().map(|r| r.model.as_str()).collect()
+    }
+
+    /// `A: out/workloads.jsonl (15 points on mesh2x2, multicube2x4, ring8)`.
+    fn describe(&self, letter: &str) -> String {
+        let topologies: Vec<&str> = self.topologies().into_iter().collect();
+        format!(
+            "{letter}: {} ({} points on {})",
+            self.file.display(),
+            self.rows.len(),
+            topologies.join(", ")
+        )
+    }
+}
+
+/// A file of `file` that does not read as a workload sweep's rows.
+fn not_rows(file: &Path, error: ReportError) -> Failure {
+    Failure::BadInput(match error {
+        ReportError::Json { line, source, .. } => format!(
+            "{}:{line}: not a row of a workload sweep ({source}); {GIVE}",
+            file.display()
+        ),
+        ReportError::HeaderMismatch { found, .. } => format!(
+            "{}: not a workload sweep's workloads.csv, its header is `{found}`; {GIVE}",
+            file.display()
+        ),
+        ReportError::Csv { source, .. } => format!(
+            "{}: not a workload sweep's workloads.csv ({source}); {GIVE}",
+            file.display()
+        ),
+        ReportError::Io { source, .. } => {
+            format!("cannot read {}: {source}; {GIVE}", file.display())
+        }
+        other => other.to_string(),
+    })
+}
+
+/// How the points of the two sides were matched.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Matching {
+    Whole,
+    AcrossModels,
+    AcrossMachines,
+}
+
+/// One point of either side, or of both.
+struct Compared<'a> {
+    key: WorkloadKey,
+    a: Option<&'a WorkloadRow>,
+    b: Option<&'a WorkloadRow>,
+    matching: Matching,
+}
+
+struct Comparison<'a> {
+    matching: Matching,
+    points: Vec<Compared<'a>>,
+}
+
+type Pairs<'a> = BTreeMap<WorkloadKey, (Option<&'a WorkloadRow>, Option<&'a WorkloadRow>)>;
+
+/// Every point of `a` and `b` by the key `match_on` gives it.
+fn pair<'a>(a: &'a Side, b: &'a Side, match_on: fn(WorkloadKey) -> WorkloadKey) -> Pairs<'a> {
+    let mut pairs = Pairs::new();
+    for row in &a.rows {
+        pairs.entry(match_on(row.key())).or_default().0 = Some(row);
+    }
+    for row in &b.rows {
+        pairs.entry(match_on(row.key())).or_default().1 = Some(row);
+    }
+    pairs
+}
+
+impl<'a> Comparison<'a> {
+    fn of(a: &'a Side, b: &'a Side) -> Result<Comparison<'a>, Failure> {
+        let in_both = |pairs: &Pairs<'_>| pairs.values().any(|(a, b)| a.is_some() && b.is_some());
+        let mut found = None;
+        let whole = pair(a, b, |k| k);
+        if in_both(&whole) {
+            found = Some((Matching::Whole, whole));
+        }
+        let (ma, mb) = (a.models(), b.models());
+        if found.is_none() && ma.len() == 1 && mb.len() == 1 && ma != mb {
+            let across = pair(a, b, |k| WorkloadKey {
+                model: String::new(),
+                ..k
+            });
+            if in_both(&across) {
+                found = Some((Matching::AcrossModels, across));
+            }
+        }
+        let (ta, tb) = (a.topologies(), b.topologies());
+        if found.is_none() && ta.len() == 1 && tb.len() == 1 && ta != tb {
+            let across = pair(a, b, |k| WorkloadKey {
+                topology: String::new(),
+                ..k
+            });
+            if in_both(&across) {
+                found = Some((Matching::AcrossMachines, across));
+            }
+        }
+        let Some((matching, pairs)) = found else {
+            let names = |t: BTreeSet<&str>| t.into_iter().collect::<Vec<_>>().join(", ");
+            return Err(Failure::BadInput(format!(
+                "{} ({}) and {} ({}) have no point in common; compare two sweeps of the same \
+                 workloads, on the same topology names or on one topology each",
+                a.file.display(),
+                names(ta),
+                b.file.display(),
+                names(tb),
+            )));
+        };
+        let points = pairs
+            .into_iter()
+            .map(|(key, (a, b))| Compared {
+                key,
+                a,
+                b,
+                matching,
+            })
+            .collect();
+        Ok(Comparison { matching, points })
+    }
+
+    /// The two sides, how they were matched, a table of the points in both, then the points
+    /// of one side only.
+    fn table(&self, a: &Side, b: &Side) -> String {
+        let mut out = format!("{}\n{}\n", a.describe("A"), b.describe("B"));
+        let both: Vec<&Compared<'_>> = self
+            .points
+            .iter()
+            .filter(|p| p.a.is_some() && p.b.is_some())
+            .collect();
+        let only = |a_side: bool| -> Vec<String> {
+            self.points
+                .iter()
+                .filter(|p| if a_side { p.b.is_none() } else { p.a.is_none() })
+                .map(Compared::label)
+                .collect()
+        };
+        let (only_a, only_b) = (only(true), only(false));
+        let one = |set: BTreeSet<&str>| set.into_iter().collect::<Vec<_>>().join("");
+        let how = match self.matching {
+            Matching::Whole => "matched on workload, topology and model".to_owned(),
+            Matching::AcrossModels => format!(
+                "matched on everything but the network model (A: {}, B: {})",
+                one(a.models()),
+                one(b.models())
+            ),
+            Matching::AcrossMachines => format!(
+                "matched on everything but the machine (A: {}, B: {})",
+                one(a.topologies()),
+                one(b.topologies())
+            ),
+        };
+        out.push_str(&format!(
+            "{how}: {} in both, {} only in A, {} only in B\n",
+            both.len(),
+            only_a.len(),
+            only_b.len()
+        ));
+        let header = [
+            "point",
+            "step A",
+            "step B",
+            "step B/A",
+            "exposed A",
+            "exposed B",
+            "exposed B/A",
+        ];
+        let mut lines: Vec<[String; 7]> = vec![header.map(str::to_owned)];
+        for point in &both {
+            let (Some(ra), Some(rb)) = (point.a, point.b) else {
+                continue;
+            };
+            lines.push([
+                point.label(),
+                cell(ra, ra.step_time_us),
+                cell(rb, rb.step_time_us),
+                ratio_cell(point.step_ratio()),
+                cell(ra, ra.exposed_comm_us),
+                cell(rb, rb.exposed_comm_us),
+                ratio_cell(point.exposed_ratio()),
+            ]);
+        }
+        let mut widths = [0; 7];
+        for line in &lines {
+            for (width, cell) in widths.iter_mut().zip(line) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        for line in &lines {
+            let mut text = format!("{:<w$}", line[0], w = widths[0]);
+            for (cell, width) in line.iter().zip(widths).skip(1) {
+                text.push_str(&format!("  {cell:>width$}"));
+            }
+            out.push_str(text.trim_end());
+            out.push('\n');
+        }
+        for (letter, points) in [("A", only_a), ("B", only_b)] {
+            if !points.is_empty() {
+                out.push_str(&format!("only in {letter} ({}):\n", points.len()));
+                for point in points {
+                    out.push_str(&format!("  {point}\n"));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A time of `row` in microseconds as the table shows it (three significant digits), or
+/// its status when it did not run.
+fn cell(row: &WorkloadRow, us: Option<f64>) -> String {
+    match (row.status, us) {
+        (RowStatus::Ok, Some(us)) => human_time_ns(us * 1e3),
+        (status, _) => status.as_str().to_owned(),
+    }
+}
+
+fn ratio_cell(ratio: Option<f64>) -> String {
+    ratio.map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"))
+}
+
+/// `b / a` when both are finite and `a` is not 0.
+fn ratio(b: f64, a: f64) -> Option<f64> {
+    (a != 0.0 && a.is_finite() && b.is_finite()).then(|| b / a)
+}
+
+/// The row when it is `ok`.
+fn ok(row: Option<&WorkloadRow>) -> Option<&WorkloadRow> {
+    row.filter(|r| r.status == RowStatus::Ok)
+}
+
+impl Compared<'_> {
+    /// `dp-step on ring8 (packet)`; without the model when matched across models, without
+    /// the topology when matched across machines.
+    fn label(&self) -> String {
+        let k = &self.key;
+        match self.matching {
+            Matching::Whole => format!("{} on {} ({})", k.workload, k.topology, k.model),
+            Matching::AcrossModels => format!("{} on {}", k.workload, k.topology),
+            Matching::AcrossMachines => format!("{} ({})", k.workload, k.model),
+        }
+    }
+
+    fn step_ratio(&self) -> Option<f64> {
+        ratio(ok(self.b)?.step_time_us?, ok(self.a)?.step_time_us?)
+    }
+
+    fn exposed_ratio(&self) -> Option<f64> {
+        ratio(ok(self.b)?.exposed_comm_us?, ok(self.a)?.exposed_comm_us?)
+    }
+
+    fn json(&self) -> PointJson<'_> {
+        PointJson {
+            point: self.label(),
+            workload: &self.key.workload,
+            a: self.a.map(SideJson::of),
+            b: self.b.map(SideJson::of),
+            step_time_ratio: self.step_ratio(),
+            exposed_comm_ratio: self.exposed_ratio(),
+        }
+    }
+
+    fn csv(&self) -> PointCsv<'_> {
+        PointCsv {
+            point: self.label(),
+            workload: &self.key.workload,
+            topology_a: self.a.map(|r| r.topology.as_str()),
+            model_a: self.a.map(|r| r.model.as_str()),
+            status_a: self.a.map(|r| r.status.as_str()),
+            step_time_us_a: self.a.and_then(|r| r.step_time_us),
+            exposed_comm_us_a: self.a.and_then(|r| r.exposed_comm_us),
+            topology_b: self.b.map(|r| r.topology.as_str()),
+            model_b: self.b.map(|r| r.model.as_str()),
+            status_b: self.b.map(|r| r.status.as_str()),
+            step_time_us_b: self.b.and_then(|r| r.step_time_us),
+            exposed_comm_us_b: self.b.and_then(|r| r.exposed_comm_us),
+            step_time_ratio: self.step_ratio(),
+            exposed_comm_ratio: self.exposed_ratio(),
+        }
+    }
+}
+
+/// One point of `compare --json` of workload sweeps.
+#[derive(Serialize)]
+struct PointJson<'a> {
+    point: String,
+    workload: &'a str,
+    a: Option<SideJson<'a>>,
+    b: Option<SideJson<'a>>,
+    step_time_ratio: Option<f64>,
+    exposed_comm_ratio: Option<f64>,
+}
+
+/// One side's row of a point, as `workloads.csv` has it.
+#[derive(Serialize)]
+struct SideJson<'a> {
+    topology: &'a str,
+    model: &'a str,
+    status: &'a str,
+    error: Option<&'a str>,
+    step_time_us: Option<f64>,
+    exposed_comm_us: Option<f64>,
+}
+
+impl<'a> SideJson<'a> {
+    fn of(row: &'a WorkloadRow) -> SideJson<'a> {
+        SideJson {
+            topology: &row.topology,
+            model: &row.model,
+            status: row.status.as_str(),
+            error: row.error.as_deref(),
+            step_time_us: row.step_time_us,
+            exposed_comm_us: row.exposed_comm_us,
+        }
+    }
+}
+
+/// One row of `compare --csv` of workload sweeps.
+#[derive(Serialize)]
+struct PointCsv<'a> {
+    point: String,
+    workload: &'a str,
+    topology_a: Option<&'a str>,
+    model_a: Option<&'a str>,
+    status_a: Option<&'a str>,
+    step_time_us_a: Option<f64>,
+    exposed_comm_us_a: Option<f64>,
+    topology_b: Option<&'a str>,
+    model_b: Option<&'a str>,
+    status_b: Option<&'a str>,
+    step_time_us_b: Option<f64>,
+    exposed_comm_us_b: Option<f64>,
+    step_time_ratio: Option<f64>,
+    exposed_comm_ratio: Option<f64>,
+}
