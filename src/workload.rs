@@ -136,10 +136,21 @@ fn text(report: &WorkloadReport, unused: &BTreeMap<String, u64>, network: Networ
         let _ = writeln!(out, "not run or not used: {}", list.join(", "));
     }
     let _ = writeln!(out);
-    let header = "rank      finish_us     compute_us  exposed_comm_us  overlapped_comm_us";
+    // Copies between a rank's memories get a column where the workload makes any.
+    let copies = report.ranks.iter().any(|r| r.copy > SimTime::ZERO);
+    let header = if copies {
+        "rank      finish_us     compute_us  exposed_comm_us  overlapped_comm_us        copy_us"
+    } else {
+        "rank      finish_us     compute_us  exposed_comm_us  overlapped_comm_us"
+    };
     let row = |label: &str, r: &RankTimes| {
+        let copy = if copies {
+            format!(" {:>14}", us(r.copy))
+        } else {
+            String::new()
+        };
         format!(
-            "{label:<8} {:>10} {:>14} {:>16} {:>19}\n",
+            "{label:<8} {:>10} {:>14} {:>16} {:>19}{copy}\n",
             us(r.finish),
             us(r.compute),
             us(r.exposed_comm),
@@ -166,6 +177,7 @@ fn text(report: &WorkloadReport, unused: &BTreeMap<String, u64>, network: Networ
                 compute: column(|r| r.compute),
                 exposed_comm: column(|r| r.exposed_comm),
                 overlapped_comm: column(|r| r.overlapped_comm),
+                copy: column(|r| r.copy),
             }
         };
         out.push_str(&row("min", &pick(|_| 0)));
@@ -257,6 +269,7 @@ fn json(report: &WorkloadReport, unused: &BTreeMap<String, u64>, network: Networ
                 "compute_ps": r.compute.as_ps(),
                 "exposed_comm_ps": r.exposed_comm.as_ps(),
                 "overlapped_comm_ps": r.overlapped_comm.as_ps(),
+                "copy_ps": r.copy.as_ps(),
             })
         })
         .collect();

@@ -201,6 +201,7 @@ fn fill(row: &mut WorkloadRow, report: &WorkloadReport) {
         row.compute_us = Some(us(slowest.compute));
         row.exposed_comm_us = Some(us(slowest.exposed_comm));
         row.overlapped_comm_us = Some(us(slowest.overlapped_comm));
+        row.copy_us = Some(us(slowest.copy));
     }
     row.max_exposed_comm_us = report
         .ranks

@@ -48,6 +48,10 @@ pub struct WorkloadRow {
     pub overlapped_comm_us: Option<f64>,
     /// The most exposed communication of any rank, in microseconds.
     pub max_exposed_comm_us: Option<f64>,
+    /// Time the slowest rank spent copying between its own memories (`Copy` nodes), in
+    /// microseconds.
+    #[serde(default)]
+    pub copy_us: Option<f64>,
     /// The directed link busiest during the step (`c0.s0.hub->c0.s1.hub`; of equally busy
     /// ones the first in the topology's link order): the one that bounds the step.
     #[serde(default)]
@@ -73,6 +77,7 @@ impl Record for WorkloadRow {
         "exposed_comm_us",
         "overlapped_comm_us",
         "max_exposed_comm_us",
+        "copy_us",
         "busiest_link",
         "busiest_link_utilisation",
         "events",
@@ -122,6 +127,7 @@ impl WorkloadRow {
             exposed_comm_us: None,
             overlapped_comm_us: None,
             max_exposed_comm_us: None,
+            copy_us: None,
             busiest_link: None,
             busiest_link_utilisation: None,
             events: None,
@@ -163,7 +169,8 @@ fn us(value: Option<f64>) -> String {
 /// order, headed by the column names of `workloads.csv`: workload, topology, world size,
 /// model, status, the step time and the slowest rank's compute, exposed and overlapped
 /// communication (microseconds with six decimals, the picoseconds exact), the most exposed
-/// communication of any rank, the busiest link and its utilisation (in %, one decimal),
+/// communication of any rank, the slowest rank's copies, the busiest link and its
+/// utilisation (in %, one decimal),
 /// events, and last the reason of a row that is not ok (`-` in
 /// the columns it has no value for).
 pub fn workload_table(rows: &[WorkloadRow]) -> String {
@@ -179,6 +186,7 @@ pub fn workload_table(rows: &[WorkloadRow]) -> String {
         "exposed_comm_us",
         "overlapped_comm_us",
         "max_exposed_comm_us",
+        "copy_us",
         "busiest_link",
         "busiest_link_utilisation",
         "events",
@@ -201,6 +209,7 @@ pub fn workload_table(rows: &[WorkloadRow]) -> String {
             us(row.exposed_comm_us),
             us(row.overlapped_comm_us),
             us(row.max_exposed_comm_us),
+            us(row.copy_us),
             or_dash(row.busiest_link.clone()),
             or_dash(
                 row.busiest_link_utilisation
@@ -231,7 +240,7 @@ pub fn workload_table(rows: &[WorkloadRow]) -> String {
             // ok: writing to a String cannot fail.
             let _ = match c {
                 _ if c == columns - 1 => write!(text, "{cell}"),
-                0 | 1 | 3 | 4 | 11 => write!(text, "{cell:<width$}  "),
+                0 | 1 | 3 | 4 | 12 => write!(text, "{cell:<width$}  "),
                 _ => write!(text, "{cell:>width$}  "),
             };
         }

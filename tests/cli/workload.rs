@@ -451,3 +451,43 @@ fn workload_names_the_busiest_links_with_their_bytes_busy_time_and_utilisation()
     assert!(links[..16].iter().all(|l| l["class"] == "sip-link"));
     assert!(links[16..].iter().all(|l| l["class"] == "hbm"));
 }
+
+#[test]
+fn workload_counts_a_rank_s_copies_in_a_column_of_their_own() {
+    let file = temp_file(
+        "copy.workload.ron",
+        r#"Workload(name: "copy", nodes: [
+    (name: "a", op: Compute(time: "10us")),
+    (name: "stage", op: Copy(from: "hbm", to: "sram", size: "1MiB"), deps: ["a"]),
+])"#,
+    );
+    let file = file.to_string_lossy().into_owned();
+    let json = json_of(&kernbench(&[
+        "workload",
+        &file,
+        "--topology",
+        "ring:4",
+        "--json",
+    ]));
+    // The copy is the second half of the step: its time is the step's less the compute's.
+    let step = json["step_time_ps"].as_u64().unwrap_or_default();
+    let stage = &json["critical_path"][1];
+    assert_eq!(stage["node"], "stage");
+    let copy = stage["end_ps"].as_u64().unwrap_or_default()
+        - stage["start_ps"].as_u64().unwrap_or_default();
+    assert!(copy > 0);
+    assert_eq!(step, 10_000_000 + copy);
+    for rank in json["ranks"].as_array().cloned().unwrap_or_default() {
+        assert_eq!(rank["copy_ps"].as_u64(), Some(copy), "{rank}");
+        assert_eq!(rank["compute_ps"], 10_000_000);
+        assert_eq!(rank["exposed_comm_ps"], 0);
+    }
+    let text = kernbench(&["workload", &file, "--topology", "ring:4"]);
+    let printed = stdout(&text);
+    assert!(
+        printed.contains("overlapped_comm_us        copy_us\n"),
+        "{printed}"
+    );
+    let us = format!("{}.{:06}", copy / 1_000_000, copy % 1_000_000);
+    assert!(printed.contains(&format!(" {us}\n")), "{us}: {printed}");
+}

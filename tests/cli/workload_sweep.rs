@@ -143,14 +143,14 @@ fn a_workload_written_for_other_ranks_is_an_unsupported_row_with_the_reason() {
         csv.lines().next(),
         Some(
             "workload,topology,world_size,model,status,error,step_time_us,slowest_rank,\
-             compute_us,exposed_comm_us,overlapped_comm_us,max_exposed_comm_us,busiest_link,\
-             busiest_link_utilisation,events"
+             compute_us,exposed_comm_us,overlapped_comm_us,max_exposed_comm_us,copy_us,\
+             busiest_link,busiest_link_utilisation,events"
         )
     );
     assert!(
         csv.contains(
             "\npipeline,ring8,8,packet,unsupported,\"ranks: the workload is written for 4 ranks, \
-             but the topology has 8 SIPs (rank = SIP); use a topology of 4 SIPs\",,,,,,,,,\n"
+             but the topology has 8 SIPs (rank = SIP); use a topology of 4 SIPs\",,,,,,,,,,\n"
         ),
         "{csv}"
     );
@@ -216,7 +216,7 @@ fn a_stalled_workload_is_a_failed_row_naming_the_stall_and_the_sweep_goes_on() {
         csv.contains(
             "\nlonely,ring4,4,packet,failed,\"deadlock at 1 us: 1 process blocked, the first: \
              rank2 rx: recv rank2 <- rank1 tag 5 (1 MiB), no such send has arrived; `kernbench \
-             workload` prints the whole report\",,,,,,,,,\n"
+             workload` prints the whole report\",,,,,,,,,,\n"
         ),
         "{csv}"
     );
@@ -252,7 +252,7 @@ fn a_workload_past_the_time_limit_is_a_failed_row() {
         "{csv}"
     );
     assert!(
-        csv.contains(" events); raise time_limit,,,,,,,,,\n"),
+        csv.contains(" events); raise time_limit,,,,,,,,,,\n"),
         "{csv}"
     );
 }

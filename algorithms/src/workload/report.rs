@@ -127,6 +127,9 @@ pub struct RankTimes {
     pub exposed_comm: SimTime,
     /// Time in communication while it computed.
     pub overlapped_comm: SimTime,
+    /// Time moving bytes between its own memories (`Copy` nodes; the union of their
+    /// intervals, whatever else ran meanwhile).
+    pub copy: SimTime,
 }
 
 /// One task on the critical path.
@@ -217,14 +220,14 @@ impl WorkloadReport {
         let n = topology.sip_count();
         let mut ranks = Vec::with_capacity(records.len());
         for (r, rank) in records.iter().enumerate() {
-            let (mut compute, mut comm) = (Vec::new(), Vec::new());
+            let (mut compute, mut comm, mut copies) = (Vec::new(), Vec::new(), Vec::new());
             let mut finish = SimTime::ZERO;
             for (i, record) in rank.iter().enumerate() {
                 let Some(record) = record else { continue };
                 finish = finish.max(record.end);
                 match workload.tasks[i].op {
                     Op::Compute(_) => compute.push((record.start, record.end)),
-                    Op::Copy(_) => {}
+                    Op::Copy(_) => copies.push((record.start, record.end)),
                     _ => comm.push((record.start, record.end)),
                 }
             }
@@ -236,6 +239,7 @@ impl WorkloadReport {
                 compute: SimTime::from_ps(total(&compute)),
                 exposed_comm: SimTime::from_ps(total(&comm) - overlapped),
                 overlapped_comm: SimTime::from_ps(overlapped),
+                copy: SimTime::from_ps(total(&union(copies))),
             });
         }
         let step_time = ranks.iter().map(|r| r.finish).max().unwrap_or(time);
