@@ -68,19 +68,45 @@ pub(crate) fn compare(args: &CompareArgs) -> Result<(), Failure> {
     let a = Side::read(&args.a)?;
     let b = Side::read(&args.b)?;
     let comparison = Comparison::of(&a, &b)?;
-    if args.json {
+    print_as(
+        (args.json, args.csv),
+        &comparison.points,
+        |p| serde_json::to_string(&p.json()),
+        |p, w| w.serialize(p.csv()),
+        || comparison.table(&a, &b),
+    )
+}
+
+/// Prints compared `points` as JSON lines (`json`), CSV (`csv`, a header then a row per
+/// point) or else the text `table`.
+pub(crate) fn print_as<P>(
+    (json, csv): (bool, bool),
+    points: &[P],
+    json_line: impl Fn(&P) -> serde_json::Result<String>,
+    csv_row: impl Fn(&P, &mut csv::Writer<Vec<u8>>) -> csv::Result<()>,
+    table: impl FnOnce() -> String,
+) -> Result<(), Failure> {
+    if json {
         let mut out = String::new();
-        for point in &comparison.points {
-            let line = serde_json::to_string(&point.json())
+        for point in points {
+            let line = json_line(point)
                 .map_err(|e| Failure::Internal(format!("cannot encode a compared point: {e}")))?;
             out.push_str(&line);
             out.push('\n');
         }
         print(&out)
-    } else if args.csv {
-        print(&comparison.csv()?)
+    } else if csv {
+        let internal = |e: csv::Error| Failure::Internal(format!("cannot write CSV: {e}"));
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        for point in points {
+            csv_row(point, &mut writer).map_err(internal)?;
+        }
+        let bytes = writer
+            .into_inner()
+            .map_err(|e| Failure::Internal(format!("cannot write CSV: {e}")))?;
+        print(&String::from_utf8_lossy(&bytes))
     } else {
-        print(&comparison.table(&a, &b))
+        print(&table())
     }
 }
 
@@ -154,33 +180,56 @@ impl Side {
 
     /// `A: out/results.jsonl (12 points on ring8)`.
     fn describe(&self, letter: &str) -> String {
-        let topologies: Vec<&str> = self.topologies().into_iter().collect();
-        format!(
-            "{letter}: {} ({} points on {})",
-            self.file.display(),
-            self.rows.len(),
-            topologies.join(", ")
-        )
+        describe(letter, &self.file, self.rows.len(), self.topologies())
     }
+}
+
+/// `A: out/results.jsonl (12 points on ring8)`: one side of a comparison.
+pub(crate) fn describe(
+    letter: &str,
+    file: &Path,
+    points: usize,
+    topologies: BTreeSet<&str>,
+) -> String {
+    let topologies: Vec<&str> = topologies.into_iter().collect();
+    format!(
+        "{letter}: {} ({points} points on {})",
+        file.display(),
+        topologies.join(", ")
+    )
 }
 
 /// A file of `file` that does not read as a sweep's results.
 fn not_results(file: &Path, error: ReportError) -> Failure {
+    unreadable(
+        file,
+        error,
+        ("a result row of a sweep", "a sweep's results.csv"),
+        GIVE,
+    )
+}
+
+/// A file that does not read as the rows it should hold: `row` names one of them (`a result
+/// row of a sweep`), `csv` the CSV file (`a sweep's results.csv`), `give` what to give.
+pub(crate) fn unreadable(
+    file: &Path,
+    error: ReportError,
+    (row, csv): (&str, &str),
+    give: &str,
+) -> Failure {
     Failure::BadInput(match error {
-        ReportError::Json { line, source, .. } => format!(
-            "{}:{line}: not a result row of a sweep ({source}); {GIVE}",
-            file.display()
-        ),
+        ReportError::Json { line, source, .. } => {
+            format!("{}:{line}: not {row} ({source}); {give}", file.display())
+        }
         ReportError::HeaderMismatch { found, .. } => format!(
-            "{}: not a sweep's results.csv, its header is `{found}`; {GIVE}",
+            "{}: not {csv}, its header is `{found}`; {give}",
             file.display()
         ),
-        ReportError::Csv { source, .. } => format!(
-            "{}: not a sweep's results.csv ({source}); {GIVE}",
-            file.display()
-        ),
+        ReportError::Csv { source, .. } => {
+            format!("{}: not {csv} ({source}); {give}", file.display())
+        }
         ReportError::Io { source, .. } => {
-            format!("cannot read {}: {source}; {GIVE}", file.display())
+            format!("cannot read {}: {source}; {give}", file.display())
         }
         other => other.to_string(),
     })
@@ -324,45 +373,38 @@ impl<'a> Comparison<'a> {
                 ratio_cell(point.busbw_ratio()),
             ]);
         }
-        let mut widths = [0; 7];
-        for line in &lines {
-            for (width, cell) in widths.iter_mut().zip(line) {
-                *width = (*width).max(cell.chars().count());
-            }
-        }
-        for line in &lines {
-            let mut text = format!("{:<w$}", line[0], w = widths[0]);
-            for (cell, width) in line.iter().zip(widths).skip(1) {
-                text.push_str(&format!("  {cell:>width$}"));
-            }
-            out.push_str(text.trim_end());
-            out.push('\n');
-        }
-        for (letter, points) in [("A", only_a), ("B", only_b)] {
-            if !points.is_empty() {
-                out.push_str(&format!("only in {letter} ({}):\n", points.len()));
-                for point in points {
-                    out.push_str(&format!("  {point}\n"));
-                }
-            }
-        }
+        out.push_str(&layout(&lines, &only_a, &only_b));
         out
     }
 }
 
-impl Comparison<'_> {
-    /// `compare --csv`: a header, then one [`PointCsv`] per point.
-    fn csv(&self) -> Result<String, Failure> {
-        let internal = |e: csv::Error| Failure::Internal(format!("cannot write CSV: {e}"));
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        for point in &self.points {
-            writer.serialize(point.csv()).map_err(internal)?;
+/// A comparison's table: `lines` (the header first) in columns, the first left-aligned and
+/// the others right-aligned, then the points found on one side only.
+pub(crate) fn layout(lines: &[[String; 7]], only_a: &[String], only_b: &[String]) -> String {
+    let mut widths = [0; 7];
+    for line in lines {
+        for (width, cell) in widths.iter_mut().zip(line) {
+            *width = (*width).max(cell.chars().count());
         }
-        let bytes = writer
-            .into_inner()
-            .map_err(|e| Failure::Internal(format!("cannot write CSV: {e}")))?;
-        Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
+    let mut out = String::new();
+    for line in lines {
+        let mut text = format!("{:<w$}", line[0], w = widths[0]);
+        for (cell, width) in line.iter().zip(widths).skip(1) {
+            text.push_str(&format!("  {cell:>width$}"));
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    }
+    for (letter, points) in [("A", only_a), ("B", only_b)] {
+        if !points.is_empty() {
+            out.push_str(&format!("only in {letter} ({}):\n", points.len()));
+            for point in points {
+                out.push_str(&format!("  {point}\n"));
+            }
+        }
+    }
+    out
 }
 
 /// Every point of `a` and `b` by the key `match_on` gives it.
@@ -480,7 +522,8 @@ fn ok(row: Option<&ResultRow>) -> Option<&ResultRow> {
     row.filter(|r| r.status == RowStatus::Ok)
 }
 
-fn ratio(numerator: f64, denominator: f64) -> Option<f64> {
+/// `numerator / denominator` when both are finite and the denominator is positive.
+pub(crate) fn ratio(numerator: f64, denominator: f64) -> Option<f64> {
     (denominator > 0.0 && numerator.is_finite() && denominator.is_finite())
         .then(|| numerator / denominator)
 }
@@ -500,7 +543,8 @@ fn busbw_cell(row: &ResultRow) -> String {
     }
 }
 
-fn ratio_cell(ratio: Option<f64>) -> String {
+/// A ratio to three decimals, `-` for none.
+pub(crate) fn ratio_cell(ratio: Option<f64>) -> String {
     ratio.map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"))
 }
 

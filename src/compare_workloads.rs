@@ -11,13 +11,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use kernbench_reports::{
-    ReportError, RowStatus, WorkloadKey, WorkloadRow, human_time_ns, merge_workloads, read_csv,
-    read_jsonl,
+    RowStatus, WorkloadKey, WorkloadRow, human_time_ns, merge_workloads, read_csv, read_jsonl,
 };
 use serde::Serialize;
 
+use crate::Failure;
+use crate::compare::{describe, layout, print_as, ratio, ratio_cell, unreadable};
 use crate::workload_sweep::{CSV_FILE, JSONL_FILE};
-use crate::{Failure, print};
 
 /// What to give, for every message about a file that is not a workload sweep's rows.
 const GIVE: &str = "give a workload sweep's --out folder, or its workloads.jsonl or workloads.csv";
@@ -39,28 +39,13 @@ pub(crate) fn is_workload_sweep(path: &Path) -> bool {
 pub(crate) fn compare(a: &Path, b: &Path, json: bool, csv: bool) -> Result<(), Failure> {
     let (a, b) = (Side::read(a)?, Side::read(b)?);
     let comparison = Comparison::of(&a, &b)?;
-    if json {
-        let mut out = String::new();
-        for point in &comparison.points {
-            let line = serde_json::to_string(&point.json())
-                .map_err(|e| Failure::Internal(format!("cannot encode a compared point: {e}")))?;
-            out.push_str(&line);
-            out.push('\n');
-        }
-        print(&out)
-    } else if csv {
-        let internal = |e: csv::Error| Failure::Internal(format!("cannot write CSV: {e}"));
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        for point in &comparison.points {
-            writer.serialize(point.csv()).map_err(internal)?;
-        }
-        let bytes = writer
-            .into_inner()
-            .map_err(|e| Failure::Internal(format!("cannot write CSV: {e}")))?;
-        print(&String::from_utf8_lossy(&bytes))
-    } else {
-        print(&comparison.table(&a, &b))
-    }
+    print_as(
+        (json, csv),
+        &comparison.points,
+        |p| serde_json::to_string(&p.json()),
+        |p, w| w.serialize(p.csv()),
+        || comparison.table(&a, &b),
+    )
 }
 
 /// The rows of one workload sweep.
@@ -83,7 +68,13 @@ impl Side {
         } else {
             read_jsonl::<WorkloadRow>(&file)
         }
-        .map_err(|e| not_rows(&file, e))?;
+        .map_err(|e| {
+            let what = (
+                "a row of a workload sweep",
+                "a workload sweep's workloads.csv",
+            );
+            unreadable(&file, e, what, GIVE)
+        })?;
         if rows.is_empty() {
             return Err(Failure::BadInput(format!(
                 "{} holds no rows; {GIVE} of a sweep that ran",
@@ -106,36 +97,8 @@ impl Side {
 
     /// `A: out/workloads.jsonl (15 points on mesh2x2, multicube2x4, ring8)`.
     fn describe(&self, letter: &str) -> String {
-        let topologies: Vec<&str> = self.topologies().into_iter().collect();
-        format!(
-            "{letter}: {} ({} points on {})",
-            self.file.display(),
-            self.rows.len(),
-            topologies.join(", ")
-        )
+        describe(letter, &self.file, self.rows.len(), self.topologies())
     }
-}
-
-/// A file of `file` that does not read as a workload sweep's rows.
-fn not_rows(file: &Path, error: ReportError) -> Failure {
-    Failure::BadInput(match error {
-        ReportError::Json { line, source, .. } => format!(
-            "{}:{line}: not a row of a workload sweep ({source}); {GIVE}",
-            file.display()
-        ),
-        ReportError::HeaderMismatch { found, .. } => format!(
-            "{}: not a workload sweep's workloads.csv, its header is `{found}`; {GIVE}",
-            file.display()
-        ),
-        ReportError::Csv { source, .. } => format!(
-            "{}: not a workload sweep's workloads.csv ({source}); {GIVE}",
-            file.display()
-        ),
-        ReportError::Io { source, .. } => {
-            format!("cannot read {}: {source}; {GIVE}", file.display())
-        }
-        other => other.to_string(),
-    })
 }
 
 /// How the points of the two sides were matched.
@@ -285,28 +248,7 @@ impl<'a> Comparison<'a> {
                 ratio_cell(point.exposed_ratio()),
             ]);
         }
-        let mut widths = [0; 7];
-        for line in &lines {
-            for (width, cell) in widths.iter_mut().zip(line) {
-                *width = (*width).max(cell.chars().count());
-            }
-        }
-        for line in &lines {
-            let mut text = format!("{:<w$}", line[0], w = widths[0]);
-            for (cell, width) in line.iter().zip(widths).skip(1) {
-                text.push_str(&format!("  {cell:>width$}"));
-            }
-            out.push_str(text.trim_end());
-            out.push('\n');
-        }
-        for (letter, points) in [("A", only_a), ("B", only_b)] {
-            if !points.is_empty() {
-                out.push_str(&format!("only in {letter} ({}):\n", points.len()));
-                for point in points {
-                    out.push_str(&format!("  {point}\n"));
-                }
-            }
-        }
+        out.push_str(&layout(&lines, &only_a, &only_b));
         out
     }
 }
@@ -318,15 +260,6 @@ fn cell(row: &WorkloadRow, us: Option<f64>) -> String {
         (RowStatus::Ok, Some(us)) => human_time_ns(us * 1e3),
         (status, _) => status.as_str().to_owned(),
     }
-}
-
-fn ratio_cell(ratio: Option<f64>) -> String {
-    ratio.map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"))
-}
-
-/// `b / a` when both are finite and `a` is not 0.
-fn ratio(b: f64, a: f64) -> Option<f64> {
-    (a != 0.0 && a.is_finite() && b.is_finite()).then(|| b / a)
 }
 
 /// The row when it is `ok`.
