@@ -148,10 +148,10 @@ pub(crate) fn find(topology: &Topology) -> Vec<SipCycle> {
     let given: Vec<Vec<u32>> = match torus_pair(topology, &graph) {
         Some((a, b)) => vec![a, b],
         None => match search(&graph, n, &[]) {
-            Some(first) if search(&graph, n, &edges_of(&first)).is_none() => {
-                search_pair(&graph, n).map_or_else(Vec::new, |(a, b)| vec![a, b])
-            }
-            Some(_) => Vec::new(),
+            Some(first) => match search(&graph, n, &edges_of(&first)) {
+                Some(second) => vec![first, second],
+                None => search_pair(&graph, n).map_or_else(|| vec![first], |(a, b)| vec![a, b]),
+            },
             None => mesh_cycle(topology, &graph).into_iter().collect(),
         },
     };
@@ -446,9 +446,8 @@ fn budget(n: u32) -> u64 {
 /// direct neighbours (two per cycle): the search's cycles in turn, each with a search for a
 /// second cycle on the links it leaves, up to [`PAIR_TRIES`] first cycles and, for all the
 /// second searches together, four searches' budget. On a torus the links a cycle leaves
-/// make two links per SIP, so the second search only follows them; the first few cycles of
-/// the search give a pair on every torus tried (`torus:4x4` at the 3rd, `torus:8x8` at the
-/// 7th).
+/// make two links per SIP, so the second search only follows them; on the tori whose sides
+/// do not divide each other that the tests try (`torus:3x5`, `torus:4x6`) it finds a pair.
 fn search_pair(graph: &SipGraph, n: u32) -> Option<(Vec<u32>, Vec<u32>)> {
     if graph.out.iter().any(|o| o.len() < 4) {
         return None;

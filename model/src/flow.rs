@@ -19,8 +19,9 @@
 //! So a flow alone on an idle machine ends at exactly `T`, to the picosecond, like a packet
 //! transfer. A transfer of at most [`SHORT_TRANSFER`] packets is not a flow: it is timed
 //! packet by packet as in the packet model, exact, and cheaper than settling a flow's rate
-//! (short transfers and flows do not see each other's use of a link). Rates are max-min fair (progressive filling): every link's capacity is divided
-//! equally among its flows, a flow limited elsewhere leaves its unused share to the others.
+//! (short transfers and flows do not see each other's use of a link). Rates are max-min
+//! fair (progressive filling): every link's capacity is divided equally among its flows, a
+//! flow limited elsewhere leaves its unused share to the others.
 //!
 //! # Events
 //!
