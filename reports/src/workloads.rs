@@ -174,26 +174,16 @@ fn us(value: Option<f64>) -> String {
 /// events, and last the reason of a row that is not ok (`-` in
 /// the columns it has no value for).
 pub fn workload_table(rows: &[WorkloadRow]) -> String {
-    let header = [
-        "workload",
-        "topology",
-        "world_size",
-        "model",
-        "status",
-        "step_time_us",
-        "slowest_rank",
-        "compute_us",
-        "exposed_comm_us",
-        "overlapped_comm_us",
-        "max_exposed_comm_us",
-        "copy_us",
-        "busiest_link",
-        "busiest_link_utilisation",
-        "events",
-        "error",
-    ];
-    // The cells of each line: names, the model, the status and the busiest link are text
-    // (left-aligned), the rest numbers.
+    // The columns of workloads.csv, the reason moved last (it is the long one).
+    let header: Vec<&str> = <WorkloadRow as Record>::FIELDS
+        .iter()
+        .copied()
+        .filter(|f| *f != "error")
+        .chain(["error"])
+        .collect();
+    // Names, the model, the status and the busiest link are text (left-aligned), the rest
+    // numbers.
+    const TEXT: [&str; 5] = ["workload", "topology", "model", "status", "busiest_link"];
     let mut lines: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
     for row in rows {
         let or_dash = |v: Option<String>| v.unwrap_or_else(|| "-".to_string());
@@ -223,6 +213,7 @@ pub fn workload_table(rows: &[WorkloadRow]) -> String {
         ]);
     }
     let columns = header.len();
+    debug_assert!(lines.iter().all(|l| l.len() == columns));
     let widths: Vec<usize> = (0..columns)
         .map(|c| {
             lines
@@ -240,7 +231,7 @@ pub fn workload_table(rows: &[WorkloadRow]) -> String {
             // ok: writing to a String cannot fail.
             let _ = match c {
                 _ if c == columns - 1 => write!(text, "{cell}"),
-                0 | 1 | 3 | 4 | 12 => write!(text, "{cell:<width$}  "),
+                _ if TEXT.contains(&header[c]) => write!(text, "{cell:<width$}  "),
                 _ => write!(text, "{cell:>width$}  "),
             };
         }
