@@ -41,8 +41,9 @@ pub(crate) struct WorkloadArgs {
     /// nodes (overlapping ones in lanes), and each link's busy intervals as `run --trace`.
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
-    /// The network model, as `run --model`: packet (exact) or flow (max-min fair flows:
-    /// approximate under contention, faster on big machines).
+    /// The network model: packet (exact) or flow (each collective measured alone once, in
+    /// the flow model, then replayed as one bundle of max-min fair flows: approximate under
+    /// contention, much faster on big machines).
     #[arg(long, value_name = "packet|flow", default_value = "packet")]
     model: String,
 }

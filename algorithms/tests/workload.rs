@@ -11,7 +11,7 @@ use kernbench_algorithms::{
     Algorithm, Collective, CollectiveError, Groups, Pairs, RunConfig, run_collective,
 };
 use kernbench_engine::SimTime;
-use kernbench_model::{Bytes, MemoryKind, Topology};
+use kernbench_model::{Bytes, MemoryKind, NetworkModel, Topology};
 
 fn topology(name: &str) -> Rc<Topology> {
     Rc::new(Topology::load(format!("../topologies/{name}.ron")).expect("bundled topology"))
@@ -467,5 +467,169 @@ fn an_all_to_allv_without_a_split_is_refused_naming_the_fix() {
             "a split (distribution) is for all-to-allv only, and all-to-allv needs one; give it a distribution (uniform or zipf:1.2)"
         ),
         "{error}"
+    );
+}
+
+fn flow() -> WorkloadOptions {
+    WorkloadOptions {
+        network: NetworkModel::Flow,
+        ..WorkloadOptions::default()
+    }
+}
+
+/// In the flow model a workload's collective is measured alone once and replayed as one
+/// bundle of flows: alone in the step it takes exactly `run_collective`'s flow-model time,
+/// with every rank's own finish.
+#[test]
+fn in_the_flow_model_a_collective_in_a_workload_takes_exactly_its_flow_time_alone() {
+    let cases = [
+        (
+            "ring8",
+            Collective::AllReduce,
+            Algorithm::Ring,
+            Groups::World,
+            4 << 20,
+        ),
+        (
+            "ring8",
+            Collective::AllReduce,
+            Algorithm::Ring,
+            Groups::World,
+            64 << 10,
+        ),
+        (
+            "ring8",
+            Collective::AllGather,
+            Algorithm::Ring,
+            Groups::World,
+            1 << 20,
+        ),
+        (
+            "ring8",
+            Collective::Broadcast,
+            Algorithm::Tree,
+            Groups::World,
+            256 << 10,
+        ),
+        (
+            "ring8",
+            Collective::AllToAll,
+            Algorithm::Pairwise,
+            Groups::World,
+            1 << 20,
+        ),
+        (
+            "multicube2x4",
+            Collective::AllReduce,
+            Algorithm::Hierarchical,
+            Groups::World,
+            2 << 20,
+        ),
+        (
+            "torus4x4",
+            Collective::AllReduce,
+            Algorithm::Ring,
+            Groups::World,
+            16 << 20,
+        ),
+    ];
+    for (name, c, algorithm, groups, bytes) in cases {
+        let topology = topology(name);
+        let config = RunConfig {
+            collective: c,
+            groups,
+            network: NetworkModel::Flow,
+            ..RunConfig::all_reduce(algorithm, bytes)
+        };
+        let expected = run_collective(topology.clone(), &config).expect("runs alone");
+        let workload = Workload::new("one", vec![collective("c", c, algorithm, groups, bytes)]);
+        let (report, _) = run_workload_on(topology, &workload, flow()).expect("runs");
+        assert_eq!(
+            report.step_time, expected.time,
+            "{name} {c} {algorithm} {bytes}"
+        );
+        assert_eq!(
+            report.collectives[0].time, expected.time,
+            "{name} {c} {algorithm}"
+        );
+    }
+}
+
+/// Two collectives on groups that share links slow each other in the flow model's bundles,
+/// as their transfers do: together they take longer than either alone, and no longer than
+/// one after the other.
+#[test]
+fn in_the_flow_model_collectives_sharing_links_slow_each_other() {
+    let topology = topology("ring8");
+    let bytes = 8 << 20;
+    let halves = Groups::Split { size: 4, stride: 1 };
+    let alone = |groups: Groups| {
+        let workload = Workload::new(
+            "one",
+            vec![collective(
+                "c",
+                Collective::AllReduce,
+                Algorithm::Ring,
+                groups,
+                bytes,
+            )],
+        );
+        run_workload_on(topology.clone(), &workload, flow())
+            .expect("runs")
+            .0
+            .step_time
+    };
+    let (world, half) = (alone(Groups::World), alone(halves));
+    let both = Workload::new(
+        "both",
+        vec![
+            collective(
+                "w",
+                Collective::AllReduce,
+                Algorithm::Ring,
+                Groups::World,
+                bytes,
+            ),
+            collective("h", Collective::AllReduce, Algorithm::Ring, halves, bytes),
+        ],
+    );
+    let (report, _) = run_workload_on(topology.clone(), &both, flow()).expect("runs");
+    assert!(
+        report.step_time > world.max(half),
+        "{} vs {world} and {half}",
+        report.step_time
+    );
+    assert!(
+        report.step_time <= world + half,
+        "{} vs {world} + {half}",
+        report.step_time
+    );
+}
+
+/// A collective a member never issues stalls in the flow model as in the packet model: the
+/// report names the members that wait for it.
+#[test]
+fn in_the_flow_model_a_collective_a_member_never_issues_is_a_deadlock_naming_the_waiters() {
+    let workload = Workload::new(
+        "half",
+        vec![
+            collective(
+                "ar",
+                Collective::AllReduce,
+                Algorithm::Ring,
+                Groups::World,
+                64 << 10,
+            )
+            .on([0, 1, 2, 3]),
+        ],
+    );
+    let error = run_workload_on(topology("ring8"), &workload, flow()).expect_err("deadlocks");
+    let CollectiveError::Deadlock(report) = error else {
+        panic!("not a deadlock: {error}");
+    };
+    let text = report.to_string();
+    assert!(
+        text.contains("rank0 ar waits for its all-reduce on group g [ranks 0-7]"),
+        "{text}"
     );
 }

@@ -34,6 +34,16 @@
 //! timer, and a timer that wakes to nothing due just lets the next one stand. A flow's process
 //! waits on its own event, triggered when its last byte drains.
 //!
+//! # Bundles
+//!
+//! A [`Bundle`] is a whole collective on a group as one flow, for workloads in the flow
+//! model: the traffic it put on each link when it ran alone ([`Bundle::between`] two
+//! readings of the link counters) and how long it lasted alone, its drain. It shares links
+//! like a flow, with a weight per link: it uses link `l` at `busy(l) / drain` of its
+//! bandwidth when alone, and a private link of its own holds it to its speed alone. So a
+//! bundle alone ends exactly at its drain, and one that meets other flows on a link they
+//! saturate is slowed there as a flow would be.
+//!
 //! # Counters, trace and faults
 //!
 //! Link counters are what the packet model would count: the bytes, the packets the transfer
@@ -56,9 +66,9 @@ use serde::Deserialize;
 
 use crate::coords::Node;
 use crate::error::ModelError;
-use crate::machine::{Machine, RouteHop};
+use crate::machine::{LinkStats, Machine, RouteHop};
 use crate::trace::TraceTrack;
-use crate::units::Bytes;
+use crate::units::{Bandwidth, Bytes};
 
 /// The most packets a transfer may have for the flow model to time it packet by packet, as
 /// the packet model does: for so few, settling a flow's rate costs more than simulating its
@@ -112,6 +122,54 @@ impl FromStr for NetworkModel {
     }
 }
 
+/// What a piece of traffic (a collective on a group, measured alone) put on the links, to be
+/// replayed as one flow by [`Machine::start_bundle`]: the flow model's unit for a collective
+/// in a workload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bundle {
+    /// Per link (edge index) that carried any of it, what it added to the link's counters.
+    links: Vec<(u32, LinkStats)>,
+    /// How long its traffic lasts alone.
+    drain: SimTime,
+    /// The nodes its link busy intervals are labelled with, when tracing.
+    ends: (Node, Node),
+}
+
+impl Bundle {
+    /// The traffic between two readings of [`Machine::link_stats`] (`before`, `after`, in
+    /// edge order), lasting `drain` alone, labelled `ends` in traces.
+    pub fn between(
+        before: &[(EdgeIndex, LinkStats)],
+        after: &[(EdgeIndex, LinkStats)],
+        drain: SimTime,
+        ends: (Node, Node),
+    ) -> Bundle {
+        let links = after
+            .iter()
+            .zip(
+                before
+                    .iter()
+                    .map(|b| b.1)
+                    .chain(std::iter::repeat(LinkStats::default())),
+            )
+            .filter_map(|(&(edge, a), b)| {
+                let added = LinkStats {
+                    bytes: a.bytes.saturating_sub(b.bytes),
+                    packets: a.packets.saturating_sub(b.packets),
+                    busy: a.busy.saturating_sub(b.busy),
+                };
+                (added != LinkStats::default()).then_some((edge.index() as u32, added))
+            })
+            .collect();
+        Bundle { links, drain, ends }
+    }
+
+    /// How long its traffic lasts alone.
+    pub fn drain(&self) -> SimTime {
+        self.drain
+    }
+}
+
 /// The flows in flight on a machine and the state of their rate allocation.
 #[derive(Debug, Default)]
 pub(crate) struct FlowNet {
@@ -133,6 +191,9 @@ pub(crate) struct FlowNet {
     /// per link and per flow marking what the current walk has seen.
     cap: Vec<f64>,
     unfixed: Vec<u32>,
+    /// The summed weights of a link's flows not yet fixed (their count, unless a bundle is
+    /// among them).
+    weight: Vec<f64>,
     /// Bandwidth of each link in bytes per second (filled as flows first cross it).
     bw: Vec<f64>,
     /// What the flows on each link use of it at their current rates, in bytes per second:
@@ -145,6 +206,10 @@ pub(crate) struct FlowNet {
     component_links: Vec<u32>,
     component_flows: Vec<u32>,
     heap: BinaryHeap<Reverse<(Share, u32)>>,
+    /// The links of the machine; indices from here on are bundles' private links.
+    real_links: usize,
+    /// Private links of bundles gone, to reuse.
+    free_private: Vec<u32>,
 }
 
 /// One flow in flight.
@@ -153,6 +218,9 @@ struct Flow {
     route: Option<Rc<[RouteHop]>>,
     /// Where this flow sits in `on_link` of each link of its route.
     pos: Vec<u32>,
+    /// What one byte per second of this flow uses of each link of its route, in bytes per
+    /// second; empty for a transfer (1 on every link). A bundle's weights are below 1.
+    weights: Vec<f64>,
     bytes: u64,
     /// Bytes per second now; 0 until the first settle gives it one.
     rate: f64,
@@ -167,6 +235,13 @@ struct Flow {
     seen: u32,
     fixed: bool,
     done: Option<Event<()>>,
+}
+
+impl Flow {
+    /// What the flow uses of the `i`-th link of its route per byte per second of its rate.
+    fn weight(&self, i: u32) -> f64 {
+        self.weights.get(i as usize).copied().unwrap_or(1.0)
+    }
 }
 
 /// A water level in bytes per second, ordered totally (never NaN: capacities are finite and
@@ -343,45 +418,107 @@ impl Machine {
         let edges = self.inner.links.borrow().len();
         let mut net = self.inner.flows.borrow_mut();
         let net = &mut *net;
-        if net.on_link.len() < edges {
-            net.on_link.resize_with(edges, Vec::new);
-            net.cap.resize(edges, 0.0);
-            net.unfixed.resize(edges, 0);
-            net.bw.resize(edges, 0.0);
-            net.load.resize(edges, 0.0);
-            net.link_seen.resize(edges, 0);
-            net.expanded.resize(edges, 0);
-        }
-        let slot = match net.free.pop() {
-            Some(slot) => slot,
-            None => {
-                net.flows.push(Flow::default());
-                (net.flows.len() - 1) as u32
-            }
-        };
+        net.grow(edges);
         let solo_rate = route
             .iter()
             .map(|h| h.bandwidth.bytes_per_second())
             .min()
             .unwrap_or(1) as f64;
-        let flow = &mut net.flows[slot as usize];
-        flow.pos.clear();
-        for (i, hop) in route.iter().enumerate() {
-            let list = &mut net.on_link[hop.edge as usize];
-            flow.pos.push(list.len() as u32);
-            list.push((slot, i as u32));
+        for hop in route.iter() {
             net.bw[hop.edge as usize] = hop.bandwidth.bytes_per_second() as f64;
-            net.dirty.push(hop.edge);
         }
-        flow.route = Some(route);
-        flow.bytes = bytes.0;
-        flow.rate = 0.0;
-        flow.solo_rate = solo_rate;
-        flow.solo_drain = solo_drain;
-        flow.finish = SimTime::MAX;
-        flow.epoch = flow.epoch.wrapping_add(1);
-        flow.fixed = false;
-        flow.done = Some(done.clone());
+        let solo = (bytes.0, solo_rate, solo_drain);
+        net.insert(route, Vec::new(), solo, done.clone());
+        self.schedule_settle(net);
+        done
+    }
+
+    /// Starts `bundle` on the links: adds its counters to theirs (and, when tracing, one busy
+    /// interval per link, first come, first served) and puts it on them as one flow. Returns
+    /// the event its drain triggers: alone, exactly [`Bundle::drain`] from now; slower where
+    /// it shares a link the others saturate.
+    ///
+    /// Its rate is counted in bytes per second of the link it uses most; alone it uses each
+    /// link `l` at `busy(l) / drain` of the link's bandwidth (its measured use, capped just
+    /// below the whole link), and it never runs faster than alone (a private link of that
+    /// capacity).
+    pub fn start_bundle(&self, bundle: &Bundle) -> Event<()> {
+        let sim = self.sim();
+        let done: Event<()> = Event::new(sim, "the last byte of a collective's flows");
+        let now = sim.now();
+        let topology = &self.inner.topology;
+        let mut uses = Vec::with_capacity(bundle.links.len());
+        {
+            let mut links = self.inner.links.borrow_mut();
+            for &(edge, stats) in &bundle.links {
+                let Some(link) = links.get_mut(edge as usize) else {
+                    continue;
+                };
+                link.stats.bytes += stats.bytes;
+                link.stats.packets += stats.packets;
+                link.stats.busy += stats.busy;
+                if self.inner.options.trace {
+                    let start = link.free_at.max(now);
+                    link.free_at = start + stats.busy;
+                    self.inner.busy.borrow_mut().train(
+                        edge,
+                        start,
+                        stats.busy,
+                        stats.bytes,
+                        stats.packets,
+                        bundle.ends,
+                    );
+                }
+                let Some(spec) = topology.try_link(EdgeIndex::new(edge as usize)) else {
+                    continue;
+                };
+                if bundle.drain > SimTime::ZERO && stats.busy > SimTime::ZERO {
+                    let bw = spec.bandwidth.bytes_per_second() as f64;
+                    let share = stats.busy.as_ps() as f64 / bundle.drain.as_ps() as f64;
+                    uses.push((edge, spec.bandwidth, bw * share.min(1.0 - 1e-9)));
+                }
+            }
+        }
+        let Some(solo_rate) = uses.iter().map(|u| u.2).max_by(f64::total_cmp) else {
+            // Nothing on any link: it takes its drain, shared with nobody.
+            let timer = done.clone();
+            let drain = bundle.drain;
+            let clock = sim.clone();
+            sim.spawn_daemon("a collective's flows", async move {
+                clock.timeout(drain).await;
+                // ok to ignore: this timer is the event's only triggerer.
+                let _ = timer.trigger(());
+            });
+            return done;
+        };
+        let edges = self.inner.links.borrow().len();
+        let mut net = self.inner.flows.borrow_mut();
+        let net = &mut *net;
+        net.grow(edges);
+        let private = net.private_link(solo_rate);
+        let hop = |edge: u32, bandwidth: Bandwidth| RouteHop {
+            edge,
+            s_full: SimTime::ZERO,
+            latency: SimTime::ZERO,
+            bandwidth,
+        };
+        let mut route: Vec<RouteHop> = Vec::with_capacity(uses.len() + 1);
+        let mut weights = Vec::with_capacity(uses.len() + 1);
+        for &(edge, bandwidth, used) in &uses {
+            net.bw[edge as usize] = bandwidth.bytes_per_second() as f64;
+            route.push(hop(edge, bandwidth));
+            weights.push(used / solo_rate);
+        }
+        route.push(hop(
+            private,
+            Bandwidth::from_bytes_per_second(solo_rate as u64),
+        ));
+        weights.push(1.0);
+        let bytes = (solo_rate * bundle.drain.as_ps() as f64 / 1e12)
+            .round()
+            .max(1.0) as u64;
+        let solo = (bytes, solo_rate, bundle.drain);
+        net.insert(route.into(), weights, solo, done.clone());
         self.schedule_settle(net);
         done
     }
@@ -465,6 +602,78 @@ impl Machine {
 }
 
 impl FlowNet {
+    /// Makes room for a machine of `edges` links (once: bundles' private links come after).
+    fn grow(&mut self, edges: usize) {
+        if self.on_link.len() < edges {
+            self.real_links = edges;
+            self.resize(edges);
+        }
+    }
+
+    fn resize(&mut self, len: usize) {
+        self.on_link.resize_with(len, Vec::new);
+        self.cap.resize(len, 0.0);
+        self.unfixed.resize(len, 0);
+        self.weight.resize(len, 0.0);
+        self.bw.resize(len, 0.0);
+        self.load.resize(len, 0.0);
+        self.link_seen.resize(len, 0);
+        self.expanded.resize(len, 0);
+    }
+
+    /// A link of its own for a bundle, of `capacity` bytes per second: what holds it to its
+    /// speed alone.
+    fn private_link(&mut self, capacity: f64) -> u32 {
+        let edge = match self.free_private.pop() {
+            Some(edge) => edge,
+            None => {
+                let edge = self.on_link.len();
+                self.resize(edge + 1);
+                edge as u32
+            }
+        };
+        let e = edge as usize;
+        self.bw[e] = capacity;
+        self.load[e] = 0.0;
+        edge
+    }
+
+    /// Puts a flow on `route` with `weights` (empty: 1 on every link) and `(bytes, rate
+    /// alone, drain alone)`, marks its links dirty, and gives it `done`.
+    fn insert(
+        &mut self,
+        route: Rc<[RouteHop]>,
+        weights: Vec<f64>,
+        (bytes, solo_rate, solo_drain): (u64, f64, SimTime),
+        done: Event<()>,
+    ) {
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
+            None => {
+                self.flows.push(Flow::default());
+                (self.flows.len() - 1) as u32
+            }
+        };
+        let flow = &mut self.flows[slot as usize];
+        flow.pos.clear();
+        for (i, hop) in route.iter().enumerate() {
+            let list = &mut self.on_link[hop.edge as usize];
+            flow.pos.push(list.len() as u32);
+            list.push((slot, i as u32));
+            self.dirty.push(hop.edge);
+        }
+        flow.route = Some(route);
+        flow.weights = weights;
+        flow.bytes = bytes;
+        flow.rate = 0.0;
+        flow.solo_rate = solo_rate;
+        flow.solo_drain = solo_drain;
+        flow.finish = SimTime::MAX;
+        flow.epoch = flow.epoch.wrapping_add(1);
+        flow.fixed = false;
+        flow.done = Some(done);
+    }
+
     /// Whether `(slot, epoch)` names the flow now in `slot`.
     fn is_current(&self, slot: u32, epoch: u32) -> bool {
         self.flows
@@ -492,7 +701,8 @@ impl FlowNet {
         let done = flow.done.take();
         flow.epoch = flow.epoch.wrapping_add(1);
         let rate = flow.rate;
-        for (hop, &at) in route.iter().zip(&pos) {
+        let weights = std::mem::take(&mut flow.weights);
+        for (j, (hop, &at)) in route.iter().zip(&pos).enumerate() {
             // Capacity freed on a link that held nobody back changes no rate.
             if self.saturated(hop.edge) {
                 self.dirty.push(hop.edge);
@@ -504,14 +714,20 @@ impl FlowNet {
             self.load[e] = if list.is_empty() {
                 0.0
             } else {
-                self.load[e] - rate
+                self.load[e] - rate * weights.get(j).copied().unwrap_or(1.0)
             };
+            if e >= self.real_links {
+                // A bundle's private link goes with it.
+                self.free_private.push(hop.edge);
+            }
             if let Some(&(moved, index)) = list.get(at as usize) {
                 self.flows[moved as usize].pos[index as usize] = at;
             }
         }
         let flow = &mut self.flows[slot as usize];
         flow.pos = pos;
+        flow.weights = weights;
+        flow.weights.clear();
         self.free.push(slot);
         done
     }
@@ -662,20 +878,22 @@ impl FlowNet {
         self.heap.clear();
         for &edge in &self.component_links {
             let e = edge as usize;
-            let (mut cap, mut count) = (self.bw[e], 0u32);
-            for &(slot, _) in &self.on_link[e] {
+            let (mut cap, mut count, mut weight) = (self.bw[e], 0u32, 0.0f64);
+            for &(slot, i) in &self.on_link[e] {
                 let flow = &self.flows[slot as usize];
+                let w = flow.weight(i);
                 if flow.seen == stamp {
                     count += 1;
+                    weight += w;
                 } else {
-                    cap -= flow.rate;
+                    cap -= flow.rate * w;
                 }
             }
             self.cap[e] = cap.max(0.0);
             self.unfixed[e] = count;
+            self.weight[e] = weight;
             if count > 0 {
-                self.heap
-                    .push(Reverse((Share(self.cap[e] / count as f64), edge)));
+                self.heap.push(Reverse((Share(self.cap[e] / weight), edge)));
             }
         }
         let mut level = 0.0f64;
@@ -684,7 +902,7 @@ impl FlowNet {
             if self.unfixed[e] == 0 {
                 continue;
             }
-            let now_share = self.cap[e].max(0.0) / self.unfixed[e] as f64;
+            let now_share = self.cap[e].max(0.0) / self.weight[e];
             if now_share > share {
                 self.heap.push(Reverse((Share(now_share), edge)));
                 continue;
@@ -696,6 +914,7 @@ impl FlowNet {
                 on_link,
                 cap,
                 unfixed,
+                weight,
                 load,
                 deadlines,
                 ..
@@ -710,11 +929,13 @@ impl FlowNet {
                     continue;
                 };
                 let change = rate - flow.rate;
-                for hop in route {
+                for (j, hop) in route.iter().enumerate() {
                     let m = hop.edge as usize;
-                    cap[m] -= rate;
+                    let w = flow.weights.get(j).copied().unwrap_or(1.0);
+                    cap[m] -= rate * w;
                     unfixed[m] = unfixed[m].saturating_sub(1);
-                    load[m] += change;
+                    weight[m] -= w;
+                    load[m] += change * w;
                 }
                 let finish = if flow.rate == 0.0 {
                     if rate == flow.solo_rate {
@@ -981,6 +1202,62 @@ mod tests {
         assert_eq!(flow, packet);
         assert!(flow_report.is_some_and(|r| r.contains("lost on cut link")));
         assert!(packet_report.is_some());
+    }
+
+    /// Replays `copies` bundles of what one 1 MiB transfer from `c0.s0.hbm` to `c0.s1.hbm`
+    /// put on the links, all at once, with its drain alone; returns when each drained.
+    fn bundles(copies: usize) -> (super::Bundle, Vec<SimTime>) {
+        let topology = Rc::new(bundled("default.ron"));
+        let (from, to, bytes) = ("c0.s0.hbm", "c0.s1.hbm", 1u64 << 20);
+        let (_, _, m) = run(&topology, NetworkModel::Flow, &[(from, to, bytes, 0)]);
+        let after = m.link_stats();
+        let before: Vec<_> = after
+            .iter()
+            .map(|&(e, _)| (e, LinkStats::default()))
+            .collect();
+        let route = m
+            .route(node(from), node(to))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let packet = topology.packet_size();
+        let (_, drain) = super::closed_form(&route, Bytes(bytes), packet);
+        let bundle = super::Bundle::between(&before, &after, drain, (node(from), node(to)));
+        let mut simulation = Simulation::new();
+        let sim = simulation.handle();
+        let m = Machine::new(&sim, topology.clone(), options(NetworkModel::Flow));
+        let ends = Rc::new(vec![Cell::new(SimTime::MAX); copies]);
+        for i in 0..copies {
+            let (m, sim, ends, bundle) = (m.clone(), sim.clone(), ends.clone(), bundle.clone());
+            simulation.spawn(format!("bundle{i}"), async move {
+                m.start_bundle(&bundle).wait().await;
+                ends[i].set(sim.now());
+                Ok::<(), crate::ModelError>(())
+            });
+        }
+        simulation.run().unwrap_or_else(|e| panic!("{e}"));
+        let stats: Vec<LinkStats> = m.link_stats().into_iter().map(|(_, s)| s).collect();
+        let once: Vec<LinkStats> = after.into_iter().map(|(_, s)| s).collect();
+        for (replayed, alone) in stats.iter().zip(&once) {
+            assert_eq!(replayed.bytes, alone.bytes * copies as u64);
+            assert_eq!(replayed.busy.as_ps(), alone.busy.as_ps() * copies as u64);
+        }
+        (bundle, ends.iter().map(Cell::get).collect())
+    }
+
+    #[test]
+    fn a_bundle_alone_drains_in_its_drain_to_the_picosecond_and_counts_its_traffic() {
+        let (bundle, ends) = bundles(1);
+        assert!(bundle.drain() > SimTime::ZERO);
+        assert_eq!(ends, [bundle.drain()]);
+    }
+
+    #[test]
+    fn two_bundles_that_each_fill_a_link_share_it_and_take_twice_as_long() {
+        let (bundle, ends) = bundles(2);
+        let twice = 2.0 * bundle.drain().as_ps() as f64;
+        for end in ends {
+            let error = (end.as_ps() as f64 - twice).abs() / twice;
+            assert!(error < 1e-6, "{end} against {twice} ps");
+        }
     }
 
     #[test]

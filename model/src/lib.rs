@@ -45,7 +45,7 @@ mod coords;
 pub mod cycles;
 mod error;
 mod flow;
-pub use flow::NetworkModel;
+pub use flow::{Bundle, NetworkModel};
 mod generated;
 mod generators;
 mod injection;
@@ -72,7 +72,7 @@ pub use error::{ModelError, QuantityKind};
 pub use generated::{Generated, TopologySource};
 pub use input::read_input_file;
 pub use link::{Link, LinkClass};
-pub use machine::{LinkStats, LostPacket, Machine, MachineOptions};
+pub use machine::{LinkCounters, LinkStats, LostPacket, Machine, MachineOptions};
 pub use memory::{Buffer, Placement};
 pub use messages::{
     Conversation, MessageLedger, MessageLog, Party, Scope, SentTicket, UnreceivedMessage,

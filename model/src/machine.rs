@@ -23,6 +23,9 @@ use crate::trace::{BusyLog, LinkBusy, TraceRecord, TraceTrack};
 use crate::transfer::TransferScratch;
 use crate::units::{Bandwidth, Bytes};
 
+/// Every link's counters by edge index, as [`Machine::link_stats`] reads them.
+pub type LinkCounters = Vec<(EdgeIndex, LinkStats)>;
+
 /// Per-link counters for utilisation reports.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LinkStats {
@@ -168,7 +171,7 @@ impl Machine {
     }
 
     /// Counters of every link, by edge index.
-    pub fn link_stats(&self) -> Vec<(EdgeIndex, LinkStats)> {
+    pub fn link_stats(&self) -> LinkCounters {
         self.inner
             .links
             .borrow()

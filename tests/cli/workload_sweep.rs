@@ -605,7 +605,7 @@ B: {f}/workloads.jsonl (2 points on ring8)
 matched on everything but the network model (A: packet, B: flow): 2 in both, 0 only in A, 0 only in B
 point              step A  step B  step B/A  exposed A  exposed B  exposed B/A
 dp-step on ring8   518 us  518 us     1.000    87.8 us    87.8 us        1.000
-tp-layer on ring8  573 us  584 us     1.019     293 us     304 us        1.037
+tp-layer on ring8  573 us  590 us     1.030     293 us     310 us        1.060
 "
         )
     );

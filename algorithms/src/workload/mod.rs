@@ -31,6 +31,15 @@
 //!   transfer of the model, so its time is the memories' and the on-chip network's; it is
 //!   not on the compute stream and counts as neither compute nor communication.
 //! - Communication overlaps compute and other communication wherever the graph allows.
+//! - In the flow model ([`WorkloadOptions::network`]) a collective is not run message by
+//!   message: a calibration run first runs each distinct collective on each of its groups
+//!   alone, transfer by transfer in the flow model, and the step then replays every
+//!   instance as one [`Bundle`](kernbench_model::Bundle) of flows. An instance starts when
+//!   its last member issues it, shares each link with the flows and bundles in flight, and
+//!   each member finishes when it did alone after the first one did. Alone it takes exactly
+//!   its calibrated time, which is its time alone in the flow model; under contention it is
+//!   an approximation at the level of whole collectives. Sends, receives and copies stay
+//!   transfers.
 //!
 //! ```
 //! use std::rc::Rc;
@@ -48,6 +57,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod bundles;
 mod check;
 mod flops;
 mod report;

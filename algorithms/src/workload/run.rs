@@ -11,11 +11,12 @@ use kernbench_model::{
 };
 
 use crate::error::CollectiveError;
-use crate::group::{CollectiveCall, Groups, ProcessGroup};
+use crate::group::{Groups, ProcessGroup};
 use crate::launch::{Rank, launch};
 use crate::names::Collective;
 use crate::runner::{Limits, Runner};
 
+use super::bundles::{Calibration, calibrate};
 use super::report::{Link, Record, WorkloadReport};
 use super::{Compute, Op, Workload};
 
@@ -51,6 +52,18 @@ struct Shared {
     mailboxes: RefCell<BTreeMap<(u32, u32, u32), Queue<Arrival>>>,
     /// The first issue of every collective instance, with the task and rank that made it.
     issued: RefCell<BTreeMap<InstanceKey, (Issued, u32, usize)>>,
+    /// In the flow model, every collective on every group measured alone, to replay.
+    calibration: Option<Calibration>,
+    /// In the flow model, the instances some but not all members have issued.
+    instances: RefCell<BTreeMap<InstanceKey, Instance>>,
+}
+
+/// A collective instance in the flow model while its members issue it.
+struct Instance {
+    /// Members that have not issued it yet.
+    left: usize,
+    /// Triggered by the last member, with the event its bundle's drain triggers.
+    here: Event<Event<()>>,
 }
 
 impl Shared {
@@ -122,8 +135,9 @@ pub fn run_workload_traced(
 /// timeline, and a simulated-time limit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WorkloadOptions {
-    /// The network model timing transfers. In the flow model ([`NetworkModel::Flow`]) a
-    /// collective alone still takes its time alone, in that model.
+    /// The network model timing transfers. In the flow model ([`NetworkModel::Flow`]) each
+    /// collective is measured alone once and replayed as a bundle of flows (see the
+    /// [module docs](super)); alone it still takes its time alone, in that model.
     pub network: NetworkModel,
     /// Record a timeline ([`WorkloadTrace`]); left empty if not.
     pub trace: bool,
@@ -187,6 +201,15 @@ fn run(
         trace,
         network,
     };
+    let has_collectives = workload
+        .tasks
+        .iter()
+        .any(|t| matches!(t.op, Op::Collective(_)));
+    let calibration = match network {
+        NetworkModel::Flow if has_collectives => Some(calibrate(topology.clone(), workload)?),
+        _ => None,
+    };
+    let calibration_events = calibration.as_ref().map_or(0, |c| c.events);
     let mut runner = Runner::new(topology.clone(), options, 0)?;
     let machine = runner.machine.clone();
     let shared = Rc::new(Shared {
@@ -196,6 +219,8 @@ fn run(
         records: RefCell::new(vec![vec![None; workload.tasks.len()]; n as usize]),
         mailboxes: RefCell::new(BTreeMap::new()),
         issued: RefCell::new(BTreeMap::new()),
+        calibration,
+        instances: RefCell::new(BTreeMap::new()),
     });
     let launched = shared.clone();
     launch(&machine, n, move |rank| start_rank(rank, launched.clone()))?;
@@ -224,6 +249,7 @@ fn run(
         timeline.link_busy = machine.take_link_busy();
     }
     let links = super::report::link_loads(&machine);
+    let events = events + calibration_events;
     let report = WorkloadReport::new(workload, &topology, records, (time, events), links);
     Ok((report, timeline))
 }
@@ -376,44 +402,23 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
                 sim.labelled(label, never.wait()).await;
                 return Ok(());
             }
-            // An all-to-allv's matrix, once the group's size is known: every member makes the
-            // same one from the same split.
-            let sizes = match c.split {
-                Some(split) if c.collective == Collective::AllToAllv => {
-                    Some(Rc::new(split.matrix(group.size(), c.bytes.0).map_err(
-                        |reason| CollectiveError::BadWorkload {
-                            task: Some(task.name.clone()),
-                            index: Some(i),
-                            field: "op",
-                            reason,
-                        },
-                    )?))
-                }
-                _ => None,
-            };
-            let buffer_bytes = match (c.collective, &sizes) {
-                (_, Some(sizes)) => sizes.buffer_bytes(),
-                (Collective::AllToAll, None) => crate::exchange::buffer_bytes(c.bytes.0),
-                _ => c.bytes.0,
-            };
-            let buffer = state.rank.alloc(c.memory, Bytes(buffer_bytes))?;
-            let call = CollectiveCall {
-                root: c.root,
-                ..CollectiveCall::new(c.collective)
-            };
             let start = sim.now();
-            let work = match sizes {
-                Some(sizes) => group.all_to_allv(&buffer, sizes, c.algorithm.clone())?,
-                None => group.submit(&buffer, call, &c.algorithm)?,
-            };
-            if !work.is_finished() {
-                let label = format!(
+            let waits = || {
+                format!(
                     "rank{r} {} waits for its {} on group {}",
                     task.name,
                     c.collective,
                     state.group(c)
-                );
-                sim.labelled(label, work.wait()).await;
+                )
+            };
+            if let Some(calibration) = &shared.calibration {
+                let _buffer = super::bundles::buffer_for(&state.rank, group, task, i, c)?;
+                replay(&state, calibration, i, key, waits).await?;
+            } else {
+                let (work, _buffer) = super::bundles::issue(&state.rank, group, task, i, c)?;
+                if !work.is_finished() {
+                    sim.labelled(waits(), work.wait()).await;
+                }
             }
             Record::new(start, sim.now(), Link::Collective(key, state.previous[i]))
         }
@@ -499,6 +504,56 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
     };
     shared.record(r, i, record);
     let _ = state.done[i].trigger(());
+    Ok(())
+}
+
+/// Task `i`'s collective instance `key` in the flow model: waits until every member has
+/// issued it (the last one starts its bundle), then for the bundle to drain, then for this
+/// member's own end after the first member's, as calibrated.
+async fn replay(
+    state: &RankState,
+    calibration: &Calibration,
+    i: usize,
+    key: InstanceKey,
+    waits: impl Fn() -> String,
+) -> Result<(), CollectiveError> {
+    let shared = &state.shared;
+    let r = state.rank.rank();
+    let sim = state.rank.machine().sim().clone();
+    let (groups, first, _) = key;
+    let members = groups.members_of(r, shared.world_size);
+    let missing = || CollectiveError::Internal(format!("no calibration of task {i} on rank {r}"));
+    let place = members.iter().position(|&m| m == r).ok_or_else(missing)?;
+    let here = {
+        let mut instances = shared.instances.borrow_mut();
+        let instance = instances.entry(key).or_insert_with(|| Instance {
+            left: members.len(),
+            here: Event::new(&sim, "every member issued the collective"),
+        });
+        instance.left = instance.left.saturating_sub(1);
+        let here = instance.here.clone();
+        if instance.left == 0 {
+            instances.remove(&key);
+            let case = calibration.case(i, first).ok_or_else(missing)?;
+            let drained = state.rank.machine().start_bundle(&case.bundle);
+            // ok to ignore: only the last member to issue the instance triggers it.
+            let _ = here.trigger(drained);
+        }
+        here
+    };
+    let drained = match here.value() {
+        Some(drained) => drained,
+        None => sim.labelled(waits(), here.wait()).await,
+    };
+    if !drained.is_triggered() {
+        sim.labelled(waits(), drained.wait()).await;
+    }
+    let case = calibration.case(i, first).ok_or_else(missing)?;
+    let finish = case.finish.get(place).copied().ok_or_else(missing)?;
+    let tail = finish.saturating_sub(case.bundle.drain());
+    if tail > SimTime::ZERO {
+        sim.timeout(tail).await;
+    }
     Ok(())
 }
 
