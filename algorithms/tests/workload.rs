@@ -633,3 +633,32 @@ fn in_the_flow_model_a_collective_a_member_never_issues_is_a_deadlock_naming_the
         "{text}"
     );
 }
+
+/// A Chakra trace gives each rank a task of its own: in the flow model the members of one
+/// collective then run different tasks of the same collective, and it still takes its time
+/// alone.
+#[test]
+fn in_the_flow_model_a_collective_written_once_per_rank_takes_its_flow_time_alone() {
+    let topology = topology("ring8");
+    let bytes = 1 << 20;
+    let tasks: Vec<Task> = (0..8)
+        .map(|r| {
+            collective(
+                &format!("ar.{r}"),
+                Collective::AllReduce,
+                Algorithm::Ring,
+                Groups::World,
+                bytes,
+            )
+            .on([r])
+        })
+        .collect();
+    let config = RunConfig {
+        network: NetworkModel::Flow,
+        ..RunConfig::all_reduce(Algorithm::Ring, bytes)
+    };
+    let expected = run_collective(topology.clone(), &config).expect("runs alone");
+    let (report, _) =
+        run_workload_on(topology, &Workload::new("per-rank", tasks), flow()).expect("runs");
+    assert_eq!(report.step_time, expected.time);
+}

@@ -48,8 +48,8 @@ pub(crate) struct Calibration {
 }
 
 impl Calibration {
-    /// The case of task `task` on the group whose first member is `first`, if calibrated
-    /// (every member of the group runs the task).
+    /// The case of task `task` on the group whose first member is `first` (calibrated for
+    /// every group a rank runs the task on).
     pub(crate) fn case(&self, task: usize, first: u32) -> Option<&Case> {
         let same = *self.same_as.get(task)?;
         self.cases.get(&(same, first))
@@ -112,22 +112,33 @@ pub(crate) fn calibrate(
             firsts.push(i);
         }
     }
+    // Every group a rank runs a collective of the class on (Chakra traces give each rank
+    // tasks of its own, so the members of one instance may run different tasks of a class).
     let mut cases: BTreeMap<(usize, u32), Vec<u32>> = BTreeMap::new();
     for &f in &firsts {
-        let task = &workload.tasks[f];
-        let Op::Collective(c) = &task.op else {
+        let Op::Collective(c) = &workload.tasks[f].op else {
             continue;
         };
+        let class: Vec<&Task> = workload
+            .tasks
+            .iter()
+            .zip(&same_as)
+            .filter(|&(_, &same)| same == f)
+            .map(|(task, _)| task)
+            .collect();
+        let mut done = vec![false; n as usize];
         for r in 0..n {
-            if !task.runs_on(r) {
+            if done[r as usize] || !class.iter().any(|t| t.runs_on(r)) {
                 continue;
             }
             let members = c.groups.members_of(r, n);
-            let Some(&first) = members.first() else {
-                continue;
-            };
-            if first == r && members.iter().all(|&m| task.runs_on(m)) {
-                cases.insert((f, first), members);
+            for &m in &members {
+                if let Some(d) = done.get_mut(m as usize) {
+                    *d = true;
+                }
+            }
+            if let Some(&first) = members.first() {
+                cases.entry((f, first)).or_insert(members);
             }
         }
     }
