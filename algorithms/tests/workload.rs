@@ -93,74 +93,114 @@ fn independent_computes_share_one_compute_stream_per_rank() {
     assert_eq!(report.step_time, SimTime::from_us(15));
 }
 
-#[test]
-fn a_collective_in_a_workload_takes_exactly_its_time_alone() {
-    let cases = [
-        (
-            "ring8",
-            Collective::AllReduce,
-            Algorithm::Ring,
-            Groups::World,
-            4 << 20,
-        ),
-        (
-            "ring8",
-            Collective::AllGather,
-            Algorithm::Ring,
-            Groups::World,
-            1 << 20,
-        ),
-        (
-            "ring8",
-            Collective::ReduceScatter,
-            Algorithm::HalvingDoubling,
-            Groups::World,
-            1 << 20,
-        ),
-        (
-            "ring8",
-            Collective::Broadcast,
-            Algorithm::Tree,
-            Groups::World,
-            256 << 10,
-        ),
-        (
-            "ring8",
-            Collective::AllToAll,
-            Algorithm::Pairwise,
-            Groups::World,
-            1 << 20,
-        ),
-        (
-            "multicube2x4",
-            Collective::AllReduce,
-            Algorithm::Ring,
-            Groups::Split { size: 4, stride: 1 },
-            2 << 20,
-        ),
-        (
-            "multicube2x4",
-            Collective::AllReduce,
-            Algorithm::Hierarchical,
-            Groups::World,
-            2 << 20,
-        ),
-    ];
-    for (name, c, algorithm, groups, bytes) in cases {
+/// Collectives that take, alone in a workload, exactly their time alone: (topology,
+/// collective, algorithm, groups, bytes).
+const ALONE: [(&str, Collective, Algorithm, Groups, u64); 9] = [
+    (
+        "ring8",
+        Collective::AllReduce,
+        Algorithm::Ring,
+        Groups::World,
+        4 << 20,
+    ),
+    (
+        "ring8",
+        Collective::AllReduce,
+        Algorithm::Ring,
+        Groups::World,
+        64 << 10,
+    ),
+    (
+        "ring8",
+        Collective::AllGather,
+        Algorithm::Ring,
+        Groups::World,
+        1 << 20,
+    ),
+    (
+        "ring8",
+        Collective::ReduceScatter,
+        Algorithm::HalvingDoubling,
+        Groups::World,
+        1 << 20,
+    ),
+    (
+        "ring8",
+        Collective::Broadcast,
+        Algorithm::Tree,
+        Groups::World,
+        256 << 10,
+    ),
+    (
+        "ring8",
+        Collective::AllToAll,
+        Algorithm::Pairwise,
+        Groups::World,
+        1 << 20,
+    ),
+    (
+        "multicube2x4",
+        Collective::AllReduce,
+        Algorithm::Ring,
+        Groups::Split { size: 4, stride: 1 },
+        2 << 20,
+    ),
+    (
+        "multicube2x4",
+        Collective::AllReduce,
+        Algorithm::Hierarchical,
+        Groups::World,
+        2 << 20,
+    ),
+    (
+        "torus4x4",
+        Collective::AllReduce,
+        Algorithm::Ring,
+        Groups::World,
+        16 << 20,
+    ),
+];
+
+/// Every [`ALONE`] case in a workload of that one collective in `network` against
+/// `run_collective` in the same model.
+fn check_alone(network: NetworkModel) {
+    for (name, c, algorithm, groups, bytes) in ALONE {
         let topology = topology(name);
-        let expected = alone(&topology, c, algorithm, groups, bytes);
+        let config = RunConfig {
+            collective: c,
+            groups,
+            network,
+            ..RunConfig::all_reduce(algorithm, bytes)
+        };
+        let expected = run_collective(topology.clone(), &config)
+            .expect("runs alone")
+            .time;
         let workload = Workload::new("one", vec![collective("c", c, algorithm, groups, bytes)]);
-        let report = run_workload(topology, &workload).expect("runs");
-        assert_eq!(report.step_time, expected, "{name} {c} {algorithm}");
-        assert_eq!(
-            report.collectives[0].time, expected,
-            "{name} {c} {algorithm}"
-        );
+        let options = WorkloadOptions {
+            network,
+            ..WorkloadOptions::default()
+        };
+        let (report, _) = run_workload_on(topology, &workload, options).expect("runs");
+        let case = format!("{name} {c} {algorithm} {bytes} B, {network} model");
+        assert_eq!(report.step_time, expected, "{case}");
+        assert_eq!(report.collectives[0].time, expected, "{case}");
         for rank in &report.ranks {
-            assert_eq!(rank.compute, SimTime::ZERO);
-            assert_eq!(rank.overlapped_comm, SimTime::ZERO);
+            assert_eq!(rank.compute, SimTime::ZERO, "{case}");
+            assert_eq!(rank.overlapped_comm, SimTime::ZERO, "{case}");
         }
     }
+}
+
+#[test]
+fn a_collective_in_a_workload_takes_exactly_its_time_alone() {
+    check_alone(NetworkModel::Packet);
+}
+
+/// In the flow model a workload's collective is measured alone once and replayed as one
+/// bundle of flows: alone in the step it takes exactly `run_collective`'s flow-model time.
+#[test]
+fn in_the_flow_model_a_collective_in_a_workload_takes_exactly_its_flow_time_alone() {
+    check_alone(NetworkModel::Flow);
 }
 
 #[test]
@@ -474,84 +514,6 @@ fn flow() -> WorkloadOptions {
     WorkloadOptions {
         network: NetworkModel::Flow,
         ..WorkloadOptions::default()
-    }
-}
-
-/// In the flow model a workload's collective is measured alone once and replayed as one
-/// bundle of flows: alone in the step it takes exactly `run_collective`'s flow-model time,
-/// with every rank's own finish.
-#[test]
-fn in_the_flow_model_a_collective_in_a_workload_takes_exactly_its_flow_time_alone() {
-    let cases = [
-        (
-            "ring8",
-            Collective::AllReduce,
-            Algorithm::Ring,
-            Groups::World,
-            4 << 20,
-        ),
-        (
-            "ring8",
-            Collective::AllReduce,
-            Algorithm::Ring,
-            Groups::World,
-            64 << 10,
-        ),
-        (
-            "ring8",
-            Collective::AllGather,
-            Algorithm::Ring,
-            Groups::World,
-            1 << 20,
-        ),
-        (
-            "ring8",
-            Collective::Broadcast,
-            Algorithm::Tree,
-            Groups::World,
-            256 << 10,
-        ),
-        (
-            "ring8",
-            Collective::AllToAll,
-            Algorithm::Pairwise,
-            Groups::World,
-            1 << 20,
-        ),
-        (
-            "multicube2x4",
-            Collective::AllReduce,
-            Algorithm::Hierarchical,
-            Groups::World,
-            2 << 20,
-        ),
-        (
-            "torus4x4",
-            Collective::AllReduce,
-            Algorithm::Ring,
-            Groups::World,
-            16 << 20,
-        ),
-    ];
-    for (name, c, algorithm, groups, bytes) in cases {
-        let topology = topology(name);
-        let config = RunConfig {
-            collective: c,
-            groups,
-            network: NetworkModel::Flow,
-            ..RunConfig::all_reduce(algorithm, bytes)
-        };
-        let expected = run_collective(topology.clone(), &config).expect("runs alone");
-        let workload = Workload::new("one", vec![collective("c", c, algorithm, groups, bytes)]);
-        let (report, _) = run_workload_on(topology, &workload, flow()).expect("runs");
-        assert_eq!(
-            report.step_time, expected.time,
-            "{name} {c} {algorithm} {bytes}"
-        );
-        assert_eq!(
-            report.collectives[0].time, expected.time,
-            "{name} {c} {algorithm}"
-        );
     }
 }
 
