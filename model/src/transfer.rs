@@ -50,11 +50,38 @@ use crate::units::Bytes;
 
 /// A transfer's working vectors: hop state, pending packet events, and the times of events
 /// that needed no link (see the packet loop).
-pub(crate) type TransferScratch = (
-    Vec<Hop>,
-    BinaryHeap<Reverse<(SimTime, u64, usize)>>,
-    Vec<SimTime>,
-);
+pub(crate) type TransferScratch = (Vec<Hop>, Pending, Vec<SimTime>);
+
+/// A transfer's pending packet events, earliest first, in `(time, packet, hop)` order:
+/// each packed in one `u128` (time in the high 64 bits, then the packet, then the hop), so
+/// that the heap, touched on every packet event, compares one integer instead of a tuple.
+#[derive(Debug, Default)]
+pub(crate) struct Pending(BinaryHeap<Reverse<u128>>);
+
+/// Bits of a pending event's key given to the hop; the packet takes the other 42.
+const HOP_BITS: u32 = 22;
+/// The most packets a transfer may have (4.4 trillion: days of events at any packet size),
+/// and the most hops its route may have, for its events to pack ([`Pending`]).
+const MAX_TRANSFER_PACKETS: u64 = 1 << (64 - HOP_BITS);
+const MAX_ROUTE_HOPS: usize = 1 << HOP_BITS;
+
+impl Pending {
+    fn push(&mut self, at: SimTime, packet: u64, hop: usize) {
+        let key = (u128::from(at.as_ps()) << 64) | u128::from(packet << HOP_BITS | hop as u64);
+        self.0.push(Reverse(key));
+    }
+
+    fn pop(&mut self) -> Option<(SimTime, u64, usize)> {
+        let Reverse(key) = self.0.pop()?;
+        let low = key as u64;
+        let hop = (low & ((1 << HOP_BITS) - 1)) as usize;
+        Some((SimTime::from_ps((key >> 64) as u64), low >> HOP_BITS, hop))
+    }
+
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+}
 
 impl Machine {
     /// The closed-form time of one `bytes` transfer from `from` to `to` on an otherwise idle
@@ -105,6 +132,19 @@ impl Machine {
         if n == 1 && !self.inner.options.trace {
             return self.transfer_one_packet(&route, from, to, full, last).await;
         }
+        if n >= MAX_TRANSFER_PACKETS || route.len() >= MAX_ROUTE_HOPS {
+            let (field, value, limit) = if n >= MAX_TRANSFER_PACKETS {
+                ("packets", n, MAX_TRANSFER_PACKETS - 1)
+            } else {
+                ("hops", route.len() as u64, MAX_ROUTE_HOPS as u64 - 1)
+            };
+            return Err(ModelError::TooLarge {
+                origin: format!("a transfer of {bytes} from {from} to {to}"),
+                field: field.to_owned(),
+                value: value.to_string(),
+                limit: limit.to_string(),
+            });
+        }
         // Everything the packet loop needs about each hop, in one array: many transfers are
         // in flight at once and this is touched on every event, so it is kept compact.
         let (mut hops, mut pending, mut stops) =
@@ -133,10 +173,10 @@ impl Machine {
         // change what it does. It is done at once, and its time kept as a stop of the next
         // sleep (`timeout_via`): the run keeps the same events in the same order as if the
         // process woke there, without polling it (a third of the events of a congested run).
-        pending.push(Reverse((sim.now(), 0u64, 0usize)));
+        pending.push(sim.now(), 0, 0);
         let mut done = sim.now();
         let last_hop = hops.len() - 1;
-        while let Some(Reverse((at, packet, index))) = pending.pop() {
+        while let Some((at, packet, index)) = pending.pop() {
             let hop = &mut hops[index];
             let turn = hop.next_up == packet;
             if !turn && (hop.next_up != NONE || hop.waiting > 0 || hop.left > at) {
@@ -151,7 +191,7 @@ impl Machine {
                     hop.waiting += 1;
                 } else {
                     hop.next_up = packet;
-                    pending.push(Reverse((hop.left, packet, index)));
+                    pending.push(hop.left, packet, index);
                 }
                 continue;
             }
@@ -185,14 +225,14 @@ impl Machine {
                 hop.waiting_from += 1;
                 hop.waiting -= 1;
                 hop.next_up = next;
-                pending.push(Reverse((depart, next, index)));
+                pending.push(depart, next, index);
             }
             let arrive = depart + hop.latency;
             if index == 0 && !is_last {
-                pending.push(Reverse((depart, packet + 1, 0)));
+                pending.push(depart, packet + 1, 0);
             }
             if index < last_hop {
-                pending.push(Reverse((arrive, packet, index + 1)));
+                pending.push(arrive, packet, index + 1);
             } else {
                 done = done.max(arrive);
             }

@@ -296,3 +296,31 @@ fn a_links_busy_intervals_are_disjoint_and_add_up_to_its_busy_counter() {
     let (_, untraced, _) = run_crossing_flows(&CROSSING, false);
     assert!(untraced.take_link_busy().is_empty());
 }
+
+/// A transfer of more packets than its events can be numbered with (2^42, days of events)
+/// is refused with the limit, instead of running for ever.
+#[test]
+fn a_transfer_of_too_many_packets_is_refused_naming_the_limit() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../topologies/default.ron");
+    let text = std::fs::read_to_string(path).expect("the bundled default topology");
+    let text = text.replacen("packet_size: \"4KiB\"", "packet_size: \"1B\"", 1);
+    let topology = Rc::new(kernbench_model::Topology::from_ron_str(&text, "t.ron").expect("loads"));
+    let mut simulation = kernbench_engine::Simulation::new();
+    let m = kernbench_model::Machine::new(
+        &simulation.handle(),
+        topology,
+        kernbench_model::MachineOptions::default(),
+    );
+    let (from, to) = (node("c0.s0.hbm"), node("c0.s1.hbm"));
+    simulation.spawn(
+        "t",
+        async move { m.transfer(from, to, Bytes(1 << 42)).await },
+    );
+    let error = simulation.run().expect_err("refused").to_string();
+    assert!(
+        error.contains(
+            "a transfer of 4 TiB from c0.s0.hbm to c0.s1.hbm: packets is 4398046511104, above the limit of 4398046511103"
+        ),
+        "{error}"
+    );
+}
