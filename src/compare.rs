@@ -11,16 +11,17 @@
 //! in common and is bad input. Points of one side only are listed after the table. Two
 //! workload sweeps are compared by [`crate::compare_workloads`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 use kernbench_reports::{
-    ReportError, ResultRow, RowKey, RowStatus, human_bandwidth_gbps, human_time_ns, merge,
-    read_csv, read_jsonl,
+    ReportError, ResultRow, RowStatus, human_bandwidth_gbps, human_time_ns, merge, read_csv,
+    read_jsonl,
 };
 use serde::Serialize;
 
+use crate::compare_match::{self, Matching, match_rows, split};
 use crate::label::{point_label, point_label_without_topology};
 use crate::{Failure, print};
 
@@ -235,53 +236,20 @@ pub(crate) fn unreadable(
     })
 }
 
-/// How the points of the two sides were matched.
-#[derive(Debug, PartialEq)]
-enum Matching {
-    /// On every field of the key.
-    Whole,
-    /// On every field but the machine: one topology on each side.
-    AcrossMachines,
-    /// On every field but the network model: one model on each side (a flow-model sweep
-    /// against the packet-model sweep of the same points).
-    AcrossModels,
-}
-
 /// One point of either side, or of both.
-struct Compared<'a> {
-    /// The key it was matched on.
-    key: RowKey,
-    a: Option<&'a ResultRow>,
-    b: Option<&'a ResultRow>,
-    matching: &'a Matching,
-}
+type Compared<'a> = compare_match::Compared<'a, ResultRow>;
 
 /// The points of two sides, matched.
 struct Comparison<'a> {
-    matching: &'static Matching,
+    matching: Matching,
     /// Every point of either side, in the order of the key it was matched on.
     points: Vec<Compared<'a>>,
 }
 
 impl<'a> Comparison<'a> {
     fn of(a: &'a Side, b: &'a Side) -> Result<Comparison<'a>, Failure> {
-        let whole = pair(a, b, RowKey::clone);
-        if whole.values().any(|(a, b)| a.is_some() && b.is_some()) {
-            return Ok(Comparison::new(&Matching::Whole, whole));
-        }
-        let (ma, mb) = (a.models(), b.models());
-        if ma.len() == 1 && mb.len() == 1 && ma != mb {
-            let across = pair(a, b, without_model);
-            if across.values().any(|(a, b)| a.is_some() && b.is_some()) {
-                return Ok(Comparison::new(&Matching::AcrossModels, across));
-            }
-        }
-        let (ta, tb) = (a.topologies(), b.topologies());
-        if ta.len() == 1 && tb.len() == 1 && ta != tb {
-            let across = pair(a, b, without_machine);
-            if across.values().any(|(a, b)| a.is_some() && b.is_some()) {
-                return Ok(Comparison::new(&Matching::AcrossMachines, across));
-            }
+        if let Some((matching, points)) = match_rows(&a.rows, &b.rows) {
+            return Ok(Comparison { matching, points });
         }
         let names = |t: BTreeSet<&str>| t.into_iter().collect::<Vec<_>>().join(", ");
         Err(Failure::BadInput(format!(
@@ -289,47 +257,17 @@ impl<'a> Comparison<'a> {
              collectives, algorithms, sizes and memories, on the same topology names or on one \
              topology each",
             a.file.display(),
-            names(ta),
+            names(a.topologies()),
             b.file.display(),
-            names(tb),
+            names(b.topologies()),
         )))
-    }
-
-    fn new(
-        matching: &'static Matching,
-        pairs: BTreeMap<RowKey, (Option<&'a ResultRow>, Option<&'a ResultRow>)>,
-    ) -> Comparison<'a> {
-        Comparison {
-            matching,
-            points: pairs
-                .into_iter()
-                .map(|(key, (a, b))| Compared {
-                    key,
-                    a,
-                    b,
-                    matching,
-                })
-                .collect(),
-        }
     }
 
     /// The text report: the two sides, how they were matched, a table of the points in
     /// both, then the points of one side only.
     fn table(&self, a: &Side, b: &Side) -> String {
         let mut out = format!("{}\n{}\n", a.describe("A"), b.describe("B"));
-        let both: Vec<&Compared<'_>> = self
-            .points
-            .iter()
-            .filter(|p| p.a.is_some() && p.b.is_some())
-            .collect();
-        let only = |a_side: bool| -> Vec<String> {
-            self.points
-                .iter()
-                .filter(|p| if a_side { p.b.is_none() } else { p.a.is_none() })
-                .map(Compared::label)
-                .collect()
-        };
-        let (only_a, only_b) = (only(true), only(false));
+        let (both, only_a, only_b) = split(&self.points, Compared::label);
         let how = match self.matching {
             Matching::Whole => "matched on every field of the point".to_owned(),
             Matching::AcrossMachines => format!(
@@ -405,46 +343,6 @@ pub(crate) fn layout(lines: &[[String; 7]], only_a: &[String], only_b: &[String]
         }
     }
     out
-}
-
-/// Every point of `a` and `b` by the key `match_on` gives it.
-fn pair<'a>(
-    a: &'a Side,
-    b: &'a Side,
-    match_on: fn(&RowKey) -> RowKey,
-) -> BTreeMap<RowKey, (Option<&'a ResultRow>, Option<&'a ResultRow>)> {
-    let mut pairs: BTreeMap<RowKey, (Option<&ResultRow>, Option<&ResultRow>)> = BTreeMap::new();
-    for row in &a.rows {
-        pairs.entry(match_on(&row.key())).or_default().0 = Some(row);
-    }
-    for row in &b.rows {
-        pairs.entry(match_on(&row.key())).or_default().1 = Some(row);
-    }
-    pairs
-}
-
-/// `key` without its network model.
-fn without_model(key: &RowKey) -> RowKey {
-    RowKey {
-        model: String::new(),
-        ..key.clone()
-    }
-}
-
-/// `key` without its machine: no topology, no world size, and a group of every rank as
-/// group size 0, so that one group of 8 ranks on one machine matches one group of 16 on
-/// another. A split into groups keeps its size.
-fn without_machine(key: &RowKey) -> RowKey {
-    RowKey {
-        topology: String::new(),
-        world_size: 0,
-        group_size: if key.group_size == key.world_size {
-            0
-        } else {
-            key.group_size
-        },
-        ..key.clone()
-    }
 }
 
 /// `ring8 (8 ranks)` for the one topology of `rows`.

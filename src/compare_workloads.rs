@@ -7,16 +7,17 @@
 //! packet sweep of the same steps); otherwise, when each side holds one topology, on
 //! workload and model (one machine against another). Anything else has nothing in common.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use kernbench_reports::{
-    RowStatus, WorkloadKey, WorkloadRow, human_time_ns, merge_workloads, read_csv, read_jsonl,
+    RowStatus, WorkloadRow, human_time_ns, merge_workloads, read_csv, read_jsonl,
 };
 use serde::Serialize;
 
 use crate::Failure;
 use crate::compare::{describe, layout, print_as, ratio, ratio_cell, unreadable};
+use crate::compare_match::{self, Matching, match_rows, split};
 use crate::workload_sweep::{CSV_FILE, JSONL_FILE};
 
 /// What to give, for every message about a file that is not a workload sweep's rows.
@@ -101,109 +102,35 @@ impl Side {
     }
 }
 
-/// How the points of the two sides were matched.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Matching {
-    Whole,
-    AcrossModels,
-    AcrossMachines,
-}
-
 /// One point of either side, or of both.
-struct Compared<'a> {
-    key: WorkloadKey,
-    a: Option<&'a WorkloadRow>,
-    b: Option<&'a WorkloadRow>,
-    matching: Matching,
-}
+type Compared<'a> = compare_match::Compared<'a, WorkloadRow>;
 
 struct Comparison<'a> {
     matching: Matching,
     points: Vec<Compared<'a>>,
 }
 
-type Pairs<'a> = BTreeMap<WorkloadKey, (Option<&'a WorkloadRow>, Option<&'a WorkloadRow>)>;
-
-/// Every point of `a` and `b` by the key `match_on` gives it.
-fn pair<'a>(a: &'a Side, b: &'a Side, match_on: fn(WorkloadKey) -> WorkloadKey) -> Pairs<'a> {
-    let mut pairs = Pairs::new();
-    for row in &a.rows {
-        pairs.entry(match_on(row.key())).or_default().0 = Some(row);
-    }
-    for row in &b.rows {
-        pairs.entry(match_on(row.key())).or_default().1 = Some(row);
-    }
-    pairs
-}
-
 impl<'a> Comparison<'a> {
     fn of(a: &'a Side, b: &'a Side) -> Result<Comparison<'a>, Failure> {
-        let in_both = |pairs: &Pairs<'_>| pairs.values().any(|(a, b)| a.is_some() && b.is_some());
-        let mut found = None;
-        let whole = pair(a, b, |k| k);
-        if in_both(&whole) {
-            found = Some((Matching::Whole, whole));
+        if let Some((matching, points)) = match_rows(&a.rows, &b.rows) {
+            return Ok(Comparison { matching, points });
         }
-        let (ma, mb) = (a.models(), b.models());
-        if found.is_none() && ma.len() == 1 && mb.len() == 1 && ma != mb {
-            let across = pair(a, b, |k| WorkloadKey {
-                model: String::new(),
-                ..k
-            });
-            if in_both(&across) {
-                found = Some((Matching::AcrossModels, across));
-            }
-        }
-        let (ta, tb) = (a.topologies(), b.topologies());
-        if found.is_none() && ta.len() == 1 && tb.len() == 1 && ta != tb {
-            let across = pair(a, b, |k| WorkloadKey {
-                topology: String::new(),
-                ..k
-            });
-            if in_both(&across) {
-                found = Some((Matching::AcrossMachines, across));
-            }
-        }
-        let Some((matching, pairs)) = found else {
-            let names = |t: BTreeSet<&str>| t.into_iter().collect::<Vec<_>>().join(", ");
-            return Err(Failure::BadInput(format!(
-                "{} ({}) and {} ({}) have no point in common; compare two sweeps of the same \
-                 workloads, on the same topology names or on one topology each",
-                a.file.display(),
-                names(ta),
-                b.file.display(),
-                names(tb),
-            )));
-        };
-        let points = pairs
-            .into_iter()
-            .map(|(key, (a, b))| Compared {
-                key,
-                a,
-                b,
-                matching,
-            })
-            .collect();
-        Ok(Comparison { matching, points })
+        let names = |t: BTreeSet<&str>| t.into_iter().collect::<Vec<_>>().join(", ");
+        Err(Failure::BadInput(format!(
+            "{} ({}) and {} ({}) have no point in common; compare two sweeps of the same \
+             workloads, on the same topology names or on one topology each",
+            a.file.display(),
+            names(a.topologies()),
+            b.file.display(),
+            names(b.topologies()),
+        )))
     }
 
     /// The two sides, how they were matched, a table of the points in both, then the points
     /// of one side only.
     fn table(&self, a: &Side, b: &Side) -> String {
         let mut out = format!("{}\n{}\n", a.describe("A"), b.describe("B"));
-        let both: Vec<&Compared<'_>> = self
-            .points
-            .iter()
-            .filter(|p| p.a.is_some() && p.b.is_some())
-            .collect();
-        let only = |a_side: bool| -> Vec<String> {
-            self.points
-                .iter()
-                .filter(|p| if a_side { p.b.is_none() } else { p.a.is_none() })
-                .map(Compared::label)
-                .collect()
-        };
-        let (only_a, only_b) = (only(true), only(false));
+        let (both, only_a, only_b) = split(&self.points, Compared::label);
         let one = |set: BTreeSet<&str>| set.into_iter().collect::<Vec<_>>().join("");
         let how = match self.matching {
             Matching::Whole => "matched on workload, topology and model".to_owned(),

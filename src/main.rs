@@ -44,6 +44,7 @@ macro_rules! exit_code {
 }
 
 mod compare;
+mod compare_match;
 mod compare_workloads;
 mod diagnose;
 /// mimalloc rather than the system allocator: a simulation makes and frees small objects at a

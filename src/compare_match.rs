@@ -1,0 +1,186 @@
+//! How `kernbench compare` matches the points of two sweeps, for either kind of row
+//! (collective results, workload steps): on the whole key when any point matches so; else,
+//! when each side ran one network model and they differ, on everything but the model; else,
+//! when each side holds one topology and they differ, on everything but the machine.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use kernbench_reports::{ResultRow, RowKey, WorkloadKey, WorkloadRow};
+
+/// How the points of the two sides were matched.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Matching {
+    /// On every field of the key.
+    Whole,
+    /// On every field but the network model: one model on each side (a flow-model sweep
+    /// against the packet-model sweep of the same points).
+    AcrossModels,
+    /// On every field but the machine: one topology on each side.
+    AcrossMachines,
+}
+
+/// A sweep's row as `compare` matches it.
+pub(crate) trait Comparable {
+    /// What names its point.
+    type Key: Ord;
+    fn key(&self) -> Self::Key;
+    /// `key` without its network model.
+    fn without_model(key: Self::Key) -> Self::Key;
+    /// `key` without its machine.
+    fn without_machine(key: Self::Key) -> Self::Key;
+    fn topology(&self) -> &str;
+    fn model(&self) -> &str;
+}
+
+/// One point of either side, or of both, with the key it was matched on.
+pub(crate) struct Compared<'a, R: Comparable> {
+    pub(crate) key: R::Key,
+    pub(crate) a: Option<&'a R>,
+    pub(crate) b: Option<&'a R>,
+    pub(crate) matching: Matching,
+}
+
+/// What a way of matching keeps of a key.
+type KeyMap<R> = fn(<R as Comparable>::Key) -> <R as Comparable>::Key;
+
+/// Every point of `a` and `b` matched (see the module docs), in the order of the key it was
+/// matched on; `None` when no way of matching finds a point in both.
+pub(crate) fn match_rows<'a, R: Comparable>(
+    a: &'a [R],
+    b: &'a [R],
+) -> Option<(Matching, Vec<Compared<'a, R>>)> {
+    let one_each_differ = |field: fn(&R) -> &str| {
+        let (x, y): (BTreeSet<&str>, BTreeSet<&str>) =
+            (a.iter().map(field).collect(), b.iter().map(field).collect());
+        x.len() == 1 && y.len() == 1 && x != y
+    };
+    let ways: [(Matching, KeyMap<R>, bool); 3] = [
+        (Matching::Whole, |k| k, true),
+        (
+            Matching::AcrossModels,
+            R::without_model,
+            one_each_differ(R::model),
+        ),
+        (
+            Matching::AcrossMachines,
+            R::without_machine,
+            one_each_differ(R::topology),
+        ),
+    ];
+    for (matching, match_on, tried) in ways {
+        if !tried {
+            continue;
+        }
+        let mut pairs: BTreeMap<R::Key, (Option<&R>, Option<&R>)> = BTreeMap::new();
+        for row in a {
+            pairs.entry(match_on(row.key())).or_default().0 = Some(row);
+        }
+        for row in b {
+            pairs.entry(match_on(row.key())).or_default().1 = Some(row);
+        }
+        if pairs.values().any(|(a, b)| a.is_some() && b.is_some()) {
+            let points = pairs
+                .into_iter()
+                .map(|(key, (a, b))| Compared {
+                    key,
+                    a,
+                    b,
+                    matching,
+                })
+                .collect();
+            return Some((matching, points));
+        }
+    }
+    None
+}
+
+/// The points in both, and the labels of those only in A and only in B.
+pub(crate) fn split<'p, 'a, R: Comparable>(
+    points: &'p [Compared<'a, R>],
+    label: impl Fn(&Compared<'a, R>) -> String,
+) -> (Vec<&'p Compared<'a, R>>, Vec<String>, Vec<String>) {
+    let both = points
+        .iter()
+        .filter(|p| p.a.is_some() && p.b.is_some())
+        .collect();
+    let only_a = points
+        .iter()
+        .filter(|p| p.b.is_none())
+        .map(&label)
+        .collect();
+    let only_b = points
+        .iter()
+        .filter(|p| p.a.is_none())
+        .map(&label)
+        .collect();
+    (both, only_a, only_b)
+}
+
+impl Comparable for ResultRow {
+    type Key = RowKey;
+
+    fn key(&self) -> RowKey {
+        ResultRow::key(self)
+    }
+
+    fn without_model(key: RowKey) -> RowKey {
+        RowKey {
+            model: String::new(),
+            ..key
+        }
+    }
+
+    /// No topology, no world size, and a group of every rank as group size 0, so that one
+    /// group of 8 ranks on one machine matches one group of 16 on another. A split into
+    /// groups keeps its size.
+    fn without_machine(key: RowKey) -> RowKey {
+        RowKey {
+            topology: String::new(),
+            world_size: 0,
+            group_size: if key.group_size == key.world_size {
+                0
+            } else {
+                key.group_size
+            },
+            ..key
+        }
+    }
+
+    fn topology(&self) -> &str {
+        &self.topology
+    }
+
+    fn model(&self) -> &str {
+        &self.model
+    }
+}
+
+impl Comparable for WorkloadRow {
+    type Key = WorkloadKey;
+
+    fn key(&self) -> WorkloadKey {
+        WorkloadRow::key(self)
+    }
+
+    fn without_model(key: WorkloadKey) -> WorkloadKey {
+        WorkloadKey {
+            model: String::new(),
+            ..key
+        }
+    }
+
+    fn without_machine(key: WorkloadKey) -> WorkloadKey {
+        WorkloadKey {
+            topology: String::new(),
+            ..key
+        }
+    }
+
+    fn topology(&self) -> &str {
+        &self.topology
+    }
+
+    fn model(&self) -> &str {
+        &self.model
+    }
+}
