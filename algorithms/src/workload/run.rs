@@ -351,6 +351,33 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
             sim.timeout(cost).await;
             Record::new(start, sim.now(), Link::None)
         }
+        // Communication and copies run in a future of their own, allocated when the task
+        // starts: a task waiting for its dependencies (most of a big workload's tasks, all
+        // spawned at the start) then holds only this small future, not the largest arm's.
+        _ => match Box::pin(communicate(&state, i)).await? {
+            Some(record) => record,
+            None => return Ok(()),
+        },
+    };
+    shared.record(r, i, record);
+    let _ = state.done[i].trigger(());
+    Ok(())
+}
+
+/// Task `i` on this rank, when it is a collective, a send, a receive or a copy: does it and
+/// returns when it ran (`None`: it never runs, and waits forever).
+async fn communicate(state: &RankState, i: usize) -> Result<Option<Record>, CollectiveError> {
+    let shared = &state.shared;
+    let task = &shared.workload.tasks[i];
+    let r = state.rank.rank();
+    let sim = state.rank.machine().sim().clone();
+    Ok(Some(match &task.op {
+        Op::Compute(_) => {
+            return Err(CollectiveError::Internal(format!(
+                "{} is compute, not communication",
+                task.name
+            )));
+        }
         Op::Collective(c) => {
             if let Some(p) = state.previous[i] {
                 let done = &state.done[p];
@@ -400,7 +427,7 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
                 );
                 let never: Event<()> = Event::new(&sim, "never");
                 sim.labelled(label, never.wait()).await;
-                return Ok(());
+                return Ok(None);
             }
             let start = sim.now();
             let waits = || {
@@ -413,7 +440,7 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
             };
             if let Some(calibration) = &shared.calibration {
                 let _buffer = super::bundles::buffer_for(&state.rank, group, task, i, c)?;
-                replay(&state, calibration, i, key, waits).await?;
+                replay(state, calibration, i, key, waits).await?;
             } else {
                 let (work, _buffer) = super::bundles::issue(&state.rank, group, task, i, c)?;
                 if !work.is_finished() {
@@ -501,10 +528,7 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
                 .await?;
             Record::new(start, sim.now(), Link::None)
         }
-    };
-    shared.record(r, i, record);
-    let _ = state.done[i].trigger(());
-    Ok(())
+    }))
 }
 
 /// Task `i`'s collective instance `key` in the flow model: waits until every member has
