@@ -10,7 +10,10 @@
 //! ## Semantics
 //!
 //! - A task starts when all its dependencies have finished on its rank; a dependency that
-//!   does not run on that rank ([`Task::on`]) is no dependency there.
+//!   does not run on that rank ([`Task::on`]) is no dependency there. Its process is only
+//!   spawned then (tasks released by one finish in the order of the graph), so a big
+//!   workload's waiting tasks cost memory for their counters only, and a stall report names
+//!   the tasks that are stuck, not the ones waiting behind them.
 //! - Compute runs on one compute stream per rank: ready compute tasks take turns in the
 //!   order they became ready (ties: the order of the graph). A duration costs itself; a
 //!   roofline costs `max(flops / peak_flops, bytes / hbm_bandwidth)`.

@@ -52,6 +52,8 @@ struct Shared {
     mailboxes: RefCell<BTreeMap<(u32, u32, u32), Queue<Arrival>>>,
     /// The first issue of every collective instance, with the task and rank that made it.
     issued: RefCell<BTreeMap<InstanceKey, (Issued, u32, usize)>>,
+    /// Per task, the tasks that depend on it, in the order of the graph.
+    dependents: Vec<Vec<usize>>,
     /// In the flow model, every collective on every group measured alone, to replay.
     calibration: Option<Calibration>,
     /// In the flow model, the instances some but not all members have issued.
@@ -92,6 +94,9 @@ struct RankState {
     rank: Rank,
     shared: Rc<Shared>,
     done: Vec<Event<()>>,
+    /// Per task, its dependencies on this rank not finished yet: it is spawned when the
+    /// count reaches zero, so a task waiting for its dependencies costs no process.
+    unfinished: RefCell<Vec<u32>>,
     /// The previous collective task on the same groups, on this rank.
     previous: Vec<Option<usize>>,
     /// The number of each collective task among this rank's collectives on its groups.
@@ -219,6 +224,7 @@ fn run(
         records: RefCell::new(vec![vec![None; workload.tasks.len()]; n as usize]),
         mailboxes: RefCell::new(BTreeMap::new()),
         issued: RefCell::new(BTreeMap::new()),
+        dependents: dependents(workload),
         calibration,
         instances: RefCell::new(BTreeMap::new()),
     });
@@ -254,7 +260,21 @@ fn run(
     Ok((report, timeline))
 }
 
-/// The body of rank `rank`: makes its groups, then one process per task it runs.
+/// Per task, the tasks that list it as a dependency (once per listing), in graph order.
+fn dependents(workload: &Workload) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new(); workload.tasks.len()];
+    for (j, task) in workload.tasks.iter().enumerate() {
+        for &d in &task.deps {
+            if let Some(list) = out.get_mut(d) {
+                list.push(j);
+            }
+        }
+    }
+    out
+}
+
+/// The body of rank `rank`: makes its groups, then a process for each task it runs, started
+/// when the task's dependencies on this rank have finished.
 async fn start_rank(rank: Rank, shared: Rc<Shared>) -> Result<(), CollectiveError> {
     let r = rank.rank();
     let sim = rank.machine().sim().clone();
@@ -298,6 +318,14 @@ async fn start_rank(rank: Rank, shared: Rc<Shared>) -> Result<(), CollectiveErro
             .iter()
             .map(|_| Event::new(&sim, "task done"))
             .collect(),
+        // A dependency this rank does not run is no dependency here (a pipeline's first
+        // stage receives nothing before its forward).
+        unfinished: RefCell::new(
+            tasks
+                .iter()
+                .map(|t| t.deps.iter().filter(|&&d| tasks[d].runs_on(r)).count() as u32)
+                .collect(),
+        ),
         previous,
         number,
         groups,
@@ -307,14 +335,45 @@ async fn start_rank(rank: Rank, shared: Rc<Shared>) -> Result<(), CollectiveErro
         shared: shared.clone(),
     });
     for (i, task) in tasks.iter().enumerate() {
-        if !task.runs_on(r) {
-            continue;
+        if task.runs_on(r) && state.unfinished.borrow()[i] == 0 {
+            spawn_task(&state, i);
         }
-        let state = state.clone();
-        let handle = sim.spawn(format!("rank{r} {}", task.name), run_task(state.clone(), i));
-        state.done[i].add_triggerer(handle.id());
     }
     Ok(())
+}
+
+/// Starts task `i` on this rank: its dependencies here have finished.
+fn spawn_task(state: &Rc<RankState>, i: usize) {
+    let task = &state.shared.workload.tasks[i];
+    let sim = state.rank.machine().sim();
+    let name = format!("rank{} {}", state.rank.rank(), task.name);
+    let handle = sim.spawn(name, run_task(state.clone(), i));
+    state.done[i].add_triggerer(handle.id());
+}
+
+/// Task `i` finished on this rank: starts each task it was the last dependency of, in the
+/// order of the graph.
+fn release_dependents(state: &Rc<RankState>, i: usize) {
+    let shared = &state.shared;
+    let r = state.rank.rank();
+    for &j in &shared.dependents[i] {
+        if !shared.workload.tasks[j].runs_on(r) {
+            continue;
+        }
+        let ready = {
+            let mut unfinished = state.unfinished.borrow_mut();
+            match unfinished.get_mut(j) {
+                Some(count) => {
+                    *count = count.saturating_sub(1);
+                    *count == 0
+                }
+                None => false,
+            }
+        };
+        if ready {
+            spawn_task(state, j);
+        }
+    }
 }
 
 /// One task on one rank: wait for its dependencies, do it, record when.
@@ -323,18 +382,6 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
     let task = &shared.workload.tasks[i];
     let r = state.rank.rank();
     let sim = state.rank.machine().sim().clone();
-    for &d in &task.deps {
-        let done = &state.done[d];
-        // A dependency this rank does not run is no dependency here (a pipeline's first
-        // stage receives nothing before its forward).
-        if shared.workload.tasks[d].runs_on(r) && !done.is_triggered() {
-            let label = format!(
-                "rank{r} {} waits for its dependency {}",
-                task.name, shared.workload.tasks[d].name
-            );
-            sim.labelled(label, done.wait()).await;
-        }
-    }
     let record = match &task.op {
         Op::Compute(compute) => {
             let cost = match *compute {
@@ -361,6 +408,7 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
     };
     shared.record(r, i, record);
     let _ = state.done[i].trigger(());
+    release_dependents(&state, i);
     Ok(())
 }
 
