@@ -299,6 +299,17 @@ pub(crate) fn closed_form(route: &[RouteHop], bytes: Bytes, packet: Bytes) -> (S
     (latency + best, drain)
 }
 
+/// The fair share of a link's `capacity` left among flows of summed `weight`: the capacity
+/// over the weight, or no bound at all when rounding has left the weight of flows that
+/// barely use the link at zero (a transfer's weight is 1, so this only guards bundles).
+fn fair_share(capacity: f64, weight: f64) -> f64 {
+    if weight > 0.0 {
+        capacity / weight
+    } else {
+        f64::INFINITY
+    }
+}
+
 /// `(packets, full packet, last packet)` of `bytes`, as the packet model cuts them.
 fn packets(bytes: Bytes, packet: Bytes) -> (u64, Bytes, Bytes) {
     let p = packet.0.max(1);
@@ -893,7 +904,8 @@ impl FlowNet {
             self.unfixed[e] = count;
             self.weight[e] = weight;
             if count > 0 {
-                self.heap.push(Reverse((Share(self.cap[e] / weight), edge)));
+                self.heap
+                    .push(Reverse((Share(fair_share(self.cap[e], weight)), edge)));
             }
         }
         let mut level = 0.0f64;
@@ -902,7 +914,7 @@ impl FlowNet {
             if self.unfixed[e] == 0 {
                 continue;
             }
-            let now_share = self.cap[e].max(0.0) / self.weight[e];
+            let now_share = fair_share(self.cap[e].max(0.0), self.weight[e]);
             if now_share > share {
                 self.heap.push(Reverse((Share(now_share), edge)));
                 continue;
