@@ -376,7 +376,8 @@ fn release_dependents(state: &Rc<RankState>, i: usize) {
     }
 }
 
-/// One task on one rank: wait for its dependencies, do it, record when.
+/// One task on one rank, spawned once its dependencies here have finished: does it, records
+/// when, and starts the tasks that waited for it.
 async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError> {
     let shared = &state.shared;
     let task = &shared.workload.tasks[i];
@@ -398,9 +399,9 @@ async fn run_task(state: Rc<RankState>, i: usize) -> Result<(), CollectiveError>
             sim.timeout(cost).await;
             Record::new(start, sim.now(), Link::None)
         }
-        // Communication and copies run in a future of their own, allocated when the task
-        // starts: a task waiting for its dependencies (most of a big workload's tasks, all
-        // spawned at the start) then holds only this small future, not the largest arm's.
+        // Communication and copies run in a future of their own: a compute task (waiting
+        // for the compute stream, or computing) holds only this small one, not the size of
+        // the largest arm's (808 bytes against 168).
         _ => match Box::pin(communicate(&state, i)).await? {
             Some(record) => record,
             None => return Ok(()),
