@@ -119,16 +119,26 @@ pub(crate) fn calibrate(
         let Op::Collective(c) = &workload.tasks[f].op else {
             continue;
         };
-        let class: Vec<&Task> = workload
+        // The ranks that run a task of the class, in time linear in the tasks' rank lists.
+        let mut runs = vec![false; n as usize];
+        for (task, _) in workload
             .tasks
             .iter()
             .zip(&same_as)
-            .filter(|&(_, &same)| same == f)
-            .map(|(task, _)| task)
-            .collect();
+            .filter(|&(_, &s)| s == f)
+        {
+            match &task.on {
+                None => runs.fill(true),
+                Some(on) => on.iter().for_each(|&r| {
+                    if let Some(x) = runs.get_mut(r as usize) {
+                        *x = true;
+                    }
+                }),
+            }
+        }
         let mut done = vec![false; n as usize];
         for r in 0..n {
-            if done[r as usize] || !class.iter().any(|t| t.runs_on(r)) {
+            if done[r as usize] || !runs[r as usize] {
                 continue;
             }
             let members = c.groups.members_of(r, n);
