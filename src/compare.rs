@@ -112,12 +112,7 @@ pub(crate) fn print_as<P>(
 }
 
 /// One side of the comparison: the rows of one sweep.
-struct Side {
-    /// The file the rows were read from.
-    file: PathBuf,
-    /// One row per point, in [`RowKey`] order.
-    rows: Vec<ResultRow>,
-}
+type Side = compare_match::Side<ResultRow>;
 
 impl Side {
     /// Reads a sweep's `--out` folder (its results.jsonl, else its results.csv), or one of
@@ -169,35 +164,6 @@ impl Side {
             rows: merge([rows]),
         })
     }
-
-    /// The topology names of the side's rows, in order.
-    fn topologies(&self) -> BTreeSet<&str> {
-        self.rows.iter().map(|r| r.topology.as_str()).collect()
-    }
-
-    fn models(&self) -> BTreeSet<&str> {
-        self.rows.iter().map(|r| r.model.as_str()).collect()
-    }
-
-    /// `A: out/results.jsonl (12 points on ring8)`.
-    fn describe(&self, letter: &str) -> String {
-        describe(letter, &self.file, self.rows.len(), self.topologies())
-    }
-}
-
-/// `A: out/results.jsonl (12 points on ring8)`: one side of a comparison.
-pub(crate) fn describe(
-    letter: &str,
-    file: &Path,
-    points: usize,
-    topologies: BTreeSet<&str>,
-) -> String {
-    let topologies: Vec<&str> = topologies.into_iter().collect();
-    format!(
-        "{letter}: {} ({points} points on {})",
-        file.display(),
-        topologies.join(", ")
-    )
 }
 
 /// A file of `file` that does not read as a sweep's results.

@@ -4,6 +4,7 @@
 //! when each side holds one topology and they differ, on everything but the machine.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
 use kernbench_reports::{ResultRow, RowKey, WorkloadKey, WorkloadRow};
 
@@ -30,6 +31,35 @@ pub(crate) trait Comparable {
     fn without_machine(key: Self::Key) -> Self::Key;
     fn topology(&self) -> &str;
     fn model(&self) -> &str;
+}
+
+/// One side of a comparison: the rows of one sweep, one per point in key order, and the file
+/// they were read from.
+pub(crate) struct Side<R> {
+    pub(crate) file: PathBuf,
+    pub(crate) rows: Vec<R>,
+}
+
+impl<R: Comparable> Side<R> {
+    /// The topology names of the side's rows, in order.
+    pub(crate) fn topologies(&self) -> BTreeSet<&str> {
+        self.rows.iter().map(R::topology).collect()
+    }
+
+    pub(crate) fn models(&self) -> BTreeSet<&str> {
+        self.rows.iter().map(R::model).collect()
+    }
+
+    /// `A: out/results.jsonl (12 points on ring8)`.
+    pub(crate) fn describe(&self, letter: &str) -> String {
+        let topologies: Vec<&str> = self.topologies().into_iter().collect();
+        format!(
+            "{letter}: {} ({} points on {})",
+            self.file.display(),
+            self.rows.len(),
+            topologies.join(", ")
+        )
+    }
 }
 
 /// One point of either side, or of both, with the key it was matched on.

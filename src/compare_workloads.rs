@@ -8,7 +8,7 @@
 //! workload and model (one machine against another). Anything else has nothing in common.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use kernbench_reports::{
     RowStatus, WorkloadRow, human_time_ns, merge_workloads, read_csv, read_jsonl,
@@ -16,7 +16,7 @@ use kernbench_reports::{
 use serde::Serialize;
 
 use crate::Failure;
-use crate::compare::{describe, layout, print_as, ratio, ratio_cell, unreadable};
+use crate::compare::{layout, print_as, ratio, ratio_cell, unreadable};
 use crate::compare_match::{self, Matching, match_rows, split};
 use crate::workload_sweep::{CSV_FILE, JSONL_FILE};
 
@@ -50,11 +50,7 @@ pub(crate) fn compare(a: &Path, b: &Path, json: bool, csv: bool) -> Result<(), F
 }
 
 /// The rows of one workload sweep.
-struct Side {
-    file: PathBuf,
-    /// One row per point, in [`WorkloadKey`] order.
-    rows: Vec<WorkloadRow>,
-}
+type Side = compare_match::Side<WorkloadRow>;
 
 impl Side {
     fn read(path: &Path) -> Result<Side, Failure> {
@@ -86,19 +82,6 @@ impl Side {
             file,
             rows: merge_workloads([rows]),
         })
-    }
-
-    fn topologies(&self) -> BTreeSet<&str> {
-        self.rows.iter().map(|r| r.topology.as_str()).collect()
-    }
-
-    fn models(&self) -> BTreeSet<&str> {
-        self.rows.iter().map(|r| r.model.as_str()).collect()
-    }
-
-    /// `A: out/workloads.jsonl (15 points on mesh2x2, multicube2x4, ring8)`.
-    fn describe(&self, letter: &str) -> String {
-        describe(letter, &self.file, self.rows.len(), self.topologies())
     }
 }
 
