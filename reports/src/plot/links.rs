@@ -9,8 +9,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{
-    CAPTION_PX, LABEL_PX, TickAxis, class_color, draw_header, draw_swatches, font, header_height,
-    linear_ticks,
+    CAPTION_PX, LABEL_PX, TickAxis, bar_label, class_color, draw_header, draw_swatches, font,
+    header_height, linear_ticks,
 };
 use super::{Figure, PlotOptions, plot_err, render};
 use crate::ReportError;
@@ -219,17 +219,7 @@ impl LinkFigure<'_> {
                 TickAxis::new(0.0, slots, y_ticks, Vec::new()),
             )
             .map_err(plot_err)?;
-        let bars = &panel.bars;
-        let link_at = move |y: &f64| {
-            let index = (slots - 0.5 - y).round();
-            if index >= 0.0 {
-                bars.get(index as usize)
-                    .map(|b| b.0.to_string())
-                    .unwrap_or_default()
-            } else {
-                String::new()
-            }
-        };
+        let link_at = bar_label(slots, |i| panel.bars.get(i).map(|b| b.0.to_string()));
         chart
             .configure_mesh()
             .disable_y_mesh()

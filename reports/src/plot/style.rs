@@ -335,6 +335,22 @@ fn decimal_label(log10_value: f64) -> String {
     format!("{:.*}", decimals, mantissa * 10f64.powi(exponent))
 }
 
+/// The y-axis label formatter of a horizontal bar chart of `slots` rows, the first bar at
+/// the top: the label of the bar whose row holds tick `y` (`label(index)`), empty between.
+pub(super) fn bar_label(
+    slots: f64,
+    label: impl Fn(usize) -> Option<String>,
+) -> impl Fn(&f64) -> String {
+    move |y: &f64| {
+        let index = (slots - 0.5 - y).round();
+        if index >= 0.0 {
+            label(index as usize).unwrap_or_default()
+        } else {
+            String::new()
+        }
+    }
+}
+
 /// Round ticks from 0 to `top`: a step of 1, 2, 2.5 or 5 times a power of ten giving at most
 /// `max_ticks` ticks past zero, and the decimals its labels need.
 pub(super) fn linear_ticks(top: f64, max_ticks: usize) -> (Vec<f64>, usize) {

@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{
-    LABEL_PX, TickAxis, draw_header, draw_swatches, font, header_height, linear_ticks,
+    LABEL_PX, TickAxis, bar_label, draw_header, draw_swatches, font, header_height, linear_ticks,
 };
 use super::{Figure, plot_err, render};
 use crate::ReportError;
@@ -173,17 +173,7 @@ impl WorkloadFigure {
                 TickAxis::new(0.0, slots, y_ticks, Vec::new()),
             )
             .map_err(plot_err)?;
-        let bars = &self.bars;
-        let label_at = move |y: &f64| {
-            let index = (slots - 0.5 - y).round();
-            if index >= 0.0 {
-                bars.get(index as usize)
-                    .map(|b| b.label.clone())
-                    .unwrap_or_default()
-            } else {
-                String::new()
-            }
-        };
+        let label_at = bar_label(slots, |i| self.bars.get(i).map(|b| b.label.clone()));
         chart
             .configure_mesh()
             .disable_y_mesh()
