@@ -105,7 +105,7 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "N|auto", default_value = "auto")]
     channels: String,
     /// The network model: packet (every packet timed on every link, exact) or flow (each
-    /// transfer of more than 16 packets a max-min fair flow with latency in closed form,
+    /// transfer of more than 32 packets a max-min fair flow with latency in closed form,
     /// shorter ones packet by packet: approximate under contention, exact alone, faster
     /// where transfers are long).
     #[arg(long, value_name = "packet|flow", default_value = "packet")]

@@ -74,7 +74,7 @@ use crate::units::{Bandwidth, Bytes};
 /// the packet model does: for so few, settling a flow's rate costs more than simulating its
 /// packets, and the packets are exact. Such transfers and the flows do not see each other's
 /// use of a link (a short transfer would wait behind at most one packet per flow per hop).
-pub(crate) const SHORT_TRANSFER: u64 = 16;
+pub(crate) const SHORT_TRANSFER: u64 = 32;
 
 /// How [`Machine::transfer`] times bytes on the network.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
@@ -1153,7 +1153,7 @@ mod tests {
     }
 
     #[test]
-    fn a_transfer_of_up_to_16_packets_is_timed_packet_by_packet_and_a_longer_one_as_a_flow() {
+    fn a_transfer_of_up_to_32_packets_is_timed_packet_by_packet_and_a_longer_one_as_a_flow() {
         // Two transfers that share only the SIP link s0 -> s1 (100 GB/s), at once.
         let topology = Rc::new(bundled("default.ron"));
         let pair = |bytes: u64| {
@@ -1162,18 +1162,19 @@ mod tests {
                 ("c0.s0.p1", "c0.s1.p1", bytes, 0),
             ]
         };
-        // 16 packets of 4 KiB: the packet model's times exactly, contention and all.
-        let short = pair(16 * 4096);
+        assert_eq!(super::SHORT_TRANSFER, 32);
+        // 32 packets of 4 KiB: the packet model's times exactly, contention and all.
+        let short = pair(32 * 4096);
         let (flow, _, _) = run(&topology, NetworkModel::Flow, &short);
         let (packet, _, _) = run(&topology, NetworkModel::Packet, &short);
         assert_eq!(flow, packet);
-        // 17 packets: two flows at 50 GB/s each, so each drains its 69,632 bytes in
-        // 1,392,640 ps instead of 696,320 alone, then its fixed part.
-        let long = pair(17 * 4096);
+        // 33 packets: two flows at 50 GB/s each, so each drains its 135,168 bytes in
+        // 2,703,360 ps instead of 1,351,680 alone, then its fixed part.
+        let long = pair(33 * 4096);
         let (flow, _, _) = run(&topology, NetworkModel::Flow, &long);
         for (i, (from, to, bytes, _)) in long.iter().enumerate() {
             let alone = uncongested(&topology, from, to, *bytes).as_ps();
-            assert_eq!(flow[i], SimTime::from_ps(alone + 696_320), "flow {i}");
+            assert_eq!(flow[i], SimTime::from_ps(alone + 1_351_680), "flow {i}");
         }
     }
 
