@@ -164,45 +164,63 @@ fn workload_peer_outside_the_topology_exits_2_naming_the_node_line() {
     );
 }
 
+/// In both network models (in the flow model the all-reduce is a bundle replayed from its
+/// calibration), the trace draws each rank's nodes and the links, with the bytes the links
+/// carried, the same twice.
 #[test]
 fn workload_trace_draws_each_rank_s_nodes_and_the_links_the_same_twice() {
     let file = temp_file(
         "traced.workload.ron",
         r#"Workload(name: "traced", nodes: [
     (name: "fwd", op: Compute(time: "10us")),
-    (name: "ar", op: Collective(collective: "all-reduce", size: "64KiB"), deps: ["fwd"]),
+    (name: "ar", op: Collective(collective: "all-reduce", size: "256KiB"), deps: ["fwd"]),
 ])"#,
     );
-    let trace = crate::common::scratch("traced.trace.json");
-    let args = [
-        "workload",
-        &file.to_string_lossy(),
-        "--topology",
-        "ring:4",
-        "--trace",
-        &trace.to_string_lossy(),
-    ];
-    let out = kernbench(&args);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let first = std::fs::read(&trace).expect("the trace");
-    let json: serde_json::Value = serde_json::from_slice(&first).expect("JSON");
-    let events = json["traceEvents"].as_array().expect("events");
-    let fwd: Vec<_> = events
-        .iter()
-        .filter(|e| e["name"] == "fwd" && e["cat"] == "compute")
-        .collect();
-    assert_eq!(fwd.len(), 4, "one compute span per rank");
-    assert!(
-        fwd.iter().all(|e| e["ts"] == 0.0 && e["dur"] == 10.0),
-        "{fwd:?}"
+    let mut link_bytes = Vec::new();
+    for model in ["packet", "flow"] {
+        let trace = crate::common::scratch(&format!("traced-{model}.trace.json"));
+        let args = [
+            "workload",
+            &file.to_string_lossy(),
+            "--topology",
+            "ring:4",
+            "--model",
+            model,
+            "--trace",
+            &trace.to_string_lossy(),
+        ];
+        let out = kernbench(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let first = std::fs::read(&trace).expect("the trace");
+        let json: serde_json::Value = serde_json::from_slice(&first).expect("JSON");
+        let events = json["traceEvents"].as_array().expect("events");
+        let fwd: Vec<_> = events
+            .iter()
+            .filter(|e| e["name"] == "fwd" && e["cat"] == "compute")
+            .collect();
+        assert_eq!(fwd.len(), 4, "{model}: one compute span per rank");
+        assert!(
+            fwd.iter().all(|e| e["ts"] == 0.0 && e["dur"] == 10.0),
+            "{model}: {fwd:?}"
+        );
+        let ar = events
+            .iter()
+            .filter(|e| e["name"] == "ar" && e["cat"] == "comm");
+        assert_eq!(ar.count(), 4, "{model}");
+        let bytes: u64 = events
+            .iter()
+            .filter(|e| e["cat"] == "link" && e["ph"] == "X")
+            .filter_map(|e| e["args"]["bytes"].as_u64())
+            .sum();
+        assert!(bytes > 0, "{model}: no link slice carried bytes");
+        link_bytes.push(bytes);
+        assert_eq!(kernbench(&args).status.code(), Some(0));
+        assert_eq!(std::fs::read(&trace).expect("the trace"), first, "{model}");
+    }
+    assert_eq!(
+        link_bytes[0], link_bytes[1],
+        "packet and flow links carry the same bytes"
     );
-    let ar = events
-        .iter()
-        .filter(|e| e["name"] == "ar" && e["cat"] == "comm");
-    assert_eq!(ar.count(), 4);
-    assert!(events.iter().any(|e| e["cat"] == "link"));
-    assert_eq!(kernbench(&args).status.code(), Some(0));
-    assert_eq!(std::fs::read(&trace).expect("the trace"), first);
 }
 
 #[test]
