@@ -38,6 +38,10 @@ pub struct DeadlockReport {
     /// empty otherwise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub finished_processes: Vec<ProcessRef>,
+    /// What the model that ran adds about the stall (work it never started, say), a line
+    /// each, printed after the cycles; empty from the engine.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// A process, named.
@@ -176,6 +180,7 @@ impl DeadlockReport {
                     name: Some(name.to_string()),
                 })
                 .collect(),
+            notes: Vec::new(),
         }
     }
 
@@ -327,6 +332,9 @@ impl fmt::Display for DeadlockReport {
                     "  (more cycles exist; only the first {MAX_CYCLES} are listed)"
                 )?;
             }
+        }
+        for note in &self.notes {
+            writeln!(f, "{note}")?;
         }
         Ok(())
     }

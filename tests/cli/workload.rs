@@ -85,20 +85,34 @@ fn workload_bundled_examples_run_and_print_the_same_bytes_twice() {
 
 #[test]
 fn workload_receive_without_its_send_exits_3_naming_the_node() {
+    // `after` waits for `rx` on rank 2 only (the other ranks do not run `rx`).
     let file = temp_file(
         "lonely.workload.ron",
         r#"Workload(name: "lonely", nodes: [
     (name: "rx", op: Recv(from: "prev", tag: 5, size: "1MiB"), on: [2]),
+    (name: "after", op: Compute(time: "1us"), deps: ["rx"]),
 ])"#,
     );
-    let out = kernbench(&["workload", &file.to_string_lossy(), "--topology", "ring:4"]);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(
-        stdout(&out)
-            .contains("rank2 rx: recv rank2 <- rank1 tag 5 (1 MiB), no such send has arrived"),
-        "{}",
-        stdout(&out)
-    );
+    for model in ["packet", "flow"] {
+        let out = kernbench(&[
+            "workload",
+            &file.to_string_lossy(),
+            "--topology",
+            "ring:4",
+            "--model",
+            model,
+        ]);
+        assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+        let report = stdout(&out);
+        assert!(
+            report.contains(
+                "rank2 rx: recv rank2 <- rank1 tag 5 (1 MiB), no such send has arrived"
+            ) && report.contains(
+                "\n1 task never started, each waiting for a dependency that did not finish: rank2 after\n"
+            ),
+            "{model}: {report}"
+        );
+    }
 }
 
 #[test]

@@ -13,7 +13,8 @@
 //!   does not run on that rank ([`Task::on`]) is no dependency there. Its process is only
 //!   spawned then (tasks released by one finish in the order of the graph), so a big
 //!   workload's waiting tasks cost memory for their counters only, and a stall report names
-//!   the tasks that are stuck, not the ones waiting behind them.
+//!   the tasks that are stuck, then, in one line, how many never started behind them (the
+//!   first few by name).
 //! - Compute runs on one compute stream per rank: ready compute tasks take turns in the
 //!   order they became ready (ties: the order of the graph). A duration costs itself; a
 //!   roofline costs `max(flops / peak_flops, bytes / hbm_bandwidth)`.

@@ -54,6 +54,9 @@ struct Shared {
     issued: RefCell<BTreeMap<InstanceKey, (Issued, u32, usize)>>,
     /// Per task, the tasks that depend on it, in the order of the graph.
     dependents: Vec<Vec<usize>>,
+    /// Per rank, per task, its dependencies on that rank not finished yet: a task is spawned
+    /// when its count reaches zero, so a task waiting for its dependencies costs no process.
+    unfinished: RefCell<Vec<Vec<u32>>>,
     /// In the flow model, every collective on every group measured alone, to replay.
     calibration: Option<Calibration>,
     /// In the flow model, the instances some but not all members have issued.
@@ -69,6 +72,48 @@ struct Instance {
 }
 
 impl Shared {
+    /// Rank `r`'s unfinished dependencies of task `i`.
+    fn unfinished_of(&self, r: u32, i: usize) -> Option<u32> {
+        self.unfinished
+            .borrow()
+            .get(r as usize)
+            .and_then(|u| u.get(i))
+            .copied()
+    }
+
+    /// A line for a stall report: the tasks that never started because a dependency never
+    /// finished (`None` if there are none), naming the first few.
+    fn never_started(&self) -> Option<String> {
+        const NAMED: usize = 4;
+        let unfinished = self.unfinished.borrow();
+        let mut count = 0usize;
+        let mut named = Vec::new();
+        for (r, counts) in unfinished.iter().enumerate() {
+            for (i, &left) in counts.iter().enumerate() {
+                let task = &self.workload.tasks[i];
+                if left > 0 && task.runs_on(r as u32) {
+                    count += 1;
+                    if named.len() < NAMED {
+                        named.push(format!("rank{r} {}", task.name));
+                    }
+                }
+            }
+        }
+        (count > 0).then(|| {
+            let more = count - named.len();
+            let rest = if more > 0 {
+                format!(", and {more} more")
+            } else {
+                String::new()
+            };
+            format!(
+                "{count} task{} never started, each waiting for a dependency that did not finish: {}{rest}",
+                if count == 1 { "" } else { "s" },
+                named.join(", ")
+            )
+        })
+    }
+
     fn mailbox(&self, sim: &Sim, from: u32, to: u32, tag: u32) -> Queue<Arrival> {
         self.mailboxes
             .borrow_mut()
@@ -94,9 +139,6 @@ struct RankState {
     rank: Rank,
     shared: Rc<Shared>,
     done: Vec<Event<()>>,
-    /// Per task, its dependencies on this rank not finished yet: it is spawned when the
-    /// count reaches zero, so a task waiting for its dependencies costs no process.
-    unfinished: RefCell<Vec<u32>>,
     /// The previous collective task on the same groups, on this rank.
     previous: Vec<Option<usize>>,
     /// The number of each collective task among this rank's collectives on its groups.
@@ -225,6 +267,20 @@ fn run(
         mailboxes: RefCell::new(BTreeMap::new()),
         issued: RefCell::new(BTreeMap::new()),
         dependents: dependents(workload),
+        // A dependency a rank does not run is no dependency there (a pipeline's first stage
+        // receives nothing before its forward).
+        unfinished: RefCell::new(
+            (0..n)
+                .map(|r| {
+                    let runs = |d: usize| workload.tasks[d].runs_on(r);
+                    workload
+                        .tasks
+                        .iter()
+                        .map(|t| t.deps.iter().filter(|&&d| runs(d)).count() as u32)
+                        .collect()
+                })
+                .collect(),
+        ),
         calibration,
         instances: RefCell::new(BTreeMap::new()),
     });
@@ -234,7 +290,13 @@ fn run(
         time: time_limit,
         ..Limits::default()
     };
-    let (time, events) = runner.run(limits)?.completed()?;
+    let (time, events) = match runner.run(limits)?.completed() {
+        Err(CollectiveError::Deadlock(mut report)) => {
+            report.notes.extend(shared.never_started());
+            return Err(CollectiveError::Deadlock(report));
+        }
+        ended => ended?,
+    };
     let records = shared.records.take();
     let mut timeline = WorkloadTrace::default();
     if trace {
@@ -318,14 +380,6 @@ async fn start_rank(rank: Rank, shared: Rc<Shared>) -> Result<(), CollectiveErro
             .iter()
             .map(|_| Event::new(&sim, "task done"))
             .collect(),
-        // A dependency this rank does not run is no dependency here (a pipeline's first
-        // stage receives nothing before its forward).
-        unfinished: RefCell::new(
-            tasks
-                .iter()
-                .map(|t| t.deps.iter().filter(|&&d| tasks[d].runs_on(r)).count() as u32)
-                .collect(),
-        ),
         previous,
         number,
         groups,
@@ -335,7 +389,7 @@ async fn start_rank(rank: Rank, shared: Rc<Shared>) -> Result<(), CollectiveErro
         shared: shared.clone(),
     });
     for (i, task) in tasks.iter().enumerate() {
-        if task.runs_on(r) && state.unfinished.borrow()[i] == 0 {
+        if task.runs_on(r) && shared.unfinished_of(r, i) == Some(0) {
             spawn_task(&state, i);
         }
     }
@@ -361,8 +415,8 @@ fn release_dependents(state: &Rc<RankState>, i: usize) {
             continue;
         }
         let ready = {
-            let mut unfinished = state.unfinished.borrow_mut();
-            match unfinished.get_mut(j) {
+            let mut unfinished = shared.unfinished.borrow_mut();
+            match unfinished.get_mut(r as usize).and_then(|u| u.get_mut(j)) {
                 Some(count) => {
                     *count = count.saturating_sub(1);
                     *count == 0
