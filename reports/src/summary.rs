@@ -54,7 +54,7 @@ fn cell_text(text: &str) -> String {
 /// memories and by topology name. Rows are message sizes (labelled `1K`, `4M`, ...), columns
 /// are algorithms (`ring (2 ch, 256 KiB)` when the rows hold several channel counts or chunk
 /// sizes, `ring (groups of 4)` when a topology's rows hold several splits into groups, see
-/// [`crate::series`]); a cell is the simulated time with the bus bandwidth in brackets. The
+/// the `series` module); a cell is the simulated time with the bus bandwidth in brackets. The
 /// **best** column names the fastest algorithm at that size (ties go to the column further
 /// left). Failed and unsupported points show as such with a numbered note; each table is
 /// followed by its notes, one per distinct reason. A point with no row shows `-`.

@@ -67,7 +67,7 @@ struct LinkFigure<'a> {
 /// 12%, p25 .., median .., p75 .., max 100%`), so that a run with many links at 100% shows
 /// how many. Where the rows hold several channel counts, chunk sizes or splits
 /// into groups, each algorithm's run with its own is a panel, captioned
-/// `ring (2 ch, 256 KiB)` or `ring (groups of 4)` (see [`crate::series`]). With no rows nothing is written and the list is empty.
+/// `ring (2 ch, 256 KiB)` or `ring (groups of 4)` (see the `series` module). With no rows nothing is written and the list is empty.
 pub fn plot_link_utilisation(
     usage: &[LinkUsage],
     top_n: usize,
