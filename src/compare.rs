@@ -11,7 +11,6 @@
 //! in common and is bad input. Points of one side only are listed after the table. Two
 //! workload sweeps are compared by [`crate::compare_workloads`].
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -21,7 +20,7 @@ use kernbench_reports::{
 };
 use serde::Serialize;
 
-use crate::compare_match::{self, Matching, match_rows, split};
+use crate::compare_match::{self, Matching};
 use crate::label::{point_label, point_label_without_topology};
 use crate::{Failure, print};
 
@@ -68,13 +67,40 @@ pub(crate) fn compare(args: &CompareArgs) -> Result<(), Failure> {
     }
     let a = Side::read(&args.a)?;
     let b = Side::read(&args.b)?;
-    let comparison = Comparison::of(&a, &b)?;
+    let what = "collectives, algorithms, sizes and memories";
+    let comparison = Comparison::of(&a, &b, what)?;
     print_as(
         (args.json, args.csv),
         &comparison.points,
         |p| serde_json::to_string(&p.json()),
         |p, w| w.serialize(p.csv()),
-        || comparison.table(&a, &b),
+        || {
+            let header = [
+                "point",
+                "time A",
+                "time B",
+                "time B/A",
+                "busbw A",
+                "busbw B",
+                "busbw B/A",
+            ];
+            comparison.table(
+                (&a, &b),
+                "matched on every field of the point",
+                header,
+                Compared::label,
+                |point, ra, rb| {
+                    [
+                        time_cell(ra),
+                        time_cell(rb),
+                        ratio_cell(point.time_ratio()),
+                        busbw_cell(ra),
+                        busbw_cell(rb),
+                        ratio_cell(point.busbw_ratio()),
+                    ]
+                },
+            )
+        },
     )
 }
 
@@ -206,117 +232,7 @@ pub(crate) fn unreadable(
 type Compared<'a> = compare_match::Compared<'a, ResultRow>;
 
 /// The points of two sides, matched.
-struct Comparison<'a> {
-    matching: Matching,
-    /// Every point of either side, in the order of the key it was matched on.
-    points: Vec<Compared<'a>>,
-}
-
-impl<'a> Comparison<'a> {
-    fn of(a: &'a Side, b: &'a Side) -> Result<Comparison<'a>, Failure> {
-        if let Some((matching, points)) = match_rows(&a.rows, &b.rows) {
-            return Ok(Comparison { matching, points });
-        }
-        let names = |t: BTreeSet<&str>| t.into_iter().collect::<Vec<_>>().join(", ");
-        Err(Failure::BadInput(format!(
-            "{} ({}) and {} ({}) have no point in common; compare two sweeps of the same \
-             collectives, algorithms, sizes and memories, on the same topology names or on one \
-             topology each",
-            a.file.display(),
-            names(a.topologies()),
-            b.file.display(),
-            names(b.topologies()),
-        )))
-    }
-
-    /// The text report: the two sides, how they were matched, a table of the points in
-    /// both, then the points of one side only.
-    fn table(&self, a: &Side, b: &Side) -> String {
-        let mut out = format!("{}\n{}\n", a.describe("A"), b.describe("B"));
-        let (both, only_a, only_b) = split(&self.points, Compared::label);
-        let how = match self.matching {
-            Matching::Whole => "matched on every field of the point".to_owned(),
-            Matching::AcrossMachines => format!(
-                "matched on everything but the machine (A: {}, B: {})",
-                machine(&a.rows),
-                machine(&b.rows)
-            ),
-            Matching::AcrossModels => format!(
-                "matched on everything but the network model (A: {}, B: {})",
-                a.models().into_iter().collect::<Vec<_>>().join(""),
-                b.models().into_iter().collect::<Vec<_>>().join("")
-            ),
-        };
-        out.push_str(&format!(
-            "{how}: {} in both, {} only in A, {} only in B\n",
-            both.len(),
-            only_a.len(),
-            only_b.len()
-        ));
-        let header = [
-            "point",
-            "time A",
-            "time B",
-            "time B/A",
-            "busbw A",
-            "busbw B",
-            "busbw B/A",
-        ];
-        let mut lines: Vec<[String; 7]> = vec![header.map(str::to_owned)];
-        for point in &both {
-            let (Some(ra), Some(rb)) = (point.a, point.b) else {
-                continue;
-            };
-            lines.push([
-                point.label(),
-                time_cell(ra),
-                time_cell(rb),
-                ratio_cell(point.time_ratio()),
-                busbw_cell(ra),
-                busbw_cell(rb),
-                ratio_cell(point.busbw_ratio()),
-            ]);
-        }
-        out.push_str(&layout(&lines, &only_a, &only_b));
-        out
-    }
-}
-
-/// A comparison's table: `lines` (the header first) in columns, the first left-aligned and
-/// the others right-aligned, then the points found on one side only.
-pub(crate) fn layout(lines: &[[String; 7]], only_a: &[String], only_b: &[String]) -> String {
-    let mut widths = [0; 7];
-    for line in lines {
-        for (width, cell) in widths.iter_mut().zip(line) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for line in lines {
-        let mut text = format!("{:<w$}", line[0], w = widths[0]);
-        for (cell, width) in line.iter().zip(widths).skip(1) {
-            text.push_str(&format!("  {cell:>width$}"));
-        }
-        out.push_str(text.trim_end());
-        out.push('\n');
-    }
-    for (letter, points) in [("A", only_a), ("B", only_b)] {
-        if !points.is_empty() {
-            out.push_str(&format!("only in {letter} ({}):\n", points.len()));
-            for point in points {
-                out.push_str(&format!("  {point}\n"));
-            }
-        }
-    }
-    out
-}
-
-/// `ring8 (8 ranks)` for the one topology of `rows`.
-fn machine(rows: &[ResultRow]) -> String {
-    rows.first()
-        .map(|r| format!("{} ({} ranks)", r.topology, r.world_size))
-        .unwrap_or_default()
-}
+type Comparison<'a> = compare_match::Comparison<'a, ResultRow>;
 
 impl Compared<'_> {
     /// The point as the table names it (without the topology when matched across machines).

@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use kernbench_reports::{ResultRow, RowKey, WorkloadKey, WorkloadRow};
 
+use crate::Failure;
+
 /// How the points of the two sides were matched.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Matching {
@@ -31,6 +33,10 @@ pub(crate) trait Comparable {
     fn without_machine(key: Self::Key) -> Self::Key;
     fn topology(&self) -> &str;
     fn model(&self) -> &str;
+    /// The one machine of a side's `rows`, as the matching line names it.
+    fn machine(rows: &[Self]) -> String
+    where
+        Self: Sized;
 }
 
 /// One side of a comparison: the rows of one sweep, one per point in key order, and the file
@@ -75,7 +81,7 @@ type KeyMap<R> = fn(<R as Comparable>::Key) -> <R as Comparable>::Key;
 
 /// Every point of `a` and `b` matched (see the module docs), in the order of the key it was
 /// matched on; `None` when no way of matching finds a point in both.
-pub(crate) fn match_rows<'a, R: Comparable>(
+fn match_rows<'a, R: Comparable>(
     a: &'a [R],
     b: &'a [R],
 ) -> Option<(Matching, Vec<Compared<'a, R>>)> {
@@ -125,7 +131,7 @@ pub(crate) fn match_rows<'a, R: Comparable>(
 }
 
 /// The points in both, and the labels of those only in A and only in B.
-pub(crate) fn split<'p, 'a, R: Comparable>(
+fn split<'p, 'a, R: Comparable>(
     points: &'p [Compared<'a, R>],
     label: impl Fn(&Compared<'a, R>) -> String,
 ) -> (Vec<&'p Compared<'a, R>>, Vec<String>, Vec<String>) {
@@ -144,6 +150,106 @@ pub(crate) fn split<'p, 'a, R: Comparable>(
         .map(&label)
         .collect();
     (both, only_a, only_b)
+}
+
+/// The points of two sides, matched.
+pub(crate) struct Comparison<'a, R: Comparable> {
+    pub(crate) matching: Matching,
+    /// Every point of either side, in the order of the key it was matched on.
+    pub(crate) points: Vec<Compared<'a, R>>,
+}
+
+impl<'a, R: Comparable> Comparison<'a, R> {
+    /// The points of `a` and `b` matched; bad input when they have none in common, saying to
+    /// compare two sweeps of the same `what` (`workloads`).
+    pub(crate) fn of(a: &'a Side<R>, b: &'a Side<R>, what: &str) -> Result<Self, Failure> {
+        if let Some((matching, points)) = match_rows(&a.rows, &b.rows) {
+            return Ok(Comparison { matching, points });
+        }
+        let names = |t: BTreeSet<&str>| t.into_iter().collect::<Vec<_>>().join(", ");
+        Err(Failure::BadInput(format!(
+            "{} ({}) and {} ({}) have no point in common; compare two sweeps of the same \
+             {what}, on the same topology names or on one topology each",
+            a.file.display(),
+            names(a.topologies()),
+            b.file.display(),
+            names(b.topologies()),
+        )))
+    }
+
+    /// The text report: the two sides, how they were matched (`whole`: the words for a
+    /// match on the whole key), a table of the points in both under `header` (each line the
+    /// point's `label` and the six cells `cells` gives it), then the points of one side only.
+    pub(crate) fn table(
+        &self,
+        (a, b): (&Side<R>, &Side<R>),
+        whole: &str,
+        header: [&str; 7],
+        label: impl Fn(&Compared<'a, R>) -> String,
+        cells: impl Fn(&Compared<'a, R>, &R, &R) -> [String; 6],
+    ) -> String {
+        let mut out = format!("{}\n{}\n", a.describe("A"), b.describe("B"));
+        let (both, only_a, only_b) = split(&self.points, &label);
+        let one = |set: BTreeSet<&str>| set.into_iter().collect::<Vec<_>>().join("");
+        let how = match self.matching {
+            Matching::Whole => whole.to_owned(),
+            Matching::AcrossModels => format!(
+                "matched on everything but the network model (A: {}, B: {})",
+                one(a.models()),
+                one(b.models())
+            ),
+            Matching::AcrossMachines => format!(
+                "matched on everything but the machine (A: {}, B: {})",
+                R::machine(&a.rows),
+                R::machine(&b.rows)
+            ),
+        };
+        out.push_str(&format!(
+            "{how}: {} in both, {} only in A, {} only in B\n",
+            both.len(),
+            only_a.len(),
+            only_b.len()
+        ));
+        let mut lines: Vec<[String; 7]> = vec![header.map(str::to_owned)];
+        for point in &both {
+            let (Some(ra), Some(rb)) = (point.a, point.b) else {
+                continue;
+            };
+            let [c1, c2, c3, c4, c5, c6] = cells(point, ra, rb);
+            lines.push([label(point), c1, c2, c3, c4, c5, c6]);
+        }
+        out.push_str(&layout(&lines, &only_a, &only_b));
+        out
+    }
+}
+
+/// A comparison's table: `lines` (the header first) in columns, the first left-aligned and
+/// the others right-aligned, then the points found on one side only.
+fn layout(lines: &[[String; 7]], only_a: &[String], only_b: &[String]) -> String {
+    let mut widths = [0; 7];
+    for line in lines {
+        for (width, cell) in widths.iter_mut().zip(line) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for line in lines {
+        let mut text = format!("{:<w$}", line[0], w = widths[0]);
+        for (cell, width) in line.iter().zip(widths).skip(1) {
+            text.push_str(&format!("  {cell:>width$}"));
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    }
+    for (letter, points) in [("A", only_a), ("B", only_b)] {
+        if !points.is_empty() {
+            out.push_str(&format!("only in {letter} ({}):\n", points.len()));
+            for point in points {
+                out.push_str(&format!("  {point}\n"));
+            }
+        }
+    }
+    out
 }
 
 impl Comparable for ResultRow {
@@ -183,6 +289,13 @@ impl Comparable for ResultRow {
     fn model(&self) -> &str {
         &self.model
     }
+
+    /// `ring8 (8 ranks)`.
+    fn machine(rows: &[ResultRow]) -> String {
+        rows.first()
+            .map(|r| format!("{} ({} ranks)", r.topology, r.world_size))
+            .unwrap_or_default()
+    }
 }
 
 impl Comparable for WorkloadRow {
@@ -212,5 +325,10 @@ impl Comparable for WorkloadRow {
 
     fn model(&self) -> &str {
         &self.model
+    }
+
+    /// The topology's name.
+    fn machine(rows: &[WorkloadRow]) -> String {
+        rows.first().map(|r| r.topology.clone()).unwrap_or_default()
     }
 }

@@ -7,7 +7,6 @@
 //! packet sweep of the same steps); otherwise, when each side holds one topology, on
 //! workload and model (one machine against another). Anything else has nothing in common.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
 use kernbench_reports::{
@@ -16,8 +15,8 @@ use kernbench_reports::{
 use serde::Serialize;
 
 use crate::Failure;
-use crate::compare::{layout, print_as, ratio, ratio_cell, unreadable};
-use crate::compare_match::{self, Matching, match_rows, split};
+use crate::compare::{print_as, ratio, ratio_cell, unreadable};
+use crate::compare_match::{self, Matching};
 use crate::workload_sweep::{CSV_FILE, JSONL_FILE};
 
 /// What to give, for every message about a file that is not a workload sweep's rows.
@@ -39,13 +38,39 @@ pub(crate) fn is_workload_sweep(path: &Path) -> bool {
 /// `kernbench compare` of two workload sweeps, printed as a table, `--json` lines or `--csv`.
 pub(crate) fn compare(a: &Path, b: &Path, json: bool, csv: bool) -> Result<(), Failure> {
     let (a, b) = (Side::read(a)?, Side::read(b)?);
-    let comparison = Comparison::of(&a, &b)?;
+    let comparison = Comparison::of(&a, &b, "workloads")?;
     print_as(
         (json, csv),
         &comparison.points,
         |p| serde_json::to_string(&p.json()),
         |p, w| w.serialize(p.csv()),
-        || comparison.table(&a, &b),
+        || {
+            let header = [
+                "point",
+                "step A",
+                "step B",
+                "step B/A",
+                "exposed A",
+                "exposed B",
+                "exposed B/A",
+            ];
+            comparison.table(
+                (&a, &b),
+                "matched on workload, topology and model",
+                header,
+                Compared::label,
+                |point, ra, rb| {
+                    [
+                        cell(ra, ra.step_time_us),
+                        cell(rb, rb.step_time_us),
+                        ratio_cell(point.step_ratio()),
+                        cell(ra, ra.exposed_comm_us),
+                        cell(rb, rb.exposed_comm_us),
+                        ratio_cell(point.exposed_ratio()),
+                    ]
+                },
+            )
+        },
     )
 }
 
@@ -88,80 +113,7 @@ impl Side {
 /// One point of either side, or of both.
 type Compared<'a> = compare_match::Compared<'a, WorkloadRow>;
 
-struct Comparison<'a> {
-    matching: Matching,
-    points: Vec<Compared<'a>>,
-}
-
-impl<'a> Comparison<'a> {
-    fn of(a: &'a Side, b: &'a Side) -> Result<Comparison<'a>, Failure> {
-        if let Some((matching, points)) = match_rows(&a.rows, &b.rows) {
-            return Ok(Comparison { matching, points });
-        }
-        let names = |t: BTreeSet<&str>| t.into_iter().collect::<Vec<_>>().join(", ");
-        Err(Failure::BadInput(format!(
-            "{} ({}) and {} ({}) have no point in common; compare two sweeps of the same \
-             workloads, on the same topology names or on one topology each",
-            a.file.display(),
-            names(a.topologies()),
-            b.file.display(),
-            names(b.topologies()),
-        )))
-    }
-
-    /// The two sides, how they were matched, a table of the points in both, then the points
-    /// of one side only.
-    fn table(&self, a: &Side, b: &Side) -> String {
-        let mut out = format!("{}\n{}\n", a.describe("A"), b.describe("B"));
-        let (both, only_a, only_b) = split(&self.points, Compared::label);
-        let one = |set: BTreeSet<&str>| set.into_iter().collect::<Vec<_>>().join("");
-        let how = match self.matching {
-            Matching::Whole => "matched on workload, topology and model".to_owned(),
-            Matching::AcrossModels => format!(
-                "matched on everything but the network model (A: {}, B: {})",
-                one(a.models()),
-                one(b.models())
-            ),
-            Matching::AcrossMachines => format!(
-                "matched on everything but the machine (A: {}, B: {})",
-                one(a.topologies()),
-                one(b.topologies())
-            ),
-        };
-        out.push_str(&format!(
-            "{how}: {} in both, {} only in A, {} only in B\n",
-            both.len(),
-            only_a.len(),
-            only_b.len()
-        ));
-        let header = [
-            "point",
-            "step A",
-            "step B",
-            "step B/A",
-            "exposed A",
-            "exposed B",
-            "exposed B/A",
-        ];
-        let mut lines: Vec<[String; 7]> = vec![header.map(str::to_owned)];
-        for point in &both {
-            let (Some(ra), Some(rb)) = (point.a, point.b) else {
-                continue;
-            };
-            lines.push([
-                point.label(),
-                cell(ra, ra.step_time_us),
-                cell(rb, rb.step_time_us),
-                ratio_cell(point.step_ratio()),
-                cell(ra, ra.exposed_comm_us),
-                cell(rb, rb.exposed_comm_us),
-                ratio_cell(point.exposed_ratio()),
-            ]);
-        }
-        out.push_str(&layout(&lines, &only_a, &only_b));
-        out
-    }
-}
+type Comparison<'a> = compare_match::Comparison<'a, WorkloadRow>;
 
 /// A time of `row` in microseconds as the table shows it (three significant digits), or
 /// its status when it did not run.
