@@ -237,11 +237,10 @@ struct Flow {
     done: Option<Event<()>>,
 }
 
-impl Flow {
-    /// What the flow uses of the `i`-th link of its route per byte per second of its rate.
-    fn weight(&self, i: u32) -> f64 {
-        self.weights.get(i as usize).copied().unwrap_or(1.0)
-    }
+/// What a flow of `weights` (empty: a transfer) uses of the `i`-th link of its route per
+/// byte per second of its rate.
+fn weight_on(weights: &[f64], i: usize) -> f64 {
+    weights.get(i).copied().unwrap_or(1.0)
 }
 
 /// A water level in bytes per second, ordered totally (never NaN: capacities are finite and
@@ -725,7 +724,7 @@ impl FlowNet {
             self.load[e] = if list.is_empty() {
                 0.0
             } else {
-                self.load[e] - rate * weights.get(j).copied().unwrap_or(1.0)
+                self.load[e] - rate * weight_on(&weights, j)
             };
             if e >= self.real_links {
                 // A bundle's private link goes with it.
@@ -892,7 +891,7 @@ impl FlowNet {
             let (mut cap, mut count, mut weight) = (self.bw[e], 0u32, 0.0f64);
             for &(slot, i) in &self.on_link[e] {
                 let flow = &self.flows[slot as usize];
-                let w = flow.weight(i);
+                let w = weight_on(&flow.weights, i as usize);
                 if flow.seen == stamp {
                     count += 1;
                     weight += w;
@@ -943,7 +942,7 @@ impl FlowNet {
                 let change = rate - flow.rate;
                 for (j, hop) in route.iter().enumerate() {
                     let m = hop.edge as usize;
-                    let w = flow.weights.get(j).copied().unwrap_or(1.0);
+                    let w = weight_on(&flow.weights, j);
                     cap[m] -= rate * w;
                     unfixed[m] = unfixed[m].saturating_sub(1);
                     weight[m] -= w;
