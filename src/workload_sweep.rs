@@ -215,17 +215,21 @@ fn fill(row: &mut WorkloadRow, report: &WorkloadReport) {
     row.events = Some(report.events);
 }
 
-/// Why a run failed, in a line: a stall briefly (when, how many blocked, the first wait),
-/// since the whole report is what `kernbench workload` prints.
+/// Why a run failed, in a line: a stall briefly (when, how many blocked, its first cause or
+/// else the first wait), since the whole report is what `kernbench workload` prints.
 fn reason_of(error: CollectiveError) -> String {
     match error {
         CollectiveError::Deadlock(report) => {
             let blocked: Vec<_> = report.blocked.iter().filter(|b| !b.daemon).collect();
-            let first = blocked
-                .first()
-                .and_then(|b| b.waits.first())
-                .map(|w| format!(", the first: {}", w.label))
-                .unwrap_or_default();
+            let cause = report.notes.iter().find(|n| n.starts_with("cause: "));
+            let first = match cause {
+                Some(cause) => format!("; {cause}"),
+                None => blocked
+                    .first()
+                    .and_then(|b| b.waits.first())
+                    .map(|w| format!(", the first: {}", w.label))
+                    .unwrap_or_default(),
+            };
             format!(
                 "deadlock at {}: {} process{} blocked{first}; `kernbench workload` prints the \
                  whole report",

@@ -108,10 +108,78 @@ fn workload_receive_without_its_send_exits_3_naming_the_node() {
             report.contains(
                 "rank2 rx: recv rank2 <- rank1 tag 5 (1 MiB), no such send has arrived"
             ) && report.contains(
-                "\n1 task never started, each waiting for a dependency that did not finish: rank2 after\n"
+                "\ncause: rank2 rx receives 1 MiB from rank1 with tag 5, but rank1 has no send to rank2 with tag 5 left for it; 1 other stuck task waits behind it\n1 task never started, each waiting for a dependency that did not finish: rank2 after\n"
             ),
             "{model}: {report}"
         );
+    }
+}
+
+#[test]
+fn workload_stall_names_its_cause_in_both_models() {
+    // Each stalls for one reason; the report's cause line names it and counts the stuck
+    // tasks behind it, whatever else is blocked.
+    let cases = [
+        (
+            "ring-of-waits.workload.ron",
+            r#"Workload(name: "w", nodes: [
+    (name: "rx", op: Recv(from: "next", tag: 1, size: "1MiB")),
+    (name: "tx", op: Send(to: "prev", tag: 1, size: "1MiB"), deps: ["rx"]),
+    (name: "ar", op: Collective(collective: "all-reduce", size: "1MiB"), deps: ["tx"]),
+])"#,
+            "cause: tasks wait on each other in a cycle of 8: rank0 rx waits for rank1 tx (the send it receives), rank1 tx waits for rank1 rx (its dependency), rank1 rx waits for rank2 tx (the send it receives), rank2 tx waits for rank2 rx (its dependency), rank2 rx waits for rank3 tx (the send it receives), ... 2 more ..., rank0 tx waits for rank0 rx (its dependency); 4 other stuck tasks wait behind it\n",
+        ),
+        (
+            "different.workload.ron",
+            r#"Workload(name: "w", nodes: [
+    (name: "ar", op: Collective(collective: "all-reduce", size: "1MiB"), on: [0, 1]),
+    (name: "ag", op: Collective(collective: "all-gather", size: "1MiB"), on: [2, 3]),
+    (name: "c", op: Compute(time: "1us"), deps: ["ar", "ag"]),
+])"#,
+            "cause: call #0 on group world [ranks 0-3] is ar (all-reduce of 1 MiB with ring) on ranks 0, 1, ag (all-gather of 1 MiB with ring) on ranks 2, 3; every member must make the same call; 4 other stuck tasks wait behind it\n",
+        ),
+        (
+            "missing.workload.ron",
+            r#"Workload(name: "w", nodes: [
+    (name: "ar", op: Collective(collective: "all-reduce", size: "1MiB"), on: [0, 1, 2]),
+])"#,
+            "cause: call #0 on group world [ranks 0-3] is ar (all-reduce of 1 MiB with ring) on ranks 0-2, no call on rank 3; every member must make the same call\n",
+        ),
+        (
+            "behind.workload.ron",
+            r#"Workload(name: "w", nodes: [
+    (name: "rx", op: Recv(from: "prev", tag: 5, size: "1MiB"), on: [2]),
+    (name: "ar1", op: Collective(collective: "all-reduce", size: "1MiB"), deps: ["rx"]),
+    (name: "ar2", op: Collective(collective: "all-reduce", size: "1MiB")),
+])"#,
+            "cause: rank2 rx receives 1 MiB from rank1 with tag 5, but rank1 has no send to rank2 with tag 5 left for it; 8 other stuck tasks wait behind it\n",
+        ),
+    ];
+    for (name, text, cause) in cases {
+        let file = temp_file(name, text);
+        for model in ["packet", "flow"] {
+            let out = kernbench(&[
+                "workload",
+                &file.to_string_lossy(),
+                "--topology",
+                "ring:4",
+                "--model",
+                model,
+            ]);
+            assert_eq!(
+                out.status.code(),
+                Some(3),
+                "{name} {model}: {}",
+                stderr(&out)
+            );
+            let report = stdout(&out);
+            assert_eq!(
+                report.matches("\ncause: ").count(),
+                1,
+                "{name} {model}: {report}"
+            );
+            assert!(report.contains(cause), "{name} {model}: {report}");
+        }
     }
 }
 

@@ -214,9 +214,9 @@ fn a_stalled_workload_is_a_failed_row_naming_the_stall_and_the_sweep_goes_on() {
     let csv = read(&dir.join("out/workloads.csv"));
     assert!(
         csv.contains(
-            "\nlonely,ring4,4,packet,failed,\"deadlock at 1 us: 1 process blocked, the first: \
-             rank2 rx: recv rank2 <- rank1 tag 5 (1 MiB), no such send has arrived; `kernbench \
-             workload` prints the whole report\",,,,,,,,,,\n"
+            "\nlonely,ring4,4,packet,failed,\"deadlock at 1 us: 1 process blocked; cause: rank2 \
+             rx receives 1 MiB from rank1 with tag 5, but rank1 has no send to rank2 with tag 5 \
+             left for it; `kernbench workload` prints the whole report\",,,,,,,,,,\n"
         ),
         "{csv}"
     );

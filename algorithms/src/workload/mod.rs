@@ -66,6 +66,7 @@ mod check;
 mod flops;
 mod report;
 mod run;
+mod stall;
 
 use std::fmt;
 use std::rc::Rc;

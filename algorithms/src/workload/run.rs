@@ -18,6 +18,7 @@ use crate::runner::{Limits, Runner};
 
 use super::bundles::{Calibration, calibrate};
 use super::report::{Link, Record, WorkloadReport};
+use super::stall::{Stalled, collective_calls};
 use super::{Compute, Op, Workload};
 
 /// A collective instance: its groups, the first launch rank of the group and its number on
@@ -79,6 +80,24 @@ impl Shared {
             .get(r as usize)
             .and_then(|u| u.get(i))
             .copied()
+    }
+
+    /// The lines of a stall report that name its causes ([`Stalled::causes`]).
+    fn causes(&self) -> Vec<String> {
+        let finished = self
+            .records
+            .borrow()
+            .iter()
+            .map(|rank| rank.iter().map(Option::is_some).collect())
+            .collect();
+        let unfinished = self.unfinished.borrow();
+        Stalled {
+            workload: &self.workload,
+            world_size: self.world_size,
+            finished,
+            unfinished: &unfinished,
+        }
+        .causes()
     }
 
     /// A line for a stall report: the tasks that never started because a dependency never
@@ -292,6 +311,7 @@ fn run(
     };
     let (time, events) = match runner.run(limits)?.completed() {
         Err(CollectiveError::Deadlock(mut report)) => {
+            report.notes.extend(shared.causes());
             report.notes.extend(shared.never_started());
             return Err(CollectiveError::Deadlock(report));
         }
@@ -345,8 +365,13 @@ async fn start_rank(rank: Rank, shared: Rc<Shared>) -> Result<(), CollectiveErro
     let mut group_text = BTreeMap::new();
     let mut previous = vec![None; tasks.len()];
     let mut number = vec![0; tasks.len()];
-    let mut last: BTreeMap<Groups, (usize, u64)> = BTreeMap::new();
-    for (i, task) in tasks.iter().enumerate() {
+    for list in collective_calls(&shared.workload, r).values() {
+        for (k, &i) in list.iter().enumerate() {
+            previous[i] = k.checked_sub(1).map(|p| list[p]);
+            number[i] = k as u64;
+        }
+    }
+    for task in tasks {
         let Op::Collective(c) = &task.op else {
             continue;
         };
@@ -367,13 +392,6 @@ async fn start_rank(rank: Rank, shared: Rc<Shared>) -> Result<(), CollectiveErro
                 format!("{} [{}]", c.group_name, ranks_text(&members)),
             );
         }
-        let (prev, k) = match last.get(&c.groups) {
-            Some(&(p, k)) => (Some(p), k + 1),
-            None => (None, 0),
-        };
-        previous[i] = prev;
-        number[i] = k;
-        last.insert(c.groups, (i, k));
     }
     let state = Rc::new(RankState {
         done: tasks
@@ -695,7 +713,7 @@ impl RankState {
 
 /// Ranks as `ranks 0-15` (consecutive), `ranks 3, 19, ..., 1011 (every 16th)` (evenly
 /// spaced), or listed.
-fn ranks_text(members: &[u32]) -> String {
+pub(crate) fn ranks_text(members: &[u32]) -> String {
     match members {
         [] => "no ranks".to_string(),
         [one] => format!("rank {one}"),
@@ -716,7 +734,7 @@ fn ranks_text(members: &[u32]) -> String {
 }
 
 /// A task's op in a few words, for a mismatch's label.
-fn describe(op: &Op) -> String {
+pub(crate) fn describe(op: &Op) -> String {
     match op {
         Op::Collective(c) => format!(
             "{} of {} with {}",
