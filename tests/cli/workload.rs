@@ -83,6 +83,21 @@ fn workload_bundled_examples_run_and_print_the_same_bytes_twice() {
     }
 }
 
+/// `kernbench workload FILE --topology ring:4 --model MODEL` and `extra`.
+fn on_ring4(file: &std::path::Path, model: &str, extra: &[&str]) -> std::process::Output {
+    let file = file.to_string_lossy();
+    let mut args = vec!["workload", &file, "--topology", "ring:4", "--model", model];
+    args.extend_from_slice(extra);
+    kernbench(&args)
+}
+
+/// The deadlock report of workload `file` on `ring:4` in `model`, which must exit 3.
+fn stall_on_ring4(file: &std::path::Path, model: &str) -> String {
+    let out = on_ring4(file, model, &[]);
+    assert_eq!(out.status.code(), Some(3), "{model}: {}", stderr(&out));
+    stdout(&out)
+}
+
 #[test]
 fn workload_receive_without_its_send_exits_3_naming_the_node() {
     // `after` waits for `rx` on rank 2 only (the other ranks do not run `rx`).
@@ -94,16 +109,7 @@ fn workload_receive_without_its_send_exits_3_naming_the_node() {
 ])"#,
     );
     for model in ["packet", "flow"] {
-        let out = kernbench(&[
-            "workload",
-            &file.to_string_lossy(),
-            "--topology",
-            "ring:4",
-            "--model",
-            model,
-        ]);
-        assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-        let report = stdout(&out);
+        let report = stall_on_ring4(&file, model);
         assert!(
             report.contains(
                 "rank2 rx: recv rank2 <- rank1 tag 5 (1 MiB), no such send has arrived"
@@ -158,21 +164,7 @@ fn workload_stall_names_its_cause_in_both_models() {
     for (name, text, cause) in cases {
         let file = temp_file(name, text);
         for model in ["packet", "flow"] {
-            let out = kernbench(&[
-                "workload",
-                &file.to_string_lossy(),
-                "--topology",
-                "ring:4",
-                "--model",
-                model,
-            ]);
-            assert_eq!(
-                out.status.code(),
-                Some(3),
-                "{name} {model}: {}",
-                stderr(&out)
-            );
-            let report = stdout(&out);
+            let report = stall_on_ring4(&file, model);
             assert_eq!(
                 report.matches("\ncause: ").count(),
                 1,
@@ -261,17 +253,9 @@ fn workload_trace_draws_each_rank_s_nodes_and_the_links_the_same_twice() {
     let mut link_bytes = Vec::new();
     for model in ["packet", "flow"] {
         let trace = crate::common::scratch(&format!("traced-{model}.trace.json"));
-        let args = [
-            "workload",
-            &file.to_string_lossy(),
-            "--topology",
-            "ring:4",
-            "--model",
-            model,
-            "--trace",
-            &trace.to_string_lossy(),
-        ];
-        let out = kernbench(&args);
+        let trace_arg = trace.to_string_lossy();
+        let args = ["--trace", &trace_arg];
+        let out = on_ring4(&file, model, &args);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         let first = std::fs::read(&trace).expect("the trace");
         let json: serde_json::Value = serde_json::from_slice(&first).expect("JSON");
@@ -296,7 +280,7 @@ fn workload_trace_draws_each_rank_s_nodes_and_the_links_the_same_twice() {
             .sum();
         assert!(bytes > 0, "{model}: no link slice carried bytes");
         link_bytes.push(bytes);
-        assert_eq!(kernbench(&args).status.code(), Some(0));
+        assert_eq!(on_ring4(&file, model, &args).status.code(), Some(0));
         assert_eq!(std::fs::read(&trace).expect("the trace"), first, "{model}");
     }
     assert_eq!(
