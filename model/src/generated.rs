@@ -80,9 +80,7 @@ impl Generated {
             .ok_or_else(|| bad("there is no `:` between the shape and its size"))?;
         let count = |s: &str, what: &str| -> Result<u32, ModelError> {
             if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(bad(&format!(
-                    "the {what} \"{s}\" is not a whole number of SIPs"
-                )));
+                return Err(bad(&format!("the {what} \"{s}\" is not a whole number")));
             }
             let n: u64 = s
                 .parse()
@@ -92,10 +90,10 @@ impl Generated {
             }
             Ok(u32::try_from(n).unwrap_or(u32::MAX))
         };
-        let pair = |what: (&str, &str)| -> Result<(u32, u32), ModelError> {
+        let pair = |what: (&str, &str), form: &str| -> Result<(u32, u32), ModelError> {
             let (a, b) = counts.split_once('x').ok_or_else(|| {
                 bad(&format!(
-                    "write the size as {}x{} (two numbers joined by `x`)",
+                    "write the size as {kind}:{form}, two numbers joined by `x` (the {} and the {})",
                     what.0, what.1
                 ))
             })?;
@@ -104,15 +102,15 @@ impl Generated {
         let generated = match kind {
             "ring" => Generated::Ring(count(counts, "SIP count")?),
             "mesh" => {
-                let (r, c) = pair(("rows", "columns"))?;
+                let (r, c) = pair(("row count", "column count"), "RxC")?;
                 Generated::Mesh(r, c)
             }
             "torus" => {
-                let (r, c) = pair(("rows", "columns"))?;
+                let (r, c) = pair(("row count", "column count"), "RxC")?;
                 Generated::Torus(r, c)
             }
             "cubes" => {
-                let (c, s) = pair(("cubes", "SIPs per cube"))?;
+                let (c, s) = pair(("cube count", "SIP count per cube"), "CxS")?;
                 Generated::Cubes(c, s)
             }
             _ => return Err(bad(&format!("\"{kind}\" is not a generated shape"))),
@@ -283,12 +281,18 @@ mod tests {
     fn bad_forms_say_what_is_wrong() {
         let cases = [
             ("ring:0", "the SIP count is 0; it must be at least 1"),
-            ("ring:", "the SIP count \"\" is not a whole number"),
-            ("ring:-4", "the SIP count \"-4\" is not a whole number"),
-            ("mesh:8x", "the columns \"\" is not a whole number"),
-            ("mesh:8", "write the size as rowsxcolumns"),
-            ("torus:0x4", "the rows is 0"),
-            ("cubes:4x0", "the SIPs per cube is 0"),
+            ("ring:", "the SIP count \"\" is not a whole number;"),
+            ("ring:-4", "the SIP count \"-4\" is not a whole number;"),
+            ("mesh:8x", "the column count \"\" is not a whole number;"),
+            (
+                "mesh:8",
+                "write the size as mesh:RxC, two numbers joined by `x` (the row count and the column count)",
+            ),
+            ("torus:0x4", "the row count is 0; it must be at least 1"),
+            (
+                "cubes:4x0",
+                "the SIP count per cube is 0; it must be at least 1",
+            ),
             ("ring:99999999999999999999", "the SIP count is too large"),
             (
                 "mesh:1000x1000",

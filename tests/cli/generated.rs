@@ -58,7 +58,7 @@ fn bad_generated_forms_are_bad_input_with_the_fix() {
     for (form, problem) in [
         ("ring:0", "it must be at least 1"),
         ("mesh:8x", "is not a whole number"),
-        ("torus:0x4", "the rows is 0"),
+        ("torus:0x4", "the row count is 0; it must be at least 1"),
         ("ring:100000", "above the limit of 65536"),
     ] {
         let out = kernbench(&["run", "--topology", form]);
