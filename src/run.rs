@@ -207,6 +207,17 @@ impl RunArgs {
     }
 }
 
+/// [`failure`], with a deadlock's report as JSON when the command was asked for `--json`
+/// (a script reading the output gets an object either way; the exit code says which).
+pub(crate) fn failure_as(error: CollectiveError, json: bool) -> Failure {
+    match error {
+        CollectiveError::Deadlock(report) if json => {
+            Failure::Deadlock(format!("{}\n", report.to_json()))
+        }
+        other => failure(other),
+    }
+}
+
 /// Turns a collective's error into the command's failure (and so its exit code).
 pub(crate) fn failure(error: CollectiveError) -> Failure {
     match error {
@@ -307,7 +318,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<(), Failure> {
         CollectiveError::Model(model) if matches!(*model, ModelError::DoesNotFit { .. }) => {
             Failure::BadInput(format!("{}: {model}", args.topology))
         }
-        other => failure(other),
+        other => failure_as(other, args.json),
     })?;
     if let Some(path) = &args.trace {
         let orders = rings

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use clap::Args;
+use kernbench_algorithms::CollectiveError;
 use kernbench_algorithms::workload::{
     RankTimes, WorkloadOptions, WorkloadReport, WorkloadTrace, run_workload_on,
 };
@@ -61,8 +62,11 @@ pub(crate) fn workload(args: &WorkloadArgs) -> Result<(), Failure> {
         trace: args.trace.is_some(),
         time_limit: None,
     };
-    let (report, timeline) = run_workload_on(topology.clone(), &loaded.workload, options)
-        .map_err(|e| loaded.located(e))?;
+    let (report, timeline) =
+        run_workload_on(topology.clone(), &loaded.workload, options).map_err(|e| match e {
+            CollectiveError::Deadlock(_) => crate::run::failure_as(e, args.json),
+            other => loaded.located(other),
+        })?;
     if let Some(path) = &args.trace {
         write_trace(path, &topology, &timeline)?;
     }

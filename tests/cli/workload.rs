@@ -176,6 +176,29 @@ fn workload_stall_names_its_cause_in_both_models() {
 }
 
 #[test]
+fn workload_stall_with_json_prints_the_report_as_one_object_with_its_cause() {
+    let file = temp_file(
+        "lonely-json.workload.ron",
+        r#"Workload(name: "lonely", nodes: [
+    (name: "rx", op: Recv(from: "prev", tag: 5, size: "1MiB"), on: [2]),
+    (name: "after", op: Compute(time: "1us"), deps: ["rx"]),
+])"#,
+    );
+    let out = on_ring4(&file, "packet", &["--json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(report["time"], 1_000_000, "{report}");
+    assert_eq!(report["blocked"][0]["process"]["name"], "rank2 rx");
+    assert_eq!(
+        report["notes"],
+        serde_json::json!([
+            "cause: rank2 rx receives 1 MiB from rank1 with tag 5, but rank1 has no send to rank2 with tag 5 left for it; 1 other stuck task waits behind it",
+            "1 task never started, each waiting for a dependency that did not finish: rank2 after",
+        ])
+    );
+}
+
+#[test]
 fn workload_bad_files_exit_2_with_the_place_and_the_fix() {
     let cases = [
         (
