@@ -69,7 +69,7 @@ pub(crate) struct RunArgs {
     /// Carry real f32 data and check every rank's result.
     #[arg(long)]
     verify: bool,
-    /// Print one JSON object instead of the table.
+    /// Print one JSON object instead of the table (a deadlock: its report, as one object).
     #[arg(long)]
     json: bool,
     /// Write a Chrome/Perfetto trace (JSON): each link's busy intervals and busy percentage,

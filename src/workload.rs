@@ -31,7 +31,8 @@ pub(crate) struct WorkloadArgs {
     /// The topology: a RON file, or a generated form as `run` takes (ring:8, cubes:2x4).
     #[arg(long, value_name = "FILE|FORM")]
     topology: String,
-    /// Print one JSON object instead of the tables (times in picoseconds, exact).
+    /// Print one JSON object instead of the tables (times in picoseconds, exact; a stall:
+    /// its deadlock report, as one object).
     #[arg(long)]
     json: bool,
     /// The peak compute rate of one SIP for compute given in FLOP (a trace's num_ops);
