@@ -98,16 +98,16 @@ fn stall_on_ring4(file: &std::path::Path, model: &str) -> String {
     stdout(&out)
 }
 
-#[test]
-fn workload_receive_without_its_send_exits_3_naming_the_node() {
-    // `after` waits for `rx` on rank 2 only (the other ranks do not run `rx`).
-    let file = temp_file(
-        "lonely.workload.ron",
-        r#"Workload(name: "lonely", nodes: [
+/// `after` waits for `rx` on rank 2 only (the other ranks do not run `rx`), a receive
+/// without its send.
+const LONELY: &str = r#"Workload(name: "lonely", nodes: [
     (name: "rx", op: Recv(from: "prev", tag: 5, size: "1MiB"), on: [2]),
     (name: "after", op: Compute(time: "1us"), deps: ["rx"]),
-])"#,
-    );
+])"#;
+
+#[test]
+fn workload_receive_without_its_send_exits_3_naming_the_node() {
+    let file = temp_file("lonely.workload.ron", LONELY);
     for model in ["packet", "flow"] {
         let report = stall_on_ring4(&file, model);
         assert!(
@@ -177,13 +177,7 @@ fn workload_stall_names_its_cause_in_both_models() {
 
 #[test]
 fn workload_stall_with_json_prints_the_report_as_one_object_with_its_cause() {
-    let file = temp_file(
-        "lonely-json.workload.ron",
-        r#"Workload(name: "lonely", nodes: [
-    (name: "rx", op: Recv(from: "prev", tag: 5, size: "1MiB"), on: [2]),
-    (name: "after", op: Compute(time: "1us"), deps: ["rx"]),
-])"#,
-    );
+    let file = temp_file("lonely-json.workload.ron", LONELY);
     let out = on_ring4(&file, "packet", &["--json"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
