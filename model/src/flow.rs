@@ -22,7 +22,9 @@
 //! transfer. The lead keeps what the packet model does where flows meet: the one with fewer
 //! or faster hops before a shared link gets there first and has it alone until the other
 //! arrives (two 4 MiB flows onto one 50 GB/s rail, one after a 500 ns hop: within 0.02% of
-//! the packet model, where starting both at once erred by +0.34%). A transfer of at most [`SHORT_TRANSFER`] packets is not a flow: it is timed
+//! the packet model, where starting both at once erred by +0.34%).
+//!
+//! A transfer of at most [`SHORT_TRANSFER`] packets is not a flow: it is timed
 //! packet by packet as in the packet model, exact, and cheaper than settling a flow's rate
 //! (short transfers and flows do not see each other's use of a link). Rates are max-min
 //! fair (progressive filling): every link's capacity is divided equally among its flows, a
@@ -304,18 +306,22 @@ pub(crate) fn closed_form(route: &[RouteHop], bytes: Bytes, packet: Bytes) -> (S
 }
 
 /// When the first packet of `bytes` reaches the route's slowest link (the first of the
-/// slowest) on an idle machine: the serialisation and latency of every hop before it.
+/// slowest: `min_by_key` keeps the first) on an idle machine.
 fn lead_time(route: &[RouteHop], bytes: Bytes, packet: Bytes) -> SimTime {
-    let Some(slowest) = route
+    let slowest = route
         .iter()
         .enumerate()
-        .min_by_key(|(i, h)| (h.bandwidth.bytes_per_second(), *i))
-        .map(|(i, _)| i)
-    else {
-        return SimTime::ZERO;
-    };
-    let first = Bytes(packet.0.max(1).min(bytes.0));
-    route[..slowest].iter().fold(SimTime::ZERO, |t, h| {
+        .min_by_key(|(_, h)| h.bandwidth.bytes_per_second())
+        .map_or(0, |(i, _)| i);
+    head_time(&route[..slowest], bytes, packet)
+}
+
+/// The time the first packet of `bytes` takes over `hops` on an idle machine: each hop's
+/// serialisation of it and latency.
+fn head_time(hops: &[RouteHop], bytes: Bytes, packet: Bytes) -> SimTime {
+    let (_, full, _) = packets(bytes, packet);
+    let first = Bytes(full.0.min(bytes.0));
+    hops.iter().fold(SimTime::ZERO, |t, h| {
         t + h.bandwidth.time_for(first) + h.latency
     })
 }
@@ -360,10 +366,7 @@ impl Machine {
         let packet = self.inner.topology.packet_size();
         if let Some(cut) = self.first_cut(&route) {
             // Lost where its head would reach the cut link on an idle machine.
-            let (_, first, _) = packets(bytes, packet);
-            let head = route[..cut].iter().fold(SimTime::ZERO, |t, h| {
-                t + h.bandwidth.time_for(Bytes(first.0.min(bytes.0))) + h.latency
-            });
+            let head = head_time(&route[..cut], bytes, packet);
             if head > SimTime::ZERO {
                 sim.timeout(head).await;
             }

@@ -27,11 +27,24 @@ pub(crate) type InstanceKey = (Groups, u32, u64);
 
 /// What a collective instance's first member issued, to compare the others against.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct Issued {
+pub(crate) struct Issued {
     collective: Collective,
     bytes: Bytes,
     algorithm: String,
     root: u32,
+}
+
+impl Issued {
+    /// What a member issuing `c` issues: members whose `Issued` differ run different
+    /// collectives at the same call.
+    pub(crate) fn of(c: &super::CollectiveTask) -> Issued {
+        Issued {
+            collective: c.collective,
+            bytes: c.bytes,
+            algorithm: c.algorithm.name().to_string(),
+            root: c.root,
+        }
+    }
 }
 
 /// A message that has arrived: who sent it, from which task, when the send began.
@@ -82,8 +95,8 @@ impl Shared {
             .copied()
     }
 
-    /// The lines of a stall report that name its causes ([`Stalled::causes`]).
-    fn causes(&self) -> Vec<String> {
+    /// The lines the runner adds to a stall report ([`Stalled::notes`]).
+    fn stall_notes(&self) -> Vec<String> {
         let finished = self
             .records
             .borrow()
@@ -97,40 +110,7 @@ impl Shared {
             finished,
             unfinished: &unfinished,
         }
-        .causes()
-    }
-
-    /// A line for a stall report: the tasks that never started because a dependency never
-    /// finished (`None` if there are none), naming the first few.
-    fn never_started(&self) -> Option<String> {
-        const NAMED: usize = 4;
-        let unfinished = self.unfinished.borrow();
-        let mut count = 0usize;
-        let mut named = Vec::new();
-        for (r, counts) in unfinished.iter().enumerate() {
-            for (i, &left) in counts.iter().enumerate() {
-                let task = &self.workload.tasks[i];
-                if left > 0 && task.runs_on(r as u32) {
-                    count += 1;
-                    if named.len() < NAMED {
-                        named.push(format!("rank{r} {}", task.name));
-                    }
-                }
-            }
-        }
-        (count > 0).then(|| {
-            let more = count - named.len();
-            let rest = if more > 0 {
-                format!(", and {more} more")
-            } else {
-                String::new()
-            };
-            format!(
-                "{count} task{} never started, each waiting for a dependency that did not finish: {}{rest}",
-                if count == 1 { "" } else { "s" },
-                named.join(", ")
-            )
-        })
+        .notes()
     }
 
     fn mailbox(&self, sim: &Sim, from: u32, to: u32, tag: u32) -> Queue<Arrival> {
@@ -311,8 +291,7 @@ fn run(
     };
     let (time, events) = match runner.run(limits)?.completed() {
         Err(CollectiveError::Deadlock(mut report)) => {
-            report.notes.extend(shared.causes());
-            report.notes.extend(shared.never_started());
+            report.notes.extend(shared.stall_notes());
             return Err(CollectiveError::Deadlock(report));
         }
         ended => ended?,
@@ -520,12 +499,7 @@ async fn communicate(state: &RankState, i: usize) -> Result<Option<Record>, Coll
             };
             let first = c.groups.members_of(r, shared.world_size)[0];
             let key = (c.groups, first, state.number[i]);
-            let issue = Issued {
-                collective: c.collective,
-                bytes: c.bytes,
-                algorithm: c.algorithm.name().to_string(),
-                root: c.root,
-            };
+            let issue = Issued::of(c);
             let clash = {
                 let mut issued = shared.issued.borrow_mut();
                 let entry = issued.entry(key).or_insert_with(|| (issue.clone(), r, i));

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::group::Groups;
 
-use super::run::{describe, ranks_text};
+use super::run::{Issued, describe, ranks_text};
 use super::{Op, Workload};
 
 /// At most this many causes are written out; a line after says how many more there were.
@@ -140,9 +140,48 @@ impl Waits {
 }
 
 impl Stalled<'_> {
+    /// The lines a stall report gets from the workload: its causes, then the tasks that
+    /// never started.
+    pub(crate) fn notes(&self) -> Vec<String> {
+        let mut notes = self.causes();
+        notes.extend(self.never_started());
+        notes
+    }
+
+    /// A line naming the tasks that never started because a dependency never finished (the
+    /// first [`NAMED`], then how many more), if there are any.
+    fn never_started(&self) -> Option<String> {
+        let mut count = 0usize;
+        let mut named = Vec::new();
+        for (r, counts) in self.unfinished.iter().enumerate() {
+            for (i, &left) in counts.iter().enumerate() {
+                let task = &self.workload.tasks[i];
+                if left > 0 && task.runs_on(r as u32) {
+                    count += 1;
+                    if named.len() < NAMED {
+                        named.push(format!("rank{r} {}", task.name));
+                    }
+                }
+            }
+        }
+        (count > 0).then(|| {
+            let more = count - named.len();
+            let rest = if more > 0 {
+                format!(", and {more} more")
+            } else {
+                String::new()
+            };
+            format!(
+                "{count} task{} never started, each waiting for a dependency that did not finish: {}{rest}",
+                if count == 1 { "" } else { "s" },
+                named.join(", ")
+            )
+        })
+    }
+
     /// The report's lines naming the causes, each with how many stuck tasks wait behind it
     /// (the first [`NAMED`], then how many more); none if no task was stuck.
-    pub(crate) fn causes(&self) -> Vec<String> {
+    fn causes(&self) -> Vec<String> {
         let calls: Vec<BTreeMap<Groups, Vec<usize>>> = (0..self.world_size)
             .map(|r| collective_calls(self.workload, r))
             .collect();
@@ -432,15 +471,10 @@ fn place(
     Some((k, k.checked_sub(1).map(|p| list[p])))
 }
 
-/// Whether two collective tasks issue the same collective (as the run compares them).
+/// Whether two collective tasks issue the same collective, as the run compares them.
 fn same_collective(a: &Op, b: &Op) -> bool {
     match (a, b) {
-        (Op::Collective(a), Op::Collective(b)) => {
-            a.collective == b.collective
-                && a.bytes == b.bytes
-                && a.root == b.root
-                && a.algorithm.name() == b.algorithm.name()
-        }
+        (Op::Collective(a), Op::Collective(b)) => Issued::of(a) == Issued::of(b),
         _ => false,
     }
 }
